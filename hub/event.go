@@ -1,0 +1,45 @@
+package hub
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+// Event types, as they appear in websocket frames.
+const (
+	EventMessageCreated      = "message.created"
+	EventConversationUpdated = "conversation.updated"
+	EventTicketUpdated       = "ticket.updated"
+	EventUnread              = "unread"
+	EventTyping              = "typing"
+	EventPresence            = "presence"
+)
+
+// Event is what the Service publishes after a commit. It is encoded once and
+// fanned out unchanged to every subscriber.
+type Event struct {
+	Type     string `json:"type"`
+	TenantID int64  `json:"tenant_id"`
+	// ConversationID and Seq identify message events, so that receivers can
+	// detect gaps without decoding Data.
+	ConversationID int64           `json:"conversation_id,omitempty"`
+	Seq            int64           `json:"seq,omitempty"`
+	Data           json.RawMessage `json:"data"`
+	// At is the publish time in Unix nanoseconds, for latency metrics.
+	At int64 `json:"at"`
+}
+
+// Topics. Each topic has one audience, so events never need filtering per
+// recipient: agents read conv/inbox/member topics, a visitor only their own.
+
+// TopicConversation carries one conversation's events for agents, notes included.
+func TopicConversation(id int64) string { return "conv:" + strconv.FormatInt(id, 10) }
+
+// TopicInbox carries a tenant's conversation and ticket updates for agents.
+func TopicInbox(tenantID int64) string { return "inbox:" + strconv.FormatInt(tenantID, 10) }
+
+// TopicMember carries events for one member (their sessions, their reads).
+func TopicMember(id int64) string { return "member:" + strconv.FormatInt(id, 10) }
+
+// TopicVisitor carries what one visitor may see: never internal notes.
+func TopicVisitor(id int64) string { return "visitor:" + strconv.FormatInt(id, 10) }

@@ -1,0 +1,97 @@
+package hub
+
+import (
+	"context"
+)
+
+// Store persists Parley's data; it is the source of truth. Implementations:
+// store/postgres and store/sqlite, both checked by store/storetest.
+//
+// Errors: ENotFound when a Find* finds nothing (never a nil result with a nil
+// error), EConflict on a unique-key violation or a stale version, EInternal
+// (a plain wrapped error) for anything else.
+type Store interface {
+	Queries
+	// Tx runs fn in one read-write transaction and commits when fn returns
+	// nil. Queries made through the argument see the transaction's writes.
+	Tx(ctx context.Context, fn func(q Queries) error) error
+	// Ping checks that the store is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the store's connections.
+	Close() error
+}
+
+// Queries are the store's operations. Methods that write several rows
+// (CreateMessage, NextTicketNumber) must run inside Store.Tx.
+type Queries interface {
+	// EnsureSetting stores value under key unless the key exists, and
+	// returns the stored value. Nodes use it to agree on generated secrets.
+	EnsureSetting(ctx context.Context, key, value string) (string, error)
+
+	CreateTenant(ctx context.Context, t *Tenant) error
+	FindTenantByID(ctx context.Context, id int64) (*Tenant, error)
+	CountTenants(ctx context.Context) (int, error)
+	// NextTicketNumber returns the tenant's next ticket number (1, 2, …).
+	NextTicketNumber(ctx context.Context, tenantID int64) (int64, error)
+
+	// CreateMember returns EConflict when the email (case-insensitive) is taken.
+	CreateMember(ctx context.Context, m *Member) error
+	FindMemberByID(ctx context.Context, id int64) (*Member, error)
+	FindMemberByEmail(ctx context.Context, email string) (*Member, error)
+	FindMembers(ctx context.Context, tenantID int64) ([]*Member, error)
+
+	CreateSession(ctx context.Context, s *Session) error
+	FindSessionByTokenHash(ctx context.Context, hash string) (*Session, error)
+	DeleteSession(ctx context.Context, id int64) error
+
+	CreateSite(ctx context.Context, s *Site) error
+	FindSiteByID(ctx context.Context, id int64) (*Site, error)
+	FindSiteByKey(ctx context.Context, key string) (*Site, error)
+	FindSites(ctx context.Context, tenantID int64) ([]*Site, error)
+	UpdateSite(ctx context.Context, s *Site) error
+
+	// CreateVisitor returns EConflict when (site, anonymous id) or
+	// (site, external id) is taken.
+	CreateVisitor(ctx context.Context, v *Visitor) error
+	FindVisitorByID(ctx context.Context, id int64) (*Visitor, error)
+	FindVisitorByAnonymousID(ctx context.Context, siteID int64, anonymousID string) (*Visitor, error)
+	FindVisitorByExternalID(ctx context.Context, siteID int64, externalID string) (*Visitor, error)
+	UpdateVisitor(ctx context.Context, v *Visitor) error
+
+	// CreateConversation sets ID, LastSeq 0 and Version 1.
+	CreateConversation(ctx context.Context, c *Conversation) error
+	FindConversationByID(ctx context.Context, id int64) (*Conversation, error)
+	// FindConversationByVisitor returns the visitor's newest conversation.
+	FindConversationByVisitor(ctx context.Context, visitorID int64) (*Conversation, error)
+	FindConversations(ctx context.Context, f ConversationFilter) ([]*Conversation, error)
+	// UpdateConversation writes every field but ID, TenantID, SiteID,
+	// VisitorID, LastSeq and CreatedAt when the stored Version equals
+	// c.Version, then increments c.Version. A stale version is EConflict.
+	UpdateConversation(ctx context.Context, c *Conversation) error
+
+	// CreateMessage assigns m.Seq (the conversation's LastSeq plus one,
+	// written back to the conversation) and m.ID in the same transaction.
+	// A duplicate (conversation, client message id) is EConflict.
+	CreateMessage(ctx context.Context, m *Message) error
+	FindMessageByClientID(ctx context.Context, conversationID int64, clientMsgID string) (*Message, error)
+	// FindMessages returns messages in ascending seq order.
+	FindMessages(ctx context.Context, f MessageFilter) ([]*Message, error)
+	// CountMessages counts non-internal messages with seq > afterSeq written
+	// by one of authors.
+	CountMessages(ctx context.Context, conversationID, afterSeq int64, authors []AuthorKind) (int, error)
+
+	// CreateTicket sets ID and Version 1; the caller sets Number.
+	CreateTicket(ctx context.Context, t *Ticket) error
+	FindTicketByID(ctx context.Context, id int64) (*Ticket, error)
+	// FindTickets matches f.Query against subjects through a text index.
+	FindTickets(ctx context.Context, f TicketFilter) ([]*Ticket, error)
+	// UpdateTicket is optimistic like UpdateConversation.
+	UpdateTicket(ctx context.Context, t *Ticket) error
+
+	// SaveReadMarker stores m unless a marker with a higher Seq exists, and
+	// returns the stored marker.
+	SaveReadMarker(ctx context.Context, m ReadMarker) (ReadMarker, error)
+
+	CreateAuditEntry(ctx context.Context, e *AuditEntry) error
+	FindAuditEntries(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
+}
