@@ -1,6 +1,11 @@
 package hub
 
-import "time"
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
 // AuthorKind says who wrote a message.
 type AuthorKind string
@@ -53,4 +58,229 @@ type MessageFilter struct {
 	// Newest returns the Limit newest rows of the range (still in seq order).
 	Newest bool
 	Limit  int
+}
+
+// VisitorMessage is a message as the visitor sees it.
+type VisitorMessage struct {
+	ID             int64      `json:"id"`
+	ConversationID int64      `json:"conversation_id"`
+	Seq            int64      `json:"seq"`
+	AuthorKind     AuthorKind `json:"author_kind"`
+	Body           string     `json:"body"`
+	StatusType     string     `json:"status_type,omitempty"`
+	ClientMsgID    string     `json:"client_msg_id,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+// ForVisitor returns the fields of m a visitor may see.
+func (m *Message) ForVisitor() VisitorMessage {
+	return VisitorMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, AuthorKind: m.AuthorKind,
+		Body: m.Body, StatusType: m.StatusType, ClientMsgID: m.ClientMsgID, CreatedAt: m.CreatedAt}
+}
+
+// View returns m as actor may see it: the whole message for agents, the
+// visitor's view for visitors.
+func (m *Message) View(actor Actor) any {
+	if actor.Kind == ActorVisitor {
+		return m.ForVisitor()
+	}
+	return m
+}
+
+// Messages returns messages of a conversation the actor may see, in seq
+// order. Visitors never see internal notes.
+func (s *Service) Messages(ctx context.Context, actor Actor, f MessageFilter) ([]*Message, error) {
+	if _, err := findConversation(ctx, s.Store, actor, f.ConversationID); err != nil {
+		return nil, err
+	}
+	if actor.Kind == ActorVisitor {
+		f.VisitorView = true
+	}
+	return s.Store.FindMessages(ctx, f)
+}
+
+// NewMessage is a message to send.
+type NewMessage struct {
+	// ConversationID 0 means the visitor's own conversation, created on
+	// first use. Members must name a conversation.
+	ConversationID int64
+	// ClientMsgID makes a send idempotent: a retry returns the original.
+	ClientMsgID string
+	Body        string
+	Internal    bool   // a private note; members only
+	StatusType  string // assistant messages only
+}
+
+func (in *NewMessage) validate(actor Actor) error {
+	in.Body = strings.TrimSpace(in.Body)
+	switch {
+	case in.Body == "":
+		return Errorf(EInvalid, "message body is empty")
+	case len(in.Body) > MaxBodyBytes:
+		return Errorf(EInvalid, "message body is over %d bytes", MaxBodyBytes)
+	case !utf8.ValidString(in.Body):
+		return Errorf(EInvalid, "message body is not valid UTF-8")
+	case len(in.ClientMsgID) > MaxClientIDBytes:
+		return Errorf(EInvalid, "client message id is over %d bytes", MaxClientIDBytes)
+	case in.Internal && !actor.IsMember():
+		return Errorf(EForbidden, "only members write internal notes")
+	case in.StatusType != "" && actor.Kind != ActorAssistant:
+		return Errorf(EInvalid, "only the assistant sets a status type")
+	case in.ConversationID == 0 && actor.Kind != ActorVisitor:
+		return Errorf(EInvalid, "conversation_id is required")
+	}
+	return nil
+}
+
+func authorOf(actor Actor) (AuthorKind, error) {
+	switch actor.Kind {
+	case ActorVisitor:
+		return AuthorVisitor, nil
+	case ActorMember:
+		return AuthorAgent, nil
+	case ActorAssistant:
+		return AuthorAssistant, nil
+	case ActorSystem:
+		return AuthorSystem, nil
+	}
+	return "", Errorf(EForbidden, "unknown actor")
+}
+
+// SendMessage validates, authorizes and stores a message, applies what it
+// means for the conversation and its ticket, commits, and then publishes.
+//
+// Rules: an agent's reply moves the ticket from open or in_progress to
+// on_customer and hands the conversation to a human; a visitor's message
+// moves on_customer or resolved back to open; a visitor cannot write to a
+// closed ticket. A retried send (same ClientMsgID) returns the original
+// message unchanged and publishes nothing.
+func (s *Service) SendMessage(ctx context.Context, actor Actor, in NewMessage) (*Message, error) {
+	if err := in.validate(actor); err != nil {
+		return nil, err
+	}
+	author, err := authorOf(actor)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		m      *Message
+		conv   *Conversation
+		ticket *Ticket
+		dup    bool
+	)
+	err = s.tx(ctx, func(q Queries) error {
+		m, conv, ticket, dup = nil, nil, nil, false
+		var err error
+		if in.ConversationID == 0 {
+			conv, err = s.visitorConversation(ctx, q, actor)
+		} else {
+			conv, err = findConversation(ctx, q, actor, in.ConversationID)
+		}
+		if err != nil {
+			return err
+		}
+		if in.ClientMsgID != "" {
+			prev, err := q.FindMessageByClientID(ctx, conv.ID, in.ClientMsgID)
+			if err == nil {
+				m, dup = prev, true
+				return sameAuthor(prev, author, actor.ID)
+			}
+			if !IsCode(err, ENotFound) {
+				return err
+			}
+		}
+		if conv.TicketID != 0 && !in.Internal {
+			t, err := q.FindTicketByID(ctx, conv.TicketID)
+			if err != nil {
+				return err
+			}
+			if changed, err := s.ticketAfterMessage(ctx, q, actor, author, t); err != nil {
+				return err
+			} else if changed {
+				ticket = t
+			}
+		}
+		m = &Message{TenantID: conv.TenantID, ConversationID: conv.ID, AuthorKind: author, AuthorID: actor.ID,
+			Body: in.Body, StatusType: in.StatusType, Internal: in.Internal, ClientMsgID: in.ClientMsgID, CreatedAt: s.now()}
+		if err := s.appendMessage(ctx, q, conv, m); err != nil {
+			return err
+		}
+		if author == AuthorAgent && !in.Internal {
+			conv.Owner = OwnerHuman
+			if conv.AssigneeID == 0 {
+				conv.AssigneeID = actor.ID
+			}
+		}
+		return stale(q.UpdateConversation(ctx, conv))
+	})
+	if IsCode(err, EConflict) && in.ClientMsgID != "" && conv != nil && !dup {
+		// A concurrent retry of the same send won the unique index.
+		prev, ferr := s.Store.FindMessageByClientID(ctx, conv.ID, in.ClientMsgID)
+		if ferr == nil {
+			return prev, sameAuthor(prev, author, actor.ID)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if dup {
+		return m, nil
+	}
+	var o outbox
+	o.message(conv, m)
+	o.conversation(conv)
+	if ticket != nil {
+		o.ticket(ticket)
+	}
+	s.publish(ctx, &o)
+	return m, nil
+}
+
+func sameAuthor(m *Message, author AuthorKind, id int64) error {
+	if m.AuthorKind != author || m.AuthorID != id {
+		return Errorf(EConflict, "client message id already used in this conversation")
+	}
+	return nil
+}
+
+// appendMessage stores m in conv and applies it to conv's counters; the
+// caller writes conv afterwards. The author's own side has read everything
+// up to its own message.
+func (s *Service) appendMessage(ctx context.Context, q Queries, conv *Conversation, m *Message) error {
+	if err := q.CreateMessage(ctx, m); err != nil {
+		return err
+	}
+	if s.Observer != nil {
+		s.Observer.MessagePersisted()
+	}
+	conv.LastSeq = m.Seq
+	conv.LastMessageAt, conv.UpdatedAt = m.CreatedAt, m.CreatedAt
+	if m.Internal {
+		return nil
+	}
+	switch m.AuthorKind {
+	case AuthorVisitor:
+		conv.UnreadByAgents++
+		conv.VisitorReadSeq, conv.UnreadByVisitor = m.Seq, 0
+		if conv.Status == ConversationResolved {
+			conv.Status = ConversationOpen
+		}
+	case AuthorAgent:
+		conv.UnreadByVisitor++
+		conv.AgentReadSeq, conv.UnreadByAgents = m.Seq, 0
+	default:
+		conv.UnreadByVisitor++
+	}
+	return nil
+}
+
+// message queues message.created for agents and, unless the message is an
+// internal note, for the visitor.
+func (o *outbox) message(c *Conversation, m *Message) {
+	o.add(Event{Type: EventMessageCreated, TenantID: c.TenantID, ConversationID: c.ID, Seq: m.Seq, Data: mustJSON(m)},
+		TopicConversation(c.ID))
+	if !m.Internal {
+		o.add(Event{Type: EventMessageCreated, TenantID: c.TenantID, ConversationID: c.ID, Seq: m.Seq, Data: mustJSON(m.ForVisitor())},
+			TopicVisitor(c.VisitorID))
+	}
 }

@@ -1,6 +1,12 @@
 package hub
 
-import "time"
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
 
 // Site is a customer website that embeds the widget.
 type Site struct {
@@ -32,4 +38,70 @@ func (s *Site) AllowsOrigin(origin string) bool {
 		}
 	}
 	return false
+}
+
+// NewSite describes a site to create.
+type NewSite struct {
+	TenantID       int64
+	Name           string
+	AllowedOrigins []string
+}
+
+// CreateSite creates a site with a fresh public key and identity secret.
+// The widget starts enabled and the assistant on.
+func (s *Service) CreateSite(ctx context.Context, actor Actor, in NewSite) (*Site, error) {
+	if err := canManageTeam(actor, in.TenantID); err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(in.Name)
+	if name == "" || len(name) > 100 {
+		return nil, Errorf(EInvalid, "site name must be 1 to 100 characters")
+	}
+	origins, err := NormalizeOrigins(in.AllowedOrigins)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	site := &Site{TenantID: in.TenantID, Key: "site_" + RandomToken(12), Name: name, AllowedOrigins: origins,
+		IdentitySecret: RandomToken(32), WidgetEnabled: true, TicketsEnabled: true, AssistantEnabled: true,
+		CreatedAt: now, UpdatedAt: now}
+	err = s.tx(ctx, func(q Queries) error {
+		if err := q.CreateSite(ctx, site); err != nil {
+			return err
+		}
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: site.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+			Action: "site.create", Subject: fmt.Sprintf("site:%d", site.ID), CreatedAt: now})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return site, nil
+}
+
+// NormalizeOrigins checks that each origin is scheme://host[:port] with an
+// http or https scheme, and returns them lower-cased without duplicates.
+func NormalizeOrigins(origins []string) ([]string, error) {
+	out := make([]string, 0, len(origins))
+	seen := map[string]bool{}
+	for _, raw := range origins {
+		o, err := NormalizeOrigin(raw)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[o] {
+			seen[o] = true
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// NormalizeOrigin returns origin as scheme://host[:port], lower-cased.
+func NormalizeOrigin(origin string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(origin))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+		return "", Errorf(EInvalid, "origin %q must look like https://example.com or http://localhost:3000", origin)
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host), nil
 }

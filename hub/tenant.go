@@ -1,6 +1,11 @@
 package hub
 
-import "time"
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Tenant is a workspace: the unit of isolation. Nothing crosses tenants.
 type Tenant struct {
@@ -17,3 +22,52 @@ const (
 	PlanStandard = "standard"
 	PlanPro      = "pro"
 )
+
+// NewAccount is what `parley user add` and sign-up need to create a tenant
+// with its owner.
+type NewAccount struct {
+	TenantName string
+	Email      string
+	Name       string
+	Password   string
+	Plan       string // "" means PlanPro
+}
+
+// CreateTenant creates a tenant and its owner in one transaction.
+func (s *Service) CreateTenant(ctx context.Context, in NewAccount) (*Tenant, *Member, error) {
+	name := strings.TrimSpace(in.TenantName)
+	if name == "" || len(name) > 100 {
+		return nil, nil, Errorf(EInvalid, "workspace name must be 1 to 100 characters")
+	}
+	plan := in.Plan
+	if plan == "" {
+		plan = PlanPro
+	}
+	owner, err := s.newMember(NewMember{Email: in.Email, Name: in.Name, Password: in.Password, Role: RoleOwner})
+	if err != nil {
+		return nil, nil, err
+	}
+	t := &Tenant{Name: name, Plan: plan, CreatedAt: s.now()}
+	err = s.tx(ctx, func(q Queries) error {
+		if err := q.CreateTenant(ctx, t); err != nil {
+			return err
+		}
+		owner.TenantID = t.ID
+		if err := q.CreateMember(ctx, owner); err != nil {
+			return emailTaken(err)
+		}
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: t.ID, ActorKind: ActorSystem, Action: "tenant.create",
+			Subject: fmt.Sprintf("member:%d", owner.ID), CreatedAt: t.CreatedAt})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, owner, nil
+}
+
+func emailTaken(err error) error {
+	if IsCode(err, EConflict) {
+		return Errorf(EConflict, "a member with this email already exists")
+	}
+	return err
+}

@@ -1,8 +1,11 @@
 package hub
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // TicketStatus is the one status model every product document maps onto.
@@ -93,4 +96,290 @@ type TicketFilter struct {
 	// Keyset cursor: rows with ID strictly below BeforeID.
 	BeforeID int64
 	Limit    int
+}
+
+// Active reports whether work on the ticket is still going on.
+func (s TicketStatus) Active() bool {
+	return s == TicketOpen || s == TicketInProgress || s == TicketOnCustomer
+}
+
+// ticketAfterMessage applies the status rules for a message written to a
+// ticket's conversation and reports whether the ticket changed.
+func (s *Service) ticketAfterMessage(ctx context.Context, q Queries, actor Actor, author AuthorKind, t *Ticket) (bool, error) {
+	var next TicketStatus
+	switch {
+	case author == AuthorVisitor && t.Status == TicketClosed:
+		return false, Errorf(EConflict, "%s is closed: open a new ticket and mention %s in it", t.Ref(), t.Ref())
+	case author == AuthorVisitor && (t.Status == TicketOnCustomer || t.Status == TicketResolved):
+		next = TicketOpen
+	case author == AuthorAgent && (t.Status == TicketOpen || t.Status == TicketInProgress):
+		next = TicketOnCustomer
+	default:
+		return false, nil
+	}
+	return true, s.setTicketStatus(ctx, q, actor, t, next)
+}
+
+// setTicketStatus changes t's status, stamps or clears the resolution,
+// audits the change and writes the ticket.
+func (s *Service) setTicketStatus(ctx context.Context, q Queries, actor Actor, t *Ticket, next TicketStatus) error {
+	prev := t.Status
+	now := s.now()
+	t.Status, t.UpdatedAt = next, now
+	switch {
+	case next == TicketResolved:
+		t.ResolvedAt, t.ResolvedBy = &now, actor.ID
+	case next.Active():
+		t.ResolvedAt, t.ResolvedBy = nil, 0
+	}
+	if err := q.CreateAuditEntry(ctx, &AuditEntry{TenantID: t.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		Action: "ticket.status", Subject: ticketSubject(t), Data: mustJSON(map[string]any{"from": prev, "to": next}), CreatedAt: now}); err != nil {
+		return err
+	}
+	return stale(q.UpdateTicket(ctx, t))
+}
+
+func ticketSubject(t *Ticket) string { return fmt.Sprintf("ticket:%d", t.ID) }
+
+// NewTicket describes a ticket to open.
+type NewTicket struct {
+	ConversationID int64 // 0: a ticket without a chat (members only)
+	SiteID         int64
+	Subject        string
+	RequesterEmail string
+	Priority       string // "": normal
+	Source         string
+}
+
+// CreateTicket opens a ticket. When the conversation already has an active
+// ticket, that ticket is returned instead, so a retried escalation never
+// opens two. A system message in the conversation names the new ticket.
+func (s *Service) CreateTicket(ctx context.Context, actor Actor, in NewTicket) (*Ticket, error) {
+	in.Subject = strings.TrimSpace(in.Subject)
+	in.RequesterEmail = normalizeEmail(in.RequesterEmail)
+	if in.Priority == "" {
+		in.Priority = PriorityNormal
+	}
+	switch {
+	case in.Subject == "" || utf8.RuneCountInString(in.Subject) > 200:
+		return nil, Errorf(EInvalid, "subject must be 1 to 200 characters")
+	case !validEmail(in.RequesterEmail):
+		return nil, Errorf(EInvalid, "%q is not a valid email address", in.RequesterEmail)
+	case !validPriority(in.Priority):
+		return nil, Errorf(EInvalid, "priority must be low, normal, high or urgent")
+	case in.ConversationID == 0 && !actor.IsMember():
+		return nil, Errorf(EInvalid, "conversation_id is required")
+	case actor.Kind == ActorVisitor:
+		in.Source = SourceWidget
+	case actor.Kind == ActorAssistant:
+		in.Source = SourceAssistant
+	case in.Source == "":
+		in.Source = SourceAgent
+	}
+	var (
+		t    *Ticket
+		conv *Conversation
+		note *Message
+	)
+	err := s.tx(ctx, func(q Queries) error {
+		t, conv, note = nil, nil, nil
+		if in.ConversationID != 0 {
+			c, err := findConversation(ctx, q, actor, in.ConversationID)
+			if err != nil {
+				return err
+			}
+			conv, in.SiteID = c, c.SiteID
+			if c.TicketID != 0 {
+				prev, err := q.FindTicketByID(ctx, c.TicketID)
+				if err != nil {
+					return err
+				}
+				if prev.Status.Active() {
+					t = prev
+					return nil
+				}
+			}
+		}
+		n, err := q.NextTicketNumber(ctx, actor.TenantID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		t = &Ticket{TenantID: actor.TenantID, SiteID: in.SiteID, Number: n, Subject: in.Subject, RequesterEmail: in.RequesterEmail,
+			Status: TicketOpen, Priority: in.Priority, Source: in.Source, ConversationID: in.ConversationID, CreatedAt: now, UpdatedAt: now}
+		if err := q.CreateTicket(ctx, t); err != nil {
+			return err
+		}
+		if err := q.CreateAuditEntry(ctx, &AuditEntry{TenantID: t.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+			Action: "ticket.create", Subject: ticketSubject(t), Data: mustJSON(map[string]any{"source": t.Source}), CreatedAt: now}); err != nil {
+			return err
+		}
+		if conv == nil {
+			return nil
+		}
+		conv.TicketID = t.ID
+		note = &Message{TenantID: t.TenantID, ConversationID: conv.ID, AuthorKind: AuthorSystem,
+			Body: fmt.Sprintf("Ticket %s created", t.Ref()), CreatedAt: now}
+		if err := s.appendMessage(ctx, q, conv, note); err != nil {
+			return err
+		}
+		return stale(q.UpdateConversation(ctx, conv))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if note != nil {
+		var o outbox
+		o.ticket(t)
+		o.message(conv, note)
+		o.conversation(conv)
+		s.publish(ctx, &o)
+	}
+	return t, nil
+}
+
+func validPriority(p string) bool {
+	return p == PriorityLow || p == PriorityNormal || p == PriorityHigh || p == PriorityUrgent
+}
+
+// TicketUpdate changes some fields of a ticket; nil fields stay.
+type TicketUpdate struct {
+	Status     *TicketStatus
+	AssigneeID *int64 // 0 unassigns
+	Priority   *string
+}
+
+// UpdateTicket changes a ticket's status, assignee or priority. Members may
+// move a ticket to any status, including reopening a resolved or closed
+// one. Resolving stamps resolved at and by. Each change is audited; status
+// changes to resolved or closed, and reopening, are told in the thread.
+func (s *Service) UpdateTicket(ctx context.Context, actor Actor, id int64, in TicketUpdate) (*Ticket, error) {
+	if !actor.IsMember() {
+		return nil, Errorf(EForbidden, "only members change tickets")
+	}
+	if in.Status != nil && !in.Status.Valid() {
+		return nil, Errorf(EInvalid, "status must be open, in_progress, on_customer, resolved or closed")
+	}
+	if in.Priority != nil && !validPriority(*in.Priority) {
+		return nil, Errorf(EInvalid, "priority must be low, normal, high or urgent")
+	}
+	var (
+		t    *Ticket
+		conv *Conversation
+		note *Message
+	)
+	err := s.tx(ctx, func(q Queries) error {
+		conv, note = nil, nil
+		var err error
+		t, err = findTicket(ctx, q, actor, id)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		audit := func(action string, data map[string]any) error {
+			return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: t.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+				Action: action, Subject: ticketSubject(t), Data: mustJSON(data), CreatedAt: now})
+		}
+		if in.AssigneeID != nil && *in.AssigneeID != t.AssigneeID {
+			if *in.AssigneeID != 0 {
+				m, err := q.FindMemberByID(ctx, *in.AssigneeID)
+				if err != nil || m.TenantID != t.TenantID {
+					return Errorf(EInvalid, "assignee is not a member of this workspace")
+				}
+			}
+			if err := audit("ticket.assign", map[string]any{"from": t.AssigneeID, "to": *in.AssigneeID}); err != nil {
+				return err
+			}
+			t.AssigneeID = *in.AssigneeID
+		}
+		if in.Priority != nil && *in.Priority != t.Priority {
+			if err := audit("ticket.priority", map[string]any{"from": t.Priority, "to": *in.Priority}); err != nil {
+				return err
+			}
+			t.Priority = *in.Priority
+		}
+		statusChanged := in.Status != nil && *in.Status != t.Status
+		if statusChanged {
+			wasDone := !t.Status.Active()
+			if err := s.setTicketStatus(ctx, q, actor, t, *in.Status); err != nil {
+				return err
+			}
+			if body := statusNote(t, wasDone); body != "" && t.ConversationID != 0 {
+				if conv, err = q.FindConversationByID(ctx, t.ConversationID); err != nil {
+					return err
+				}
+				note = &Message{TenantID: t.TenantID, ConversationID: conv.ID, AuthorKind: AuthorSystem, Body: body, CreatedAt: now}
+				if err := s.appendMessage(ctx, q, conv, note); err != nil {
+					return err
+				}
+				if err := stale(q.UpdateConversation(ctx, conv)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		t.UpdatedAt = now
+		return stale(q.UpdateTicket(ctx, t))
+	})
+	if err != nil {
+		return nil, err
+	}
+	var o outbox
+	o.ticket(t)
+	if note != nil {
+		o.message(conv, note)
+		o.conversation(conv)
+	}
+	s.publish(ctx, &o)
+	return t, nil
+}
+
+// statusNote is the system message a status change leaves in the thread.
+func statusNote(t *Ticket, wasDone bool) string {
+	switch {
+	case t.Status == TicketResolved:
+		return fmt.Sprintf("Ticket %s resolved", t.Ref())
+	case t.Status == TicketClosed:
+		return fmt.Sprintf("Ticket %s closed", t.Ref())
+	case wasDone && t.Status.Active():
+		return fmt.Sprintf("Ticket %s reopened", t.Ref())
+	}
+	return ""
+}
+
+func findTicket(ctx context.Context, q Queries, actor Actor, id int64) (*Ticket, error) {
+	t, err := q.FindTicketByID(ctx, id)
+	if err == nil && t.TenantID != actor.TenantID {
+		err = Errorf(ENotFound, "ticket not found")
+	}
+	if IsCode(err, ENotFound) {
+		return nil, Errorf(ENotFound, "ticket not found")
+	}
+	return t, err
+}
+
+// Ticket returns a ticket of the member's tenant.
+func (s *Service) Ticket(ctx context.Context, actor Actor, id int64) (*Ticket, error) {
+	if !actor.IsMember() {
+		return nil, Errorf(EForbidden, "only members read tickets")
+	}
+	return findTicket(ctx, s.Store, actor, id)
+}
+
+// Tickets lists the member's tenant's tickets, newest first.
+func (s *Service) Tickets(ctx context.Context, actor Actor, f TicketFilter) ([]*Ticket, error) {
+	if !actor.IsMember() {
+		return nil, Errorf(EForbidden, "only members read tickets")
+	}
+	f.TenantID = actor.TenantID
+	return s.Store.FindTickets(ctx, f)
+}
+
+// ticket queues ticket.updated for agents.
+func (o *outbox) ticket(t *Ticket) {
+	topics := []string{TopicInbox(t.TenantID)}
+	if t.ConversationID != 0 {
+		topics = append(topics, TopicConversation(t.ConversationID))
+	}
+	o.add(Event{Type: EventTicketUpdated, TenantID: t.TenantID, Data: mustJSON(t)}, topics...)
 }

@@ -1,0 +1,165 @@
+package hub
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Session and token lifetimes.
+const (
+	SessionTTL      = 30 * 24 * time.Hour
+	VisitorTokenTTL = 30 * 24 * time.Hour
+)
+
+// RandomToken returns n random bytes, URL-safe base64 encoded.
+func RandomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// HashToken returns the hex SHA-256 of a session token, the form stored.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// HashPassword returns a bcrypt hash of password.
+func HashPassword(password string) (string, error) {
+	if len(password) < 8 {
+		return "", Errorf(EInvalid, "password must be at least 8 characters")
+	}
+	if len(password) > 72 {
+		return "", Errorf(EInvalid, "password must be at most 72 bytes")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", err
+	}
+	return string(h), nil
+}
+
+// Login checks a member's email and password and starts a session. It
+// returns the session token, which is shown once and stored only hashed.
+func (s *Service) Login(ctx context.Context, email, password string) (string, *Member, error) {
+	denied := Errorf(EUnauthorized, "wrong email or password")
+	m, err := s.Store.FindMemberByEmail(ctx, normalizeEmail(email))
+	if IsCode(err, ENotFound) {
+		// Spend the same time as a real check, so timing does not reveal
+		// which emails have accounts.
+		_ = bcrypt.CompareHashAndPassword([]byte("$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z6gXbT9Kxg7tRp5r0b0l3RCm"), []byte(password))
+		return "", nil, denied
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(m.PasswordHash), []byte(password)) != nil {
+		return "", nil, denied
+	}
+	token := RandomToken(32)
+	now := s.now()
+	sess := &Session{MemberID: m.ID, TenantID: m.TenantID, TokenHash: HashToken(token), CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
+	if err := s.Store.CreateSession(ctx, sess); err != nil {
+		return "", nil, err
+	}
+	return token, m, nil
+}
+
+// Logout ends the session of token. Ending an unknown session is not an error.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	sess, err := s.Store.FindSessionByTokenHash(ctx, HashToken(token))
+	if IsCode(err, ENotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.Store.DeleteSession(ctx, sess.ID)
+}
+
+// MemberActor authenticates a dashboard session token.
+func (s *Service) MemberActor(ctx context.Context, token string) (Actor, error) {
+	denied := Errorf(EUnauthorized, "session expired or unknown: log in again")
+	if token == "" {
+		return Actor{}, denied
+	}
+	sess, err := s.Store.FindSessionByTokenHash(ctx, HashToken(token))
+	if IsCode(err, ENotFound) {
+		return Actor{}, denied
+	}
+	if err != nil {
+		return Actor{}, err
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		return Actor{}, denied
+	}
+	m, err := s.Store.FindMemberByID(ctx, sess.MemberID)
+	if IsCode(err, ENotFound) {
+		return Actor{}, denied
+	}
+	if err != nil {
+		return Actor{}, err
+	}
+	return Actor{Kind: ActorMember, ID: m.ID, TenantID: m.TenantID, Role: m.Role}, nil
+}
+
+// visitorClaims is the payload of a visitor token.
+type visitorClaims struct {
+	Visitor int64 `json:"v"`
+	Site    int64 `json:"s"`
+	Tenant  int64 `json:"t"`
+	Expires int64 `json:"e"`
+}
+
+// IssueVisitorToken signs a token that authenticates v on any node.
+func (s *Service) IssueVisitorToken(v *Visitor) string {
+	claims := visitorClaims{Visitor: v.ID, Site: v.SiteID, Tenant: v.TenantID, Expires: s.now().Add(VisitorTokenTTL).Unix()}
+	body := base64.RawURLEncoding.EncodeToString(mustJSON(claims))
+	return body + "." + s.sign(body)
+}
+
+func (s *Service) sign(body string) string {
+	mac := hmac.New(sha256.New, s.Secret)
+	mac.Write([]byte("visitor." + body))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// VisitorActor authenticates a visitor token.
+func (s *Service) VisitorActor(ctx context.Context, token string) (Actor, error) {
+	denied := Errorf(EUnauthorized, "visitor token invalid or expired: start a new visitor session")
+	body, sig, ok := strings.Cut(token, ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign(body))) {
+		return Actor{}, denied
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(body)
+	if err != nil {
+		return Actor{}, denied
+	}
+	var c visitorClaims
+	if err := json.Unmarshal(raw, &c); err != nil || s.now().Unix() >= c.Expires {
+		return Actor{}, denied
+	}
+	return Actor{Kind: ActorVisitor, ID: c.Visitor, TenantID: c.Tenant, SiteID: c.Site}, nil
+}
+
+func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// validEmail is a deliberately loose check: one @, a dot in the domain, no
+// spaces. Deliverability is the mail server's business.
+func validEmail(email string) bool {
+	local, domain, ok := strings.Cut(email, "@")
+	return ok && local != "" && strings.Contains(domain, ".") && !strings.ContainsAny(email, " \t\r\n<>,;") &&
+		!strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".") && len(email) <= 254
+}
+

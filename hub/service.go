@@ -1,0 +1,120 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// Observer receives counts the Service produces; *metrics.Metrics is one.
+type Observer interface {
+	MessagePersisted()
+	StoreError()
+}
+
+// Service holds Parley's business rules: it validates, authorizes, writes in
+// one transaction, and publishes only after the commit.
+type Service struct {
+	Store     Store
+	Publisher Publisher
+	Log       zerolog.Logger
+	// Secret signs visitor tokens; every node of a cluster must share it.
+	Secret []byte
+	// Clock defaults to time.Now.
+	Clock Clock
+	// Observer may be nil.
+	Observer Observer
+}
+
+func (s *Service) now() time.Time {
+	if s.Clock != nil {
+		return s.Clock().UTC().Truncate(time.Microsecond)
+	}
+	return time.Now().UTC().Truncate(time.Microsecond)
+}
+
+// maxTxAttempts bounds retries of a transaction that lost an optimistic
+// version race.
+const maxTxAttempts = 5
+
+// tx runs fn in a store transaction, retrying when a version check lost a
+// race (EConflict from an Update). fn must be safe to run again.
+func (s *Service) tx(ctx context.Context, fn func(q Queries) error) error {
+	var err error
+	for range maxTxAttempts {
+		err = s.Store.Tx(ctx, fn)
+		if !isStaleVersion(err) {
+			break
+		}
+	}
+	if err != nil && ErrorCode(err) == EInternal && s.Observer != nil {
+		s.Observer.StoreError()
+	}
+	return err
+}
+
+// errStale marks an optimistic version conflict, so tx can retry it without
+// mistaking a unique-key conflict for one.
+type errStale struct{ err error }
+
+func (e errStale) Error() string { return e.err.Error() }
+func (e errStale) Unwrap() error { return e.err }
+
+func isStaleVersion(err error) bool {
+	_, ok := err.(errStale)
+	return ok
+}
+
+// stale wraps an Update's EConflict as retryable.
+func stale(err error) error {
+	if IsCode(err, EConflict) {
+		return errStale{err}
+	}
+	return err
+}
+
+// outbox collects the events of one write; they are published after commit.
+type outbox struct {
+	items []outItem
+}
+
+type outItem struct {
+	topics []string
+	event  Event
+}
+
+func (o *outbox) add(ev Event, topics ...string) {
+	o.items = append(o.items, outItem{topics: topics, event: ev})
+}
+
+// publish encodes each event once and hands it to the Publisher for every
+// topic. The write is committed already, so a failure is logged, not
+// returned: subscribers recover from the store when they resume.
+func (s *Service) publish(ctx context.Context, o *outbox) {
+	if s.Publisher == nil {
+		return
+	}
+	for _, it := range o.items {
+		it.event.At = time.Now().UnixNano()
+		payload, err := json.Marshal(it.event)
+		if err != nil {
+			s.Log.Error().Err(err).Str("type", it.event.Type).Msg("encode event")
+			continue
+		}
+		for _, topic := range it.topics {
+			if err := s.Publisher.Publish(ctx, topic, payload); err != nil {
+				s.Log.Warn().Err(err).Str("topic", topic).Str("type", it.event.Type).Msg("publish event")
+			}
+		}
+	}
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only plain structs are encoded here
+	}
+	return b
+}
