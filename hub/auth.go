@@ -162,4 +162,3 @@ func validEmail(email string) bool {
 	return ok && local != "" && strings.Contains(domain, ".") && !strings.ContainsAny(email, " \t\r\n<>,;") &&
 		!strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".") && len(email) <= 254
 }
-

@@ -27,6 +27,8 @@ type Queries interface {
 	// EnsureSetting stores value under key unless the key exists, and
 	// returns the stored value. Nodes use it to agree on generated secrets.
 	EnsureSetting(ctx context.Context, key, value string) (string, error)
+	// FindSetting returns the value stored under key, ENotFound if none.
+	FindSetting(ctx context.Context, key string) (string, error)
 
 	CreateTenant(ctx context.Context, t *Tenant) error
 	FindTenantByID(ctx context.Context, id int64) (*Tenant, error)

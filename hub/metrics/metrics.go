@@ -103,7 +103,6 @@ func (m *Metrics) Delivered(publishedAt time.Time) {
 	}
 }
 
-
 // MessagePersisted records a committed message.
 func (m *Metrics) MessagePersisted() {
 	if m != nil {
