@@ -1,0 +1,192 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of a node, built from PARLEY_*
+// environment variables, which flags may override.
+type Config struct {
+	Addr            string        // PARLEY_ADDR
+	BaseURL         string        // PARLEY_BASE_URL
+	DataDir         string        // PARLEY_DATA_DIR
+	DatabaseURL     string        // PARLEY_DATABASE_URL(_FILE); "" = SQLite in DataDir
+	RedisURL        string        // PARLEY_REDIS_URL(_FILE); "" = in-process broker
+	RedisPrefix     string        // PARLEY_REDIS_PREFIX
+	SecretKey       string        // PARLEY_SECRET_KEY(_FILE); "" = generated once, kept in the store
+	LogLevel        string        // PARLEY_LOG_LEVEL
+	LogFormat       string        // PARLEY_LOG_FORMAT: auto, json or console
+	NodeID          string        // PARLEY_NODE_ID
+	ShutdownTimeout time.Duration // PARLEY_SHUTDOWN_TIMEOUT
+	Demo            bool          // PARLEY_DEMO: seed a demo workspace into an empty store
+}
+
+// envVar documents one variable; the README's table is written from these.
+type envVar struct {
+	name, def, help string
+	secret          bool
+}
+
+var envVars = []envVar{
+	{"PARLEY_ADDR", ":8080", "address to listen on", false},
+	{"PARLEY_BASE_URL", "http://localhost:<port>", "public URL of the hub, used in snippets, emails and as the dashboard's origin", false},
+	{"PARLEY_DATA_DIR", "./parley-data", "directory for the SQLite database and uploads", false},
+	{"PARLEY_DATABASE_URL", "(SQLite in the data dir)", "postgres://… to use Postgres", true},
+	{"PARLEY_REDIS_URL", "(in-process broker)", "redis://… to fan out between nodes through Redis", true},
+	{"PARLEY_REDIS_PREFIX", "parley:", "prefix of every Redis channel, to share one Redis between deployments", false},
+	{"PARLEY_SECRET_KEY", "(generated, kept in the store)", "key that signs visitor tokens; all nodes must share it", true},
+	{"PARLEY_LOG_LEVEL", "info", "debug, info, warn or error", false},
+	{"PARLEY_LOG_FORMAT", "auto", "auto (console on a terminal, else JSON), json or console", false},
+	{"PARLEY_NODE_ID", "(host name and a random suffix)", "name of this node in logs and metrics", false},
+	{"PARLEY_SHUTDOWN_TIMEOUT", "15s", "hard deadline for a graceful shutdown", false},
+	{"PARLEY_DEMO", "true", "create a demo workspace when the store is empty", false},
+}
+
+// loadConfig reads env (a list of KEY=VALUE) and then flags from args. It
+// returns the config, warnings worth logging, and an error that says what
+// to set when the configuration cannot work.
+func loadConfig(args []string, env []string, stderr io.Writer) (Config, []string, error) {
+	vars := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	var warnings []string
+	known := map[string]bool{}
+	for _, ev := range envVars {
+		known[ev.name] = true
+		if ev.secret {
+			known[ev.name+"_FILE"] = true
+		}
+	}
+	var unknown []string
+	for k := range vars {
+		if strings.HasPrefix(k, "PARLEY_") && !known[k] && !strings.HasPrefix(k, "PARLEY_TEST_") {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		warnings = append(warnings, fmt.Sprintf("unknown environment variable %s is ignored", k))
+	}
+
+	get := func(name, def string) string {
+		if v, ok := vars[name]; ok && v != "" {
+			return v
+		}
+		return def
+	}
+	secret := func(name string) (string, error) {
+		if path := vars[name+"_FILE"]; path != "" {
+			if vars[name] != "" {
+				return "", fmt.Errorf("set only one of %s and %s_FILE", name, name)
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return "", fmt.Errorf("%s_FILE: %w", name, err)
+			}
+			return strings.TrimSpace(string(b)), nil
+		}
+		return vars[name], nil
+	}
+
+	c := Config{
+		Addr:        get("PARLEY_ADDR", ":8080"),
+		BaseURL:     get("PARLEY_BASE_URL", ""),
+		DataDir:     get("PARLEY_DATA_DIR", "./parley-data"),
+		LogLevel:    get("PARLEY_LOG_LEVEL", "info"),
+		LogFormat:   get("PARLEY_LOG_FORMAT", "auto"),
+		NodeID:      get("PARLEY_NODE_ID", ""),
+		RedisPrefix: get("PARLEY_REDIS_PREFIX", "parley:"),
+	}
+	var err error
+	if c.DatabaseURL, err = secret("PARLEY_DATABASE_URL"); err != nil {
+		return c, warnings, err
+	}
+	if c.RedisURL, err = secret("PARLEY_REDIS_URL"); err != nil {
+		return c, warnings, err
+	}
+	if c.SecretKey, err = secret("PARLEY_SECRET_KEY"); err != nil {
+		return c, warnings, err
+	}
+	if c.ShutdownTimeout, err = time.ParseDuration(get("PARLEY_SHUTDOWN_TIMEOUT", "15s")); err != nil || c.ShutdownTimeout <= 0 {
+		return c, warnings, fmt.Errorf("PARLEY_SHUTDOWN_TIMEOUT must be a positive duration such as 15s")
+	}
+	switch v := strings.ToLower(get("PARLEY_DEMO", "true")); v {
+	case "true", "1", "yes":
+		c.Demo = true
+	case "false", "0", "no":
+	default:
+		return c, warnings, fmt.Errorf("PARLEY_DEMO must be true or false, not %q", v)
+	}
+
+	fs := flag.NewFlagSet("parley", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on (PARLEY_ADDR)")
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL (PARLEY_BASE_URL)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory (PARLEY_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "Postgres URL (PARLEY_DATABASE_URL)")
+	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "Redis URL (PARLEY_REDIS_URL)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level (PARLEY_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return c, warnings, err
+	}
+	if fs.NArg() > 0 {
+		return c, warnings, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return c, warnings, c.validate()
+}
+
+func (c *Config) validate() error {
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return fmt.Errorf("PARLEY_ADDR %q must be host:port, e.g. :8080 or 127.0.0.1:8080", c.Addr)
+	}
+	if c.BaseURL == "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		c.BaseURL = "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("PARLEY_BASE_URL %q must be an absolute http(s) URL such as https://chat.example.com", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return fmt.Errorf("PARLEY_DATABASE_URL must start with postgres:// (leave it empty for SQLite)")
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		return fmt.Errorf("PARLEY_REDIS_URL must start with redis:// or rediss:// (leave it empty for the in-process broker)")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("PARLEY_LOG_LEVEL must be debug, info, warn or error, not %q", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "auto", "json", "console":
+	default:
+		return fmt.Errorf("PARLEY_LOG_FORMAT must be auto, json or console, not %q", c.LogFormat)
+	}
+	if c.DataDir == "" {
+		return fmt.Errorf("PARLEY_DATA_DIR must not be empty")
+	}
+	c.DataDir = filepath.Clean(c.DataDir)
+	return nil
+}
+
+// origin is the dashboard's own origin, derived from the base URL.
+func (c *Config) origin() string {
+	u, _ := url.Parse(c.BaseURL)
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}

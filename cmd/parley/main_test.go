@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// testNode is a real parley server started through run on a free port.
+type testNode struct {
+	URL    string
+	Origin string
+	cancel context.CancelFunc
+	done   chan error
+	logs   *logLines
+}
+
+// logLines collects the JSON log lines a node writes.
+type logLines struct {
+	mu    sync.Mutex
+	lines []map[string]any
+	wake  chan struct{}
+}
+
+func (l *logLines) add(line map[string]any) {
+	l.mu.Lock()
+	l.lines = append(l.lines, line)
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// wait returns the first log line with the given message.
+func (l *logLines) wait(tb testing.TB, message string) map[string]any {
+	tb.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		l.mu.Lock()
+		for _, line := range l.lines {
+			if line["message"] == message {
+				l.mu.Unlock()
+				return line
+			}
+		}
+		l.mu.Unlock()
+		select {
+		case <-l.wake:
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			tb.Fatalf("no log line %q", message)
+		}
+	}
+}
+
+func (l *logLines) find(message string) map[string]any {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range l.lines {
+		if line["message"] == message {
+			return line
+		}
+	}
+	return nil
+}
+
+// startNode runs parley serve with env (KEY=VALUE) and waits until it
+// listens. The node is stopped at the end of the test.
+func startNode(tb testing.TB, env ...string) *testNode {
+	tb.Helper()
+	pr, pw := io.Pipe()
+	logs := &logLines{wake: make(chan struct{}, 1)}
+	go func() {
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var line map[string]any
+			if json.Unmarshal(sc.Bytes(), &line) == nil {
+				logs.add(line)
+			}
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	n := &testNode{cancel: cancel, done: make(chan error, 1), logs: logs}
+	env = append([]string{"PARLEY_ADDR=127.0.0.1:0", "PARLEY_LOG_FORMAT=json", "PARLEY_LOG_LEVEL=debug",
+		"PARLEY_DATA_DIR=" + tb.TempDir()}, env...)
+	go func() {
+		n.done <- run(ctx, nil, env, pw, io.Discard)
+		pw.Close()
+	}()
+	line := logs.wait(tb, "listening")
+	n.URL = "http://" + line["addr"].(string)
+	n.Origin = line["base_url"].(string)
+	tb.Cleanup(func() { n.stop(tb) })
+	return n
+}
+
+func (n *testNode) stop(tb testing.TB) {
+	n.cancel()
+	select {
+	case err := <-n.done:
+		if err != nil {
+			tb.Errorf("run returned %v", err)
+		}
+		n.done <- nil // later stops return at once
+	case <-time.After(30 * time.Second):
+		tb.Error("node did not stop within 30 s")
+	}
+}
+
+// do sends a JSON request and decodes a JSON answer into out (if not nil).
+func do(tb testing.TB, method, url string, header http.Header, body, out any) int {
+	tb.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			tb.Fatalf("%s %s: decode %q: %v", method, url, raw, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// frame is a protocol v1 frame.
+type frame struct {
+	Type string          `json:"type"`
+	ID   string          `json:"id,omitempty"`
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// client is a websocket client speaking protocol v1.
+type client struct {
+	tb   testing.TB
+	conn *websocket.Conn
+	seq  int
+}
+
+func dial(tb testing.TB, url, origin string, header http.Header) *client {
+	tb.Helper()
+	if header == nil {
+		header = http.Header{}
+	}
+	header.Set("Origin", origin)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, resp, err := websocket.Dial(ctx, strings.Replace(url, "http://", "ws://", 1), &websocket.DialOptions{HTTPHeader: header})
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		tb.Fatalf("dial %s: %v (status %d)", url, err, status)
+	}
+	c := &client{tb: tb, conn: conn}
+	tb.Cleanup(func() { conn.CloseNow() })
+	if f := c.next(); f.Type != "hello" {
+		tb.Fatalf("first frame is %s, want hello", f.Type)
+	}
+	return c
+}
+
+func (c *client) send(typ string, data any) string {
+	c.tb.Helper()
+	c.seq++
+	id := fmt.Sprintf("r%d", c.seq)
+	raw, err := json.Marshal(data)
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	b, _ := json.Marshal(frame{Type: typ, ID: id, Data: raw})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.conn.Write(ctx, websocket.MessageText, b); err != nil {
+		c.tb.Fatalf("write %s: %v", typ, err)
+	}
+	return id
+}
+
+func (c *client) next() frame {
+	c.tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, b, err := c.conn.Read(ctx)
+	if err != nil {
+		c.tb.Fatalf("read: %v", err)
+	}
+	var f frame
+	if err := json.Unmarshal(b, &f); err != nil {
+		c.tb.Fatalf("frame %q: %v", b, err)
+	}
+	return f
+}
+
+// await reads frames until one of type typ (and, if id is set, that id)
+// arrives, failing on an error frame for id. Frames passed over are
+// returned too, in order.
+func (c *client) await(typ, id string) (frame, []frame) {
+	c.tb.Helper()
+	var skipped []frame
+	for {
+		f := c.next()
+		if id != "" && f.ID == id && f.Type == "error" {
+			c.tb.Fatalf("request %s failed: %s", id, f.Data)
+		}
+		if f.Type == typ && (id == "" || f.ID == id) {
+			return f, skipped
+		}
+		skipped = append(skipped, f)
+	}
+}
+
+// call sends a request and waits for its reply of type reply.
+func (c *client) call(typ, reply string, data any) json.RawMessage {
+	c.tb.Helper()
+	f, _ := c.await(reply, c.send(typ, data))
+	return f.Data
+}
+
+type wireMessage struct {
+	ID             int64  `json:"id"`
+	ConversationID int64  `json:"conversation_id"`
+	Seq            int64  `json:"seq"`
+	Body           string `json:"body"`
+	AuthorKind     string `json:"author_kind"`
+	ClientMsgID    string `json:"client_msg_id"`
+}
+
+func decode[T any](tb testing.TB, raw json.RawMessage) T {
+	tb.Helper()
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		tb.Fatalf("decode %s: %v", raw, err)
+	}
+	return v
+}
+
+// nextMessage waits for the next message.created event.
+func (c *client) nextMessage() wireMessage {
+	c.tb.Helper()
+	f, _ := c.await("message.created", "")
+	return decode[wireMessage](c.tb, f.Data)
+}
+
+// visitorFor starts a visit on siteKey from origin and returns a visitor
+// websocket, authenticated.
+func visitorFor(tb testing.TB, n *testNode, siteKey, origin string) *client {
+	tb.Helper()
+	var start struct {
+		Token string `json:"token"`
+	}
+	if st := do(tb, "POST", n.URL+"/api/v1/sdk/visitors", http.Header{"Origin": {origin}}, map[string]string{"site": siteKey}, &start); st != 200 {
+		tb.Fatalf("start visitor: status %d", st)
+	}
+	c := dial(tb, n.URL+"/ws/visitor?site="+siteKey, origin, nil)
+	c.call("auth", "auth.ok", map[string]string{"token": start.Token})
+	return c
+}
+
+// login signs in and returns the session token.
+func login(tb testing.TB, n *testNode, email, password string) string {
+	tb.Helper()
+	var out struct {
+		Token string `json:"token"`
+	}
+	if st := do(tb, "POST", n.URL+"/api/v1/auth/login", nil, map[string]string{"email": email, "password": password}, &out); st != 200 {
+		tb.Fatalf("login %s: status %d", email, st)
+	}
+	return out.Token
+}
+
+// agentFor opens an agent websocket authenticated by the session cookie.
+func agentFor(tb testing.TB, n *testNode, token string) *client {
+	tb.Helper()
+	c := dial(tb, n.URL+"/ws/agent", n.Origin, http.Header{"Cookie": {"parley_session=" + token}})
+	c.await("auth.ok", "")
+	return c
+}

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+
+	"github.com/parley-chat/parley/dashboard"
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/broker"
+	"github.com/parley-chat/parley/hub/metrics"
+	"github.com/parley-chat/parley/hub/realtime"
+	"github.com/parley-chat/parley/hub/web"
+	"github.com/parley-chat/parley/widget"
+)
+
+// readyTimeout bounds each readiness check (store ping, broker round trip).
+const readyTimeout = 2 * time.Second
+
+// node is one running hub: store, broker, realtime engine and HTTP app.
+type node struct {
+	cfg     Config
+	log     zerolog.Logger
+	store   database
+	broker  hub.Broker
+	rt      *realtime.Node
+	svc     *hub.Service
+	metrics *metrics.Metrics
+	app     *fiber.App
+}
+
+func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	cfg, warnings, err := loadConfig(args, env, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stdout)
+	for _, w := range warnings {
+		log.Warn().Msg(w)
+	}
+	n, err := start(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		n.close()
+		return fmt.Errorf("listen on %s (PARLEY_ADDR): %w", cfg.Addr, err)
+	}
+	log.Info().Str("addr", ln.Addr().String()).Str("base_url", cfg.BaseURL).Str("node", n.rt.NodeID()).
+		Str("version", version).Msg("listening")
+
+	served := make(chan error, 1)
+	go func() { served <- n.app.Listener(ln) }()
+	select {
+	case err = <-served:
+		n.close()
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info().Dur("deadline", cfg.ShutdownTimeout).Msg("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	n.shutdown(sctx)
+	log.Info().Msg("stopped")
+	return nil
+}
+
+// start opens the store and broker and builds the app, without listening.
+func start(ctx context.Context, cfg Config, log zerolog.Logger) (*node, error) {
+	db, kind, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	n := &node{cfg: cfg, log: log, store: db, metrics: metrics.New()}
+	secret := cfg.SecretKey
+	if secret == "" {
+		// Generated once and shared through the store, so every node
+		// accepts the visitor tokens any node issued.
+		if secret, err = db.EnsureSetting(ctx, "visitor_token_secret", hub.RandomToken(32)); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("load secret: %w", err)
+		}
+	}
+	n.svc = &hub.Service{Store: db, Log: log, Secret: []byte(secret), Observer: n.metrics}
+	n.rt = realtime.New(realtime.Config{Service: n.svc, Log: log, Metrics: n.metrics, NodeID: cfg.NodeID,
+		AgentOrigins: []string{cfg.origin()}})
+	if cfg.RedisURL != "" {
+		n.broker, err = broker.NewRedis(ctx, n.rt, broker.RedisConfig{URL: cfg.RedisURL, Prefix: cfg.RedisPrefix, Metrics: n.metrics, Logger: log})
+	} else {
+		n.broker = broker.NewMemory(n.rt, broker.MemoryConfig{Metrics: n.metrics})
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect broker (PARLEY_REDIS_URL): %w", err)
+	}
+	if err := n.rt.Start(n.broker); err != nil {
+		n.broker.Close()
+		db.Close()
+		return nil, fmt.Errorf("start realtime: %w", err)
+	}
+	n.svc.Publisher = n.rt
+	brokerKind := "memory"
+	if cfg.RedisURL != "" {
+		brokerKind = "redis"
+	}
+	log.Info().Str("store", kind).Str("broker", brokerKind).Msg("store and broker ready")
+
+	if err := seedDemo(ctx, cfg, n.svc, log); err != nil {
+		n.close()
+		return nil, fmt.Errorf("seed demo workspace: %w", err)
+	}
+	n.app = n.newApp()
+	return n, nil
+}
+
+func (n *node) newApp() *fiber.App {
+	app := fiber.New(fiber.Config{
+		DisableStartupMessage: true,
+		ErrorHandler:          web.ErrorHandler,
+		BodyLimit:             1 << 20,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+	})
+	realtime.Prepare(app)
+	app.Use(web.Middleware(n.log))
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	app.Get("/readyz", n.ready)
+	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(n.metrics.Registry, promhttp.HandlerOpts{})))
+	widget.Mount(app, widget.Config{Service: n.svc, Realtime: n.rt, BaseURL: n.cfg.BaseURL, DemoSiteKey: func(ctx context.Context) (string, error) {
+		return n.store.FindSetting(ctx, demoSiteKeySetting)
+	}})
+	dashboard.Mount(app, dashboard.Config{Service: n.svc, Realtime: n.rt, BaseURL: n.cfg.BaseURL})
+	return app
+}
+
+// ready answers 200 only when the store answers and an event makes a round
+// trip through the broker, each within readyTimeout.
+func (n *node) ready(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), readyTimeout)
+	defer cancel()
+	checks := fiber.Map{"store": "ok", "broker": "ok"}
+	ok := true
+	if err := n.store.Ping(ctx); err != nil {
+		checks["store"], ok = err.Error(), false
+		n.metrics.StoreError()
+	}
+	if err := n.rt.Probe(ctx); err != nil {
+		checks["broker"], ok = err.Error(), false
+	}
+	if !ok {
+		web.Logger(c).Warn().Interface("checks", checks).Msg("not ready")
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "checks": checks})
+	}
+	return c.JSON(fiber.Map{"status": "ok", "checks": checks})
+}
+
+// shutdown stops accepting, closes every websocket with 1001, drains
+// requests, then closes broker and store, all before ctx's deadline.
+func (n *node) shutdown(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := n.app.ShutdownWithContext(ctx); err != nil {
+			n.log.Warn().Err(err).Msg("http shutdown")
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		n.rt.Shutdown(ctx)
+	}()
+	wg.Wait()
+	n.close()
+}
+
+func (n *node) close() {
+	if err := n.broker.Close(); err != nil {
+		n.log.Warn().Err(err).Msg("close broker")
+	}
+	if err := n.store.Close(); err != nil {
+		n.log.Warn().Err(err).Msg("close store")
+	}
+}
+
+// seedDemo creates, on an empty store, a demo workspace whose site accepts
+// the hub's own origin, and logs how to sign in. Exactly one node seeds,
+// even when several start at once.
+func seedDemo(ctx context.Context, cfg Config, svc *hub.Service, log zerolog.Logger) error {
+	if !cfg.Demo {
+		return nil
+	}
+	claim := hub.RandomToken(12)
+	winner, err := svc.Store.EnsureSetting(ctx, "demo_seed_claim", claim)
+	if err != nil {
+		return "", err
+	}
+	if winner != claim {
+		return nil // another node seeds, or did long ago
+	}
+	if n, err := svc.Store.CountTenants(ctx); err != nil || n > 0 {
+		return err
+	}
+	password := hub.RandomToken(12)
+	tenant, owner, err := svc.CreateTenant(ctx, hub.NewAccount{TenantName: "Demo", Email: "owner@demo.parley.local", Name: "Demo Owner", Password: password})
+	if err != nil {
+		return err
+	}
+	site, err := svc.CreateSite(ctx, hub.Actor{Kind: hub.ActorSystem}, hub.NewSite{TenantID: tenant.ID, Name: "Demo site", AllowedOrigins: []string{cfg.origin()}})
+	if err != nil {
+		return err
+	}
+	if _, err := svc.Store.EnsureSetting(ctx, demoSiteKeySetting, site.Key); err != nil {
+		return err
+	}
+	log.Info().Str("dashboard", cfg.BaseURL+"/").Str("email", owner.Email).Str("password", password).
+		Str("demo_page", cfg.BaseURL+"/demo").Msg("created a demo workspace: sign in with this login (shown once)")
+	return nil
+}
+
+// demoSiteKeySetting names the setting that holds the demo site's key.
+const demoSiteKeySetting = "demo_site_key"

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// demoLogin returns the demo owner's email and password from the log.
+func demoLogin(tb testing.TB, n *testNode) (string, string) {
+	tb.Helper()
+	line := n.logs.wait(tb, "created a demo workspace: sign in with this login (shown once)")
+	return line["email"].(string), line["password"].(string)
+}
+
+// demoSiteKey reads the site key the /demo page embeds.
+func demoSiteKey(tb testing.TB, n *testNode) string {
+	tb.Helper()
+	resp, err := http.Get(n.URL + "/demo")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "/widget.js") {
+		tb.Fatalf("/demo: status %d, body %q", resp.StatusCode, body)
+	}
+	key := regexp.MustCompile(`"(site_[A-Za-z0-9_-]+)"`).FindStringSubmatch(string(body))
+	if key == nil {
+		tb.Fatalf("/demo embeds no site key: %q", body)
+	}
+	return key[1]
+}
+
+func TestServeOnEmbeddedDefaults(t *testing.T) {
+	n := startNode(t)
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/nope": 404} {
+		var body map[string]any
+		if got := do(t, "GET", n.URL+path, nil, nil, &body); got != want {
+			t.Errorf("GET %s = %d (%v), want %d", path, got, body, want)
+		}
+	}
+	email, password := demoLogin(t, n)
+	siteKey := demoSiteKey(t, n)
+
+	// The demo site accepts the hub's own origin: a visitor and the owner chat live.
+	token := login(t, n, email, password)
+	agent := agentFor(t, n, token)
+	visitor := visitorFor(t, n, siteKey, n.Origin)
+	ack := decode[struct{ Message wireMessage }](t, visitor.call("send", "ack", map[string]any{"client_msg_id": "v1", "body": "Hello?"}))
+	if ack.Message.Seq != 1 {
+		t.Fatalf("ack = %+v", ack)
+	}
+	agent.call("subscribe", "subscribed", map[string]any{"conversation_id": ack.Message.ConversationID, "after_seq": 0})
+	agent.call("send", "ack", map[string]any{"conversation_id": ack.Message.ConversationID, "client_msg_id": "a1", "body": "Hi there"})
+	if got := visitor.nextMessage(); got.Body != "Hi there" || got.Seq != 2 {
+		t.Fatalf("visitor got %+v", got)
+	}
+
+	resp, err := http.Get(n.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`parley_connections_open{kind="visitor"} 1`, `parley_connections_open{kind="agent"} 1`,
+		"parley_messages_persisted_total 2", "parley_publish_to_deliver_seconds_count"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
+	// A graceful stop closes websockets with 1001 (going away).
+	n.cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		_, _, err := visitor.conn.Read(ctx)
+		if err == nil {
+			continue
+		}
+		if got := websocket.CloseStatus(err); got != websocket.StatusGoingAway {
+			t.Fatalf("visitor socket closed with %v (%v), want 1001", got, err)
+		}
+		break
+	}
+	select {
+	case err := <-n.done:
+		if err != nil {
+			t.Fatalf("run returned %v", err)
+		}
+		n.done <- nil
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+}
+
+func TestDemoIsCreatedOnce(t *testing.T) {
+	dir := t.TempDir()
+	first := startNode(t, "PARLEY_DATA_DIR="+dir)
+	demoLogin(t, first)
+	first.stop(t)
+	second := startNode(t, "PARLEY_DATA_DIR="+dir)
+	second.logs.wait(t, "listening")
+	if second.logs.find("created a demo workspace: sign in with this login (shown once)") != nil {
+		t.Fatal("second start seeded the demo again")
+	}
+	demoSiteKey(t, second)
+}
+
+func TestAgentSocketRefusesOtherOrigins(t *testing.T) {
+	n := startNode(t)
+	email, password := demoLogin(t, n)
+	token := login(t, n, email, password)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, resp, err := websocket.Dial(ctx, strings.Replace(n.URL, "http", "ws", 1)+"/ws/agent", &websocket.DialOptions{
+		HTTPHeader: http.Header{"Origin": {"https://evil.test"}, "Cookie": {"parley_session=" + token}}})
+	if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("dial from another origin: err %v, response %v; want 403", err, resp)
+	}
+	// Cookie-authenticated changes from another origin are refused too.
+	st := do(t, "POST", n.URL+"/api/v1/conversations/1/read", http.Header{"Origin": {"https://evil.test"}, "Cookie": {"parley_session=" + token}},
+		map[string]int{"seq": 1}, nil)
+	if st != http.StatusForbidden {
+		t.Fatalf("cross-site POST = %d, want 403", st)
+	}
+}
+
+func TestProblemBodies(t *testing.T) {
+	n := startNode(t)
+	var p struct {
+		Status    int    `json:"status"`
+		Code      string `json:"code"`
+		Detail    string `json:"detail"`
+		RequestID string `json:"request_id"`
+	}
+	if st := do(t, "POST", n.URL+"/api/v1/auth/login", nil, map[string]string{"email": "x@y.test", "password": "nope nope"}, &p); st != 401 ||
+		p.Code != "unauthorized" || p.Detail == "" || p.RequestID == "" {
+		t.Fatalf("bad login: %d %+v", st, p)
+	}
+	if st := do(t, "GET", n.URL+"/api/v1/tickets", nil, nil, &p); st != 401 || p.Code != "unauthorized" {
+		t.Fatalf("unauthenticated list: %d %+v", st, p)
+	}
+	if st := do(t, "POST", n.URL+"/api/v1/sdk/visitors", http.Header{"Origin": {"https://evil.test"}}, map[string]string{"site": "site_x"}, &p); st != 404 || p.Code != "not_found" {
+		t.Fatalf("unknown site: %d %+v", st, p)
+	}
+}
+
+func TestRunRejectsBadConfig(t *testing.T) {
+	err := run(context.Background(), nil, []string{"PARLEY_ADDR=nonsense"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "PARLEY_ADDR") {
+		t.Fatalf("run = %v, want an error naming PARLEY_ADDR", err)
+	}
+	if err := run(context.Background(), []string{"frobnicate"}, nil, io.Discard, io.Discard); !errors.Is(err, errUsage) {
+		t.Fatalf("unknown command: %v", err)
+	}
+}

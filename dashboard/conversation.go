@@ -1,0 +1,158 @@
+package dashboard
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/web"
+)
+
+// idParam parses the :id route parameter.
+func idParam(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, hub.Errorf(hub.EInvalid, "id must be a positive integer")
+	}
+	return id, nil
+}
+
+// queryInt parses an optional integer query parameter.
+func queryInt(c *fiber.Ctx, name string) (int64, error) {
+	v := c.Query(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, hub.Errorf(hub.EInvalid, "%s must be a non-negative integer", name)
+	}
+	return n, nil
+}
+
+type page[T any] struct {
+	Items []T `json:"items"`
+	// Next is the cursor for the following page, empty on the last one.
+	Next string `json:"next,omitempty"`
+}
+
+func (h *handler) listConversations(c *fiber.Ctx) error {
+	limit, err := queryInt(c, "limit")
+	if err != nil {
+		return err
+	}
+	siteID, err := queryInt(c, "site")
+	if err != nil {
+		return err
+	}
+	f := hub.ConversationFilter{SiteID: siteID, Status: c.Query("status"), Limit: int(min(max(limit, 1), 200))}
+	if limit == 0 {
+		f.Limit = 50
+	}
+	if cur := c.Query("before"); cur != "" {
+		if f.BeforeTime, f.BeforeID, err = parseTimeCursor(cur); err != nil {
+			return err
+		}
+	}
+	items, err := h.svc.Conversations(c.UserContext(), actor(c), f)
+	if err != nil {
+		return err
+	}
+	p := page[*hub.Conversation]{Items: items}
+	if len(items) == f.Limit {
+		last := items[len(items)-1]
+		p.Next = strconv.FormatInt(last.LastMessageAt.UnixMicro(), 10) + "_" + strconv.FormatInt(last.ID, 10)
+	}
+	return c.JSON(p)
+}
+
+func parseTimeCursor(cur string) (time.Time, int64, error) {
+	bad := hub.Errorf(hub.EInvalid, "before must be a cursor from a previous page")
+	for i := range len(cur) {
+		if cur[i] == '_' {
+			us, err1 := strconv.ParseInt(cur[:i], 10, 64)
+			id, err2 := strconv.ParseInt(cur[i+1:], 10, 64)
+			if err1 != nil || err2 != nil {
+				return time.Time{}, 0, bad
+			}
+			return time.UnixMicro(us).UTC(), id, nil
+		}
+	}
+	return time.Time{}, 0, bad
+}
+
+func (h *handler) getConversation(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	conv, err := h.svc.Conversation(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(conv)
+}
+
+func (h *handler) listMessages(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	f := hub.MessageFilter{ConversationID: id, Limit: 100}
+	if f.AfterSeq, err = queryInt(c, "after_seq"); err != nil {
+		return err
+	}
+	if f.BeforeSeq, err = queryInt(c, "before_seq"); err != nil {
+		return err
+	}
+	f.Newest = f.BeforeSeq > 0 && f.AfterSeq == 0
+	msgs, err := h.svc.Messages(c.UserContext(), actor(c), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(page[*hub.Message]{Items: msgs})
+}
+
+type sendRequest struct {
+	ClientMsgID string `json:"client_msg_id"`
+	Body        string `json:"body"`
+	Internal    bool   `json:"internal"`
+}
+
+func (h *handler) sendMessage(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var req sendRequest
+	if err := web.BindJSON(c, &req); err != nil {
+		return err
+	}
+	m, err := h.svc.SendMessage(c.UserContext(), actor(c), hub.NewMessage{ConversationID: id, ClientMsgID: req.ClientMsgID, Body: req.Body, Internal: req.Internal})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(m)
+}
+
+type readRequest struct {
+	Seq int64 `json:"seq"`
+}
+
+func (h *handler) markRead(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var req readRequest
+	if err := web.BindJSON(c, &req); err != nil {
+		return err
+	}
+	conv, err := h.svc.MarkRead(c.UserContext(), actor(c), id, req.Seq)
+	if err != nil {
+		return err
+	}
+	return c.JSON(conv)
+}

@@ -1,0 +1,129 @@
+// Package dashboard serves the agents' side: sign-in, the REST API over
+// conversations and tickets, and the agent websocket.
+package dashboard
+
+import (
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/realtime"
+	"github.com/parley-chat/parley/hub/web"
+)
+
+// SessionCookie holds the dashboard session token.
+const SessionCookie = "parley_session"
+
+// Config wires the dashboard handlers.
+type Config struct {
+	Service  *hub.Service
+	Realtime *realtime.Node
+	// BaseURL is the hub's public URL; its origin is the only one allowed
+	// to make cookie-authenticated changes (CSRF protection).
+	BaseURL string
+}
+
+// Mount adds the dashboard routes to app.
+func Mount(app *fiber.App, cfg Config) {
+	u, _ := url.Parse(cfg.BaseURL)
+	h := &handler{svc: cfg.Service, origin: strings.ToLower(u.Scheme + "://" + u.Host), secure: u.Scheme == "https"}
+	app.Post("/api/v1/auth/login", h.login)
+	app.Post("/api/v1/auth/logout", h.logout)
+	app.Get("/ws/agent", cfg.Realtime.AgentHandler())
+
+	api := app.Group("/api/v1", h.authenticate)
+	api.Get("/me", h.me)
+	api.Get("/conversations", h.listConversations)
+	api.Get("/conversations/:id", h.getConversation)
+	api.Get("/conversations/:id/messages", h.listMessages)
+	api.Post("/conversations/:id/messages", h.sendMessage)
+	api.Post("/conversations/:id/read", h.markRead)
+	api.Get("/tickets", h.listTickets)
+	api.Post("/tickets", h.createTicket)
+	api.Get("/tickets/:id", h.getTicket)
+	api.Patch("/tickets/:id", h.updateTicket)
+}
+
+type handler struct {
+	svc    *hub.Service
+	origin string
+	secure bool
+}
+
+func actor(c *fiber.Ctx) hub.Actor {
+	a, _ := c.Locals("actor").(hub.Actor)
+	return a
+}
+
+// authenticate accepts the session cookie or a bearer token. Requests that
+// change state with the cookie must come from the dashboard's own origin.
+func (h *handler) authenticate(c *fiber.Ctx) error {
+	token, viaCookie := c.Cookies(SessionCookie), true
+	if auth := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(auth, "Bearer ") {
+		token, viaCookie = strings.TrimPrefix(auth, "Bearer "), false
+	}
+	a, err := h.svc.MemberActor(c.UserContext(), token)
+	if err != nil {
+		return err
+	}
+	if viaCookie && c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead && !h.sameOrigin(c) {
+		return hub.Errorf(hub.EForbidden, "cross-site request refused: send it from the dashboard")
+	}
+	c.Locals("actor", a)
+	return c.Next()
+}
+
+func (h *handler) sameOrigin(c *fiber.Ctx) bool {
+	return strings.EqualFold(c.Get(fiber.HeaderOrigin), h.origin)
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+type loginResponse struct {
+	Member *hub.Member `json:"member"`
+	// Token authenticates API and websocket clients that do not use the
+	// cookie (the load tool, integrations).
+	Token string `json:"token"`
+}
+
+func (h *handler) login(c *fiber.Ctx) error {
+	var req loginRequest
+	if err := web.BindJSON(c, &req); err != nil {
+		return err
+	}
+	token, m, err := h.svc.Login(c.UserContext(), req.Email, req.Password)
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: h.secure,
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(hub.SessionTTL)})
+	return c.JSON(loginResponse{Member: m, Token: token})
+}
+
+func (h *handler) logout(c *fiber.Ctx) error {
+	token := c.Cookies(SessionCookie)
+	if auth := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(auth, "Bearer ") {
+		token = strings.TrimPrefix(auth, "Bearer ")
+	} else if token != "" && !h.sameOrigin(c) {
+		return hub.Errorf(hub.EForbidden, "cross-site request refused: send it from the dashboard")
+	}
+	if err := h.svc.Logout(c.UserContext(), token); err != nil {
+		return err
+	}
+	c.ClearCookie(SessionCookie)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *handler) me(c *fiber.Ctx) error {
+	m, err := h.svc.Store.FindMemberByID(c.UserContext(), actor(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(m)
+}

@@ -1,0 +1,121 @@
+// Package widget serves what visitors' browsers load: the visitor REST API
+// (starting a visit), the visitor websocket and the /demo page, which
+// embeds the widget exactly as a customer's site would.
+package widget
+
+import (
+	"context"
+	"html/template"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/realtime"
+	"github.com/parley-chat/parley/hub/web"
+)
+
+// Config wires the widget handlers.
+type Config struct {
+	Service  *hub.Service
+	Realtime *realtime.Node
+	// BaseURL is the hub's public URL; the snippet loads the widget from it.
+	BaseURL string
+	// DemoSiteKey returns the demo site's key (ENotFound when there is none).
+	DemoSiteKey func(ctx context.Context) (string, error)
+}
+
+// Mount adds the widget routes to app.
+func Mount(app *fiber.App, cfg Config) {
+	h := &handler{cfg: cfg}
+	app.Options("/api/v1/sdk/*", h.preflight)
+	app.Post("/api/v1/sdk/visitors", h.startVisitor)
+	app.Get("/ws/visitor", cfg.Realtime.VisitorHandler())
+	app.Get("/demo", h.demo)
+}
+
+type handler struct{ cfg Config }
+
+// cors allows the calling origin when the site allows it; the service
+// checks the origin again, this only lets the browser read the answer.
+func (h *handler) cors(c *fiber.Ctx) {
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" {
+		c.Set(fiber.HeaderAccessControlAllowOrigin, origin)
+		c.Set(fiber.HeaderVary, fiber.HeaderOrigin)
+	}
+}
+
+func (h *handler) preflight(c *fiber.Ctx) error {
+	h.cors(c)
+	c.Set(fiber.HeaderAccessControlAllowMethods, "GET, POST")
+	c.Set(fiber.HeaderAccessControlAllowHeaders, "Content-Type")
+	c.Set(fiber.HeaderAccessControlMaxAge, "600")
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+type startVisitorRequest struct {
+	Site        string `json:"site"`
+	AnonymousID string `json:"anonymous_id"`
+	Locale      string `json:"locale"`
+	Page        string `json:"page"`
+}
+
+type startVisitorResponse struct {
+	VisitorID   int64  `json:"visitor_id"`
+	AnonymousID string `json:"anonymous_id"`
+	Token       string `json:"token"`
+}
+
+// startVisitor begins or continues a visit and returns the visitor token
+// the websocket's auth frame carries.
+func (h *handler) startVisitor(c *fiber.Ctx) error {
+	h.cors(c)
+	var req startVisitorRequest
+	if err := web.BindJSON(c, &req); err != nil {
+		return err
+	}
+	v, token, err := h.cfg.Service.StartVisitor(c.UserContext(), hub.VisitorStart{
+		SiteKey: req.Site, Origin: strings.ToLower(c.Get(fiber.HeaderOrigin)), AnonymousID: req.AnonymousID,
+		Locale: req.Locale, CurrentPage: req.Page, Device: c.Get(fiber.HeaderUserAgent),
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(startVisitorResponse{VisitorID: v.ID, AnonymousID: v.AnonymousID, Token: token})
+}
+
+var demoPage = template.Must(template.New("demo").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Parley demo site</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}</style>
+</head>
+<body>
+<h1>Acme Widgets</h1>
+<p>This page stands in for a customer's website. It embeds the Parley widget with the
+same snippet a site owner pastes; the chat button appears in the corner.</p>
+<script>
+(function(w,d,s,k){w.Parley=w.Parley||function(){(w.Parley.q=w.Parley.q||[]).push(arguments)};
+var e=d.createElement("script");e.async=true;e.src=s+"/widget.js";e.dataset.site=k;
+d.head.appendChild(e)})(window,document,{{.BaseURL}},{{.SiteKey}});
+Parley("boot",{site:{{.SiteKey}}});
+</script>
+</body>
+</html>
+`))
+
+// demo serves a page that embeds the widget for the demo site.
+func (h *handler) demo(c *fiber.Ctx) error {
+	key, err := h.cfg.DemoSiteKey(c.UserContext())
+	if hub.IsCode(err, hub.ENotFound) {
+		return hub.Errorf(hub.ENotFound, "there is no demo site: it is created on the first start of an empty store with PARLEY_DEMO=true")
+	}
+	if err != nil {
+		return err
+	}
+	c.Type("html", "utf-8")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return demoPage.Execute(c, struct{ BaseURL, SiteKey string }{h.cfg.BaseURL, key})
+}
