@@ -1,0 +1,667 @@
+// Package realtime is Parley's websocket engine. A Node holds the
+// websockets of one process: it upgrades visitor and agent connections
+// through Fiber, authenticates and authorizes every frame through the
+// hub.Service, subscribes to the broker topics its sessions need, and fans
+// the events other nodes (and this one) publish out to its sessions.
+//
+// The broker is the fast path, the store the truth: a session tracks the
+// last message seq it delivered per conversation and fills any gap from the
+// store, so a client sees every message of a subscribed conversation once,
+// in order, even when the broker loses events. docs/protocol.md describes
+// the wire protocol.
+//
+// Wiring, in this order:
+//
+//	node := realtime.New(cfg)
+//	b := broker.NewMemory(node, broker.MemoryConfig{}) // or Redis
+//	node.Start(b)
+//	service.Publisher = node
+//	realtime.Prepare(app)
+//	app.Get("/ws/visitor", node.VisitorHandler())
+//	app.Get("/ws/agent", node.AgentHandler())
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/metrics"
+)
+
+// Config configures a Node. The zero value of every field but Service is a
+// usable default.
+type Config struct {
+	Service *hub.Service
+	Log     zerolog.Logger
+	// Metrics may be nil.
+	Metrics *metrics.Metrics
+	// NodeID names the node in hello frames, logs and its probe topic.
+	// Default: a random id.
+	NodeID string
+	// AgentOrigins are the Origin values allowed to open agent sockets:
+	// the dashboard's own origin(s). Empty: no browser agent can connect.
+	AgentOrigins []string
+	// SessionCookie is the dashboard session cookie. Default "parley_session".
+	SessionCookie string
+	// SendQueue is the number of frames queued for one client before it is
+	// disconnected as a slow consumer. Default 256.
+	SendQueue int
+	// PingInterval is the time between pings. Default 25 s.
+	PingInterval time.Duration
+	// PongTimeout is how long a pong may take before the peer is
+	// considered dead. Default 10 s.
+	PongTimeout time.Duration
+	// AuthTimeout is how long a client may stay unauthenticated. Default 10 s.
+	AuthTimeout time.Duration
+	// WriteTimeout bounds one frame write. Default 10 s.
+	WriteTimeout time.Duration
+	// MaxFrameBytes is the largest frame a client may send; a larger one
+	// closes the socket with 1009. Default 64 KiB.
+	MaxFrameBytes int64
+	// ResumeLimit is the most missed messages a session replays; beyond it
+	// the client is told to reload history (resync). Default 200.
+	ResumeLimit int
+	// PublishQueue is the number of events waiting for the broker before
+	// Publish fails. Default 8192.
+	PublishQueue int
+}
+
+func (c *Config) setDefaults() {
+	if c.NodeID == "" {
+		c.NodeID = "node_" + hub.RandomToken(6)
+	}
+	if c.SessionCookie == "" {
+		c.SessionCookie = "parley_session"
+	}
+	if c.SendQueue <= 0 {
+		c.SendQueue = 256
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 25 * time.Second
+	}
+	if c.PongTimeout <= 0 {
+		c.PongTimeout = 10 * time.Second
+	}
+	if c.AuthTimeout <= 0 {
+		c.AuthTimeout = 10 * time.Second
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.MaxFrameBytes <= 0 {
+		c.MaxFrameBytes = 64 << 10
+	}
+	if c.ResumeLimit <= 0 {
+		c.ResumeLimit = 200
+	}
+	if c.PublishQueue <= 0 {
+		c.PublishQueue = 8192
+	}
+}
+
+// Publishing to the broker: attempts per event, and how long each may take.
+const (
+	publishAttempts = 5
+	publishTimeout  = 2 * time.Second
+	// opTimeout bounds one store or broker operation done for a frame.
+	opTimeout = 10 * time.Second
+	// shutdownConcurrency is how many websockets close at once on Shutdown.
+	shutdownConcurrency = 64
+)
+
+// Node is the realtime engine of one process. It is a hub.BrokerHandler
+// (the broker delivers to it) and a hub.Publisher (the Service publishes
+// through it).
+type Node struct {
+	cfg          Config
+	svc          *hub.Service
+	log          zerolog.Logger
+	metrics      *metrics.Metrics
+	agentOrigins map[string]bool
+	probeTopic   string
+
+	// broker is set once by Start, before started is closed.
+	broker  hub.Broker
+	started chan struct{}
+
+	mu       sync.RWMutex
+	topics   map[string]*topic
+	sessions map[*session]struct{}
+	members  map[int64]int // local agent sessions per member, for presence
+	closing  bool
+	wg       sync.WaitGroup // sessions
+
+	pubq      chan publication
+	pubLost   atomic.Bool // a publish failed: local clients must resume
+	pubStop   chan struct{}
+	pubDone   chan struct{}
+	pubCtx    context.Context
+	pubCancel context.CancelFunc
+	stopOnce  sync.Once
+
+	probeMu         sync.Mutex
+	probes          map[string]chan struct{}
+	probeSubscribed bool
+}
+
+var (
+	_ hub.BrokerHandler = (*Node)(nil)
+	_ hub.Publisher     = (*Node)(nil)
+)
+
+// topic is a broker topic some local sessions need.
+type topic struct {
+	subs map[*session]struct{}
+	// op is a one-slot lock that orders the broker calls for this topic,
+	// so an Unsubscribe never overtakes a later Subscribe.
+	op chan struct{}
+	// subscribed is written with op and Node.mu held.
+	subscribed bool
+	// pending counts joins and leaves in progress; guarded by Node.mu.
+	pending int
+}
+
+type publication struct {
+	topic   string
+	payload []byte
+}
+
+// New returns a Node. Call Start before serving sockets.
+func New(cfg Config) *Node {
+	cfg.setDefaults()
+	n := &Node{
+		cfg:          cfg,
+		svc:          cfg.Service,
+		log:          cfg.Log.With().Str("node", cfg.NodeID).Logger(),
+		metrics:      cfg.Metrics,
+		agentOrigins: map[string]bool{},
+		probeTopic:   "probe:" + cfg.NodeID,
+		started:      make(chan struct{}),
+		topics:       map[string]*topic{},
+		sessions:     map[*session]struct{}{},
+		members:      map[int64]int{},
+		pubq:         make(chan publication, cfg.PublishQueue),
+		pubStop:      make(chan struct{}),
+		pubDone:      make(chan struct{}),
+		probes:       map[string]chan struct{}{},
+	}
+	n.pubCtx, n.pubCancel = context.WithCancel(context.Background())
+	for _, o := range cfg.AgentOrigins {
+		if norm, err := hub.NormalizeOrigin(o); err == nil {
+			n.agentOrigins[norm] = true
+		} else {
+			n.log.Warn().Str("origin", o).Msg("ignoring invalid agent origin")
+		}
+	}
+	return n
+}
+
+// ID returns the node id.
+func (n *Node) ID() string { return n.cfg.NodeID }
+
+// Start attaches the broker, which must have been built with n as its
+// handler, starts publishing, and subscribes the node's probe topic. An
+// error means only that the probe topic could not be subscribed yet;
+// Probe retries it.
+func (n *Node) Start(b hub.Broker) error {
+	select {
+	case <-n.started:
+		return fmt.Errorf("realtime: node already started")
+	default:
+	}
+	n.broker = b
+	close(n.started)
+	go n.runPublisher(b)
+	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
+	defer cancel()
+	if err := n.subscribeProbe(ctx); err != nil {
+		return fmt.Errorf("realtime: subscribe probe topic: %w", err)
+	}
+	return nil
+}
+
+func (n *Node) brokerOrErr() (hub.Broker, error) {
+	select {
+	case <-n.started:
+		return n.broker, nil
+	default:
+		return nil, hub.Errorf(hub.EUnavailable, "realtime is not started yet")
+	}
+}
+
+// Publish queues payload for topic and returns at once: one goroutine
+// publishes the queue in order, retrying a failing broker a few times, so
+// a broker hiccup neither fails nor slows the caller and this node's events
+// keep their order. EUnavailable when the queue is full.
+func (n *Node) Publish(_ context.Context, topic string, payload []byte) error {
+	select {
+	case n.pubq <- publication{topic: topic, payload: payload}:
+		return nil
+	default:
+		n.pubLost.Store(true)
+		return hub.Errorf(hub.EUnavailable, "realtime publish queue is full")
+	}
+}
+
+func (n *Node) runPublisher(b hub.Broker) {
+	defer close(n.pubDone)
+	for {
+		select {
+		case p := <-n.pubq:
+			n.publishOne(b, p)
+		case <-n.pubStop:
+			for {
+				select {
+				case p := <-n.pubq:
+					n.publishOne(b, p)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+func (n *Node) publishOne(b hub.Broker, p publication) {
+	delay := 25 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(n.pubCtx, publishTimeout)
+		err := b.Publish(ctx, p.topic, p.payload)
+		cancel()
+		if err == nil {
+			if n.pubLost.Swap(false) {
+				// Events were lost while publishing failed: local clients
+				// catch up from the store. (Remote nodes see their own
+				// broker reset, or fill gaps on the next message.)
+				n.resetSessions(ReasonPublishLost)
+			}
+			return
+		}
+		if attempt == publishAttempts || n.pubCtx.Err() != nil {
+			n.pubLost.Store(true)
+			n.log.Error().Err(err).Str("topic", p.topic).Int("attempts", attempt).Msg("publish failed: event dropped")
+			return
+		}
+		n.log.Warn().Err(err).Str("topic", p.topic).Int("attempt", attempt).Msg("publish failed: retrying")
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-n.pubCtx.Done():
+			t.Stop()
+		}
+		delay = min(2*delay, time.Second)
+	}
+}
+
+// broadcast is one broker event, decoded and encoded once, shared read-only
+// by every session it is delivered to.
+type broadcast struct {
+	typ   string
+	conv  int64
+	seq   int64
+	frame []byte
+}
+
+// HandleMessage delivers a broker message to the local sessions subscribed
+// to topic. It never blocks: a session whose queue is full is disconnected.
+func (n *Node) HandleMessage(topic string, payload []byte) {
+	if topic == n.probeTopic {
+		n.probeReceived(payload)
+		return
+	}
+	var ev hub.Event
+	if err := json.Unmarshal(payload, &ev); err != nil || ev.Type == "" {
+		n.log.Error().Err(err).Str("topic", topic).Msg("undecodable broker message")
+		return
+	}
+	if len(ev.Data) == 0 {
+		ev.Data = json.RawMessage("null")
+	}
+	frame, err := json.Marshal(eventFrame{Type: ev.Type, Data: ev.Data})
+	if err != nil {
+		n.log.Error().Err(err).Str("topic", topic).Str("type", ev.Type).Msg("encode event frame")
+		return
+	}
+	b := &broadcast{typ: ev.Type, conv: ev.ConversationID, seq: ev.Seq, frame: frame}
+	if ev.At != 0 {
+		n.metrics.Delivered(time.Unix(0, ev.At))
+	}
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	if t := n.topics[topic]; t != nil {
+		for s := range t.subs {
+			s.offer(item{kind: itemEvent, ev: b})
+		}
+	}
+}
+
+// HandleReset tells every session that events may have been lost: each
+// fills the gaps of its conversations from the store and then tells its
+// client to refresh everything else.
+func (n *Node) HandleReset() {
+	n.log.Warn().Msg("broker subscription was reset: sessions resume from the store")
+	n.resetSessions(ReasonBrokerReset)
+}
+
+func (n *Node) resetSessions(reason string) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	for s := range n.sessions {
+		if s.actor.Load() != nil {
+			s.offer(item{kind: itemResume, reason: reason})
+		}
+	}
+}
+
+// join adds s to topic and returns once the broker subscription is
+// effective, so that a store read that follows misses nothing published
+// after it.
+func (n *Node) join(ctx context.Context, s *session, name string) error {
+	b, err := n.brokerOrErr()
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	t := n.topics[name]
+	if t == nil {
+		t = &topic{subs: map[*session]struct{}{}, op: make(chan struct{}, 1)}
+		n.topics[name] = t
+	}
+	t.subs[s] = struct{}{}
+	t.pending++
+	n.mu.Unlock()
+
+	select {
+	case t.op <- struct{}{}:
+		if !t.subscribed {
+			err = b.Subscribe(ctx, name)
+			if err == nil {
+				n.mu.Lock()
+				t.subscribed = true
+				n.mu.Unlock()
+			}
+		}
+		<-t.op
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+
+	n.mu.Lock()
+	t.pending--
+	if err != nil {
+		delete(t.subs, s)
+	}
+	n.gcTopic(name, t)
+	n.mu.Unlock()
+	if err != nil {
+		return &hub.Error{Code: hub.EUnavailable, Message: "realtime is unavailable: try again", Err: fmt.Errorf("subscribe %s: %w", name, err)}
+	}
+	return nil
+}
+
+// leave removes s from topic and unsubscribes the node when s was the last
+// local session on it.
+func (n *Node) leave(s *session, name string) {
+	n.mu.Lock()
+	t := n.topics[name]
+	if t == nil {
+		n.mu.Unlock()
+		return
+	}
+	delete(t.subs, s)
+	if len(t.subs) > 0 || n.closing {
+		n.mu.Unlock()
+		return
+	}
+	t.pending++
+	n.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
+	defer cancel()
+	select {
+	case t.op <- struct{}{}:
+		n.mu.RLock()
+		empty := len(t.subs) == 0
+		n.mu.RUnlock()
+		if empty && t.subscribed {
+			if err := n.broker.Unsubscribe(ctx, name); err != nil {
+				n.log.Warn().Err(err).Str("topic", name).Msg("unsubscribe failed")
+			}
+			n.mu.Lock()
+			t.subscribed = false
+			n.mu.Unlock()
+		}
+		<-t.op
+	case <-ctx.Done():
+	}
+	n.mu.Lock()
+	t.pending--
+	n.gcTopic(name, t)
+	n.mu.Unlock()
+}
+
+// gcTopic forgets an unused topic. Node.mu must be held.
+func (n *Node) gcTopic(name string, t *topic) {
+	if len(t.subs) == 0 && t.pending == 0 && !t.subscribed && n.topics[name] == t {
+		delete(n.topics, name)
+	}
+}
+
+// register adds a session unless the node is shutting down.
+func (n *Node) register(s *session) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closing {
+		return false
+	}
+	n.sessions[s] = struct{}{}
+	n.wg.Add(1)
+	return true
+}
+
+// unregister undoes what the session's life left behind: topics, presence.
+// It runs once every goroutine of the session has ended.
+func (n *Node) unregister(s *session) {
+	for name := range s.topics {
+		n.leave(s, name)
+	}
+	if a := s.actor.Load(); a != nil && a.Kind == hub.ActorMember {
+		n.presence(*a, false)
+	}
+	n.mu.Lock()
+	delete(n.sessions, s)
+	n.mu.Unlock()
+	n.wg.Done()
+}
+
+func (n *Node) isClosing() bool {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return n.closing
+}
+
+// presence counts an agent's sessions on this node and publishes presence
+// to the tenant inbox when the first connects or the last disconnects.
+func (n *Node) presence(a hub.Actor, online bool) {
+	n.mu.Lock()
+	c := n.members[a.ID]
+	if online {
+		c++
+	} else {
+		c--
+	}
+	if c <= 0 {
+		delete(n.members, a.ID)
+	} else {
+		n.members[a.ID] = c
+	}
+	n.mu.Unlock()
+	if online && c != 1 || !online && c != 0 {
+		return
+	}
+	data, err := json.Marshal(PresenceData{MemberID: a.ID, Online: online})
+	if err == nil {
+		var payload []byte
+		payload, err = json.Marshal(hub.Event{Type: hub.EventPresence, TenantID: a.TenantID, Data: data, At: time.Now().UnixNano()})
+		if err == nil {
+			err = n.Publish(context.Background(), hub.TopicInbox(a.TenantID), payload)
+		}
+	}
+	if err != nil {
+		n.log.Warn().Err(err).Int64("member", a.ID).Msg("publish presence")
+	}
+}
+
+func (n *Node) subscribeProbe(ctx context.Context) error {
+	n.probeMu.Lock()
+	defer n.probeMu.Unlock()
+	if n.probeSubscribed {
+		return nil
+	}
+	if err := n.broker.Subscribe(ctx, n.probeTopic); err != nil {
+		return err
+	}
+	n.probeSubscribed = true
+	return nil
+}
+
+func (n *Node) probeReceived(token []byte) {
+	n.probeMu.Lock()
+	defer n.probeMu.Unlock()
+	if ch := n.probes[string(token)]; ch != nil {
+		close(ch)
+		delete(n.probes, string(token))
+	}
+}
+
+// Probe checks readiness end to end: it publishes a unique token on the
+// node's own probe topic, directly through the broker, and waits until the
+// broker delivers it back. Give it a deadline (2 s is plenty).
+func (n *Node) Probe(ctx context.Context) error {
+	b, err := n.brokerOrErr()
+	if err != nil {
+		return err
+	}
+	if err := n.subscribeProbe(ctx); err != nil {
+		return fmt.Errorf("realtime: probe: subscribe: %w", err)
+	}
+	token := hub.RandomToken(12)
+	ch := make(chan struct{})
+	n.probeMu.Lock()
+	n.probes[token] = ch
+	n.probeMu.Unlock()
+	defer func() {
+		n.probeMu.Lock()
+		delete(n.probes, token)
+		n.probeMu.Unlock()
+	}()
+	if err := b.Publish(ctx, n.probeTopic, []byte(token)); err != nil {
+		return fmt.Errorf("realtime: probe: publish: %w", err)
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("realtime: probe: broker did not deliver: %w", ctx.Err())
+	}
+}
+
+// Sessions returns the number of open websockets.
+func (n *Node) Sessions() int {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return len(n.sessions)
+}
+
+// Shutdown stops accepting websockets, closes every open one with 1001
+// (going away), at most 64 close handshakes at a time, waits for their
+// goroutines, and flushes the publish queue, all bounded by ctx. Sockets
+// still open when ctx ends are closed abruptly. Shutdown does not close the
+// broker: the caller does, afterwards. fasthttp's own Shutdown does not
+// close hijacked connections, so call this before (or alongside) it.
+func (n *Node) Shutdown(ctx context.Context) error {
+	n.mu.Lock()
+	n.closing = true
+	sessions := make([]*session, 0, len(n.sessions))
+	for s := range n.sessions {
+		sessions = append(sessions, s)
+	}
+	n.mu.Unlock()
+	sort.Slice(sessions, func(i, j int) bool { return sessions[i].started.Before(sessions[j].started) })
+
+	sem := make(chan struct{}, shutdownConcurrency)
+	var closers sync.WaitGroup
+loop:
+	for _, s := range sessions {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			break loop
+		}
+		closers.Add(1)
+		go func() {
+			defer closers.Done()
+			defer func() { <-sem }()
+			s.close(CloseGoingAway, "server shutting down")
+			select {
+			case <-s.done:
+			case <-ctx.Done():
+			}
+		}()
+	}
+	closers.Wait()
+
+	done := make(chan struct{})
+	go func() {
+		n.wg.Wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+		n.mu.RLock()
+		for s := range n.sessions {
+			s.abort()
+		}
+		n.mu.RUnlock()
+	}
+
+	n.stopOnce.Do(func() { close(n.pubStop) })
+	select {
+	case <-n.started:
+		select {
+		case <-n.pubDone:
+		case <-ctx.Done():
+			n.pubCancel()
+			<-n.pubDone
+			err = ctx.Err()
+		}
+	default:
+	}
+	n.pubCancel()
+	if err != nil {
+		return fmt.Errorf("realtime: shutdown: %w", err)
+	}
+	return nil
+}
+
+// normalizeOrigin lower-cases a browser Origin header for comparison; ""
+// when it is not a valid origin.
+func normalizeOrigin(origin string) string {
+	norm, err := hub.NormalizeOrigin(origin)
+	if err != nil || strings.TrimSpace(origin) == "" {
+		return ""
+	}
+	return norm
+}

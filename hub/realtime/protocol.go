@@ -1,0 +1,227 @@
+package realtime
+
+import (
+	"encoding/json"
+
+	"github.com/coder/websocket"
+
+	"github.com/parley-chat/parley/hub"
+)
+
+// ProtocolVersion is the version of the frame protocol, announced in hello.
+// docs/protocol.md describes it for client authors.
+const ProtocolVersion = 1
+
+// Frame types a client sends.
+const (
+	TypeAuth        = "auth"
+	TypeSubscribe   = "subscribe"
+	TypeUnsubscribe = "unsubscribe"
+	TypeSend        = "send"
+	TypeTyping      = "typing"
+	TypeRead        = "read"
+	TypeHistory     = "history"
+)
+
+// Frame types the server sends, besides the event types of package hub
+// (message.created, conversation.updated, ticket.updated, unread, typing,
+// presence), which it forwards unchanged.
+const (
+	TypeHello        = "hello"
+	TypeAuthOK       = "auth.ok"
+	TypeSubscribed   = "subscribed"
+	TypeUnsubscribed = "unsubscribed"
+	TypeAck          = "ack"
+	TypeReadOK       = "read.ok"
+	TypeError        = "error"
+	TypeResume       = "resume"
+	TypeResync       = "resync"
+	// TypeHistory is also the type of the reply to a history frame.
+)
+
+// Error codes of the websocket layer; every other error frame carries one of
+// the hub codes (hub.EInvalid, hub.ENotFound, …).
+const (
+	CodeBadFrame    = "bad_frame"    // not JSON, no type, or an oversized id
+	CodeUnknownType = "unknown_type" // a type this protocol does not define
+)
+
+// Close codes the server uses.
+const (
+	// CloseGoingAway: the node is shutting down; reconnect (to another node).
+	CloseGoingAway = websocket.StatusGoingAway // 1001
+	// ClosePolicy: no auth within AuthTimeout, or a grossly abusive client.
+	ClosePolicy = websocket.StatusPolicyViolation // 1008
+	// CloseTooBig: a frame over MaxFrameBytes.
+	CloseTooBig = websocket.StatusMessageTooBig // 1009
+	// CloseTryAgain: the client did not read fast enough (slow consumer);
+	// reconnect and resume.
+	CloseTryAgain = websocket.StatusTryAgainLater // 1013
+)
+
+// Resume reasons, in the data of a resume frame.
+const (
+	// ReasonBrokerReset: the node's broker subscription was re-established;
+	// events may have been lost while it was down.
+	ReasonBrokerReset = "broker_reset"
+	// ReasonPublishLost: the node could not publish some events for a while.
+	ReasonPublishLost = "publish_lost"
+)
+
+// maxFrameID bounds the client-chosen frame id.
+const maxFrameID = 64
+
+// inFrame is a frame from a client. Data is decoded once, by the handler of
+// the frame's type.
+type inFrame struct {
+	Type string          `json:"type"`
+	ID   string          `json:"id"`
+	Data json.RawMessage `json:"data"`
+}
+
+// outFrame is a reply or a server-originated frame.
+type outFrame struct {
+	Type string `json:"type"`
+	ID   string `json:"id,omitempty"`
+	Data any    `json:"data"`
+}
+
+// eventFrame is a broker event as clients see it: the tenant id and the
+// publish time stay on the server.
+type eventFrame struct {
+	Type string          `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+func encodeFrame(typ, id string, data any) ([]byte, error) {
+	return json.Marshal(outFrame{Type: typ, ID: id, Data: data})
+}
+
+// decodeData decodes a frame's data into v. A missing data member decodes
+// as an empty object, so that validation reports what is missing.
+func decodeData(raw json.RawMessage, v any) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return hub.Errorf(hub.EInvalid, "data does not match the frame type: %v", err)
+	}
+	return nil
+}
+
+// Frame data.
+
+type helloData struct {
+	Protocol       int    `json:"protocol"`
+	Node           string `json:"node"`
+	PingIntervalMS int64  `json:"ping_interval_ms"`
+}
+
+type authData struct {
+	Token string `json:"token"`
+}
+
+type authOKData struct {
+	Kind string `json:"kind"` // "visitor" or "agent"
+	ID   int64  `json:"id"`
+}
+
+type subscribeData struct {
+	ConversationID int64 `json:"conversation_id"`
+	AfterSeq       int64 `json:"after_seq"`
+}
+
+// subscribedData answers subscribe. Conversation is a *hub.Conversation for
+// agents and a visitorConversation for visitors.
+type subscribedData struct {
+	Conversation any   `json:"conversation"`
+	Messages     []any `json:"messages"`
+	Resync       bool  `json:"resync,omitempty"`
+}
+
+// visitorConversation is what a visitor sees of a conversation.
+type visitorConversation struct {
+	ID      int64 `json:"id"`
+	LastSeq int64 `json:"last_seq"`
+	Unread  int   `json:"unread"`
+	Version int64 `json:"version"`
+}
+
+type conversationRef struct {
+	ConversationID int64 `json:"conversation_id"`
+}
+
+type sendData struct {
+	ConversationID int64  `json:"conversation_id"`
+	ClientMsgID    string `json:"client_msg_id"`
+	Body           string `json:"body"`
+	Internal       bool   `json:"internal"`
+}
+
+type ackData struct {
+	Message any `json:"message"`
+}
+
+type typingData struct {
+	ConversationID int64 `json:"conversation_id"`
+	Typing         bool  `json:"typing"`
+}
+
+type readData struct {
+	ConversationID int64 `json:"conversation_id"`
+	Seq            int64 `json:"seq"`
+}
+
+type readOKData struct {
+	ConversationID int64 `json:"conversation_id"`
+	Unread         int   `json:"unread"`
+	Version        int64 `json:"version"`
+}
+
+type historyData struct {
+	ConversationID int64 `json:"conversation_id"`
+	BeforeSeq      int64 `json:"before_seq"`
+	Limit          int   `json:"limit"`
+}
+
+type historyReply struct {
+	ConversationID int64 `json:"conversation_id"`
+	Messages       []any `json:"messages"`
+}
+
+// History page sizes.
+const (
+	defaultHistoryLimit = 50
+	maxHistoryLimit     = 200
+)
+
+type errorData struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type resumeData struct {
+	Reason string `json:"reason"`
+}
+
+// resyncData tells a client that messages up to and including LastSeq may
+// be missing: it reloads them with history; later ones arrive live.
+type resyncData struct {
+	ConversationID int64 `json:"conversation_id"`
+	LastSeq        int64 `json:"last_seq"`
+}
+
+// PresenceData is the payload of a presence event.
+type PresenceData struct {
+	MemberID int64 `json:"member_id"`
+	Online   bool  `json:"online"`
+}
+
+// messageViews returns ms as actor may see them.
+func messageViews(actor hub.Actor, ms []*hub.Message) []any {
+	out := make([]any, len(ms))
+	for i, m := range ms {
+		out[i] = m.View(actor)
+	}
+	return out
+}

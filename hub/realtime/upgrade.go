@@ -1,0 +1,264 @@
+package realtime
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/coder/websocket"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/web"
+)
+
+// Prepare configures app for websockets: fasthttp ignores Close on a
+// hijacked connection unless Server.KeepHijackedConns is set, and a read
+// blocked on such a connection would never return. Call it once, before
+// the app starts listening. (Sessions also close the socket under
+// fasthttp's wrapper, so a forgotten Prepare cannot leak sockets; it still
+// saves fasthttp a second close.)
+func Prepare(app *fiber.App) {
+	app.Server().KeepHijackedConns = true
+}
+
+// VisitorHandler upgrades /ws/visitor?site=<site key>. The Origin header
+// must be one of the site's allowed origins; the client then authenticates
+// with its visitor token (an auth frame).
+func (n *Node) VisitorHandler() fiber.Handler {
+	return func(c *fiber.Ctx) error { return n.upgrade(c, kindVisitor) }
+}
+
+// AgentHandler upgrades /ws/agent. The Origin header must be one of
+// Config.AgentOrigins. A valid dashboard session cookie authenticates the
+// socket at once; otherwise the client sends an auth frame with a session
+// token.
+func (n *Node) AgentHandler() fiber.Handler {
+	return func(c *fiber.Ctx) error { return n.upgrade(c, kindAgent) }
+}
+
+// upgrade checks the handshake, copies the request out of fasthttp's
+// recycled buffers, and hijacks the connection; the hijack goroutine then
+// runs the whole session.
+func (n *Node) upgrade(c *fiber.Ctx, kind string) error {
+	reqID := requestID(c)
+	if n.isClosing() {
+		return problem(c, reqID, hub.EUnavailable, "server is shutting down: reconnect")
+	}
+	if !isWebSocketUpgrade(c) {
+		c.Set(fiber.HeaderUpgrade, "websocket")
+		return problemStatus(c, reqID, fiber.StatusUpgradeRequired, hub.EInvalid, "a websocket upgrade is required")
+	}
+	s := n.newSession(kind, reqID)
+	origin := normalizeOrigin(c.Get(fiber.HeaderOrigin))
+	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+	defer cancel()
+	switch kind {
+	case kindVisitor:
+		site, err := n.svc.Store.FindSiteByKey(ctx, strings.Clone(c.Query("site")))
+		if hub.IsCode(err, hub.ENotFound) {
+			return problem(c, reqID, hub.ENotFound, "unknown site key")
+		} else if err != nil {
+			s.logger().Error().Err(err).Msg("find site for websocket")
+			return problem(c, reqID, hub.EInternal, "internal error")
+		}
+		if origin == "" || !site.AllowsOrigin(origin) {
+			return problem(c, reqID, hub.EForbidden, "origin not allowed")
+		}
+		if !site.WidgetEnabled || site.Paused {
+			return problem(c, reqID, hub.EForbidden, "the chat is not available on this site")
+		}
+		s.site = site
+		l := s.logger().With().Int64("site", site.ID).Logger()
+		s.log.Store(&l)
+	case kindAgent:
+		if origin == "" || !n.agentOrigins[origin] {
+			return problem(c, reqID, hub.EForbidden, "origin not allowed")
+		}
+		if token := c.Cookies(n.cfg.SessionCookie); token != "" {
+			actor, err := n.svc.MemberActor(ctx, strings.Clone(token))
+			if err != nil {
+				s.preAuthErr = err
+			} else {
+				s.preAuth = &actor
+			}
+		}
+	}
+	r, err := httpRequest(c)
+	if err != nil {
+		return problem(c, reqID, hub.EInvalid, "malformed upgrade request")
+	}
+
+	fctx := c.Context()
+	fctx.HijackSetNoResponse(true)
+	fctx.Hijack(func(conn net.Conn) { n.serve(s, conn, r) })
+	return nil
+}
+
+// serve runs on fasthttp's hijack goroutine and returns when the session
+// has ended: returning earlier would let fasthttp close or reuse conn.
+func (n *Node) serve(s *session, conn net.Conn, r *http.Request) {
+	raw := &hijackedConn{Conn: conn}
+	s.raw = raw
+	if !n.register(s) {
+		_, _ = raw.Write([]byte("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"))
+		_ = raw.Close()
+		return
+	}
+	w := newHijackResponse(raw)
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		// The origin was checked against the site or AgentOrigins
+		// above; the library would compare it with Host, which is wrong
+		// for a widget embedded on a customer's site.
+		InsecureSkipVerify: true,
+		// Context takeover costs about 1.2 MB per connection.
+		CompressionMode: websocket.CompressionDisabled,
+	})
+	if err != nil {
+		s.logger().Info().Err(err).Msg("websocket upgrade failed")
+		_ = raw.Close()
+		s.cancel()
+		n.unregister(s)
+		close(s.done)
+		return
+	}
+	s.conn = ws
+	s.run()
+}
+
+// hijackedConn closes the socket itself: fasthttp's hijacked connection
+// ignores Close unless Server.KeepHijackedConns is set.
+type hijackedConn struct {
+	net.Conn
+}
+
+func (c *hijackedConn) Close() error {
+	if u, ok := c.Conn.(interface{ UnsafeConn() net.Conn }); ok {
+		return u.UnsafeConn().Close()
+	}
+	return c.Conn.Close()
+}
+
+// hijackResponse is the http.ResponseWriter websocket.Accept needs on a
+// connection fasthttp has handed over: WriteHeader writes the status line
+// and headers straight to the connection, and Hijack returns it.
+type hijackResponse struct {
+	conn   net.Conn
+	brw    *bufio.ReadWriter
+	header http.Header
+	wrote  bool
+	err    error
+}
+
+var _ http.Hijacker = (*hijackResponse)(nil)
+
+func newHijackResponse(conn net.Conn) *hijackResponse {
+	return &hijackResponse{conn: conn, brw: bufio.NewReadWriter(bufio.NewReader(conn), bufio.NewWriter(conn)), header: http.Header{}}
+}
+
+func (w *hijackResponse) Header() http.Header { return w.header }
+
+func (w *hijackResponse) WriteHeader(status int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	if status != http.StatusSwitchingProtocols {
+		w.header.Set("Connection", "close")
+	}
+	if _, err := fmt.Fprintf(w.brw, "HTTP/1.1 %03d %s\r\n", status, http.StatusText(status)); err != nil {
+		w.err = err
+		return
+	}
+	if err := w.header.Write(w.brw); err != nil {
+		w.err = err
+		return
+	}
+	if _, err := w.brw.WriteString("\r\n"); err != nil {
+		w.err = err
+		return
+	}
+	w.err = w.brw.Flush()
+}
+
+func (w *hijackResponse) Write(p []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	if w.err != nil {
+		return 0, w.err
+	}
+	n, err := w.brw.Write(p)
+	if err == nil {
+		err = w.brw.Flush()
+	}
+	return n, err
+}
+
+func (w *hijackResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if w.err != nil {
+		return nil, nil, w.err
+	}
+	return w.conn, w.brw, nil
+}
+
+// httpRequest copies what websocket.Accept reads out of fasthttp's
+// request, whose values are only valid until the handler returns.
+func httpRequest(c *fiber.Ctx) (*http.Request, error) {
+	fr := c.Request()
+	uri := string(fr.RequestURI())
+	u, err := url.ParseRequestURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	proto := string(fr.Header.Protocol())
+	major, minor, ok := http.ParseHTTPVersion(proto)
+	if !ok {
+		return nil, fmt.Errorf("bad protocol %q", proto)
+	}
+	h := http.Header{}
+	fr.Header.VisitAll(func(k, v []byte) { h.Add(string(k), string(v)) })
+	r := &http.Request{
+		Method: string(fr.Header.Method()), URL: u, RequestURI: uri,
+		Proto: proto, ProtoMajor: major, ProtoMinor: minor,
+		Header: h, Host: string(fr.Host()), RemoteAddr: c.Context().RemoteAddr().String(),
+	}
+	return r.WithContext(context.Background()), nil
+}
+
+func isWebSocketUpgrade(c *fiber.Ctx) bool {
+	return headerHasToken(c.Get(fiber.HeaderConnection), "upgrade") && headerHasToken(c.Get(fiber.HeaderUpgrade), "websocket")
+}
+
+func headerHasToken(v, token string) bool {
+	for _, t := range strings.Split(v, ",") {
+		if strings.EqualFold(strings.TrimSpace(t), token) {
+			return true
+		}
+	}
+	return false
+}
+
+// requestID is the request id the HTTP middleware set, or the incoming
+// X-Request-Id, or a new one.
+func requestID(c *fiber.Ctx) string {
+	if id := web.RequestID(c); id != "" {
+		return strings.Clone(id)
+	}
+	if id := c.Get(web.RequestIDHeader); id != "" && len(id) <= 64 {
+		return strings.Clone(id)
+	}
+	return hub.RandomToken(12)
+}
+
+func problem(c *fiber.Ctx, reqID, code, detail string) error {
+	return problemStatus(c, reqID, hub.ErrorStatus(code), code, detail)
+}
+
+// problemStatus writes an RFC 9457 problem body, before any upgrade.
+func problemStatus(c *fiber.Ctx, reqID string, status int, code, detail string) error {
+	return c.Status(status).JSON(web.Problem{Type: "about:blank", Title: http.StatusText(status), Status: status,
+		Detail: detail, Code: code, RequestID: reqID}, "application/problem+json")
+}
