@@ -1,0 +1,142 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/parley-chat/parley/hub"
+)
+
+const conversationColumns = `id, tenant_id, site_id, visitor_id, owner, status, COALESCE(assignee_id, 0),
+	COALESCE(ticket_id, 0), last_seq, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, version,
+	last_message_at, created_at, updated_at`
+
+func scanConversation(s scanner) (*hub.Conversation, error) {
+	var c hub.Conversation
+	err := s.Scan(&c.ID, &c.TenantID, &c.SiteID, &c.VisitorID, &c.Owner, &c.Status, &c.AssigneeID, &c.TicketID,
+		&c.LastSeq, &c.AgentReadSeq, &c.VisitorReadSeq, &c.UnreadByAgents, &c.UnreadByVisitor, &c.Version,
+		timeCol{&c.LastMessageAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// CreateConversation inserts c and sets its ID, LastSeq 0 and Version 1.
+func (q *queries) CreateConversation(ctx context.Context, c *hub.Conversation) error {
+	c.LastMessageAt, c.CreatedAt, c.UpdatedAt = utc(c.LastMessageAt), utc(c.CreatedAt), utc(c.UpdatedAt)
+	err := q.q.QueryRowContext(ctx, `INSERT INTO conversations (tenant_id, site_id, visitor_id, owner, status,
+		assignee_id, ticket_id, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, last_message_at,
+		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		c.TenantID, c.SiteID, c.VisitorID, c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq,
+		c.VisitorReadSeq, c.UnreadByAgents, c.UnreadByVisitor, micros(c.LastMessageAt), micros(c.CreatedAt),
+		micros(c.UpdatedAt)).Scan(&c.ID)
+	if err != nil {
+		return storeErr(err, "conversation", "create conversation")
+	}
+	c.LastSeq, c.Version = 0, 1
+	return nil
+}
+
+// FindConversationByID returns ENotFound when there is no such conversation.
+func (q *queries) FindConversationByID(ctx context.Context, id int64) (*hub.Conversation, error) {
+	c, err := scanConversation(q.q.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id))
+	if err != nil {
+		return nil, storeErr(err, "conversation", "find conversation %d", id)
+	}
+	return c, nil
+}
+
+// FindConversationByVisitor returns the visitor's newest conversation.
+func (q *queries) FindConversationByVisitor(ctx context.Context, visitorID int64) (*hub.Conversation, error) {
+	c, err := scanConversation(q.q.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations
+		WHERE visitor_id = ? ORDER BY id DESC LIMIT 1`, visitorID))
+	if err != nil {
+		return nil, storeErr(err, "conversation", "find conversation of visitor %d", visitorID)
+	}
+	return c, nil
+}
+
+// Page sizes of FindConversations.
+const (
+	defaultConversations = 50
+	maxConversations     = 200
+)
+
+// FindConversations returns the newest activity first. The cursor is the
+// (LastMessageAt, ID) of the last row of the previous page; each filter
+// combination is served by one of the conversations_*_recent indexes.
+func (q *queries) FindConversations(ctx context.Context, f hub.ConversationFilter) ([]*hub.Conversation, error) {
+	var w where
+	w.add("tenant_id = ?", f.TenantID)
+	if f.SiteID != 0 {
+		w.add("site_id = ?", f.SiteID)
+	}
+	if f.Status != "" {
+		w.add("status = ?", f.Status)
+	}
+	if f.BeforeID != 0 || !f.BeforeTime.IsZero() {
+		w.add("(last_message_at, id) < (?, ?)", micros(utc(f.BeforeTime)), f.BeforeID)
+	}
+	w.args = append(w.args, limit(f.Limit, defaultConversations, maxConversations))
+	rows, err := q.q.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE `+w.String()+
+		` ORDER BY last_message_at DESC, id DESC LIMIT ?`, w.args...)
+	if err != nil {
+		return nil, storeErr(err, "conversation", "find conversations of tenant %d", f.TenantID)
+	}
+	defer rows.Close()
+	out := []*hub.Conversation{}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, storeErr(err, "conversation", "scan conversation")
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "conversation", "find conversations of tenant %d", f.TenantID)
+	}
+	return out, nil
+}
+
+// UpdateConversation writes every field but ID, TenantID, SiteID,
+// VisitorID, LastSeq (CreateMessage owns it) and CreatedAt, if the stored
+// version is still c.Version; then c.Version grows by one. A stale version
+// is EConflict, a missing row ENotFound.
+func (q *queries) UpdateConversation(ctx context.Context, c *hub.Conversation) error {
+	c.LastMessageAt, c.UpdatedAt = utc(c.LastMessageAt), utc(c.UpdatedAt)
+	res, err := q.q.ExecContext(ctx, `UPDATE conversations SET owner = ?, status = ?, assignee_id = ?, ticket_id = ?,
+		agent_read_seq = ?, visitor_read_seq = ?, unread_by_agents = ?, unread_by_visitor = ?, last_message_at = ?,
+		updated_at = ?, version = version + 1
+		WHERE id = ? AND version = ?`,
+		c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq, c.VisitorReadSeq,
+		c.UnreadByAgents, c.UnreadByVisitor, micros(c.LastMessageAt), micros(c.UpdatedAt), c.ID, c.Version)
+	if err != nil {
+		return storeErr(err, "conversation", "update conversation %d", c.ID)
+	}
+	if err := q.versioned(ctx, res, "conversations", "conversation", c.ID); err != nil {
+		return err
+	}
+	c.Version++
+	return nil
+}
+
+// versioned explains an optimistic update: nil when it changed the row,
+// EConflict when the row exists with another version, else ENotFound.
+func (q *queries) versioned(ctx context.Context, res interface{ RowsAffected() (int64, error) }, table, noun string, id int64) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return storeErr(err, noun, "update %s %d", noun, id)
+	}
+	if n > 0 {
+		return nil
+	}
+	var exists bool
+	err = q.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = ?)`, id).Scan(&exists)
+	if err != nil {
+		return storeErr(err, noun, "find %s %d", noun, id)
+	}
+	if !exists {
+		return hub.Errorf(hub.ENotFound, "%s not found", noun)
+	}
+	return hub.Errorf(hub.EConflict, "%s %d was changed by someone else: reload it", noun, id)
+}

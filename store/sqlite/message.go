@@ -1,0 +1,127 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+
+	"github.com/parley-chat/parley/hub"
+)
+
+const messageColumns = `id, tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
+	client_msg_id, created_at`
+
+func scanMessage(s scanner) (*hub.Message, error) {
+	var m hub.Message
+	err := s.Scan(&m.ID, &m.TenantID, &m.ConversationID, &m.Seq, &m.AuthorKind, &m.AuthorID, &m.Body, &m.StatusType,
+		&m.Internal, &m.ClientMsgID, timeCol{&m.CreatedAt})
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// CreateMessage inserts m with the conversation's next seq, then records
+// that seq as the conversation's last_seq, in one transaction (the
+// caller's, or its own). The transaction holds SQLite's write lock, so
+// seqs have no gaps or duplicates; inserting first means a failed insert
+// changes nothing. Sets m.ID and m.Seq. A duplicate (conversation, client
+// message id) is EConflict.
+func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
+	m.CreatedAt = utc(m.CreatedAt)
+	return q.atomically(ctx, func(q *queries) error {
+		err := q.q.QueryRowContext(ctx, `INSERT INTO messages (tenant_id, conversation_id, seq, author_kind, author_id,
+			body, status_type, internal, client_msg_id, created_at)
+			SELECT ?, id, last_seq + 1, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?
+			RETURNING id, seq`,
+			m.TenantID, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, m.Internal, m.ClientMsgID, micros(m.CreatedAt),
+			m.ConversationID).Scan(&m.ID, &m.Seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return hub.Errorf(hub.ENotFound, "conversation not found")
+		}
+		if err != nil {
+			return storeErr(err, "message", "create message in conversation %d", m.ConversationID)
+		}
+		if _, err := q.q.ExecContext(ctx, `UPDATE conversations SET last_seq = ? WHERE id = ?`, m.Seq, m.ConversationID); err != nil {
+			return storeErr(err, "conversation", "advance seq of conversation %d", m.ConversationID)
+		}
+		return nil
+	})
+}
+
+// FindMessageByClientID finds a message by the id its sender gave it; the
+// empty id matches nothing.
+func (q *queries) FindMessageByClientID(ctx context.Context, conversationID int64, clientMsgID string) (*hub.Message, error) {
+	m, err := scanMessage(q.q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE conversation_id = ? AND client_msg_id = ? AND client_msg_id <> ''`, conversationID, clientMsgID))
+	if err != nil {
+		return nil, storeErr(err, "message", "find message of conversation %d by client id", conversationID)
+	}
+	return m, nil
+}
+
+// Page sizes of FindMessages.
+const (
+	defaultMessages = 100
+	maxMessages     = 1000
+)
+
+// FindMessages returns messages in ascending seq order: the first Limit of
+// the range, or with Newest the last Limit.
+func (q *queries) FindMessages(ctx context.Context, f hub.MessageFilter) ([]*hub.Message, error) {
+	var w where
+	w.add("conversation_id = ?", f.ConversationID)
+	w.add("seq > ?", f.AfterSeq)
+	if f.BeforeSeq != 0 {
+		w.add("seq < ?", f.BeforeSeq)
+	}
+	if f.VisitorView {
+		w.add("NOT internal")
+	}
+	order := "ASC"
+	if f.Newest {
+		order = "DESC"
+	}
+	w.args = append(w.args, limit(f.Limit, defaultMessages, maxMessages))
+	rows, err := q.q.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE `+w.String()+
+		` ORDER BY seq `+order+` LIMIT ?`, w.args...)
+	if err != nil {
+		return nil, storeErr(err, "message", "find messages of conversation %d", f.ConversationID)
+	}
+	defer rows.Close()
+	out := []*hub.Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, storeErr(err, "message", "scan message")
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "message", "find messages of conversation %d", f.ConversationID)
+	}
+	if f.Newest {
+		slices.Reverse(out)
+	}
+	return out, nil
+}
+
+// CountMessages counts non-internal messages after afterSeq by authors.
+func (q *queries) CountMessages(ctx context.Context, conversationID, afterSeq int64, authors []hub.AuthorKind) (int, error) {
+	if len(authors) == 0 {
+		return 0, nil
+	}
+	args := []any{conversationID, afterSeq}
+	for _, a := range authors {
+		args = append(args, string(a))
+	}
+	var n int
+	err := q.q.QueryRowContext(ctx, `SELECT count(*) FROM messages
+		WHERE conversation_id = ? AND seq > ? AND NOT internal AND author_kind IN (`+placeholders(len(authors))+`)`,
+		args...).Scan(&n)
+	if err != nil {
+		return 0, storeErr(err, "message", "count messages of conversation %d", conversationID)
+	}
+	return n, nil
+}

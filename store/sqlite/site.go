@@ -1,0 +1,110 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/parley-chat/parley/hub"
+)
+
+const siteColumns = `id, tenant_id, key, name, allowed_origins, identity_secret, verified_only, widget_enabled,
+	paused, tickets_enabled, support_email, assistant_enabled, instructions, created_at, updated_at`
+
+func scanSite(s scanner) (*hub.Site, error) {
+	var (
+		site    hub.Site
+		origins string
+	)
+	err := s.Scan(&site.ID, &site.TenantID, &site.Key, &site.Name, &origins, &site.IdentitySecret, &site.VerifiedOnly,
+		&site.WidgetEnabled, &site.Paused, &site.TicketsEnabled, &site.SupportEmail, &site.AssistantEnabled,
+		&site.Instructions, timeCol{&site.CreatedAt}, timeCol{&site.UpdatedAt})
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(origins), &site.AllowedOrigins); err != nil {
+		return nil, fmt.Errorf("decode allowed origins of site %d: %w", site.ID, err)
+	}
+	if site.AllowedOrigins == nil {
+		site.AllowedOrigins = []string{}
+	}
+	return &site, nil
+}
+
+// originsJSON encodes allowed origins as a JSON array; nil is stored as an
+// empty list.
+func originsJSON(origins []string) string {
+	if origins == nil {
+		origins = []string{}
+	}
+	b, _ := json.Marshal(origins) // a []string always encodes
+	return string(b)
+}
+
+// CreateSite inserts s and sets its ID. A taken key is EConflict.
+func (q *queries) CreateSite(ctx context.Context, s *hub.Site) error {
+	s.CreatedAt, s.UpdatedAt = utc(s.CreatedAt), utc(s.UpdatedAt)
+	err := q.q.QueryRowContext(ctx, `INSERT INTO sites (tenant_id, key, name, allowed_origins, identity_secret,
+		verified_only, widget_enabled, paused, tickets_enabled, support_email, assistant_enabled, instructions,
+		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		s.TenantID, s.Key, s.Name, originsJSON(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled,
+		s.Paused, s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, micros(s.CreatedAt),
+		micros(s.UpdatedAt)).Scan(&s.ID)
+	if err != nil {
+		return storeErr(err, "site", "create site")
+	}
+	return nil
+}
+
+// FindSiteByID returns ENotFound when there is no such site.
+func (q *queries) FindSiteByID(ctx context.Context, id int64) (*hub.Site, error) {
+	s, err := scanSite(q.q.QueryRowContext(ctx, `SELECT `+siteColumns+` FROM sites WHERE id = ?`, id))
+	if err != nil {
+		return nil, storeErr(err, "site", "find site %d", id)
+	}
+	return s, nil
+}
+
+// FindSiteByKey finds a site by its public key.
+func (q *queries) FindSiteByKey(ctx context.Context, key string) (*hub.Site, error) {
+	s, err := scanSite(q.q.QueryRowContext(ctx, `SELECT `+siteColumns+` FROM sites WHERE key = ?`, key))
+	if err != nil {
+		return nil, storeErr(err, "site", "find site by key")
+	}
+	return s, nil
+}
+
+// FindSites returns the tenant's sites in the order they were created.
+func (q *queries) FindSites(ctx context.Context, tenantID int64) ([]*hub.Site, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+siteColumns+` FROM sites WHERE tenant_id = ? ORDER BY id`, tenantID)
+	if err != nil {
+		return nil, storeErr(err, "site", "find sites of tenant %d", tenantID)
+	}
+	defer rows.Close()
+	out := []*hub.Site{}
+	for rows.Next() {
+		s, err := scanSite(rows)
+		if err != nil {
+			return nil, storeErr(err, "site", "scan site")
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "site", "find sites of tenant %d", tenantID)
+	}
+	return out, nil
+}
+
+// UpdateSite writes every field but ID, TenantID and CreatedAt.
+func (q *queries) UpdateSite(ctx context.Context, s *hub.Site) error {
+	s.UpdatedAt = utc(s.UpdatedAt)
+	res, err := q.q.ExecContext(ctx, `UPDATE sites SET key = ?, name = ?, allowed_origins = ?, identity_secret = ?,
+		verified_only = ?, widget_enabled = ?, paused = ?, tickets_enabled = ?, support_email = ?,
+		assistant_enabled = ?, instructions = ?, updated_at = ? WHERE id = ?`,
+		s.Key, s.Name, originsJSON(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled, s.Paused,
+		s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, micros(s.UpdatedAt), s.ID)
+	if err != nil {
+		return storeErr(err, "site", "update site %d", s.ID)
+	}
+	return mustChange(res, "site", s.ID)
+}

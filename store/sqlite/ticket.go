@@ -1,0 +1,136 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/store/internal/textsearch"
+)
+
+const ticketColumns = `id, tenant_id, COALESCE(site_id, 0), number, subject, requester_email, status, priority,
+	COALESCE(assignee_id, 0), source, COALESCE(conversation_id, 0), resolved_at, resolved_by, version, created_at,
+	updated_at`
+
+func scanTicket(s scanner) (*hub.Ticket, error) {
+	var t hub.Ticket
+	err := s.Scan(&t.ID, &t.TenantID, &t.SiteID, &t.Number, &t.Subject, &t.RequesterEmail, &t.Status, &t.Priority,
+		&t.AssigneeID, &t.Source, &t.ConversationID, nullTimeCol{&t.ResolvedAt}, &t.ResolvedBy, &t.Version,
+		timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// CreateTicket inserts t and sets its ID and Version 1. A number already
+// used in the tenant is EConflict.
+func (q *queries) CreateTicket(ctx context.Context, t *hub.Ticket) error {
+	t.ResolvedAt, t.CreatedAt, t.UpdatedAt = utcPtr(t.ResolvedAt), utc(t.CreatedAt), utc(t.UpdatedAt)
+	err := q.q.QueryRowContext(ctx, `INSERT INTO tickets (tenant_id, site_id, number, subject, requester_email, status,
+		priority, assignee_id, source, conversation_id, resolved_at, resolved_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		t.TenantID, nullID(t.SiteID), t.Number, t.Subject, t.RequesterEmail, t.Status, t.Priority, nullID(t.AssigneeID),
+		t.Source, nullID(t.ConversationID), microsPtr(t.ResolvedAt), t.ResolvedBy, micros(t.CreatedAt),
+		micros(t.UpdatedAt)).Scan(&t.ID)
+	if err != nil {
+		return storeErr(err, "ticket", "create ticket")
+	}
+	t.Version = 1
+	return nil
+}
+
+// FindTicketByID returns ENotFound when there is no such ticket.
+func (q *queries) FindTicketByID(ctx context.Context, id int64) (*hub.Ticket, error) {
+	t, err := scanTicket(q.q.QueryRowContext(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = ?`, id))
+	if err != nil {
+		return nil, storeErr(err, "ticket", "find ticket %d", id)
+	}
+	return t, nil
+}
+
+// Page sizes of FindTickets.
+const (
+	defaultTickets = 50
+	maxTickets     = 200
+)
+
+// FindTickets returns tickets newest first (by ID). Query matches the
+// words of subjects through the tickets_fts full-text index; see
+// textsearch.Terms. A query with no words matches nothing.
+func (q *queries) FindTickets(ctx context.Context, f hub.TicketFilter) ([]*hub.Ticket, error) {
+	var w where
+	w.add("tenant_id = ?", f.TenantID)
+	if len(f.Statuses) > 0 {
+		args := make([]any, len(f.Statuses))
+		for i, s := range f.Statuses {
+			args[i] = string(s)
+		}
+		w.add("status IN ("+placeholders(len(args))+")", args...)
+	}
+	if f.AssigneeID != 0 {
+		w.add("assignee_id = ?", f.AssigneeID)
+	}
+	if strings.TrimSpace(f.Query) != "" {
+		terms := textsearch.Terms(f.Query)
+		if len(terms) == 0 {
+			return []*hub.Ticket{}, nil
+		}
+		w.add("id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)", ftsQuery(terms))
+	}
+	if f.BeforeID != 0 {
+		w.add("id < ?", f.BeforeID)
+	}
+	w.args = append(w.args, limit(f.Limit, defaultTickets, maxTickets))
+	rows, err := q.q.QueryContext(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE `+w.String()+
+		` ORDER BY id DESC LIMIT ?`, w.args...)
+	if err != nil {
+		return nil, storeErr(err, "ticket", "find tickets of tenant %d", f.TenantID)
+	}
+	defer rows.Close()
+	out := []*hub.Ticket{}
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, storeErr(err, "ticket", "scan ticket")
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "ticket", "find tickets of tenant %d", f.TenantID)
+	}
+	return out, nil
+}
+
+// ftsQuery ANDs the terms as FTS5 strings, the last one as a prefix:
+// "refund" "req"*. Quoting makes every term a plain string whatever it
+// holds, so user input never reaches FTS5's query syntax.
+func ftsQuery(terms []string) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
+	}
+	parts[len(parts)-1] += "*"
+	return strings.Join(parts, " ")
+}
+
+// UpdateTicket writes every field but ID, TenantID, Number and CreatedAt
+// if the stored version is still t.Version; then t.Version grows by one.
+// A stale version is EConflict, a missing row ENotFound.
+func (q *queries) UpdateTicket(ctx context.Context, t *hub.Ticket) error {
+	t.ResolvedAt, t.UpdatedAt = utcPtr(t.ResolvedAt), utc(t.UpdatedAt)
+	res, err := q.q.ExecContext(ctx, `UPDATE tickets SET site_id = ?, subject = ?, requester_email = ?, status = ?,
+		priority = ?, assignee_id = ?, source = ?, conversation_id = ?, resolved_at = ?, resolved_by = ?,
+		updated_at = ?, version = version + 1
+		WHERE id = ? AND version = ?`,
+		nullID(t.SiteID), t.Subject, t.RequesterEmail, t.Status, t.Priority, nullID(t.AssigneeID), t.Source,
+		nullID(t.ConversationID), microsPtr(t.ResolvedAt), t.ResolvedBy, micros(t.UpdatedAt), t.ID, t.Version)
+	if err != nil {
+		return storeErr(err, "ticket", "update ticket %d", t.ID)
+	}
+	if err := q.versioned(ctx, res, "tickets", "ticket", t.ID); err != nil {
+		return err
+	}
+	t.Version++
+	return nil
+}
