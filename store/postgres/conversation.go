@@ -1,0 +1,137 @@
+package postgres
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/parley-chat/parley/hub"
+)
+
+const conversationColumns = `id, tenant_id, site_id, visitor_id, owner, status, COALESCE(assignee_id, 0),
+	COALESCE(ticket_id, 0), last_seq, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, version,
+	last_message_at, created_at, updated_at`
+
+func scanConversation(s scanner) (*hub.Conversation, error) {
+	var c hub.Conversation
+	err := s.Scan(&c.ID, &c.TenantID, &c.SiteID, &c.VisitorID, &c.Owner, &c.Status, &c.AssigneeID, &c.TicketID,
+		&c.LastSeq, &c.AgentReadSeq, &c.VisitorReadSeq, &c.UnreadByAgents, &c.UnreadByVisitor, &c.Version,
+		&c.LastMessageAt, &c.CreatedAt, &c.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	c.LastMessageAt, c.CreatedAt, c.UpdatedAt = c.LastMessageAt.UTC(), c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return &c, nil
+}
+
+// CreateConversation inserts c and sets its ID, LastSeq 0 and Version 1.
+func (q *queries) CreateConversation(ctx context.Context, c *hub.Conversation) error {
+	c.LastMessageAt, c.CreatedAt, c.UpdatedAt = utc(c.LastMessageAt), utc(c.CreatedAt), utc(c.UpdatedAt)
+	err := q.q.QueryRow(ctx, `INSERT INTO conversations (tenant_id, site_id, visitor_id, owner, status, assignee_id,
+		ticket_id, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, last_message_at, created_at,
+		updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+		c.TenantID, c.SiteID, c.VisitorID, c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq,
+		c.VisitorReadSeq, c.UnreadByAgents, c.UnreadByVisitor, c.LastMessageAt, c.CreatedAt, c.UpdatedAt).Scan(&c.ID)
+	if err != nil {
+		return storeErr(err, "conversation", "create conversation")
+	}
+	c.LastSeq, c.Version = 0, 1
+	return nil
+}
+
+// FindConversationByID returns ENotFound when there is no such conversation.
+func (q *queries) FindConversationByID(ctx context.Context, id int64) (*hub.Conversation, error) {
+	c, err := scanConversation(q.q.QueryRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = $1`, id))
+	if err != nil {
+		return nil, storeErr(err, "conversation", "find conversation %d", id)
+	}
+	return c, nil
+}
+
+// FindConversationByVisitor returns the visitor's newest conversation.
+func (q *queries) FindConversationByVisitor(ctx context.Context, visitorID int64) (*hub.Conversation, error) {
+	c, err := scanConversation(q.q.QueryRow(ctx, `SELECT `+conversationColumns+` FROM conversations
+		WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1`, visitorID))
+	if err != nil {
+		return nil, storeErr(err, "conversation", "find conversation of visitor %d", visitorID)
+	}
+	return c, nil
+}
+
+// Page sizes of FindConversations.
+const (
+	defaultConversations = 50
+	maxConversations     = 200
+)
+
+// FindConversations returns the newest activity first. The cursor is the
+// (LastMessageAt, ID) of the last row of the previous page; each filter
+// combination is served by one of the conversations_*_recent indexes.
+func (q *queries) FindConversations(ctx context.Context, f hub.ConversationFilter) ([]*hub.Conversation, error) {
+	var w where
+	w.add("tenant_id = ?", f.TenantID)
+	if f.SiteID != 0 {
+		w.add("site_id = ?", f.SiteID)
+	}
+	if f.Status != "" {
+		w.add("status = ?", f.Status)
+	}
+	if f.BeforeID != 0 || !f.BeforeTime.IsZero() {
+		w.add("(last_message_at, id) < (?, ?)", utc(f.BeforeTime), f.BeforeID)
+	}
+	w.args = append(w.args, limit(f.Limit, defaultConversations, maxConversations))
+	sql := `SELECT ` + conversationColumns + ` FROM conversations WHERE ` + w.String() +
+		` ORDER BY last_message_at DESC, id DESC LIMIT $` + strconv.Itoa(len(w.args))
+	rows, err := q.q.Query(ctx, sql, w.args...)
+	if err != nil {
+		return nil, storeErr(err, "conversation", "find conversations of tenant %d", f.TenantID)
+	}
+	defer rows.Close()
+	out := []*hub.Conversation{}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, storeErr(err, "conversation", "scan conversation")
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "conversation", "find conversations of tenant %d", f.TenantID)
+	}
+	return out, nil
+}
+
+// UpdateConversation writes every field but ID, TenantID, SiteID,
+// VisitorID, LastSeq (CreateMessage owns it) and CreatedAt, if the stored
+// version is still c.Version; then c.Version grows by one. A stale version
+// is EConflict, a missing row ENotFound.
+func (q *queries) UpdateConversation(ctx context.Context, c *hub.Conversation) error {
+	c.LastMessageAt, c.UpdatedAt = utc(c.LastMessageAt), utc(c.UpdatedAt)
+	tag, err := q.q.Exec(ctx, `UPDATE conversations SET owner = $3, status = $4, assignee_id = $5, ticket_id = $6,
+		agent_read_seq = $7, visitor_read_seq = $8, unread_by_agents = $9, unread_by_visitor = $10,
+		last_message_at = $11, updated_at = $12, version = version + 1
+		WHERE id = $1 AND version = $2`,
+		c.ID, c.Version, c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq, c.VisitorReadSeq,
+		c.UnreadByAgents, c.UnreadByVisitor, c.LastMessageAt, c.UpdatedAt)
+	if err != nil {
+		return storeErr(err, "conversation", "update conversation %d", c.ID)
+	}
+	if tag.RowsAffected() == 0 {
+		return q.staleOrMissing(ctx, "conversations", "conversation", c.ID)
+	}
+	c.Version++
+	return nil
+}
+
+// staleOrMissing explains an optimistic update that changed no row:
+// EConflict when the row exists with another version, else ENotFound.
+func (q *queries) staleOrMissing(ctx context.Context, table, noun string, id int64) error {
+	var exists bool
+	err := q.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, id).Scan(&exists)
+	if err != nil {
+		return storeErr(err, noun, "find %s %d", noun, id)
+	}
+	if !exists {
+		return hub.Errorf(hub.ENotFound, "%s not found", noun)
+	}
+	return hub.Errorf(hub.EConflict, "%s %d was changed by someone else: reload it", noun, id)
+}

@@ -1,0 +1,125 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parley-chat/parley/hub"
+)
+
+const messageColumns = `id, tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
+	client_msg_id, created_at`
+
+func scanMessage(s scanner) (*hub.Message, error) {
+	var m hub.Message
+	err := s.Scan(&m.ID, &m.TenantID, &m.ConversationID, &m.Seq, &m.AuthorKind, &m.AuthorID, &m.Body, &m.StatusType,
+		&m.Internal, &m.ClientMsgID, &m.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	m.CreatedAt = m.CreatedAt.UTC()
+	return &m, nil
+}
+
+// CreateMessage takes the conversation's next seq and inserts m with it in
+// one statement: the UPDATE locks the conversation row, so concurrent
+// writers queue and seqs have no gaps or duplicates; if the insert fails
+// the increment is undone with it. Sets m.ID and m.Seq. A duplicate
+// (conversation, client message id) is EConflict.
+func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
+	m.CreatedAt = utc(m.CreatedAt)
+	err := q.q.QueryRow(ctx, `WITH s AS (
+			UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq
+		)
+		INSERT INTO messages (tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
+			client_msg_id, created_at)
+		SELECT $2, $1, s.last_seq, $3, $4, $5, $6, $7, $8, $9 FROM s
+		RETURNING id, seq`,
+		m.ConversationID, m.TenantID, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, m.Internal, m.ClientMsgID,
+		m.CreatedAt).Scan(&m.ID, &m.Seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return hub.Errorf(hub.ENotFound, "conversation not found")
+	}
+	if err != nil {
+		return storeErr(err, "message", "create message in conversation %d", m.ConversationID)
+	}
+	return nil
+}
+
+// FindMessageByClientID finds a message by the id its sender gave it; the
+// empty id matches nothing.
+func (q *queries) FindMessageByClientID(ctx context.Context, conversationID int64, clientMsgID string) (*hub.Message, error) {
+	m, err := scanMessage(q.q.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE conversation_id = $1 AND client_msg_id = $2 AND client_msg_id <> ''`, conversationID, clientMsgID))
+	if err != nil {
+		return nil, storeErr(err, "message", "find message of conversation %d by client id", conversationID)
+	}
+	return m, nil
+}
+
+// Page sizes of FindMessages.
+const (
+	defaultMessages = 100
+	maxMessages     = 1000
+)
+
+// FindMessages returns messages in ascending seq order: the first Limit of
+// the range, or with Newest the last Limit.
+func (q *queries) FindMessages(ctx context.Context, f hub.MessageFilter) ([]*hub.Message, error) {
+	var w where
+	w.add("conversation_id = ?", f.ConversationID)
+	w.add("seq > ?", f.AfterSeq)
+	if f.BeforeSeq != 0 {
+		w.add("seq < ?", f.BeforeSeq)
+	}
+	if f.VisitorView {
+		w.add("NOT internal")
+	}
+	order := "ASC"
+	if f.Newest {
+		order = "DESC"
+	}
+	w.args = append(w.args, limit(f.Limit, defaultMessages, maxMessages))
+	sql := `SELECT ` + messageColumns + ` FROM messages WHERE ` + w.String() +
+		` ORDER BY seq ` + order + ` LIMIT $` + strconv.Itoa(len(w.args))
+	rows, err := q.q.Query(ctx, sql, w.args...)
+	if err != nil {
+		return nil, storeErr(err, "message", "find messages of conversation %d", f.ConversationID)
+	}
+	defer rows.Close()
+	out := []*hub.Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, storeErr(err, "message", "scan message")
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "message", "find messages of conversation %d", f.ConversationID)
+	}
+	if f.Newest {
+		slices.Reverse(out)
+	}
+	return out, nil
+}
+
+// CountMessages counts non-internal messages after afterSeq by authors.
+func (q *queries) CountMessages(ctx context.Context, conversationID, afterSeq int64, authors []hub.AuthorKind) (int, error) {
+	kinds := make([]string, len(authors))
+	for i, a := range authors {
+		kinds[i] = string(a)
+	}
+	var n int
+	err := q.q.QueryRow(ctx, `SELECT count(*) FROM messages
+		WHERE conversation_id = $1 AND seq > $2 AND NOT internal AND author_kind = ANY($3)`,
+		conversationID, afterSeq, kinds).Scan(&n)
+	if err != nil {
+		return 0, storeErr(err, "message", "count messages of conversation %d", conversationID)
+	}
+	return n, nil
+}

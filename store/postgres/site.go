@@ -1,0 +1,112 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/parley-chat/parley/hub"
+)
+
+const siteColumns = `id, tenant_id, key, name, allowed_origins::text, identity_secret, verified_only, widget_enabled,
+	paused, tickets_enabled, support_email, assistant_enabled, instructions, created_at, updated_at`
+
+func scanSite(s scanner) (*hub.Site, error) {
+	var (
+		site    hub.Site
+		origins string
+	)
+	err := s.Scan(&site.ID, &site.TenantID, &site.Key, &site.Name, &origins, &site.IdentitySecret, &site.VerifiedOnly,
+		&site.WidgetEnabled, &site.Paused, &site.TicketsEnabled, &site.SupportEmail, &site.AssistantEnabled,
+		&site.Instructions, &site.CreatedAt, &site.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(origins), &site.AllowedOrigins); err != nil {
+		return nil, fmt.Errorf("decode allowed origins of site %d: %w", site.ID, err)
+	}
+	if site.AllowedOrigins == nil {
+		site.AllowedOrigins = []string{}
+	}
+	site.CreatedAt, site.UpdatedAt = site.CreatedAt.UTC(), site.UpdatedAt.UTC()
+	return &site, nil
+}
+
+// originsJSON encodes allowed origins; nil is stored as an empty list.
+func originsJSON(origins []string) string {
+	if origins == nil {
+		origins = []string{}
+	}
+	b, _ := json.Marshal(origins) // a []string always encodes
+	return string(b)
+}
+
+// CreateSite inserts s and sets its ID. A taken key is EConflict.
+func (q *queries) CreateSite(ctx context.Context, s *hub.Site) error {
+	s.CreatedAt, s.UpdatedAt = utc(s.CreatedAt), utc(s.UpdatedAt)
+	err := q.q.QueryRow(ctx, `INSERT INTO sites (tenant_id, key, name, allowed_origins, identity_secret, verified_only,
+		widget_enabled, paused, tickets_enabled, support_email, assistant_enabled, instructions, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+		s.TenantID, s.Key, s.Name, originsJSON(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled,
+		s.Paused, s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.CreatedAt, s.UpdatedAt).Scan(&s.ID)
+	if err != nil {
+		return storeErr(err, "site", "create site")
+	}
+	return nil
+}
+
+// FindSiteByID returns ENotFound when there is no such site.
+func (q *queries) FindSiteByID(ctx context.Context, id int64) (*hub.Site, error) {
+	s, err := scanSite(q.q.QueryRow(ctx, `SELECT `+siteColumns+` FROM sites WHERE id = $1`, id))
+	if err != nil {
+		return nil, storeErr(err, "site", "find site %d", id)
+	}
+	return s, nil
+}
+
+// FindSiteByKey finds a site by its public key.
+func (q *queries) FindSiteByKey(ctx context.Context, key string) (*hub.Site, error) {
+	s, err := scanSite(q.q.QueryRow(ctx, `SELECT `+siteColumns+` FROM sites WHERE key = $1`, key))
+	if err != nil {
+		return nil, storeErr(err, "site", "find site by key")
+	}
+	return s, nil
+}
+
+// FindSites returns the tenant's sites in the order they were created.
+func (q *queries) FindSites(ctx context.Context, tenantID int64) ([]*hub.Site, error) {
+	rows, err := q.q.Query(ctx, `SELECT `+siteColumns+` FROM sites WHERE tenant_id = $1 ORDER BY id`, tenantID)
+	if err != nil {
+		return nil, storeErr(err, "site", "find sites of tenant %d", tenantID)
+	}
+	defer rows.Close()
+	out := []*hub.Site{}
+	for rows.Next() {
+		s, err := scanSite(rows)
+		if err != nil {
+			return nil, storeErr(err, "site", "scan site")
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "site", "find sites of tenant %d", tenantID)
+	}
+	return out, nil
+}
+
+// UpdateSite writes every field but ID, TenantID and CreatedAt.
+func (q *queries) UpdateSite(ctx context.Context, s *hub.Site) error {
+	s.UpdatedAt = utc(s.UpdatedAt)
+	tag, err := q.q.Exec(ctx, `UPDATE sites SET key = $2, name = $3, allowed_origins = $4, identity_secret = $5,
+		verified_only = $6, widget_enabled = $7, paused = $8, tickets_enabled = $9, support_email = $10,
+		assistant_enabled = $11, instructions = $12, updated_at = $13 WHERE id = $1`,
+		s.ID, s.Key, s.Name, originsJSON(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled, s.Paused,
+		s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.UpdatedAt)
+	if err != nil {
+		return storeErr(err, "site", "update site %d", s.ID)
+	}
+	if tag.RowsAffected() == 0 {
+		return hub.Errorf(hub.ENotFound, "site not found")
+	}
+	return nil
+}
