@@ -277,6 +277,18 @@ func (c *client) nextMessage() wireMessage {
 	return decode[wireMessage](c.tb, f.Data)
 }
 
+// messageAfter waits for a message.created with a seq above seq, passing
+// over echoes of messages already seen.
+func (c *client) messageAfter(seq int64) wireMessage {
+	c.tb.Helper()
+	for {
+		m := c.nextMessage()
+		if m.Seq > seq {
+			return m
+		}
+	}
+}
+
 // visitorFor starts a visit on siteKey from origin and returns a visitor
 // websocket, authenticated.
 func visitorFor(tb testing.TB, n *testNode, siteKey, origin string) *client {

@@ -81,11 +81,11 @@ func TestTwoNodesOnPostgresAndRedis(t *testing.T) {
 	conv := first.ConversationID
 	agent.call("subscribe", "subscribed", map[string]any{"conversation_id": conv, "after_seq": 0})
 	agent.call("send", "ack", map[string]any{"conversation_id": conv, "client_msg_id": "b1", "body": "hello from B"})
-	if got := visitor.nextMessage(); got.Body != "hello from B" {
+	if got := visitor.messageAfter(1); got.Body != "hello from B" {
 		t.Fatalf("visitor on A got %+v", got)
 	}
 	visitor.call("send", "ack", map[string]any{"client_msg_id": "v2", "body": "live to B"})
-	if got := agent.nextMessage(); got.Body != "live to B" || got.Seq != 3 {
+	if got := agent.messageAfter(2); got.Body != "live to B" || got.Seq != 3 {
 		t.Fatalf("agent on B got %+v", got)
 	}
 

@@ -60,7 +60,7 @@ func TestServeOnEmbeddedDefaults(t *testing.T) {
 	}
 	agent.call("subscribe", "subscribed", map[string]any{"conversation_id": ack.Message.ConversationID, "after_seq": 0})
 	agent.call("send", "ack", map[string]any{"conversation_id": ack.Message.ConversationID, "client_msg_id": "a1", "body": "Hi there"})
-	if got := visitor.nextMessage(); got.Body != "Hi there" || got.Seq != 2 {
+	if got := visitor.messageAfter(1); got.Body != "Hi there" || got.Seq != 2 {
 		t.Fatalf("visitor got %+v", got)
 	}
 
