@@ -30,6 +30,8 @@ func scanMessage(s scanner) (*hub.Message, error) {
 // writers queue and seqs have no gaps or duplicates; if the insert fails
 // the increment is undone with it. Sets m.ID and m.Seq. A duplicate
 // (conversation, client message id) is EConflict.
+// Guarded by storetest MessageSeqConcurrent, MessageSeqWithoutTx and
+// MessageClientIDs.
 func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 	m.CreatedAt = utc(m.CreatedAt)
 	err := q.q.QueryRow(ctx, `WITH s AS (

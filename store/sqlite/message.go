@@ -28,6 +28,8 @@ func scanMessage(s scanner) (*hub.Message, error) {
 // seqs have no gaps or duplicates; inserting first means a failed insert
 // changes nothing. Sets m.ID and m.Seq. A duplicate (conversation, client
 // message id) is EConflict.
+// Guarded by storetest MessageSeqConcurrent, MessageSeqWithoutTx and
+// MessageClientIDs.
 func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 	m.CreatedAt = utc(m.CreatedAt)
 	return q.atomically(ctx, func(q *queries) error {
