@@ -57,6 +57,10 @@ type session struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
+	// writeCtx bounds every write; cancelling it aborts a write stuck on
+	// a client that does not read.
+	writeCtx    context.Context
+	writeCancel context.CancelFunc
 
 	// Owned by the reader.
 	topics  map[string]bool
@@ -109,6 +113,7 @@ func (n *Node) newSession(kind, reqID string) *session {
 		convs:  map[int64]*convState{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.writeCtx, s.writeCancel = context.WithCancel(s.ctx)
 	l := n.log.With().Str("request_id", reqID).Str("kind", kind).Logger()
 	s.log.Store(&l)
 	return s
@@ -145,6 +150,10 @@ func (s *session) offer(it item) {
 		if s.close(CloseTryAgain, "slow consumer: reconnect and resume") {
 			s.n.metrics.SlowConsumer()
 			s.logger().Warn().Int("queue", cap(s.out)).Msg("slow consumer: closing")
+			// The writer is most likely blocked on a full socket: abort
+			// that write (which drops the connection) rather than wait
+			// WriteTimeout for it. An idle writer still sends 1013.
+			s.writeCancel()
 		}
 	}
 }
@@ -284,15 +293,20 @@ func (s *session) writeLoop() {
 	}
 }
 
-// finish closes the websocket. The close handshake is bounded by the
-// library (a few seconds); Shutdown aborts it sooner when its deadline ends.
+// closeHandshakeTimeout bounds how long a peer may take to answer our close
+// frame before the socket is dropped (the library would wait 5 s).
+const closeHandshakeTimeout = 2 * time.Second
+
+// finish closes the websocket with the session's close code.
 func (s *session) finish() {
 	code := s.closeCode
 	var err error
 	if code == websocket.StatusAbnormalClosure {
 		err = s.conn.CloseNow()
 	} else {
+		watchdog := time.AfterFunc(closeHandshakeTimeout, func() { _ = s.raw.Close() })
 		err = s.conn.Close(code, s.closeMsg)
+		watchdog.Stop()
 	}
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		s.logger().Debug().Err(err).Msg("close websocket")
@@ -330,7 +344,7 @@ func (s *session) pingLoop() {
 
 // write sends one frame.
 func (s *session) write(frame []byte) error {
-	ctx, cancel := context.WithTimeout(s.ctx, s.n.cfg.WriteTimeout)
+	ctx, cancel := context.WithTimeout(s.writeCtx, s.n.cfg.WriteTimeout)
 	defer cancel()
 	if err := s.conn.Write(ctx, websocket.MessageText, frame); err != nil {
 		return err
