@@ -205,8 +205,8 @@ func New(cfg Config) *Node {
 	return n
 }
 
-// ID returns the node id.
-func (n *Node) ID() string { return n.cfg.NodeID }
+// NodeID returns the node id.
+func (n *Node) NodeID() string { return n.cfg.NodeID }
 
 // Start attaches the broker, which must have been built with n as its
 // handler, starts publishing, and subscribes the node's probe topic. An

@@ -236,11 +236,10 @@ func TestBrokerResetResumesFromStore(t *testing.T) {
 
 func TestPublishRetriesAndResumesAfterBrokerFailure(t *testing.T) {
 	t.Parallel()
-	var fb *fakeBroker
+	var fb *flakyBroker
 	e := newEnv(t, withBroker(func(h hub.BrokerHandler) hub.Broker {
-		b := newMemoryBroker(h)
-		fb = b.(*fakeBroker)
-		return b
+		fb = &flakyBroker{Broker: newMemoryBroker(h)}
+		return fb
 	}))
 	a := e.newAccount()
 	conv := startConversation(t, e, a)
@@ -248,9 +247,7 @@ func TestPublishRetriesAndResumesAfterBrokerFailure(t *testing.T) {
 	agent := e.agent(a)
 	subscribe(t, agent, id, 1)
 
-	fb.mu.Lock()
-	fb.fail = true
-	fb.mu.Unlock()
+	fb.fail.Store(true)
 	// The send succeeds although the broker is down: publishing is queued.
 	ack := agent.request(realtime.TypeSend, "s", map[string]any{"conversation_id": id, "body": "during outage"}, realtime.TypeAck)
 	if decode[struct{ Message message }](t, ack.Data).Message.Seq != 2 {
@@ -262,9 +259,7 @@ func TestPublishRetriesAndResumesAfterBrokerFailure(t *testing.T) {
 	eventually(t, "event dropped", func() bool {
 		return strings.Contains(e.logs.String(), `"topic":"`+hub.TopicConversation(id)+`","attempts":5,"message":"publish failed: event dropped"`)
 	})
-	fb.mu.Lock()
-	fb.fail = false
-	fb.mu.Unlock()
+	fb.fail.Store(false)
 	e.say(a.actor, id, "after outage", false)
 	resume := agent.waitFor(realtime.TypeResume, "")
 	if r := decode[struct{ Reason string }](t, resume.Data); r.Reason != "publish_lost" {

@@ -247,10 +247,24 @@ func requestID(c *fiber.Ctx) string {
 	if id := web.RequestID(c); id != "" {
 		return strings.Clone(id)
 	}
-	if id := c.Get(web.RequestIDHeader); id != "" && len(id) <= 64 {
+	if id := c.Get(web.RequestIDHeader); validRequestID(id) {
 		return strings.Clone(id)
 	}
 	return hub.RandomToken(12)
+}
+
+// validRequestID accepts what web.Middleware accepts: 1 to 64 characters of
+// A-Z a-z 0-9 - _, safe to log.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 func problem(c *fiber.Ctx, reqID, code, detail string) error {

@@ -107,7 +107,7 @@ func TestHelloAndAuthRequired(t *testing.T) {
 			PingIntervalMS int64  `json:"ping_interval_ms"`
 		}
 	}](t, b)
-	if hello.Type != "hello" || hello.Data.Protocol != 1 || hello.Data.Node != e.node.ID() || hello.Data.PingIntervalMS != 25000 {
+	if hello.Type != "hello" || hello.Data.Protocol != 1 || hello.Data.Node != e.node.NodeID() || hello.Data.PingIntervalMS != 25000 {
 		t.Errorf("hello %s", b)
 	}
 
