@@ -51,6 +51,7 @@ type envSettings struct {
 	noPrepare bool
 	db        *sqlite.DB
 	broker    func(h hub.BrokerHandler) hub.Broker
+	wrapStore func(hub.Store) hub.Store
 }
 
 func withConfig(f func(*realtime.Config)) envOption {
@@ -64,6 +65,10 @@ func withoutPrepare() envOption {
 // withStore shares another env's store (for two nodes of one cluster).
 func withStore(db *sqlite.DB) envOption {
 	return func(_ *realtime.Config, s *envSettings) { s.db = db }
+}
+
+func withStoreWrapper(f func(hub.Store) hub.Store) envOption {
+	return func(_ *realtime.Config, s *envSettings) { s.wrapStore = f }
 }
 
 func withBroker(f func(h hub.BrokerHandler) hub.Broker) envOption {
@@ -92,7 +97,11 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		}
 		t.Cleanup(func() { db.Close() })
 	}
-	svc := &hub.Service{Store: db, Log: hubtest.Logger(t), Secret: []byte("test-secret-test-secret")}
+	var store hub.Store = db
+	if set.wrapStore != nil {
+		store = set.wrapStore(db)
+	}
+	svc := &hub.Service{Store: store, Log: hubtest.Logger(t), Secret: []byte("test-secret-test-secret")}
 	cfg.Service = svc
 	node := realtime.New(cfg)
 	newBroker := set.broker

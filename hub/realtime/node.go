@@ -148,8 +148,10 @@ type Node struct {
 	pubCancel context.CancelFunc
 	stopOnce  sync.Once
 
-	probeMu         sync.Mutex
-	probes          map[string]chan struct{}
+	probeMu sync.Mutex // guards probes; never held across a broker call
+	probes  map[string]chan struct{}
+	// probeSubMu serializes subscribing the probe topic.
+	probeSubMu      sync.Mutex
 	probeSubscribed bool
 }
 
@@ -335,11 +337,12 @@ func (n *Node) HandleMessage(topic string, payload []byte) {
 	if ev.At != 0 {
 		n.metrics.Delivered(time.Unix(0, ev.At))
 	}
+	it := &item{kind: itemEvent, ev: b}
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	if t := n.topics[topic]; t != nil {
 		for s := range t.subs {
-			s.offer(item{kind: itemEvent, ev: b})
+			s.offer(it)
 		}
 	}
 }
@@ -353,11 +356,12 @@ func (n *Node) HandleReset() {
 }
 
 func (n *Node) resetSessions(reason string) {
+	it := &item{kind: itemResume, reason: reason}
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	for s := range n.sessions {
 		if s.actor.Load() != nil {
-			s.offer(item{kind: itemResume, reason: reason})
+			s.offer(it)
 		}
 	}
 }
@@ -522,8 +526,8 @@ func (n *Node) presence(a hub.Actor, online bool) {
 }
 
 func (n *Node) subscribeProbe(ctx context.Context) error {
-	n.probeMu.Lock()
-	defer n.probeMu.Unlock()
+	n.probeSubMu.Lock()
+	defer n.probeSubMu.Unlock()
 	if n.probeSubscribed {
 		return nil
 	}

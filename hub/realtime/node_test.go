@@ -197,6 +197,48 @@ func TestPingKeepsIdleConnectionAlive(t *testing.T) {
 	}
 }
 
+// slowStore makes FindMessages slow while slow is set.
+type slowStore struct {
+	hub.Store
+	slow  atomic.Bool
+	delay time.Duration
+}
+
+func (s *slowStore) FindMessages(ctx context.Context, f hub.MessageFilter) ([]*hub.Message, error) {
+	if s.slow.Load() {
+		select {
+		case <-time.After(s.delay):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return s.Store.FindMessages(ctx, f)
+}
+
+// TestBusyReaderIsNotADeadPeer: while the reader waits on a slow store it
+// reads no pongs; the connection must survive that.
+func TestBusyReaderIsNotADeadPeer(t *testing.T) {
+	t.Parallel()
+	var store *slowStore
+	e := newEnv(t, withConfig(func(c *realtime.Config) {
+		c.PingInterval = 20 * time.Millisecond
+		c.PongTimeout = 50 * time.Millisecond
+	}), withStoreWrapper(func(s hub.Store) hub.Store {
+		store = &slowStore{Store: s, delay: 400 * time.Millisecond}
+		return store
+	}))
+	a := e.newAccount()
+	conv := startConversation(t, e, a)
+	c := e.agent(a)
+	store.slow.Store(true)
+	h := c.request(realtime.TypeHistory, "slow", map[string]any{"conversation_id": conv.conv.ID}, realtime.TypeHistory)
+	store.slow.Store(false)
+	if ms := decode[struct{ Messages []message }](t, h.Data).Messages; len(ms) != 1 {
+		t.Errorf("history %s", h.Data)
+	}
+	c.request(realtime.TypeHistory, "after", map[string]any{"conversation_id": conv.conv.ID}, realtime.TypeHistory)
+}
+
 func TestDeadPeerDetected(t *testing.T) {
 	for _, prepare := range []bool{true, false} {
 		t.Run(map[bool]string{true: "prepared", false: "without prepare"}[prepare], func(t *testing.T) {

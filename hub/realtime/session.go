@@ -16,6 +16,10 @@ import (
 	"github.com/parley-chat/parley/hub"
 )
 
+// maxSubscriptions bounds the broker topics one session holds (an agent's
+// subscribed conversations plus its personal topics).
+const maxSubscriptions = 500
+
 // Session kinds, as metrics and logs name them.
 const (
 	kindVisitor = "visitor"
@@ -47,8 +51,12 @@ type session struct {
 
 	actor atomic.Pointer[hub.Actor]
 	log   atomic.Pointer[zerolog.Logger]
+	// busy is set while the reader handles a frame: it reads no pongs
+	// meanwhile. lastFrame is when the reader last got a frame (Unix ns).
+	busy      atomic.Bool
+	lastFrame atomic.Int64
 
-	out       chan item
+	out       chan *item // items are read-only once queued; a broadcast item is shared
 	dying     chan struct{} // closed when the session starts to close
 	dieOnce   sync.Once
 	closeCode websocket.StatusCode // set before dying is closed
@@ -106,7 +114,7 @@ type item struct {
 func (n *Node) newSession(kind, reqID string) *session {
 	s := &session{
 		n: n, kind: kind, reqID: reqID, started: time.Now(),
-		out:    make(chan item, n.cfg.SendQueue),
+		out:    make(chan *item, n.cfg.SendQueue),
 		dying:  make(chan struct{}),
 		done:   make(chan struct{}),
 		topics: map[string]bool{},
@@ -143,7 +151,7 @@ func (s *session) abort() {
 
 // offer queues it without blocking; a full queue means the client does not
 // read fast enough, and it is disconnected.
-func (s *session) offer(it item) {
+func (s *session) offer(it *item) {
 	select {
 	case s.out <- it:
 	default:
@@ -159,7 +167,7 @@ func (s *session) offer(it item) {
 }
 
 // push queues it for the reader, waiting while the queue is full.
-func (s *session) push(it item) {
+func (s *session) push(it *item) {
 	select {
 	case s.out <- it:
 	case <-s.dying:
@@ -173,7 +181,7 @@ func (s *session) reply(typ, id string, data any) {
 		s.logger().Error().Err(err).Str("type", typ).Msg("encode frame")
 		frame, _ = encodeFrame(TypeError, id, errorData{Code: hub.EInternal, Message: hub.ErrorMessage(err)})
 	}
-	s.push(item{kind: itemFrame, frame: frame})
+	s.push(&item{kind: itemFrame, frame: frame})
 }
 
 func (s *session) replyError(id, code, msg string) {
@@ -224,7 +232,7 @@ func (s *session) run() {
 			s.close(CloseTryAgain, "try again later")
 		}
 	case s.preAuthErr != nil:
-		s.push(item{kind: itemFrame, frame: s.errorFrame("", TypeAuth, s.preAuthErr)})
+		s.push(&item{kind: itemFrame, frame: s.errorFrame("", TypeAuth, s.preAuthErr)})
 	}
 	authTimer := time.AfterFunc(n.cfg.AuthTimeout, func() {
 		if s.actor.Load() == nil && s.close(ClosePolicy, "authentication timeout") {
@@ -256,6 +264,7 @@ func (s *session) readLoop() {
 			return
 		}
 		s.n.metrics.FrameIn(s.kind)
+		s.lastFrame.Store(time.Now().UnixNano())
 		select {
 		case <-s.dying:
 			continue // closing: read on until the close handshake ends
@@ -265,7 +274,9 @@ func (s *session) readLoop() {
 			s.replyError("", CodeBadFrame, "frames are JSON text messages")
 			continue
 		}
+		s.busy.Store(true)
 		s.handle(data)
+		s.busy.Store(false)
 	}
 }
 
@@ -317,7 +328,9 @@ func (s *session) finish() {
 }
 
 // pingLoop pings the peer every PingInterval; a peer that does not answer
-// within PongTimeout is dead and its socket is closed abruptly.
+// within PongTimeout is dead and its socket is closed abruptly. Pongs are
+// read by the reader, so a ping unanswered while the reader was busy with a
+// frame (a slow store), or while frames kept arriving, proves nothing.
 func (s *session) pingLoop() {
 	t := time.NewTicker(s.n.cfg.PingInterval)
 	defer t.Stop()
@@ -327,18 +340,20 @@ func (s *session) pingLoop() {
 			return
 		case <-t.C:
 		}
+		start := time.Now().UnixNano()
 		ctx, cancel := context.WithTimeout(s.ctx, s.n.cfg.PongTimeout)
 		err := s.conn.Ping(ctx)
 		cancel()
-		if err != nil {
-			select {
-			case <-s.dying:
-			default:
-				s.logger().Info().Err(err).Msg("no pong: closing")
-				s.abort()
-			}
-			return
+		if err == nil || s.busy.Load() || s.lastFrame.Load() >= start {
+			continue
 		}
+		select {
+		case <-s.dying:
+		default:
+			s.logger().Info().Err(err).Msg("no pong: closing")
+			s.abort()
+		}
+		return
 	}
 }
 
@@ -363,7 +378,7 @@ func (s *session) writeFrame(typ, id string, data any) error {
 
 // process handles one queue item on the writer. An error means the socket
 // is gone.
-func (s *session) process(it item) error {
+func (s *session) process(it *item) error {
 	switch it.kind {
 	case itemFrame:
 		return s.write(it.frame)
@@ -452,7 +467,7 @@ func (s *session) writeMessages(actor hub.Actor, st *convState, msgs []*hub.Mess
 
 // subscribed completes a subscribe on the writer: the topic is joined, so
 // what the store returns now plus the events that follow leave no hole.
-func (s *session) subscribed(it item) error {
+func (s *session) subscribed(it *item) error {
 	if it.err != nil {
 		if st := s.convs[it.conv]; st != nil && st.pending {
 			delete(s.convs, it.conv)
@@ -565,7 +580,7 @@ func (s *session) handle(raw []byte) {
 	ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
 	defer cancel()
 	if err := h(ctx, f); err != nil {
-		s.push(item{kind: itemFrame, frame: s.errorFrame(f.ID, f.Type, err)})
+		s.push(&item{kind: itemFrame, frame: s.errorFrame(f.ID, f.Type, err)})
 	}
 }
 
@@ -664,14 +679,16 @@ func (s *session) onSubscribe(ctx context.Context, f inFrame) error {
 	if _, err := s.n.svc.Conversation(ctx, actor, d.ConversationID); err != nil {
 		return err
 	}
-	s.push(item{kind: itemBegin, conv: d.ConversationID})
+	s.push(&item{kind: itemBegin, conv: d.ConversationID})
 	var err error
 	if t := hub.TopicConversation(d.ConversationID); actor.Kind == hub.ActorMember && !s.topics[t] {
-		if err = s.n.join(ctx, s, t); err == nil {
+		if len(s.topics) >= maxSubscriptions {
+			err = hub.Errorf(hub.EInvalid, "too many subscriptions: unsubscribe from some conversations first")
+		} else if err = s.n.join(ctx, s, t); err == nil {
 			s.topics[t] = true
 		}
 	}
-	s.push(item{kind: itemSubscribe, conv: d.ConversationID, after: d.AfterSeq, id: f.ID, err: err})
+	s.push(&item{kind: itemSubscribe, conv: d.ConversationID, after: d.AfterSeq, id: f.ID, err: err})
 	return nil
 }
 
@@ -688,7 +705,7 @@ func (s *session) onUnsubscribe(ctx context.Context, f inFrame) error {
 		s.n.leave(s, t)
 		delete(s.topics, t)
 	}
-	s.push(item{kind: itemUnsubscribe, conv: d.ConversationID, id: f.ID})
+	s.push(&item{kind: itemUnsubscribe, conv: d.ConversationID, id: f.ID})
 	return nil
 }
 
