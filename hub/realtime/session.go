@@ -56,7 +56,7 @@ type session struct {
 	busy      atomic.Bool
 	lastFrame atomic.Int64
 
-	out       chan *item // items are read-only once queued; a broadcast item is shared
+	out       chan *item    // items are read-only once queued; a broadcast item is shared
 	dying     chan struct{} // closed when the session starts to close
 	dieOnce   sync.Once
 	closeCode websocket.StatusCode // set before dying is closed
