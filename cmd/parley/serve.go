@@ -177,7 +177,9 @@ func (n *node) shutdown(ctx context.Context) {
 	}()
 	go func() {
 		defer wg.Done()
-		n.rt.Shutdown(ctx)
+		if err := n.rt.Shutdown(ctx); err != nil {
+			n.log.Warn().Err(err).Msg("realtime shutdown")
+		}
 	}()
 	wg.Wait()
 	n.close()
@@ -202,7 +204,7 @@ func seedDemo(ctx context.Context, cfg Config, svc *hub.Service, log zerolog.Log
 	claim := hub.RandomToken(12)
 	winner, err := svc.Store.EnsureSetting(ctx, "demo_seed_claim", claim)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if winner != claim {
 		return nil // another node seeds, or did long ago
