@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 )
 
 func TestOriginRejectedBeforeUpgrade(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a := e.newAccount()
 	tests := []struct {
@@ -69,6 +71,7 @@ func TestOriginRejectedBeforeUpgrade(t *testing.T) {
 }
 
 func TestNotAnUpgrade(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a := e.newAccount()
 	req, _ := http.NewRequest("GET", "http://"+e.addr+"/ws/visitor?site="+a.site.Key, nil)
@@ -83,7 +86,35 @@ func TestNotAnUpgrade(t *testing.T) {
 	}
 }
 
+// TestBadHandshakeAnsweredOnHijackedConn: a request that passes the
+// origin check but is not a valid websocket handshake gets a complete HTTP
+// error written on the hijacked connection, which is then closed.
+func TestBadHandshakeAnsweredOnHijackedConn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	conn, err := net.DialTimeout("tcp", e.addr, testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(testTimeout))
+	req := "GET /ws/agent HTTP/1.1\r\nHost: " + e.addr + "\r\nOrigin: " + dashOrigin +
+		"\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n" // no key, no version
+	if _, err := conn.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := io.ReadAll(conn) // returns when the server closes
+	if err != nil {
+		t.Fatalf("read: %v (%q)", err, resp)
+	}
+	if !strings.HasPrefix(string(resp), "HTTP/1.1 400 Bad Request\r\n") || !strings.Contains(string(resp), "Connection: close\r\n") {
+		t.Fatalf("response %q", resp)
+	}
+	eventually(t, "no session left", func() bool { return e.node.Sessions() == 0 })
+}
+
 func TestHelloAndAuthRequired(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a := e.newAccount()
 	conv := startConversation(t, e, a)
@@ -131,6 +162,7 @@ func TestHelloAndAuthRequired(t *testing.T) {
 }
 
 func TestAgentAuth(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a := e.newAccount()
 
@@ -160,6 +192,7 @@ func TestAgentAuth(t *testing.T) {
 }
 
 func TestAuthTimeoutCloses(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, withConfig(func(c *realtime.Config) { c.AuthTimeout = 100 * time.Millisecond }))
 	a := e.newAccount()
 	c := e.mustDial("/ws/visitor?site="+a.site.Key, dialOpts{origin: siteOrigin})
@@ -170,6 +203,7 @@ func TestAuthTimeoutCloses(t *testing.T) {
 }
 
 func TestVisitorTokenOfAnotherSite(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a := e.newAccount()
 	b := e.newAccount()
@@ -185,6 +219,7 @@ func TestVisitorTokenOfAnotherSite(t *testing.T) {
 }
 
 func TestRequestIDLogged(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a := e.newAccount()
 	c := e.mustDial("/ws/agent", dialOpts{origin: dashOrigin, header: http.Header{
