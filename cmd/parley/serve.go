@@ -94,7 +94,7 @@ func start(ctx context.Context, cfg Config, log zerolog.Logger) (*node, error) {
 	n.rt = realtime.New(realtime.Config{Service: n.svc, Log: log, Metrics: n.metrics, NodeID: cfg.NodeID,
 		AgentOrigins: []string{cfg.origin()}})
 	if cfg.RedisURL != "" {
-		n.broker, err = broker.NewRedis(ctx, n.rt, broker.RedisConfig{URL: cfg.RedisURL, Prefix: cfg.RedisPrefix, Metrics: n.metrics, Logger: log})
+		n.broker, err = broker.NewRedis(ctx, n.rt, broker.RedisConfig{URL: cfg.RedisURL, Prefix: cfg.RedisPrefix, Name: n.rt.NodeID(), Metrics: n.metrics, Logger: log})
 	} else {
 		n.broker = broker.NewMemory(n.rt, broker.MemoryConfig{Metrics: n.metrics})
 	}
