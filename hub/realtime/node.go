@@ -342,7 +342,9 @@ func (n *Node) HandleMessage(topic string, payload []byte) {
 	defer n.mu.RUnlock()
 	if t := n.topics[topic]; t != nil {
 		for s := range t.subs {
-			s.offer(it)
+			if s.actor.Load() != nil { // see session.authenticate
+				s.offer(it)
+			}
 		}
 	}
 }

@@ -222,9 +222,9 @@ func TestBusyReaderIsNotADeadPeer(t *testing.T) {
 	var store *slowStore
 	e := newEnv(t, withConfig(func(c *realtime.Config) {
 		c.PingInterval = 20 * time.Millisecond
-		c.PongTimeout = 50 * time.Millisecond
+		c.PongTimeout = 150 * time.Millisecond
 	}), withStoreWrapper(func(s hub.Store) hub.Store {
-		store = &slowStore{Store: s, delay: 400 * time.Millisecond}
+		store = &slowStore{Store: s, delay: time.Second}
 		return store
 	}))
 	a := e.newAccount()

@@ -658,12 +658,16 @@ func (s *session) authenticate(ctx context.Context, id string, actor hub.Actor) 
 		l = l.With().Int64("member", actor.ID).Logger()
 	}
 	s.log.Store(&l)
+	// auth.ok is queued before the actor is set: the node delivers
+	// events only to sessions with an actor, so none precedes auth.ok.
+	// Those published in between are not lost to the client: it loads
+	// its state after auth.ok.
+	s.reply(TypeAuthOK, id, authOKData{Kind: s.kind, ID: actor.ID})
 	s.actor.Store(&actor)
 	if actor.Kind == hub.ActorMember {
 		s.n.presence(actor, true)
 	}
 	l.Debug().Msg("authenticated")
-	s.reply(TypeAuthOK, id, authOKData{Kind: s.kind, ID: actor.ID})
 	return nil
 }
 
