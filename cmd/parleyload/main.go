@@ -82,7 +82,9 @@ func postJSON(ctx context.Context, url string, header http.Header, in, out any) 
 	if err != nil {
 		return err
 	}
-	req.Header = header.Clone()
+	for k, v := range header {
+		req.Header[k] = v
+	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -144,6 +146,7 @@ func (c *conn) await(ctx context.Context, typ, id string) (frame, error) {
 		if err := json.Unmarshal(b, &f); err != nil {
 			return frame{}, err
 		}
+
 		if f.Type == "error" && id != "" && f.ID == id {
 			return f, fmt.Errorf("%s failed: %s", typ, f.Data)
 		}
@@ -270,14 +273,16 @@ func idle(ctx context.Context, args []string, out io.Writer) error {
 
 func latency(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("latency", flag.ContinueOnError)
-	a := fs.String("a", "http://127.0.0.1:8081", "node the visitor sends through")
+	a := fs.String("a", "http://127.0.0.1:8081", "node the visitors send through")
 	b := fs.String("b", "http://127.0.0.1:8082", "node the agent receives on")
 	site := fs.String("site", "", "site key")
 	origin := fs.String("origin", "http://localhost:8080", "an origin the site allows")
 	dashOrigin := fs.String("dashboard-origin", "", "the dashboard origin of node b (default: -origin)")
 	email := fs.String("email", "", "agent email")
 	password := fs.String("password", "", "agent password")
-	n := fs.Int("n", 2000, "messages to send")
+	n := fs.Int("n", 2000, "messages to send in all")
+	visitors := fs.Int("visitors", 20, "visitors sending at once, each in its own conversation")
+	every := fs.Duration("every", 150*time.Millisecond, "pause between one visitor's messages (the hub allows 10 sends/s per socket)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -293,64 +298,96 @@ func latency(ctx context.Context, args []string, out io.Writer) error {
 		Token string `json:"token"`
 	}
 	if err := postJSON(ctx, *b+"/api/v1/auth/login", nil, map[string]string{"email": *email, "password": *password}, &login); err != nil {
-		return err
-	}
-	v, err := visitor(ctx, *a, *site, *origin)
-	if err != nil {
-		return err
-	}
-	defer v.ws.CloseNow()
-	// The first message creates the conversation the agent then follows.
-	if err := v.send(ctx, "send", "s0", map[string]string{"client_msg_id": "warmup-" + strconv.FormatInt(time.Now().UnixNano(), 36), "body": "warm-up"}); err != nil {
-		return err
-	}
-	ack, err := v.await(ctx, "ack", "s0")
-	if err != nil {
-		return err
-	}
-	var first struct {
-		Message struct {
-			ConversationID int64 `json:"conversation_id"`
-			Seq            int64 `json:"seq"`
-		} `json:"message"`
-	}
-	if err := json.Unmarshal(ack.Data, &first); err != nil {
-		return err
+		return fmt.Errorf("login: %w", err)
 	}
 	agent, err := dial(ctx, *b+"/ws/agent", *dashOrigin, http.Header{"Cookie": {"parley_session=" + login.Token}})
 	if err != nil {
-		return err
+		return fmt.Errorf("agent: %w", err)
 	}
 	defer agent.ws.CloseNow()
 	if _, err := agent.await(ctx, "auth.ok", ""); err != nil {
-		return err
-	}
-	if err := agent.send(ctx, "subscribe", "sub", map[string]any{"conversation_id": first.Message.ConversationID, "after_seq": first.Message.Seq}); err != nil {
-		return err
-	}
-	if _, err := agent.await(ctx, "subscribed", "sub"); err != nil {
-		return err
+		return fmt.Errorf("agent auth: %w", err)
 	}
 
-	// The visitor keeps its socket drained; acks are not what is timed.
-	go func() {
-		for {
-			if _, _, err := v.ws.Read(context.Background()); err != nil {
-				return
-			}
-		}
-	}()
-	sentAt := make([]time.Time, *n)
-	got := make([]time.Duration, 0, *n)
+	// Each visitor's first message creates its conversation; the agent then
+	// follows every conversation from that point.
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
-	for i := range *n {
-		sentAt[i] = time.Now()
-		if err := v.send(ctx, "send", "m"+strconv.Itoa(i), map[string]string{"client_msg_id": run + "-" + strconv.Itoa(i), "body": strconv.Itoa(i)}); err != nil {
+	vs := make([]*conn, *visitors)
+	for i := range vs {
+		v, err := visitor(ctx, *a, *site, *origin)
+		if err != nil {
+			return fmt.Errorf("visitor %d: %w", i, err)
+		}
+		defer v.ws.CloseNow()
+		if err := v.send(ctx, "send", "w", map[string]string{"client_msg_id": run + "-w", "body": "warm-up"}); err != nil {
 			return err
 		}
+		ack, err := v.await(ctx, "ack", "w")
+		if err != nil {
+			return fmt.Errorf("visitor %d warm-up: %w", i, err)
+		}
+		var first struct {
+			Message struct {
+				ConversationID int64 `json:"conversation_id"`
+				Seq            int64 `json:"seq"`
+			} `json:"message"`
+		}
+		if err := json.Unmarshal(ack.Data, &first); err != nil {
+			return err
+		}
+		id := "sub" + strconv.Itoa(i)
+		if err := agent.send(ctx, "subscribe", id, map[string]any{"conversation_id": first.Message.ConversationID, "after_seq": first.Message.Seq}); err != nil {
+			return err
+		}
+		if _, err := agent.await(ctx, "subscribed", id); err != nil {
+			return fmt.Errorf("subscribe: %w", err)
+		}
+		vs[i] = v
+	}
+
+	var sentAt sync.Map // body -> time.Time
+	var sendErrs atomic.Int64
+	perVisitor := (*n + *visitors - 1) / *visitors
+	total := perVisitor * *visitors
+	for i, v := range vs {
+		go func() { // drain acks and errors
+			for {
+				_, b, err := v.ws.Read(context.Background())
+				if err != nil {
+					return
+				}
+				if bytes.Contains(b, []byte(`"type":"error"`)) && sendErrs.Add(1) == 1 {
+					fmt.Fprintf(os.Stderr, "visitor %d: %s\n", i, b)
+				}
+			}
+		}()
+		go func() {
+			tick := time.NewTicker(*every)
+			defer tick.Stop()
+			for j := range perVisitor {
+				body := fmt.Sprintf("%d:%d", i, j)
+				sentAt.Store(body, time.Now())
+				if err := v.send(ctx, "send", "m"+strconv.Itoa(j), map[string]string{"client_msg_id": run + "-" + strconv.Itoa(j), "body": body}); err != nil {
+					return
+				}
+				select {
+				case <-tick.C:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+
+	got := make([]time.Duration, 0, total)
+	last := make([]int, *visitors)
+	for i := range last {
+		last[i] = -1
+	}
+	for len(got) < total {
 		f, err := agent.await(ctx, "message.created", "")
 		if err != nil {
-			return err
+			return fmt.Errorf("after %d of %d messages (%d send errors): %w", len(got), total, sendErrs.Load(), err)
 		}
 		var m struct {
 			Body string `json:"body"`
@@ -358,16 +395,22 @@ func latency(ctx context.Context, args []string, out io.Writer) error {
 		if err := json.Unmarshal(f.Data, &m); err != nil {
 			return err
 		}
-		j, err := strconv.Atoi(m.Body)
-		if err != nil || j != i {
-			return fmt.Errorf("agent got %q, want %d: order broken", m.Body, i)
+		t0, ok := sentAt.Load(m.Body)
+		if !ok {
+			continue
 		}
-		got = append(got, time.Since(sentAt[i]))
+		got = append(got, time.Since(t0.(time.Time)))
+		var vi, j int
+		if _, err := fmt.Sscanf(m.Body, "%d:%d", &vi, &j); err != nil || j != last[vi]+1 {
+			return fmt.Errorf("agent got %q after %d from visitor %d: order broken", m.Body, last[vi], vi)
+		}
+		last[vi] = j
 	}
 	slices.Sort(got)
-	pct := func(p float64) time.Duration { return got[min(len(got)-1, int(p*float64(len(got))))] }
-	fmt.Fprintf(out, "%d messages visitor@%s -> agent@%s: p50 %s, p90 %s, p99 %s, max %s\n",
-		len(got), *a, *b, pct(0.50).Round(10*time.Microsecond), pct(0.90).Round(10*time.Microsecond),
-		pct(0.99).Round(10*time.Microsecond), got[len(got)-1].Round(10*time.Microsecond))
+	pct := func(p float64) time.Duration {
+		return got[min(len(got)-1, int(p*float64(len(got))))].Round(10 * time.Microsecond)
+	}
+	fmt.Fprintf(out, "%d messages from %d visitors@%s to an agent@%s, in order: p50 %s, p90 %s, p99 %s, max %s\n",
+		len(got), *visitors, *a, *b, pct(0.50), pct(0.90), pct(0.99), got[len(got)-1].Round(10*time.Microsecond))
 	return nil
 }
