@@ -177,8 +177,26 @@ func visitor(ctx context.Context, base, site, origin string) (*conn, error) {
 	return c, nil
 }
 
-// residentBytes reads process_resident_memory_bytes from /metrics.
-func residentBytes(ctx context.Context, base string) (float64, error) {
+// serverStats are the /metrics figures idle compares.
+type serverStats struct {
+	rss, heap, goroutines float64
+}
+
+func readStats(ctx context.Context, base string) (serverStats, error) {
+	var st serverStats
+	var err error
+	if st.rss, err = metric(ctx, base, "process_resident_memory_bytes"); err != nil {
+		return st, err
+	}
+	if st.heap, err = metric(ctx, base, "go_memstats_heap_inuse_bytes"); err != nil {
+		return st, err
+	}
+	st.goroutines, err = metric(ctx, base, "go_goroutines")
+	return st, err
+}
+
+// metric reads one unlabelled sample from /metrics.
+func metric(ctx context.Context, base, name string) (float64, error) {
 	req, err := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
 	if err != nil {
 		return 0, err
@@ -190,11 +208,11 @@ func residentBytes(ctx context.Context, base string) (float64, error) {
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "process_resident_memory_bytes "); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			return strconv.ParseFloat(v, 64)
 		}
 	}
-	return 0, errors.New("no process_resident_memory_bytes in /metrics")
+	return 0, fmt.Errorf("no %s in /metrics", name)
 }
 
 func idle(ctx context.Context, args []string, out io.Writer) error {
@@ -213,7 +231,7 @@ func idle(ctx context.Context, args []string, out io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
-	before, err := residentBytes(ctx, *base)
+	before, err := readStats(ctx, *base)
 	if err != nil {
 		return err
 	}
@@ -257,12 +275,15 @@ func idle(ctx context.Context, args []string, out io.Writer) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	after, err := residentBytes(ctx, *base)
+	after, err := readStats(ctx, *base)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "server RSS before %.1f MiB, after %.1f MiB: %.1f KiB per idle websocket\n",
-		before/(1<<20), after/(1<<20), (after-before)/float64(max(opened, 1))/1024)
+	per := float64(max(opened, 1))
+	fmt.Fprintf(out, "server RSS %.1f -> %.1f MiB: %.1f KiB per idle websocket\n",
+		before.rss/(1<<20), after.rss/(1<<20), (after.rss-before.rss)/per/1024)
+	fmt.Fprintf(out, "server Go heap in use %.1f -> %.1f MiB: %.1f KiB per idle websocket; %.1f goroutines per websocket\n",
+		before.heap/(1<<20), after.heap/(1<<20), (after.heap-before.heap)/per/1024, (after.goroutines-before.goroutines)/per)
 	for _, c := range conns {
 		if c != nil {
 			c.ws.Close(websocket.StatusNormalClosure, "")
