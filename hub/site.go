@@ -18,17 +18,32 @@ type Site struct {
 	// embed the widget and open visitor websockets.
 	AllowedOrigins []string `json:"allowed_origins"`
 	// IdentitySecret signs visitor identities (HMAC); never sent to clients.
-	IdentitySecret   string    `json:"-"`
-	VerifiedOnly     bool      `json:"verified_only"`
-	WidgetEnabled    bool      `json:"widget_enabled"`
-	Paused           bool      `json:"paused"`
-	TicketsEnabled   bool      `json:"tickets_enabled"`
-	SupportEmail     string    `json:"support_email"`
-	AssistantEnabled bool      `json:"assistant_enabled"`
-	Instructions     string    `json:"instructions"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
+	IdentitySecret   string `json:"-"`
+	VerifiedOnly     bool   `json:"verified_only"`
+	WidgetEnabled    bool   `json:"widget_enabled"`
+	Paused           bool   `json:"paused"`
+	TicketsEnabled   bool   `json:"tickets_enabled"`
+	SupportEmail     string `json:"support_email"`
+	AssistantEnabled bool   `json:"assistant_enabled"`
+	Instructions     string `json:"instructions"`
+	// DefaultLocale is the widget's language when the visitor's browser
+	// asks for none Parley speaks ("" means English).
+	DefaultLocale string     `json:"default_locale"`
+	Appearance    Appearance `json:"appearance"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 }
+
+// Appearance is how the widget looks on a site.
+type Appearance struct {
+	Color         string `json:"color"`    // #RRGGBB
+	Position      string `json:"position"` // "right" or "left"
+	Greeting      string `json:"greeting"`
+	LauncherLabel string `json:"launcher_label"`
+}
+
+// DefaultAppearance is a new site's look.
+var DefaultAppearance = Appearance{Color: "#4F46E5", Position: "right"}
 
 // AllowsOrigin reports whether origin may embed the site's widget.
 func (s *Site) AllowsOrigin(origin string) bool {
@@ -64,7 +79,7 @@ func (s *Service) CreateSite(ctx context.Context, actor Actor, in NewSite) (*Sit
 	now := s.now()
 	site := &Site{TenantID: in.TenantID, Key: "site_" + RandomToken(12), Name: name, AllowedOrigins: origins,
 		IdentitySecret: RandomToken(32), WidgetEnabled: true, TicketsEnabled: true, AssistantEnabled: true,
-		CreatedAt: now, UpdatedAt: now}
+		Appearance: DefaultAppearance, CreatedAt: now, UpdatedAt: now}
 	err = s.tx(ctx, func(q Queries) error {
 		if err := q.CreateSite(ctx, site); err != nil {
 			return err

@@ -9,16 +9,18 @@ import (
 )
 
 const siteColumns = `id, tenant_id, key, name, allowed_origins::text, identity_secret, verified_only, widget_enabled,
-	paused, tickets_enabled, support_email, assistant_enabled, instructions, created_at, updated_at`
+	paused, tickets_enabled, support_email, assistant_enabled, instructions, default_locale, appearance::text,
+	created_at, updated_at`
 
 func scanSite(s scanner) (*hub.Site, error) {
 	var (
-		site    hub.Site
-		origins string
+		site       hub.Site
+		origins    string
+		appearance string
 	)
 	err := s.Scan(&site.ID, &site.TenantID, &site.Key, &site.Name, &origins, &site.IdentitySecret, &site.VerifiedOnly,
 		&site.WidgetEnabled, &site.Paused, &site.TicketsEnabled, &site.SupportEmail, &site.AssistantEnabled,
-		&site.Instructions, &site.CreatedAt, &site.UpdatedAt)
+		&site.Instructions, &site.DefaultLocale, &appearance, &site.CreatedAt, &site.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -28,8 +30,17 @@ func scanSite(s scanner) (*hub.Site, error) {
 	if site.AllowedOrigins == nil {
 		site.AllowedOrigins = []string{}
 	}
+	if err := json.Unmarshal([]byte(appearance), &site.Appearance); err != nil {
+		return nil, fmt.Errorf("decode appearance of site %d: %w", site.ID, err)
+	}
 	site.CreatedAt, site.UpdatedAt = site.CreatedAt.UTC(), site.UpdatedAt.UTC()
 	return &site, nil
+}
+
+// appearanceJSON encodes a site's appearance.
+func appearanceJSON(a hub.Appearance) string {
+	b, _ := json.Marshal(a) // a struct of strings always encodes
+	return string(b)
 }
 
 // originsJSON encodes allowed origins; nil is stored as an empty list.
@@ -45,10 +56,11 @@ func originsJSON(origins []string) string {
 func (q *queries) CreateSite(ctx context.Context, s *hub.Site) error {
 	s.CreatedAt, s.UpdatedAt = utc(s.CreatedAt), utc(s.UpdatedAt)
 	err := q.q.QueryRow(ctx, `INSERT INTO sites (tenant_id, key, name, allowed_origins, identity_secret, verified_only,
-		widget_enabled, paused, tickets_enabled, support_email, assistant_enabled, instructions, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+		widget_enabled, paused, tickets_enabled, support_email, assistant_enabled, instructions, default_locale, appearance,
+		created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
 		s.TenantID, s.Key, s.Name, originsJSON(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled,
-		s.Paused, s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.CreatedAt, s.UpdatedAt).Scan(&s.ID)
+		s.Paused, s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.DefaultLocale,
+		appearanceJSON(s.Appearance), s.CreatedAt, s.UpdatedAt).Scan(&s.ID)
 	if err != nil {
 		return storeErr(err, "site", "create site")
 	}
@@ -99,9 +111,10 @@ func (q *queries) UpdateSite(ctx context.Context, s *hub.Site) error {
 	s.UpdatedAt = utc(s.UpdatedAt)
 	tag, err := q.q.Exec(ctx, `UPDATE sites SET key = $2, name = $3, allowed_origins = $4, identity_secret = $5,
 		verified_only = $6, widget_enabled = $7, paused = $8, tickets_enabled = $9, support_email = $10,
-		assistant_enabled = $11, instructions = $12, updated_at = $13 WHERE id = $1`,
+		assistant_enabled = $11, instructions = $12, default_locale = $13, appearance = $14, updated_at = $15 WHERE id = $1`,
 		s.ID, s.Key, s.Name, originsJSON(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled, s.Paused,
-		s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.UpdatedAt)
+		s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.DefaultLocale, appearanceJSON(s.Appearance),
+		s.UpdatedAt)
 	if err != nil {
 		return storeErr(err, "site", "update site %d", s.ID)
 	}

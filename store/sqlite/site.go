@@ -9,16 +9,18 @@ import (
 )
 
 const siteColumns = `id, tenant_id, key, name, allowed_origins, identity_secret, verified_only, widget_enabled,
-	paused, tickets_enabled, support_email, assistant_enabled, instructions, created_at, updated_at`
+	paused, tickets_enabled, support_email, assistant_enabled, instructions, default_locale, appearance,
+	created_at, updated_at`
 
 func scanSite(s scanner) (*hub.Site, error) {
 	var (
-		site    hub.Site
-		origins string
+		site       hub.Site
+		origins    string
+		appearance string
 	)
 	err := s.Scan(&site.ID, &site.TenantID, &site.Key, &site.Name, &origins, &site.IdentitySecret, &site.VerifiedOnly,
 		&site.WidgetEnabled, &site.Paused, &site.TicketsEnabled, &site.SupportEmail, &site.AssistantEnabled,
-		&site.Instructions, timeCol{&site.CreatedAt}, timeCol{&site.UpdatedAt})
+		&site.Instructions, &site.DefaultLocale, &appearance, timeCol{&site.CreatedAt}, timeCol{&site.UpdatedAt})
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +30,16 @@ func scanSite(s scanner) (*hub.Site, error) {
 	if site.AllowedOrigins == nil {
 		site.AllowedOrigins = []string{}
 	}
+	if err := json.Unmarshal([]byte(appearance), &site.Appearance); err != nil {
+		return nil, fmt.Errorf("decode appearance of site %d: %w", site.ID, err)
+	}
 	return &site, nil
+}
+
+// appearanceJSON encodes a site's appearance.
+func appearanceJSON(a hub.Appearance) string {
+	b, _ := json.Marshal(a) // a struct of strings always encodes
+	return string(b)
 }
 
 // originsJSON encodes allowed origins as a JSON array; nil is stored as an
@@ -46,9 +57,10 @@ func (q *queries) CreateSite(ctx context.Context, s *hub.Site) error {
 	s.CreatedAt, s.UpdatedAt = utc(s.CreatedAt), utc(s.UpdatedAt)
 	err := q.q.QueryRowContext(ctx, `INSERT INTO sites (tenant_id, key, name, allowed_origins, identity_secret,
 		verified_only, widget_enabled, paused, tickets_enabled, support_email, assistant_enabled, instructions,
-		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		default_locale, appearance, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		s.TenantID, s.Key, s.Name, originsJSON(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled,
-		s.Paused, s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, micros(s.CreatedAt),
+		s.Paused, s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.DefaultLocale,
+		appearanceJSON(s.Appearance), micros(s.CreatedAt),
 		micros(s.UpdatedAt)).Scan(&s.ID)
 	if err != nil {
 		return storeErr(err, "site", "create site")
@@ -100,9 +112,10 @@ func (q *queries) UpdateSite(ctx context.Context, s *hub.Site) error {
 	s.UpdatedAt = utc(s.UpdatedAt)
 	res, err := q.q.ExecContext(ctx, `UPDATE sites SET key = ?, name = ?, allowed_origins = ?, identity_secret = ?,
 		verified_only = ?, widget_enabled = ?, paused = ?, tickets_enabled = ?, support_email = ?,
-		assistant_enabled = ?, instructions = ?, updated_at = ? WHERE id = ?`,
+		assistant_enabled = ?, instructions = ?, default_locale = ?, appearance = ?, updated_at = ? WHERE id = ?`,
 		s.Key, s.Name, originsJSON(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled, s.Paused,
-		s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, micros(s.UpdatedAt), s.ID)
+		s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.DefaultLocale, appearanceJSON(s.Appearance),
+		micros(s.UpdatedAt), s.ID)
 	if err != nil {
 		return storeErr(err, "site", "update site %d", s.ID)
 	}

@@ -12,7 +12,9 @@ func testSites(t *testing.T, s hub.Store) {
 	site := &hub.Site{TenantID: tn.ID, Key: "site_one", Name: "Shop",
 		AllowedOrigins: []string{"https://shop.test", "http://localhost:3000"}, IdentitySecret: "secret",
 		VerifiedOnly: true, WidgetEnabled: true, Paused: false, TicketsEnabled: true, SupportEmail: "help@shop.test",
-		AssistantEnabled: true, Instructions: "Be kind.", CreatedAt: t0, UpdatedAt: at(1)}
+		AssistantEnabled: true, Instructions: "Be kind.", DefaultLocale: "ru",
+		Appearance: hub.Appearance{Color: "#112233", Position: "left", Greeting: "Привет!", LauncherLabel: "Chat"},
+		CreatedAt: t0, UpdatedAt: at(1)}
 	must(t, s.CreateSite(ctx, site))
 	if site.ID == 0 {
 		t.Fatal("CreateSite did not set ID")
@@ -36,6 +38,7 @@ func testSites(t *testing.T, s hub.Store) {
 	site.Key, site.Name, site.AllowedOrigins, site.IdentitySecret = "site_two", "Store", []string{"https://b.test"}, "s2"
 	site.VerifiedOnly, site.WidgetEnabled, site.Paused, site.TicketsEnabled = false, false, true, false
 	site.SupportEmail, site.AssistantEnabled, site.Instructions, site.UpdatedAt = "", false, "", at(2)
+	site.DefaultLocale, site.Appearance = "en", hub.Appearance{Color: "#445566", Position: "right"}
 	must(t, s.UpdateSite(ctx, site))
 	got, err = s.FindSiteByID(ctx, site.ID)
 	must(t, err)

@@ -53,6 +53,8 @@ CREATE TABLE sites (
 	support_email     TEXT NOT NULL DEFAULT '',
 	assistant_enabled BOOLEAN NOT NULL DEFAULT false,
 	instructions      TEXT NOT NULL DEFAULT '',
+	default_locale    TEXT NOT NULL DEFAULT '',
+	appearance        JSONB NOT NULL DEFAULT '{}',
 	created_at        TIMESTAMPTZ NOT NULL,
 	updated_at        TIMESTAMPTZ NOT NULL
 );

@@ -55,6 +55,8 @@ CREATE TABLE sites (
 	support_email     TEXT NOT NULL DEFAULT '',
 	assistant_enabled INTEGER NOT NULL DEFAULT 0,
 	instructions      TEXT NOT NULL DEFAULT '',
+	default_locale    TEXT NOT NULL DEFAULT '',
+	appearance        TEXT NOT NULL DEFAULT '{}',
 	created_at        INTEGER NOT NULL,
 	updated_at        INTEGER NOT NULL
 ) STRICT;
