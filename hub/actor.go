@@ -19,6 +19,8 @@ type Actor struct {
 	TenantID int64
 	SiteID   int64 // visitors only
 	Role     Role  // members only
+	// Verified says a visitor's identity was proven by their site.
+	Verified bool
 }
 
 // IsMember reports whether the actor is a dashboard member.

@@ -116,15 +116,17 @@ func (s *Service) MemberActor(ctx context.Context, token string) (Actor, error) 
 
 // visitorClaims is the payload of a visitor token.
 type visitorClaims struct {
-	Visitor int64 `json:"v"`
-	Site    int64 `json:"s"`
-	Tenant  int64 `json:"t"`
-	Expires int64 `json:"e"`
+	Visitor  int64 `json:"v"`
+	Site     int64 `json:"s"`
+	Tenant   int64 `json:"t"`
+	Expires  int64 `json:"e"`
+	Verified bool  `json:"vf,omitempty"`
 }
 
-// IssueVisitorToken signs a token that authenticates v on any node.
-func (s *Service) IssueVisitorToken(v *Visitor) string {
-	claims := visitorClaims{Visitor: v.ID, Site: v.SiteID, Tenant: v.TenantID, Expires: s.now().Add(VisitorTokenTTL).Unix()}
+// IssueVisitorToken signs a token that authenticates v on any node;
+// verified says their identity was proven by the site.
+func (s *Service) IssueVisitorToken(v *Visitor, verified bool) string {
+	claims := visitorClaims{Visitor: v.ID, Site: v.SiteID, Tenant: v.TenantID, Expires: s.now().Add(VisitorTokenTTL).Unix(), Verified: verified}
 	body := base64.RawURLEncoding.EncodeToString(mustJSON(claims))
 	return body + "." + s.sign(body)
 }
@@ -135,7 +137,9 @@ func (s *Service) sign(body string) string {
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// VisitorActor authenticates a visitor token.
+// VisitorActor authenticates a visitor token, and checks that the site
+// still takes chats from this visitor: pausing a site, or making it
+// verified-only, applies to tokens already issued.
 func (s *Service) VisitorActor(ctx context.Context, token string) (Actor, error) {
 	denied := Errorf(EUnauthorized, "visitor token invalid or expired: start a new visitor session")
 	body, sig, ok := strings.Cut(token, ".")
@@ -150,7 +154,17 @@ func (s *Service) VisitorActor(ctx context.Context, token string) (Actor, error)
 	if err := json.Unmarshal(raw, &c); err != nil || s.now().Unix() >= c.Expires {
 		return Actor{}, denied
 	}
-	return Actor{Kind: ActorVisitor, ID: c.Visitor, TenantID: c.Tenant, SiteID: c.Site}, nil
+	site, err := s.Store.FindSiteByID(ctx, c.Site)
+	if IsCode(err, ENotFound) {
+		return Actor{}, denied
+	}
+	if err != nil {
+		return Actor{}, err
+	}
+	if err := siteOpen(site, c.Verified); err != nil {
+		return Actor{}, err
+	}
+	return Actor{Kind: ActorVisitor, ID: c.Visitor, TenantID: c.Tenant, SiteID: c.Site, Verified: c.Verified}, nil
 }
 
 func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }

@@ -130,11 +130,11 @@ func TestTenantIsolation(t *testing.T) {
 	}
 
 	// Another visitor of the same site cannot read this one's thread.
-	_, token, err := f.svc.StartVisitor(ctx, hub.VisitorStart{SiteKey: f.site.Key, Origin: "https://shop.test"})
+	visit, err := f.svc.StartVisitor(ctx, hub.VisitorStart{SiteKey: f.site.Key, Origin: "https://shop.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stranger, err := f.svc.VisitorActor(ctx, token)
+	stranger, err := f.svc.VisitorActor(ctx, visit.Token)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,11 +78,11 @@ func mustFixture(tb testing.TB) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	_, token, err := f.svc.StartVisitor(ctx, hub.VisitorStart{SiteKey: f.site.Key, Origin: "https://shop.test"})
+	visit, err := f.svc.StartVisitor(ctx, hub.VisitorStart{SiteKey: f.site.Key, Origin: "https://shop.test"})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if f.visitor, err = f.svc.VisitorActor(ctx, token); err != nil {
+	if f.visitor, err = f.svc.VisitorActor(ctx, visit.Token); err != nil {
 		tb.Fatal(err)
 	}
 	f.pub.take()

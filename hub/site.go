@@ -120,3 +120,75 @@ func NormalizeOrigin(origin string) (string, error) {
 	}
 	return strings.ToLower(u.Scheme + "://" + u.Host), nil
 }
+
+// Widget gates, as 004 "End-user can't open the chat" names them.
+const (
+	ReasonSiteNotMapped  = "SITE_NOT_MAPPED"
+	ReasonFeatureLocked  = "FEATURE_LOCKED"
+	ReasonWidgetDisabled = "WIDGET_DISABLED"
+	ReasonWidgetPaused   = "WIDGET_PAUSED"
+)
+
+// ReasonFix tells the site owner how to lift a gate.
+func ReasonFix(reason string) string {
+	switch reason {
+	case ReasonSiteNotMapped:
+		return "Complete mapping in Settings → Sites: use the site key shown there and add this page's origin to the site's allowed origins."
+	case ReasonFeatureLocked:
+		return "The workspace's plan does not include the chat widget: upgrade the plan."
+	case ReasonWidgetDisabled:
+		return "No widget exists for this site: create one in the site's widget settings."
+	case ReasonWidgetPaused:
+		return "The widget is paused: click Publish in the site's widget settings."
+	}
+	return ""
+}
+
+// WidgetSite returns the site of key and, when the widget may not open on
+// a page of origin, the gate's reason. The error is for store failures only.
+func (s *Service) WidgetSite(ctx context.Context, key, origin string) (*Site, string, error) {
+	site, err := s.Store.FindSiteByKey(ctx, key)
+	if IsCode(err, ENotFound) {
+		return nil, ReasonSiteNotMapped, nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if !site.AllowsOrigin(strings.ToLower(origin)) {
+		return site, ReasonSiteNotMapped, nil
+	}
+	tenant, err := s.Store.FindTenantByID(ctx, site.TenantID)
+	if err != nil {
+		return nil, "", err
+	}
+	switch {
+	case tenant.Plan == PlanFree:
+		return site, ReasonFeatureLocked, nil
+	case !site.WidgetEnabled:
+		return site, ReasonWidgetDisabled, nil
+	case site.Paused:
+		return site, ReasonWidgetPaused, nil
+	}
+	return site, "", nil
+}
+
+// gateError turns a gate's reason into an error for the visitor API.
+func gateError(reason string) error {
+	code := EForbidden
+	if reason == ReasonSiteNotMapped {
+		code = ENotFound
+	}
+	return &Error{Code: code, Message: reason + ": " + ReasonFix(reason)}
+}
+
+// siteOpen checks, for a visitor already holding a token, that their
+// site still takes chats from them.
+func siteOpen(site *Site, verified bool) error {
+	switch {
+	case !site.WidgetEnabled || site.Paused:
+		return Errorf(EForbidden, "the chat is not available on this site")
+	case site.VerifiedOnly && !verified:
+		return Errorf(EUnauthorized, "this site chats only with verified visitors: identify again")
+	}
+	return nil
+}

@@ -5,6 +5,7 @@ package widget
 
 import (
 	"context"
+	"encoding/json"
 	"html/template"
 	"strings"
 
@@ -29,7 +30,9 @@ type Config struct {
 func Mount(app *fiber.App, cfg Config) {
 	h := &handler{cfg: cfg}
 	app.Options("/api/v1/sdk/*", h.preflight)
+	app.Get("/api/v1/sdk/chat/config", h.config)
 	app.Post("/api/v1/sdk/visitors", h.startVisitor)
+	app.Post("/api/v1/sdk/page", h.trackPage)
 	app.Get("/ws/visitor", cfg.Realtime.VisitorHandler())
 	app.Get("/demo", h.demo)
 }
@@ -48,22 +51,78 @@ func (h *handler) cors(c *fiber.Ctx) {
 func (h *handler) preflight(c *fiber.Ctx) error {
 	h.cors(c)
 	c.Set(fiber.HeaderAccessControlAllowMethods, "GET, POST")
-	c.Set(fiber.HeaderAccessControlAllowHeaders, "Content-Type")
+	c.Set(fiber.HeaderAccessControlAllowHeaders, "Content-Type, Authorization")
 	c.Set(fiber.HeaderAccessControlMaxAge, "600")
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// configResponse is the widget's configuration for one site.
+type configResponse struct {
+	Site           string         `json:"site"`
+	Name           string         `json:"name"`
+	Locale         string         `json:"locale"`
+	VerifiedOnly   bool           `json:"verified_only"`
+	TicketsEnabled bool           `json:"tickets_enabled"`
+	Appearance     hub.Appearance `json:"appearance"`
+}
+
+// gateResponse says why the widget stays hidden (004 "End-user can't open
+// the chat"): reason is one of the four codes, detail the fix.
+type gateResponse struct {
+	Reason string `json:"reason"`
+	Detail string `json:"detail"`
+}
+
+// config answers GET /api/v1/sdk/chat/config?site=KEY for the page whose
+// origin makes the request.
+func (h *handler) config(c *fiber.Ctx) error {
+	h.cors(c)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	site, reason, err := h.cfg.Service.WidgetSite(c.UserContext(), c.Query("site"), c.Get(fiber.HeaderOrigin))
+	if err != nil {
+		return err
+	}
+	if reason != "" {
+		status := fiber.StatusForbidden
+		if reason == hub.ReasonSiteNotMapped {
+			status = fiber.StatusNotFound
+		}
+		return c.Status(status).JSON(gateResponse{Reason: reason, Detail: hub.ReasonFix(reason)})
+	}
+	return c.JSON(configResponse{Site: site.Key, Name: site.Name, Locale: site.DefaultLocale, VerifiedOnly: site.VerifiedOnly,
+		TicketsEnabled: site.TicketsEnabled, Appearance: site.Appearance})
+}
+
+type identityRequest struct {
+	ExternalID string          `json:"external_id"`
+	Email      string          `json:"email"`
+	Name       string          `json:"name"`
+	Traits     json.RawMessage `json:"traits"`
+	UserHash   string          `json:"user_hash"`
+	Token      string          `json:"token"`
+}
+
 type startVisitorRequest struct {
-	Site        string `json:"site"`
-	AnonymousID string `json:"anonymous_id"`
-	Locale      string `json:"locale"`
-	Page        string `json:"page"`
+	Site        string           `json:"site"`
+	AnonymousID string           `json:"anonymous_id"`
+	Locale      string           `json:"locale"`
+	Page        string           `json:"page"`
+	Identity    *identityRequest `json:"identity"`
+}
+
+type conversationSummary struct {
+	ID      int64 `json:"id"`
+	LastSeq int64 `json:"last_seq"`
+	Unread  int   `json:"unread"`
+	Version int64 `json:"version"`
 }
 
 type startVisitorResponse struct {
-	VisitorID   int64  `json:"visitor_id"`
-	AnonymousID string `json:"anonymous_id"`
-	Token       string `json:"token"`
+	VisitorID    int64                `json:"visitor_id"`
+	AnonymousID  string               `json:"anonymous_id"`
+	Token        string               `json:"token"`
+	Verified     bool                 `json:"verified"`
+	Conversation *conversationSummary `json:"conversation"`
 }
 
 // startVisitor begins or continues a visit and returns the visitor token
@@ -74,14 +133,48 @@ func (h *handler) startVisitor(c *fiber.Ctx) error {
 	if err := web.BindJSON(c, &req); err != nil {
 		return err
 	}
-	v, token, err := h.cfg.Service.StartVisitor(c.UserContext(), hub.VisitorStart{
-		SiteKey: req.Site, Origin: strings.ToLower(c.Get(fiber.HeaderOrigin)), AnonymousID: req.AnonymousID,
-		Locale: req.Locale, CurrentPage: req.Page, Device: c.Get(fiber.HeaderUserAgent),
-	})
+	in := hub.VisitorStart{SiteKey: req.Site, Origin: strings.ToLower(c.Get(fiber.HeaderOrigin)), AnonymousID: req.AnonymousID,
+		Locale: req.Locale, CurrentPage: req.Page, Device: c.Get(fiber.HeaderUserAgent)}
+	if id := req.Identity; id != nil {
+		in.Identity = &hub.Identity{ExternalID: id.ExternalID, Email: id.Email, Name: id.Name, Traits: id.Traits,
+			UserHash: id.UserHash, Token: id.Token}
+	}
+	visit, err := h.cfg.Service.StartVisitor(c.UserContext(), in)
 	if err != nil {
 		return err
 	}
-	return c.JSON(startVisitorResponse{VisitorID: v.ID, AnonymousID: v.AnonymousID, Token: token})
+	resp := startVisitorResponse{VisitorID: visit.Visitor.ID, AnonymousID: visit.Visitor.AnonymousID, Token: visit.Token, Verified: visit.Verified}
+	if cv := visit.Conversation; cv != nil {
+		resp.Conversation = &conversationSummary{ID: cv.ID, LastSeq: cv.LastSeq, Unread: cv.UnreadByVisitor, Version: cv.Version}
+	}
+	return c.JSON(resp)
+}
+
+type pageRequest struct {
+	URL   string `json:"url"`
+	Title string `json:"title"`
+}
+
+// trackPage records the page a visitor is on; the visitor token comes as
+// a bearer token.
+func (h *handler) trackPage(c *fiber.Ctx) error {
+	h.cors(c)
+	token, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	if !ok {
+		return hub.Errorf(hub.EUnauthorized, "send the visitor token as Authorization: Bearer <token>")
+	}
+	actor, err := h.cfg.Service.VisitorActor(c.UserContext(), token)
+	if err != nil {
+		return err
+	}
+	var req pageRequest
+	if err := web.BindJSON(c, &req); err != nil {
+		return err
+	}
+	if err := h.cfg.Service.TrackPage(c.UserContext(), actor, req.URL, req.Title); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
 }
 
 var demoPage = template.Must(template.New("demo").Parse(`<!doctype html>

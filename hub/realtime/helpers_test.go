@@ -194,11 +194,11 @@ func (e *env) newSite(a *account, origins ...string) *hub.Site {
 // newVisitor starts a visitor on site and returns it with its token.
 func (e *env) newVisitor(site *hub.Site) (*hub.Visitor, string) {
 	e.t.Helper()
-	v, token, err := e.svc.StartVisitor(context.Background(), hub.VisitorStart{SiteKey: site.Key, Origin: site.AllowedOrigins[0]})
+	visit, err := e.svc.StartVisitor(context.Background(), hub.VisitorStart{SiteKey: site.Key, Origin: site.AllowedOrigins[0]})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return v, token
+	return visit.Visitor, visit.Token
 }
 
 // frame is a server frame as a client sees it.

@@ -50,6 +50,11 @@ type Config struct {
 	// AgentOrigins are the Origin values allowed to open agent sockets:
 	// the dashboard's own origin(s). Empty: no browser agent can connect.
 	AgentOrigins []string
+	// WidgetOrigins are origins allowed to open visitor sockets for any
+	// site: the hub's own, where the widget's iframe runs. Only pages the
+	// site allows may frame it (frame-ancestors), so this opens nothing to
+	// other sites.
+	WidgetOrigins []string
 	// SessionCookie is the dashboard session cookie. Default "parley_session".
 	SessionCookie string
 	// SendQueue is the number of frames queued for one client before it is

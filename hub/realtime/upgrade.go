@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/coder/websocket"
@@ -66,7 +67,7 @@ func (n *Node) upgrade(c *fiber.Ctx, kind string) error {
 			s.logger().Error().Err(err).Msg("find site for websocket")
 			return problem(c, reqID, hub.EInternal, "internal error")
 		}
-		if origin == "" || !site.AllowsOrigin(origin) {
+		if origin == "" || !site.AllowsOrigin(origin) && !slices.Contains(n.cfg.WidgetOrigins, origin) {
 			return problem(c, reqID, hub.EForbidden, "origin not allowed")
 		}
 		if !site.WidgetEnabled || site.Paused {

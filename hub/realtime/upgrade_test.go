@@ -235,3 +235,24 @@ func TestRequestIDLogged(t *testing.T) {
 		return false
 	})
 }
+
+// TestWidgetOriginOpensVisitorSockets: the widget's iframe runs on the
+// hub's own origin, which may open visitor sockets for any site; other
+// origins still may not.
+func TestWidgetOriginOpensVisitorSockets(t *testing.T) {
+	t.Parallel()
+	const hubOrigin = "https://hub.example"
+	e := newEnv(t, withConfig(func(c *realtime.Config) { c.WidgetOrigins = []string{hubOrigin} }))
+	a := e.newAccount()
+	conn, _, err := e.dial("/ws/visitor?site="+a.site.Key, dialOpts{origin: hubOrigin})
+	if err != nil {
+		t.Fatalf("dial from the hub's origin: %v", err)
+	}
+	conn.CloseNow()
+	if conn, resp, err := e.dial("/ws/visitor?site="+a.site.Key, dialOpts{origin: "https://evil.example"}); err == nil {
+		conn.CloseNow()
+		t.Fatal("foreign origin upgraded")
+	} else if resp == nil || resp.StatusCode != 403 {
+		t.Fatalf("foreign origin: %v, %v", resp, err)
+	}
+}
