@@ -8,6 +8,7 @@ import (
 // Event types, as they appear in websocket frames.
 const (
 	EventMessageCreated      = "message.created"
+	EventMessageUpdated      = "message.updated"
 	EventConversationUpdated = "conversation.updated"
 	EventTicketUpdated       = "ticket.updated"
 	EventUnread              = "unread"

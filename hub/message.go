@@ -43,10 +43,19 @@ type Message struct {
 	Body           string     `json:"body"`
 	StatusType     string     `json:"status_type,omitempty"`
 	// Internal marks a private note: agents see it, the visitor never does.
-	Internal    bool      `json:"internal,omitempty"`
-	ClientMsgID string    `json:"client_msg_id,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
+	Internal    bool   `json:"internal,omitempty"`
+	ClientMsgID string `json:"client_msg_id,omitempty"`
+	// Feedback is the visitor's vote on an assistant message.
+	Feedback  string    `json:"feedback,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
+
+// Feedback values.
+const (
+	FeedbackNone = ""
+	FeedbackUp   = "up"
+	FeedbackDown = "down"
+)
 
 // MessageFilter selects messages of one conversation in seq order.
 type MessageFilter struct {
@@ -69,13 +78,14 @@ type VisitorMessage struct {
 	Body           string     `json:"body"`
 	StatusType     string     `json:"status_type,omitempty"`
 	ClientMsgID    string     `json:"client_msg_id,omitempty"`
+	Feedback       string     `json:"feedback,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 }
 
 // ForVisitor returns the fields of m a visitor may see.
 func (m *Message) ForVisitor() VisitorMessage {
 	return VisitorMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, AuthorKind: m.AuthorKind,
-		Body: m.Body, StatusType: m.StatusType, ClientMsgID: m.ClientMsgID, CreatedAt: m.CreatedAt}
+		Body: m.Body, StatusType: m.StatusType, ClientMsgID: m.ClientMsgID, Feedback: m.Feedback, CreatedAt: m.CreatedAt}
 }
 
 // View returns m as actor may see it: the whole message for agents, the
@@ -283,4 +293,45 @@ func (o *outbox) message(c *Conversation, m *Message) {
 		o.add(Event{Type: EventMessageCreated, TenantID: c.TenantID, ConversationID: c.ID, Seq: m.Seq, Data: mustJSON(m.ForVisitor())},
 			TopicVisitor(c.VisitorID))
 	}
+}
+
+// SetFeedback records the visitor's vote (up, down, or "" to take it back)
+// on an assistant message of their conversation.
+func (s *Service) SetFeedback(ctx context.Context, actor Actor, messageID int64, feedback string) (*Message, error) {
+	if actor.Kind != ActorVisitor {
+		return nil, Errorf(EForbidden, "only visitors vote on answers")
+	}
+	if feedback != FeedbackUp && feedback != FeedbackDown && feedback != FeedbackNone {
+		return nil, Errorf(EInvalid, "feedback must be up, down or empty")
+	}
+	var (
+		m    *Message
+		conv *Conversation
+	)
+	err := s.tx(ctx, func(q Queries) error {
+		var err error
+		if m, err = q.FindMessageByID(ctx, messageID); IsCode(err, ENotFound) {
+			return Errorf(ENotFound, "message not found")
+		} else if err != nil {
+			return err
+		}
+		if conv, err = findConversation(ctx, q, actor, m.ConversationID); err != nil {
+			return Errorf(ENotFound, "message not found")
+		}
+		if m.AuthorKind != AuthorAssistant || m.Internal {
+			return Errorf(EInvalid, "only the assistant's answers take feedback")
+		}
+		m.Feedback = feedback
+		return q.UpdateMessageFeedback(ctx, m.ID, feedback)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var o outbox
+	o.add(Event{Type: EventMessageUpdated, TenantID: m.TenantID, ConversationID: m.ConversationID, Data: mustJSON(m)},
+		TopicConversation(conv.ID))
+	o.add(Event{Type: EventMessageUpdated, TenantID: m.TenantID, ConversationID: m.ConversationID, Data: mustJSON(m.ForVisitor())},
+		TopicVisitor(conv.VisitorID))
+	s.publish(ctx, &o)
+	return m, nil
 }

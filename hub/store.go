@@ -75,6 +75,9 @@ type Queries interface {
 	// written back to the conversation) and m.ID in the same transaction.
 	// A duplicate (conversation, client message id) is EConflict.
 	CreateMessage(ctx context.Context, m *Message) error
+	FindMessageByID(ctx context.Context, id int64) (*Message, error)
+	// UpdateMessageFeedback sets the visitor's vote on a message.
+	UpdateMessageFeedback(ctx context.Context, id int64, feedback string) error
 	FindMessageByClientID(ctx context.Context, conversationID int64, clientMsgID string) (*Message, error)
 	// FindMessages returns messages in ascending seq order.
 	FindMessages(ctx context.Context, f MessageFilter) ([]*Message, error)

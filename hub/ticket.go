@@ -149,6 +149,9 @@ type NewTicket struct {
 	RequesterEmail string
 	Priority       string // "": normal
 	Source         string
+	// Description, when set, is written into the conversation as the
+	// requester's message before the ticket's system message.
+	Description string
 }
 
 // CreateTicket opens a ticket. When the conversation already has an active
@@ -169,6 +172,8 @@ func (s *Service) CreateTicket(ctx context.Context, actor Actor, in NewTicket) (
 		return nil, Errorf(EInvalid, "priority must be low, normal, high or urgent")
 	case in.ConversationID == 0 && !actor.IsMember():
 		return nil, Errorf(EInvalid, "conversation_id is required")
+	case len(in.Description) > MaxBodyBytes || !utf8.ValidString(in.Description):
+		return nil, Errorf(EInvalid, "description must be valid text of at most %d bytes", MaxBodyBytes)
 	case actor.Kind == ActorVisitor:
 		in.Source = SourceWidget
 	case actor.Kind == ActorAssistant:
@@ -176,13 +181,15 @@ func (s *Service) CreateTicket(ctx context.Context, actor Actor, in NewTicket) (
 	case in.Source == "":
 		in.Source = SourceAgent
 	}
+	in.Description = strings.TrimSpace(in.Description)
 	var (
-		t    *Ticket
-		conv *Conversation
-		note *Message
+		t     *Ticket
+		conv  *Conversation
+		note  *Message
+		descr *Message
 	)
 	err := s.tx(ctx, func(q Queries) error {
-		t, conv, note = nil, nil, nil
+		t, conv, note, descr = nil, nil, nil, nil
 		if in.ConversationID != 0 {
 			c, err := findConversation(ctx, q, actor, in.ConversationID)
 			if err != nil {
@@ -217,7 +224,22 @@ func (s *Service) CreateTicket(ctx context.Context, actor Actor, in NewTicket) (
 		if conv == nil {
 			return nil
 		}
+		if actor.Kind == ActorVisitor {
+			if err := rememberEmail(ctx, q, actor.ID, in.RequesterEmail); err != nil {
+				return err
+			}
+		}
 		conv.TicketID = t.ID
+		if in.Description != "" {
+			author, err := authorOf(actor)
+			if err != nil {
+				return err
+			}
+			descr = &Message{TenantID: t.TenantID, ConversationID: conv.ID, AuthorKind: author, AuthorID: actor.ID, Body: in.Description, CreatedAt: now}
+			if err := s.appendMessage(ctx, q, conv, descr); err != nil {
+				return err
+			}
+		}
 		note = &Message{TenantID: t.TenantID, ConversationID: conv.ID, AuthorKind: AuthorSystem,
 			Body: fmt.Sprintf("Ticket %s created", t.Ref()), CreatedAt: now}
 		if err := s.appendMessage(ctx, q, conv, note); err != nil {
@@ -231,11 +253,25 @@ func (s *Service) CreateTicket(ctx context.Context, actor Actor, in NewTicket) (
 	if note != nil {
 		var o outbox
 		o.ticket(t)
+		if descr != nil {
+			o.message(conv, descr)
+		}
 		o.message(conv, note)
 		o.conversation(conv)
 		s.publish(ctx, &o)
 	}
 	return t, nil
+}
+
+// rememberEmail keeps the email a visitor gave for a ticket, unless they
+// already have one.
+func rememberEmail(ctx context.Context, q Queries, visitorID int64, email string) error {
+	v, err := q.FindVisitorByID(ctx, visitorID)
+	if err != nil || v.Email != "" {
+		return err
+	}
+	v.Email = email
+	return q.UpdateVisitor(ctx, v)
 }
 
 func validPriority(p string) bool {

@@ -21,6 +21,10 @@ const (
 	TypeTyping      = "typing"
 	TypeRead        = "read"
 	TypeHistory     = "history"
+	// TypeFeedback votes on an assistant message (visitors).
+	TypeFeedback = "feedback"
+	// TypeTicketCreate opens a ticket from the visitor's conversation.
+	TypeTicketCreate = "ticket.create"
 )
 
 // Frame types the server sends, besides the event types of package hub
@@ -33,6 +37,8 @@ const (
 	TypeUnsubscribed = "unsubscribed"
 	TypeAck          = "ack"
 	TypeReadOK       = "read.ok"
+	TypeFeedbackOK   = "feedback.ok"
+	TypeTicketOK     = "ticket.created"
 	TypeError        = "error"
 	TypeResume       = "resume"
 	TypeResync       = "resync"
@@ -165,6 +171,30 @@ type ackData struct {
 type typingData struct {
 	ConversationID int64 `json:"conversation_id"`
 	Typing         bool  `json:"typing"`
+}
+
+type feedbackData struct {
+	MessageID int64  `json:"message_id"`
+	Feedback  string `json:"feedback"`
+}
+
+type ticketCreateData struct {
+	ConversationID int64  `json:"conversation_id"`
+	Subject        string `json:"subject"`
+	Description    string `json:"description"`
+	Email          string `json:"email"`
+}
+
+// ticketRef is what a visitor learns of their ticket.
+type ticketRef struct {
+	ID      int64            `json:"id"`
+	Ref     string           `json:"ref"`
+	Subject string           `json:"subject"`
+	Status  hub.TicketStatus `json:"status"`
+}
+
+type ticketOKData struct {
+	Ticket ticketRef `json:"ticket"`
 }
 
 type readData struct {

@@ -56,7 +56,7 @@ func (l *limiter) allow(typ string, now time.Time) (ok, abusive bool) {
 		return false, true
 	}
 	switch typ {
-	case TypeSend:
+	case TypeSend, TypeTicketCreate:
 		return l.send.allow(now), false
 	case TypeTyping:
 		return l.typing.allow(now), false

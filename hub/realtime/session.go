@@ -600,7 +600,46 @@ func (s *session) handlers(typ string) func(context.Context, inFrame) error {
 		return s.onRead
 	case TypeHistory:
 		return s.onHistory
+	case TypeFeedback:
+		return s.onFeedback
+	case TypeTicketCreate:
+		return s.onTicketCreate
 	}
+	return nil
+}
+
+func (s *session) onFeedback(ctx context.Context, f inFrame) error {
+	var d feedbackData
+	if err := decodeData(f.Data, &d); err != nil {
+		return err
+	}
+	actor := *s.actor.Load()
+	m, err := s.n.svc.SetFeedback(ctx, actor, d.MessageID, d.Feedback)
+	if err != nil {
+		return err
+	}
+	s.reply(TypeFeedbackOK, f.ID, ackData{Message: m.View(actor)})
+	return nil
+}
+
+// onTicketCreate opens a ticket for the visitor's conversation (the
+// downvote's "Open a support ticket"). A retry while the ticket is still
+// active returns the same ticket.
+func (s *session) onTicketCreate(ctx context.Context, f inFrame) error {
+	var d ticketCreateData
+	if err := decodeData(f.Data, &d); err != nil {
+		return err
+	}
+	actor := *s.actor.Load()
+	if actor.Kind != hub.ActorVisitor {
+		return hub.Errorf(hub.EForbidden, "agents open tickets through the REST API")
+	}
+	t, err := s.n.svc.CreateTicket(ctx, actor, hub.NewTicket{ConversationID: d.ConversationID, Subject: d.Subject,
+		Description: d.Description, RequesterEmail: d.Email})
+	if err != nil {
+		return err
+	}
+	s.reply(TypeTicketOK, f.ID, ticketOKData{Ticket: ticketRef{ID: t.ID, Ref: t.Ref(), Subject: t.Subject, Status: t.Status}})
 	return nil
 }
 

@@ -12,12 +12,12 @@ import (
 )
 
 const messageColumns = `id, tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
-	client_msg_id, created_at`
+	client_msg_id, feedback, created_at`
 
 func scanMessage(s scanner) (*hub.Message, error) {
 	var m hub.Message
 	err := s.Scan(&m.ID, &m.TenantID, &m.ConversationID, &m.Seq, &m.AuthorKind, &m.AuthorID, &m.Body, &m.StatusType,
-		&m.Internal, &m.ClientMsgID, &m.CreatedAt)
+		&m.Internal, &m.ClientMsgID, &m.Feedback, &m.CreatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -48,6 +48,28 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 	}
 	if err != nil {
 		return storeErr(err, "message", "create message in conversation %d", m.ConversationID)
+	}
+	return nil
+}
+
+// FindMessageByID returns ENotFound when there is no such message.
+func (q *queries) FindMessageByID(ctx context.Context, id int64) (*hub.Message, error) {
+	m, err := scanMessage(q.q.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = $1`, id))
+	if err != nil {
+		return nil, storeErr(err, "message", "find message %d", id)
+	}
+	return m, nil
+}
+
+// UpdateMessageFeedback sets a message's feedback; ENotFound when there is
+// no such message.
+func (q *queries) UpdateMessageFeedback(ctx context.Context, id int64, feedback string) error {
+	tag, err := q.q.Exec(ctx, `UPDATE messages SET feedback = $2 WHERE id = $1`, id, feedback)
+	if err != nil {
+		return storeErr(err, "message", "update feedback of message %d", id)
+	}
+	if tag.RowsAffected() == 0 {
+		return hub.Errorf(hub.ENotFound, "message not found")
 	}
 	return nil
 }

@@ -10,12 +10,12 @@ import (
 )
 
 const messageColumns = `id, tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
-	client_msg_id, created_at`
+	client_msg_id, feedback, created_at`
 
 func scanMessage(s scanner) (*hub.Message, error) {
 	var m hub.Message
 	err := s.Scan(&m.ID, &m.TenantID, &m.ConversationID, &m.Seq, &m.AuthorKind, &m.AuthorID, &m.Body, &m.StatusType,
-		&m.Internal, &m.ClientMsgID, timeCol{&m.CreatedAt})
+		&m.Internal, &m.ClientMsgID, &m.Feedback, timeCol{&m.CreatedAt})
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +50,25 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 		}
 		return nil
 	})
+}
+
+// FindMessageByID returns ENotFound when there is no such message.
+func (q *queries) FindMessageByID(ctx context.Context, id int64) (*hub.Message, error) {
+	m, err := scanMessage(q.q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = ?`, id))
+	if err != nil {
+		return nil, storeErr(err, "message", "find message %d", id)
+	}
+	return m, nil
+}
+
+// UpdateMessageFeedback sets a message's feedback; ENotFound when there is
+// no such message.
+func (q *queries) UpdateMessageFeedback(ctx context.Context, id int64, feedback string) error {
+	res, err := q.q.ExecContext(ctx, `UPDATE messages SET feedback = ? WHERE id = ?`, feedback, id)
+	if err != nil {
+		return storeErr(err, "message", "update feedback of message %d", id)
+	}
+	return mustChange(res, "message", id)
 }
 
 // FindMessageByClientID finds a message by the id its sender gave it; the

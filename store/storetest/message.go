@@ -84,6 +84,18 @@ func testMessageClientIDs(t *testing.T, s hub.Store) {
 	// Client ids are per conversation.
 	other := mustConversation(t, s, f.visitor, t0)
 	mustMessage(t, s, &hub.Message{TenantID: f.tenant.ID, ConversationID: other.ID, ClientMsgID: "c-1"})
+
+	// By id, and the visitor's feedback.
+	got, err = s.FindMessageByID(ctx, orig.ID)
+	must(t, err)
+	wantEqual(t, "FindMessageByID", got, orig)
+	must(t, s.UpdateMessageFeedback(ctx, orig.ID, hub.FeedbackDown))
+	got, err = s.FindMessageByID(ctx, orig.ID)
+	must(t, err)
+	wantEqual(t, "feedback after UpdateMessageFeedback", got.Feedback, hub.FeedbackDown)
+	_, err = s.FindMessageByID(ctx, orig.ID+10000)
+	wantCode(t, err, hub.ENotFound)
+	wantCode(t, s.UpdateMessageFeedback(ctx, orig.ID+10000, hub.FeedbackUp), hub.ENotFound)
 }
 
 // testMessageSeqConcurrent sends from 8 goroutines at once, each message in

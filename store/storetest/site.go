@@ -14,7 +14,7 @@ func testSites(t *testing.T, s hub.Store) {
 		VerifiedOnly: true, WidgetEnabled: true, Paused: false, TicketsEnabled: true, SupportEmail: "help@shop.test",
 		AssistantEnabled: true, Instructions: "Be kind.", DefaultLocale: "ru",
 		Appearance: hub.Appearance{Color: "#112233", Position: "left", Greeting: "Привет!", LauncherLabel: "Chat"},
-		CreatedAt: t0, UpdatedAt: at(1)}
+		CreatedAt:  t0, UpdatedAt: at(1)}
 	must(t, s.CreateSite(ctx, site))
 	if site.ID == 0 {
 		t.Fatal("CreateSite did not set ID")

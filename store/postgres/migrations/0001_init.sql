@@ -120,6 +120,8 @@ CREATE TABLE messages (
 	status_type     TEXT NOT NULL DEFAULT '',
 	internal        BOOLEAN NOT NULL DEFAULT false,
 	client_msg_id   TEXT NOT NULL DEFAULT '',
+	-- feedback is the visitor's vote on an assistant message: '', 'up' or 'down'.
+	feedback        TEXT NOT NULL DEFAULT '',
 	created_at      TIMESTAMPTZ NOT NULL,
 	UNIQUE (conversation_id, seq)
 );

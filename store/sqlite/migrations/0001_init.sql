@@ -123,6 +123,8 @@ CREATE TABLE messages (
 	status_type     TEXT NOT NULL DEFAULT '',
 	internal        INTEGER NOT NULL DEFAULT 0,
 	client_msg_id   TEXT NOT NULL DEFAULT '',
+	-- feedback is the visitor's vote on an assistant message: '', 'up' or 'down'.
+	feedback        TEXT NOT NULL DEFAULT '',
 	created_at      INTEGER NOT NULL,
 	UNIQUE (conversation_id, seq)
 ) STRICT;
