@@ -35,6 +35,7 @@ func Mount(app *fiber.App, cfg Config) {
 	app.Post("/api/v1/sdk/page", h.trackPage)
 	app.Get("/ws/visitor", cfg.Realtime.VisitorHandler())
 	app.Get("/demo", h.demo)
+	h.mountAssets(app)
 }
 
 type handler struct{ cfg Config }

@@ -1,0 +1,71 @@
+// Types shared by the loader (the customer's page) and the frame (the hub's
+// origin). Type-only: nothing here reaches either bundle.
+
+/** Appearance of the widget, from the site's settings. */
+export interface Appearance {
+  color?: string;
+  position?: "right" | "left";
+  greeting?: string;
+  launcher_label?: string;
+}
+
+/** The answer of GET /api/v1/sdk/chat/config. */
+export interface ChatConfig {
+  site: string;
+  name: string;
+  locale: "en" | "ru" | "";
+  verified_only: boolean;
+  tickets_enabled: boolean;
+  appearance?: Appearance;
+}
+
+/** The visitor's conversation as POST /api/v1/sdk/visitors reports it. */
+export interface VisitConversation {
+  id: number;
+  last_seq: number;
+  unread: number;
+}
+
+/** A message as a visitor's websocket delivers it (docs/protocol.md). */
+export interface Message {
+  id?: number;
+  conversation_id?: number;
+  seq?: number;
+  author_kind: "visitor" | "agent" | "assistant" | "system" | string;
+  body: string;
+  status_type?: string;
+  client_msg_id?: string;
+  created_at?: string;
+}
+
+/**
+ * What the loader posts to the frame. Every message carries parley: 1 and
+ * is posted with targetOrigin = the hub's origin.
+ */
+export type ToFrame =
+  | {
+      type: "init";
+      token: string;
+      visitorId: number;
+      conversation: VisitConversation | null;
+      locale: string;
+      appearance: Appearance;
+      parentOrigin: string;
+      name: string;
+    }
+  | { type: "open" }
+  | { type: "close" }
+  | { type: "token"; token: string }
+  | { type: "locale"; locale: string }
+  | { type: "prefill"; text: string };
+
+/**
+ * What the frame posts to the loader, with targetOrigin = the parent's
+ * origin. "reauth" asks for a fresh visitor token (the old one was refused).
+ */
+export type FromFrame =
+  | { type: "ready" }
+  | { type: "unread"; count: number }
+  | { type: "message"; message: Message }
+  | { type: "close" }
+  | { type: "reauth" };
