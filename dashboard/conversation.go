@@ -156,3 +156,22 @@ func (h *handler) markRead(c *fiber.Ctx) error {
 	}
 	return c.JSON(conv)
 }
+
+// uploadAttachment sends a file into a conversation (multipart field file,
+// with optional client_msg_id and caption).
+func (h *handler) uploadAttachment(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	in, err := web.ReadUpload(c)
+	if err != nil {
+		return err
+	}
+	in.ConversationID = id
+	m, err := h.svc.SendAttachment(c.UserContext(), actor(c), in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(m)
+}

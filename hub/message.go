@@ -46,8 +46,9 @@ type Message struct {
 	Internal    bool   `json:"internal,omitempty"`
 	ClientMsgID string `json:"client_msg_id,omitempty"`
 	// Feedback is the visitor's vote on an assistant message.
-	Feedback  string    `json:"feedback,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	Feedback   string         `json:"feedback,omitempty"`
+	Attachment *AttachmentRef `json:"attachment,omitempty"`
+	CreatedAt  time.Time      `json:"created_at"`
 }
 
 // Feedback values.
@@ -71,21 +72,22 @@ type MessageFilter struct {
 
 // VisitorMessage is a message as the visitor sees it.
 type VisitorMessage struct {
-	ID             int64      `json:"id"`
-	ConversationID int64      `json:"conversation_id"`
-	Seq            int64      `json:"seq"`
-	AuthorKind     AuthorKind `json:"author_kind"`
-	Body           string     `json:"body"`
-	StatusType     string     `json:"status_type,omitempty"`
-	ClientMsgID    string     `json:"client_msg_id,omitempty"`
-	Feedback       string     `json:"feedback,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
+	ID             int64          `json:"id"`
+	ConversationID int64          `json:"conversation_id"`
+	Seq            int64          `json:"seq"`
+	AuthorKind     AuthorKind     `json:"author_kind"`
+	Body           string         `json:"body"`
+	StatusType     string         `json:"status_type,omitempty"`
+	ClientMsgID    string         `json:"client_msg_id,omitempty"`
+	Feedback       string         `json:"feedback,omitempty"`
+	Attachment     *AttachmentRef `json:"attachment,omitempty"`
+	CreatedAt      time.Time      `json:"created_at"`
 }
 
 // ForVisitor returns the fields of m a visitor may see.
 func (m *Message) ForVisitor() VisitorMessage {
 	return VisitorMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, AuthorKind: m.AuthorKind,
-		Body: m.Body, StatusType: m.StatusType, ClientMsgID: m.ClientMsgID, Feedback: m.Feedback, CreatedAt: m.CreatedAt}
+		Body: m.Body, StatusType: m.StatusType, ClientMsgID: m.ClientMsgID, Feedback: m.Feedback, Attachment: m.Attachment, CreatedAt: m.CreatedAt}
 }
 
 // View returns m as actor may see it: the whole message for agents, the
@@ -165,6 +167,11 @@ func authorOf(actor Actor) (AuthorKind, error) {
 // closed ticket. A retried send (same ClientMsgID) returns the original
 // message unchanged and publishes nothing.
 func (s *Service) SendMessage(ctx context.Context, actor Actor, in NewMessage) (*Message, error) {
+	return s.send(ctx, actor, in, nil)
+}
+
+// send is SendMessage, with a file to store alongside when file is set.
+func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *Attachment) (*Message, error) {
 	if err := in.validate(actor); err != nil {
 		return nil, err
 	}
@@ -212,6 +219,14 @@ func (s *Service) SendMessage(ctx context.Context, actor Actor, in NewMessage) (
 		}
 		m = &Message{TenantID: conv.TenantID, ConversationID: conv.ID, AuthorKind: author, AuthorID: actor.ID,
 			Body: in.Body, StatusType: in.StatusType, Internal: in.Internal, ClientMsgID: in.ClientMsgID, CreatedAt: s.now()}
+		if file != nil {
+			file.TenantID, file.ConversationID, file.CreatedAt = conv.TenantID, conv.ID, m.CreatedAt
+			if err := q.CreateAttachment(ctx, file); err != nil {
+				return err
+			}
+			m.Attachment = &AttachmentRef{ID: file.ID, Name: file.Name, ContentType: file.ContentType, Size: file.Size,
+				Path: s.attachmentPath(file.ID, file.Name)}
+		}
 		if err := s.appendMessage(ctx, q, conv, m); err != nil {
 			return err
 		}

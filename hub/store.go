@@ -97,6 +97,11 @@ type Queries interface {
 	// returns the stored marker.
 	SaveReadMarker(ctx context.Context, m ReadMarker) (ReadMarker, error)
 
+	// CreateAttachment stores a file with its bytes and sets a.ID.
+	CreateAttachment(ctx context.Context, a *Attachment) error
+	// FindAttachment returns a file with its bytes.
+	FindAttachment(ctx context.Context, id int64) (*Attachment, error)
+
 	CreateAuditEntry(ctx context.Context, e *AuditEntry) error
 	FindAuditEntries(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
 }

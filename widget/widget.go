@@ -33,6 +33,8 @@ func Mount(app *fiber.App, cfg Config) {
 	app.Get("/api/v1/sdk/chat/config", h.config)
 	app.Post("/api/v1/sdk/visitors", h.startVisitor)
 	app.Post("/api/v1/sdk/page", h.trackPage)
+	app.Post("/api/v1/sdk/attachments", h.uploadAttachment)
+	app.Get("/files/:id/:sig/:name", h.serveFile)
 	app.Get("/ws/visitor", cfg.Realtime.VisitorHandler())
 	app.Get("/demo", h.demo)
 	h.mountAssets(app)
@@ -160,11 +162,7 @@ type pageRequest struct {
 // a bearer token.
 func (h *handler) trackPage(c *fiber.Ctx) error {
 	h.cors(c)
-	token, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
-	if !ok {
-		return hub.Errorf(hub.EUnauthorized, "send the visitor token as Authorization: Bearer <token>")
-	}
-	actor, err := h.cfg.Service.VisitorActor(c.UserContext(), token)
+	actor, err := h.visitorActor(c)
 	if err != nil {
 		return err
 	}

@@ -126,7 +126,7 @@ func (n *node) newApp() *fiber.App {
 	app := fiber.New(fiber.Config{
 		DisableStartupMessage: true,
 		ErrorHandler:          web.ErrorHandler,
-		BodyLimit:             1 << 20,
+		BodyLimit:             hub.MaxAttachmentBytes + 1<<20, // JSON bodies: web.MaxJSONBytes
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,

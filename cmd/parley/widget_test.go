@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"mime/multipart"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -87,5 +91,72 @@ func TestVisitorStartAndPage(t *testing.T) {
 	}
 	if st := do(t, "POST", n.URL+"/api/v1/sdk/page", origin, map[string]string{"url": n.Origin + "/pricing"}, &p); st != 401 {
 		t.Fatalf("track page without token: %d", st)
+	}
+}
+
+// TestAttachmentUploadAndDownload: a visitor uploads an image and a PDF;
+// the image is served inline, the PDF as a download, both with nosniff and
+// a sandbox; a forged path finds nothing; a disallowed type is refused.
+func TestAttachmentUploadAndDownload(t *testing.T) {
+	n := startNode(t)
+	siteKey := demoSiteKey(t, n)
+	var v struct{ Token string }
+	do(t, "POST", n.URL+"/api/v1/sdk/visitors", http.Header{"Origin": {n.Origin}}, map[string]any{"site": siteKey}, &v)
+	upload := func(name string, data []byte) (int, map[string]any) {
+		t.Helper()
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		fw, _ := w.CreateFormFile("file", name)
+		fw.Write(data)
+		w.WriteField("client_msg_id", "up-"+name)
+		w.Close()
+		req, _ := http.NewRequest("POST", n.URL+"/api/v1/sdk/attachments", &body)
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+v.Token)
+		req.Header.Set("Origin", n.Origin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	get := func(path string) *http.Response {
+		t.Helper()
+		resp, err := http.Get(n.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	pathOf := func(out map[string]any) string {
+		return out["message"].(map[string]any)["attachment"].(map[string]any)["path"].(string)
+	}
+
+	st, out := upload("photo.png", append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 100)...))
+	if st != 201 {
+		t.Fatalf("upload png: %d %v", st, out)
+	}
+	img := get(pathOf(out))
+	if img.StatusCode != 200 || img.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(img.Header.Get("Content-Disposition"), "inline") ||
+		img.Header.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(img.Header.Get("Content-Security-Policy"), "sandbox") {
+		t.Fatalf("image headers: %d %v", img.StatusCode, img.Header)
+	}
+	st, out = upload("invoice.pdf", []byte("%PDF-1.4\n%..."))
+	if st != 201 {
+		t.Fatalf("upload pdf: %d %v", st, out)
+	}
+	if pdf := get(pathOf(out)); pdf.StatusCode != 200 || !strings.HasPrefix(pdf.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("pdf headers: %d %v", pdf.StatusCode, pdf.Header)
+	}
+	parts := strings.Split(pathOf(out), "/")
+	if forged := get("/files/" + parts[2] + "/AAAAAAAAAAAAAAAAAAAAAAAA/x.pdf"); forged.StatusCode != 404 {
+		t.Fatalf("forged path: %d", forged.StatusCode)
+	}
+	if st, out := upload("page.html", []byte("<html><script>alert(1)</script></html>")); st != 400 || out["code"] != "invalid" {
+		t.Fatalf("html upload: %d %v", st, out)
 	}
 }

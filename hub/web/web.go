@@ -116,9 +116,16 @@ func ErrorHandler(c *fiber.Ctx, err error) error {
 	return WriteError(c, err)
 }
 
+// MaxJSONBytes bounds JSON request bodies; the server's own limit is higher
+// because file uploads share it.
+const MaxJSONBytes = 1 << 20
+
 // BindJSON decodes the request body into v, or returns an EInvalid error
 // that says what is wrong.
 func BindJSON(c *fiber.Ctx, v any) error {
+	if len(c.Body()) > MaxJSONBytes {
+		return hub.Errorf(hub.EInvalid, "request body is over %d KiB", MaxJSONBytes>>10)
+	}
 	if err := json.Unmarshal(c.Body(), v); err != nil {
 		return hub.Errorf(hub.EInvalid, "request body must be a JSON object: %v", err)
 	}

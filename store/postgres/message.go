@@ -12,13 +12,19 @@ import (
 )
 
 const messageColumns = `id, tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
-	client_msg_id, feedback, created_at`
+	client_msg_id, feedback, attachment, created_at`
 
 func scanMessage(s scanner) (*hub.Message, error) {
-	var m hub.Message
+	var (
+		m          hub.Message
+		attachment string
+	)
 	err := s.Scan(&m.ID, &m.TenantID, &m.ConversationID, &m.Seq, &m.AuthorKind, &m.AuthorID, &m.Body, &m.StatusType,
-		&m.Internal, &m.ClientMsgID, &m.Feedback, &m.CreatedAt)
+		&m.Internal, &m.ClientMsgID, &m.Feedback, &attachment, &m.CreatedAt)
 	if err != nil {
+		return nil, err
+	}
+	if m.Attachment, err = decodeAttachmentRef(attachment); err != nil {
 		return nil, err
 	}
 	m.CreatedAt = m.CreatedAt.UTC()
@@ -38,11 +44,11 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 			UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq
 		)
 		INSERT INTO messages (tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
-			client_msg_id, created_at)
-		SELECT $2, $1, s.last_seq, $3, $4, $5, $6, $7, $8, $9 FROM s
+			client_msg_id, attachment, created_at)
+		SELECT $2, $1, s.last_seq, $3, $4, $5, $6, $7, $8, $9, $10 FROM s
 		RETURNING id, seq`,
 		m.ConversationID, m.TenantID, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, m.Internal, m.ClientMsgID,
-		m.CreatedAt).Scan(&m.ID, &m.Seq)
+		encodeAttachmentRef(m.Attachment), m.CreatedAt).Scan(&m.ID, &m.Seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.Errorf(hub.ENotFound, "conversation not found")
 	}

@@ -10,13 +10,19 @@ import (
 )
 
 const messageColumns = `id, tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
-	client_msg_id, feedback, created_at`
+	client_msg_id, feedback, attachment, created_at`
 
 func scanMessage(s scanner) (*hub.Message, error) {
-	var m hub.Message
+	var (
+		m          hub.Message
+		attachment string
+	)
 	err := s.Scan(&m.ID, &m.TenantID, &m.ConversationID, &m.Seq, &m.AuthorKind, &m.AuthorID, &m.Body, &m.StatusType,
-		&m.Internal, &m.ClientMsgID, &m.Feedback, timeCol{&m.CreatedAt})
+		&m.Internal, &m.ClientMsgID, &m.Feedback, &attachment, timeCol{&m.CreatedAt})
 	if err != nil {
+		return nil, err
+	}
+	if m.Attachment, err = decodeAttachmentRef(attachment); err != nil {
 		return nil, err
 	}
 	return &m, nil
@@ -34,11 +40,11 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 	m.CreatedAt = utc(m.CreatedAt)
 	return q.atomically(ctx, func(q *queries) error {
 		err := q.q.QueryRowContext(ctx, `INSERT INTO messages (tenant_id, conversation_id, seq, author_kind, author_id,
-			body, status_type, internal, client_msg_id, created_at)
-			SELECT ?, id, last_seq + 1, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?
+			body, status_type, internal, client_msg_id, attachment, created_at)
+			SELECT ?, id, last_seq + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?
 			RETURNING id, seq`,
-			m.TenantID, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, m.Internal, m.ClientMsgID, micros(m.CreatedAt),
-			m.ConversationID).Scan(&m.ID, &m.Seq)
+			m.TenantID, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, m.Internal, m.ClientMsgID,
+			encodeAttachmentRef(m.Attachment), micros(m.CreatedAt), m.ConversationID).Scan(&m.ID, &m.Seq)
 		if errors.Is(err, sql.ErrNoRows) {
 			return hub.Errorf(hub.ENotFound, "conversation not found")
 		}

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"TicketSearch", testTicketSearch},
 		{"ReadMarkers", testReadMarkers},
 		{"AuditEntries", testAuditEntries},
+		{"Attachments", testAttachments},
 		{"Tx", testTx},
 	}
 	for _, tt := range tests {

@@ -125,6 +125,8 @@ CREATE TABLE messages (
 	client_msg_id   TEXT NOT NULL DEFAULT '',
 	-- feedback is the visitor's vote on an assistant message: '', 'up' or 'down'.
 	feedback        TEXT NOT NULL DEFAULT '',
+	-- attachment is the file's reference as JSON, '' when none.
+	attachment      TEXT NOT NULL DEFAULT '',
 	created_at      INTEGER NOT NULL,
 	UNIQUE (conversation_id, seq)
 ) STRICT;
@@ -199,3 +201,18 @@ CREATE TABLE audit_entries (
 ) STRICT;
 CREATE INDEX audit_entries_tenant ON audit_entries (tenant_id, id DESC);
 CREATE INDEX audit_entries_subject ON audit_entries (tenant_id, subject, id DESC);
+
+-- Files sent in conversations. They live in the database so that every
+-- node can serve every file.
+CREATE TABLE attachments (
+	id              INTEGER PRIMARY KEY AUTOINCREMENT,
+	tenant_id       INTEGER NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+	conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+	name            TEXT NOT NULL,
+	content_type    TEXT NOT NULL,
+	size            INTEGER NOT NULL,
+	sha256          TEXT NOT NULL,
+	data            BLOB NOT NULL,
+	created_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX attachments_conversation ON attachments (conversation_id);
