@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// The chat frame's DOM, read inside the frame.
+const (
+	frameOnline = `document.getElementById("app").dataset.state === "online"`
+	frameState  = `document.getElementById("app").dataset.state + " / " + document.querySelector("p.st").textContent`
+	// frameLog is the thread as [class, body, send state] per message.
+	frameLog = `Array.from(document.querySelectorAll("ol.log > li"), li => [li.className,
+		(li.querySelector(".body") || {}).textContent || "", (li.querySelector(".ss") || {}).className || ""])`
+	frameBodies = `Array.from(document.querySelectorAll("ol.log > li .body"), b => b.textContent)`
+)
+
+// The launcher, in the loader's closed shadow root: DOM.performSearch
+// (chromedp.Search) reaches into it.
+var (
+	launcher    = chromedp.Search("button.l")
+	launchBadge = chromedp.Search("button.l > span.b")
+	chatFrame   = chromedp.Search(`iframe.p[title="Chat"]`)
+)
+
+// TestBrowserWidget drives the widget in Chromium on a customer page whose
+// origin differs from the hub's: the snippet loads, the visitor and an
+// agent chat live, the badge counts unread messages while the chat is
+// closed, a reload keeps the history, and a network drop loses or doubles
+// nothing.
+func TestBrowserWidget(t *testing.T) {
+	chromiumPath(t)
+	dataDir := t.TempDir()
+	n, px := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
+	email, password := demoLogin(t, n)
+	siteKey := demoSiteKey(t, n)
+	page := customerSite(t, n.Origin, siteKey)
+	allowOrigin(t, dataDir, siteKey, page)
+	token := login(t, n, email, password)
+	agent := agentFor(t, n, token)
+	bearer := http.Header{"Authorization": {"Bearer " + token}}
+
+	p := newTab(t, newBrowser(t), n.Origin, true)
+
+	// 1. The snippet loads, the launcher appears; opening shows the chat.
+	p.do(t, "load the customer page", chromedp.Navigate(page+"/"), chromedp.WaitVisible(launcher))
+	if err := p.evalPage(`window.unreadSeen = []; Parley("on", "unread", n => window.unreadSeen.push(n)); true`, nil); err != nil {
+		t.Fatal(err)
+	}
+	p.do(t, "open the chat", chromedp.Click(launcher), chromedp.WaitVisible(chatFrame))
+	checkLauncher(t, p, "true", "")
+	p.waitFrame(t, "chat frame online", frameOnline, frameState)
+
+	// 2. The visitor types and sends; the agent gets it and replies live.
+	const hello = "Hello from the browser"
+	p.waitFrame(t, "composer focused on open", `document.activeElement === document.querySelector("form.c textarea")`, `document.activeElement.outerHTML`)
+	p.do(t, "type a message", chromedp.KeyEvent(hello), chromedp.KeyEvent("\r"))
+	p.waitFrame(t, "own message sent", fmt.Sprintf(`Array.from(document.querySelectorAll("ol.log > li.out")).some(li =>
+		li.querySelector(".body").textContent === %q && li.querySelector(".ss.sent"))`, hello), frameLog)
+	conv := visitorConversation(t, n, bearer)
+	sub := decode[struct {
+		Messages []wireMessage `json:"messages"`
+	}](t, agent.call("subscribe", "subscribed", map[string]any{"conversation_id": conv, "after_seq": 0}))
+	if len(sub.Messages) != 1 || sub.Messages[0].Body != hello || sub.Messages[0].AuthorKind != "visitor" {
+		t.Fatalf("agent got %+v, want the visitor's %q", sub.Messages, hello)
+	}
+	const reply = "Hi, Ann from support here"
+	agentSend(t, agent, conv, "a1", reply)
+	p.waitFrame(t, "agent reply shown live", fmt.Sprintf(`Array.from(document.querySelectorAll("ol.log > li.in.agent .body")).some(b => b.textContent === %q)`, reply), frameLog)
+
+	// 3. Closed, the launcher counts the agent's messages; opening reads them.
+	if err := p.evalPage(`Parley("close"), true`, nil); err != nil {
+		t.Fatal(err)
+	}
+	p.do(t, "close the chat", chromedp.WaitNotVisible(chatFrame))
+	agentSend(t, agent, conv, "a2", "First while closed")
+	agentSend(t, agent, conv, "a3", "Second while closed")
+	p.waitPage(t, "on('unread') reports 2", `window.unreadSeen.at(-1) === 2`, `window.unreadSeen`)
+	p.do(t, "badge shows", chromedp.WaitVisible(launchBadge))
+	checkLauncher(t, p, "false", "2")
+	if got := visitorUnread(t, n, bearer, conv); got != 2 {
+		t.Fatalf("server's unread for the visitor = %d, want 2", got)
+	}
+	p.do(t, "open again", chromedp.Click(launcher), chromedp.WaitVisible(chatFrame))
+	p.waitPage(t, "on('unread') reports 0", `window.unreadSeen.at(-1) === 0`, `window.unreadSeen`)
+	p.do(t, "badge hides", chromedp.WaitNotVisible(launchBadge))
+	checkLauncher(t, p, "true", "")
+	waitUntil(t, "server's unread for the visitor returns to 0", func() (bool, any) {
+		u := visitorUnread(t, n, bearer, conv)
+		return u == 0, u
+	})
+
+	// 4. A reload keeps the history, in order.
+	want := []string{hello, reply, "First while closed", "Second while closed"}
+	p.do(t, "reload", chromedp.Reload(), chromedp.WaitVisible(launcher))
+	p.waitFrame(t, "history after reload", fmt.Sprintf(`JSON.stringify(%s) === %q`, frameBodies, mustJSON(t, want)), frameLog)
+	checkServer(t, n, bearer, conv, want)
+
+	// 5. The network drops: messages written meanwhile wait, then reach the
+	// server once each, in order; the agent's message from meanwhile shows once.
+	p.do(t, "open after reload", chromedp.Click(launcher), chromedp.WaitVisible(chatFrame))
+	p.waitFrame(t, "chat frame online after reload", frameOnline, frameState)
+	setOffline(t, p, px, true)
+	p.waitFrame(t, "frame notices the drop", `document.getElementById("app").dataset.state === "reconnecting"`, frameState)
+	p.waitFrame(t, "composer focused", `document.querySelector("form.c textarea").focus(), document.activeElement === document.querySelector("form.c textarea")`, `document.activeElement.outerHTML`)
+	p.do(t, "type while offline", chromedp.KeyEvent("Offline one"), chromedp.KeyEvent("\r"), chromedp.KeyEvent("Offline two"), chromedp.KeyEvent("\r"))
+	p.waitFrame(t, "offline messages shown as queued", `Array.from(document.querySelectorAll("ol.log > li.out .ss.queued")).length === 2 &&
+		document.querySelector("p.st").textContent !== ""`, frameLog)
+	const during = "Sent while you were offline"
+	agentSend(t, agent, conv, "a4", during)
+	setOffline(t, p, px, false)
+	p.waitFrame(t, "back online", frameOnline, frameState)
+	want = append(want, during, "Offline one", "Offline two")
+	p.waitFrame(t, "offline messages sent", `Array.from(document.querySelectorAll("ol.log > li.out .ss")).every(s => s.classList.contains("sent")) &&
+		document.querySelectorAll("ol.log > li").length === 7`, frameLog)
+	var shown []string
+	if err := p.evalFrame(frameBodies, &shown); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(shown, want) {
+		t.Fatalf("frame shows %q, want %q", shown, want)
+	}
+	checkServer(t, n, bearer, conv, want)
+
+	if ex := p.exceptionLines(); len(ex) > 0 {
+		t.Fatalf("uncaught exceptions in the page or the frame:\n%s", strings.Join(ex, "\n"))
+	}
+}
+
+// TestBrowserDisallowedOrigin: a page whose origin the site does not allow
+// gets no launcher and no frame, and the console says why and how to fix it.
+func TestBrowserDisallowedOrigin(t *testing.T) {
+	chromiumPath(t)
+	n, _ := startBrowserNode(t)
+	siteKey := demoSiteKey(t, n)
+	page := customerSite(t, n.Origin, siteKey)
+	p := newTab(t, newBrowser(t), n.Origin, true)
+	p.do(t, "load the page", chromedp.Navigate(page+"/"))
+	p.waitPage(t, "the loader ran", `typeof window.Parley === "function" && window.Parley.loaded === 1`, `String(window.Parley)`)
+	waitUntil(t, "SITE_NOT_MAPPED warning", func() (bool, any) {
+		lines := p.consoleLines()
+		return slices.ContainsFunc(lines, func(l string) bool {
+			return strings.HasPrefix(l, "warning: [parley]") && strings.Contains(l, "SITE_NOT_MAPPED") && strings.Contains(l, page)
+		}), lines
+	})
+	var none bool
+	if err := p.evalPage(`document.querySelector("parley-widget") === null && document.querySelector("iframe") === null`, &none); err != nil || !none {
+		t.Fatalf("a disallowed origin got widget elements (%v)", err)
+	}
+	if ex := p.exceptionLines(); len(ex) > 0 {
+		t.Fatalf("uncaught exceptions in the page:\n%s", strings.Join(ex, "\n"))
+	}
+}
+
+// checkLauncher checks the launcher's aria-expanded and its unread count
+// in the aria-label and the badge ("" for none).
+func checkLauncher(tb testing.TB, p *tab, expanded, unread string) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, browserWait)
+	defer cancel()
+	attrs, err := chromedp.Run(ctx, chromedp.Attributes(launcher))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	badge, err := chromedp.Run(ctx, chromedp.TextContent(launchBadge))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	label := attrs["aria-label"]
+	if attrs["aria-expanded"] != expanded || (unread != "") != strings.Contains(label, "unread") ||
+		(unread != "" && (!strings.Contains(label, unread+" unread") || badge != unread)) {
+		tb.Fatalf("launcher: aria-expanded %q, aria-label %q, badge %q; want expanded %s, unread %q", attrs["aria-expanded"], label, badge, expanded, unread)
+	}
+}
+
+// setOffline cuts the browser's connections to the hub (the chat frame's
+// websocket included) or gives them back. Chromium's offline emulation
+// leaves an open websocket alone, so the proxy does the cutting; the
+// emulation tells the page (navigator.onLine, the online event).
+func setOffline(tb testing.TB, p *tab, px *dropProxy, offline bool) {
+	tb.Helper()
+	px.setDown(offline)
+	p.do(tb, fmt.Sprintf("set offline %v", offline), chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		conds := []*network.Conditions{{Offline: offline, DownloadThroughput: -1, UploadThroughput: -1}}
+		if _, err := chromedp.Call(ctx, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: conds}); err != nil {
+			return err
+		}
+		_, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: offline, DownloadThroughput: -1, UploadThroughput: -1})
+		return err
+	}))
+}
+
+// agentSend sends body as the agent and waits for the ack.
+func agentSend(tb testing.TB, agent *client, conv int64, clientID, body string) {
+	tb.Helper()
+	agent.call("send", "ack", map[string]any{"conversation_id": conv, "client_msg_id": clientID, "body": body})
+}
+
+// visitorConversation waits for the workspace's only conversation.
+func visitorConversation(tb testing.TB, n *testNode, bearer http.Header) int64 {
+	tb.Helper()
+	var id int64
+	waitUntil(tb, "the visitor's conversation", func() (bool, any) {
+		var out struct {
+			Items []struct {
+				ID int64 `json:"id"`
+			} `json:"items"`
+		}
+		st := do(tb, "GET", n.URL+"/api/v1/conversations", bearer, nil, &out)
+		if st == 200 && len(out.Items) == 1 {
+			id = out.Items[0].ID
+		}
+		return id != 0, out
+	})
+	return id
+}
+
+// visitorUnread is the server's unread count for the visitor.
+func visitorUnread(tb testing.TB, n *testNode, bearer http.Header, conv int64) int {
+	tb.Helper()
+	var c struct {
+		UnreadByVisitor int `json:"unread_by_visitor"`
+	}
+	if st := do(tb, "GET", fmt.Sprintf("%s/api/v1/conversations/%d", n.URL, conv), bearer, nil, &c); st != 200 {
+		tb.Fatalf("get conversation %d: status %d", conv, st)
+	}
+	return c.UnreadByVisitor
+}
+
+// checkServer checks that the server holds exactly want, in seq order.
+func checkServer(tb testing.TB, n *testNode, bearer http.Header, conv int64, want []string) {
+	tb.Helper()
+	var out struct {
+		Items []wireMessage `json:"items"`
+	}
+	if st := do(tb, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), bearer, nil, &out); st != 200 {
+		tb.Fatalf("list messages: status %d", st)
+	}
+	var got []string
+	for i, m := range out.Items {
+		if i > 0 && m.Seq <= out.Items[i-1].Seq {
+			tb.Fatalf("messages out of seq order: %+v", out.Items)
+		}
+		got = append(got, m.Body)
+	}
+	if !slices.Equal(got, want) {
+		tb.Fatalf("server holds %q, want %q", got, want)
+	}
+}
+
+// waitUntil polls check until it reports true, failing after browserWait.
+func waitUntil(tb testing.TB, what string, check func() (bool, any)) {
+	tb.Helper()
+	deadline := time.Now().Add(browserWait)
+	for {
+		ok, state := check()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s: not within %v (last %v)", what, browserWait, state)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func mustJSON(tb testing.TB, v any) string {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
