@@ -152,10 +152,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("PARLEY_ADDR %q must be host:port, e.g. :8080 or 127.0.0.1:8080", c.Addr)
 	}
 	if c.BaseURL == "" {
-		if host == "" || host == "0.0.0.0" || host == "::" {
-			host = "localhost"
-		}
-		c.BaseURL = "http://" + net.JoinHostPort(host, port)
+		c.BaseURL = defaultBaseURL(host, port)
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -183,6 +180,16 @@ func (c *Config) validate() error {
 	}
 	c.DataDir = filepath.Clean(c.DataDir)
 	return nil
+}
+
+// defaultBaseURL is the base URL when none is set: the listening address,
+// with localhost for a wildcard host. serve calls it again with the real
+// port when PARLEY_ADDR asks for any free port (:0).
+func defaultBaseURL(host, port string) string {
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // origin is the dashboard's own origin, derived from the base URL.

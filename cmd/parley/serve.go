@@ -46,14 +46,20 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	for _, w := range warnings {
 		log.Warn().Msg(w)
 	}
-	n, err := start(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		n.close()
 		return fmt.Errorf("listen on %s (PARLEY_ADDR): %w", cfg.Addr, err)
+	}
+	if host, port, _ := net.SplitHostPort(cfg.Addr); port == "0" && cfg.BaseURL == defaultBaseURL(host, port) {
+		// Any free port was asked for: the default base URL names the
+		// one the system chose.
+		_, port, _ = net.SplitHostPort(ln.Addr().String())
+		cfg.BaseURL = defaultBaseURL(host, port)
+	}
+	n, err := start(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
 	}
 	log.Info().Str("addr", ln.Addr().String()).Str("base_url", cfg.BaseURL).Str("node", n.rt.NodeID()).
 		Str("version", version).Msg("listening")

@@ -41,6 +41,9 @@ func demoSiteKey(tb testing.TB, n *testNode) string {
 
 func TestServeOnEmbeddedDefaults(t *testing.T) {
 	n := startNode(t)
+	if n.Origin != n.URL {
+		t.Fatalf("default base URL %q, want the listening address %q", n.Origin, n.URL)
+	}
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/nope": 404} {
 		var body map[string]any
 		if got := do(t, "GET", n.URL+path, nil, nil, &body); got != want {
