@@ -176,6 +176,25 @@ func (h *handler) trackPage(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// snippetTemplate is what a site owner pastes: a command queue, so that
+// Parley(...) calls made before the loader arrives are kept, and the
+// loader itself, loaded async.
+var snippetTemplate = template.Must(template.New("snippet").Parse(`<script>
+(function(w,d,s,k){w.Parley=w.Parley||function(){(w.Parley.q=w.Parley.q||[]).push(arguments)};
+var e=d.createElement("script");e.async=true;e.src=s+"/widget.js";e.dataset.site=k;
+d.head.appendChild(e)})(window,document,{{.BaseURL}},{{.SiteKey}});
+Parley("boot",{site:{{.SiteKey}}});
+</script>`))
+
+// Snippet returns the snippet for a site, its values escaped for script.
+func Snippet(hubURL, siteKey string) template.HTML {
+	var b strings.Builder
+	if err := snippetTemplate.Execute(&b, struct{ BaseURL, SiteKey string }{hubURL, siteKey}); err != nil {
+		panic(err) // two strings always render
+	}
+	return template.HTML(b.String()) // the template escaped them
+}
+
 var demoPage = template.Must(template.New("demo").Parse(`<!doctype html>
 <html lang="en">
 <head>
@@ -188,12 +207,7 @@ var demoPage = template.Must(template.New("demo").Parse(`<!doctype html>
 <h1>Acme Widgets</h1>
 <p>This page stands in for a customer's website. It embeds the Parley widget with the
 same snippet a site owner pastes; the chat button appears in the corner.</p>
-<script>
-(function(w,d,s,k){w.Parley=w.Parley||function(){(w.Parley.q=w.Parley.q||[]).push(arguments)};
-var e=d.createElement("script");e.async=true;e.src=s+"/widget.js";e.dataset.site=k;
-d.head.appendChild(e)})(window,document,{{.BaseURL}},{{.SiteKey}});
-Parley("boot",{site:{{.SiteKey}}});
-</script>
+{{.Snippet}}
 </body>
 </html>
 `))
@@ -209,5 +223,5 @@ func (h *handler) demo(c *fiber.Ctx) error {
 	}
 	c.Type("html", "utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return demoPage.Execute(c, struct{ BaseURL, SiteKey string }{h.cfg.BaseURL, key})
+	return demoPage.Execute(c, struct{ Snippet template.HTML }{Snippet(h.cfg.BaseURL, key)})
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parley-chat/parley/store/sqlite"
+	"github.com/parley-chat/parley/widget"
 )
 
 // browserWait bounds every wait for the page or the chat frame.
@@ -360,7 +361,7 @@ func (p *tab) waitFrame(tb testing.TB, what, expr, show string) {
 }
 
 // customerSnippet is the page of a customer's site: the snippet exactly as
-// the /demo page (widget.go) and the dashboard give it to site owners.
+// the /demo page and the dashboard give it to site owners (widget.Snippet).
 var customerSnippet = template.Must(template.New("customer").Parse(`<!doctype html>
 <html lang="en">
 <head>
@@ -369,12 +370,7 @@ var customerSnippet = template.Must(template.New("customer").Parse(`<!doctype ht
 </head>
 <body>
 <h1>A customer's page</h1>
-<script>
-(function(w,d,s,k){w.Parley=w.Parley||function(){(w.Parley.q=w.Parley.q||[]).push(arguments)};
-var e=d.createElement("script");e.async=true;e.src=s+"/widget.js";e.dataset.site=k;
-d.head.appendChild(e)})(window,document,{{.BaseURL}},{{.SiteKey}});
-Parley("boot",{site:{{.SiteKey}}});
-</script>
+{{.Snippet}}
 </body>
 </html>
 `))
@@ -390,7 +386,7 @@ func customerSite(tb testing.TB, hubURL, siteKey string) string {
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		if err := customerSnippet.Execute(w, struct{ BaseURL, SiteKey string }{hubURL, siteKey}); err != nil {
+		if err := customerSnippet.Execute(w, struct{ Snippet template.HTML }{widget.Snippet(hubURL, siteKey)}); err != nil {
 			tb.Errorf("customer page: %v", err)
 		}
 	}))

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/parley-chat/parley/hub"
 )
@@ -33,24 +31,4 @@ func (q *queries) FindAttachment(ctx context.Context, id int64) (*hub.Attachment
 	}
 	a.CreatedAt = a.CreatedAt.UTC()
 	return &a, nil
-}
-
-// encodeAttachmentRef stores a message's file reference as JSON, "" for none.
-func encodeAttachmentRef(ref *hub.AttachmentRef) string {
-	if ref == nil {
-		return ""
-	}
-	b, _ := json.Marshal(ref) // a struct of plain fields always encodes
-	return string(b)
-}
-
-func decodeAttachmentRef(s string) (*hub.AttachmentRef, error) {
-	if s == "" {
-		return nil, nil
-	}
-	var ref hub.AttachmentRef
-	if err := json.Unmarshal([]byte(s), &ref); err != nil {
-		return nil, fmt.Errorf("decode attachment reference: %w", err)
-	}
-	return &ref, nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/store/internal/jsoncol"
 )
 
 const messageColumns = `id, tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
@@ -24,7 +25,7 @@ func scanMessage(s scanner) (*hub.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.Attachment, err = decodeAttachmentRef(attachment); err != nil {
+	if m.Attachment, err = jsoncol.ParseAttachmentRef(attachment); err != nil {
 		return nil, err
 	}
 	m.CreatedAt = m.CreatedAt.UTC()
@@ -48,7 +49,7 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 		SELECT $2, $1, s.last_seq, $3, $4, $5, $6, $7, $8, $9, $10 FROM s
 		RETURNING id, seq`,
 		m.ConversationID, m.TenantID, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, m.Internal, m.ClientMsgID,
-		encodeAttachmentRef(m.Attachment), m.CreatedAt).Scan(&m.ID, &m.Seq)
+		jsoncol.AttachmentRef(m.Attachment), m.CreatedAt).Scan(&m.ID, &m.Seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.Errorf(hub.ENotFound, "conversation not found")
 	}

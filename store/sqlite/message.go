@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/store/internal/jsoncol"
 )
 
 const messageColumns = `id, tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
@@ -22,7 +23,7 @@ func scanMessage(s scanner) (*hub.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.Attachment, err = decodeAttachmentRef(attachment); err != nil {
+	if m.Attachment, err = jsoncol.ParseAttachmentRef(attachment); err != nil {
 		return nil, err
 	}
 	return &m, nil
@@ -44,7 +45,7 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 			SELECT ?, id, last_seq + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?
 			RETURNING id, seq`,
 			m.TenantID, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, m.Internal, m.ClientMsgID,
-			encodeAttachmentRef(m.Attachment), micros(m.CreatedAt), m.ConversationID).Scan(&m.ID, &m.Seq)
+			jsoncol.AttachmentRef(m.Attachment), micros(m.CreatedAt), m.ConversationID).Scan(&m.ID, &m.Seq)
 		if errors.Is(err, sql.ErrNoRows) {
 			return hub.Errorf(hub.ENotFound, "conversation not found")
 		}
