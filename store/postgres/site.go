@@ -2,10 +2,9 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/store/internal/jsoncol"
 )
 
 const siteColumns = `id, tenant_id, key, name, allowed_origins::text, identity_secret, verified_only, widget_enabled,
@@ -24,32 +23,11 @@ func scanSite(s scanner) (*hub.Site, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(origins), &site.AllowedOrigins); err != nil {
-		return nil, fmt.Errorf("decode allowed origins of site %d: %w", site.ID, err)
-	}
-	if site.AllowedOrigins == nil {
-		site.AllowedOrigins = []string{}
-	}
-	if err := json.Unmarshal([]byte(appearance), &site.Appearance); err != nil {
-		return nil, fmt.Errorf("decode appearance of site %d: %w", site.ID, err)
+	if err := jsoncol.ParseSite(&site, origins, appearance); err != nil {
+		return nil, err
 	}
 	site.CreatedAt, site.UpdatedAt = site.CreatedAt.UTC(), site.UpdatedAt.UTC()
 	return &site, nil
-}
-
-// appearanceJSON encodes a site's appearance.
-func appearanceJSON(a hub.Appearance) string {
-	b, _ := json.Marshal(a) // a struct of strings always encodes
-	return string(b)
-}
-
-// originsJSON encodes allowed origins; nil is stored as an empty list.
-func originsJSON(origins []string) string {
-	if origins == nil {
-		origins = []string{}
-	}
-	b, _ := json.Marshal(origins) // a []string always encodes
-	return string(b)
 }
 
 // CreateSite inserts s and sets its ID. A taken key is EConflict.
@@ -58,9 +36,9 @@ func (q *queries) CreateSite(ctx context.Context, s *hub.Site) error {
 	err := q.q.QueryRow(ctx, `INSERT INTO sites (tenant_id, key, name, allowed_origins, identity_secret, verified_only,
 		widget_enabled, paused, tickets_enabled, support_email, assistant_enabled, instructions, default_locale, appearance,
 		created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
-		s.TenantID, s.Key, s.Name, originsJSON(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled,
+		s.TenantID, s.Key, s.Name, jsoncol.Origins(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled,
 		s.Paused, s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.DefaultLocale,
-		appearanceJSON(s.Appearance), s.CreatedAt, s.UpdatedAt).Scan(&s.ID)
+		jsoncol.Appearance(s.Appearance), s.CreatedAt, s.UpdatedAt).Scan(&s.ID)
 	if err != nil {
 		return storeErr(err, "site", "create site")
 	}
@@ -112,8 +90,8 @@ func (q *queries) UpdateSite(ctx context.Context, s *hub.Site) error {
 	tag, err := q.q.Exec(ctx, `UPDATE sites SET key = $2, name = $3, allowed_origins = $4, identity_secret = $5,
 		verified_only = $6, widget_enabled = $7, paused = $8, tickets_enabled = $9, support_email = $10,
 		assistant_enabled = $11, instructions = $12, default_locale = $13, appearance = $14, updated_at = $15 WHERE id = $1`,
-		s.ID, s.Key, s.Name, originsJSON(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled, s.Paused,
-		s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.DefaultLocale, appearanceJSON(s.Appearance),
+		s.ID, s.Key, s.Name, jsoncol.Origins(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled, s.Paused,
+		s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.DefaultLocale, jsoncol.Appearance(s.Appearance),
 		s.UpdatedAt)
 	if err != nil {
 		return storeErr(err, "site", "update site %d", s.ID)
