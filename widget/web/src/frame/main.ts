@@ -506,6 +506,19 @@ document.addEventListener("keydown", (e) => {
 document.addEventListener("visibilitychange", maybeRead);
 
 applyStrings();
-// Tell the parent the frame is ready. Its origin is not known yet, so the
-// message goes to each allowed origin; it carries nothing secret.
-for (const o of origins) parent.postMessage({ parley: 1, type: "ready" }, o);
+// Tell the parent the frame is ready. Its origin is not known for sure
+// yet: ask the browser (ancestorOrigins, else the referrer) and, when it
+// cannot tell, post to each allowed origin; "ready" carries nothing secret.
+function parentCandidates(): string[] {
+  const ao = (location as any).ancestorOrigins as DOMStringList | undefined;
+  let guess = ao && ao.length ? ao[0] : "";
+  if (!guess && document.referrer) {
+    try {
+      guess = new URL(document.referrer).origin;
+    } catch (e) {
+      // no usable referrer
+    }
+  }
+  return origins.indexOf(guess) >= 0 ? [guess] : origins;
+}
+for (const o of parentCandidates()) parent.postMessage({ parley: 1, type: "ready" }, o);
