@@ -36,6 +36,10 @@ func TestWidgetConfigEndpoint(t *testing.T) {
 		cfg.Site != siteKey || cfg.Appearance.Color == "" || cfg.Appearance.Position != "right" || cfg.Reason != "" {
 		t.Fatalf("config: %d %+v", st, cfg)
 	}
+	// A page on the hub itself (/demo): same-origin GETs carry no Origin.
+	if st := do(t, "GET", n.URL+"/api/v1/sdk/chat/config?site="+siteKey, http.Header{"Sec-Fetch-Site": {"same-origin"}}, nil, &cfg); st != 200 || cfg.Site != siteKey {
+		t.Fatalf("same-origin config: %d %+v", st, cfg)
+	}
 	for name, tt := range map[string]struct{ site, origin string }{
 		"unknown site":   {"site_nope", n.Origin},
 		"foreign origin": {siteKey, "https://evil.test"},
