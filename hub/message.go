@@ -40,16 +40,26 @@ type Message struct {
 	Seq            int64      `json:"seq"`
 	AuthorKind     AuthorKind `json:"author_kind"`
 	AuthorID       int64      `json:"author_id,omitempty"`
-	Body           string     `json:"body"`
-	StatusType     string     `json:"status_type,omitempty"`
+	// AuthorName is an agent's display name as it was when they wrote.
+	AuthorName string `json:"author_name,omitempty"`
+	Body       string `json:"body"`
+	StatusType string `json:"status_type,omitempty"`
 	// Internal marks a private note: agents see it, the visitor never does.
 	Internal    bool   `json:"internal,omitempty"`
 	ClientMsgID string `json:"client_msg_id,omitempty"`
 	// Feedback is the visitor's vote on an assistant message.
 	Feedback   string         `json:"feedback,omitempty"`
 	Attachment *AttachmentRef `json:"attachment,omitempty"`
-	CreatedAt  time.Time      `json:"created_at"`
+	// Prompt asks the visitor for something the widget shows as a step.
+	Prompt    string    `json:"prompt,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
+
+// Prompts an assistant message may carry.
+const (
+	PromptNone  = ""
+	PromptEmail = "email" // the widget shows an email field
+)
 
 // Feedback values.
 const (
@@ -76,18 +86,21 @@ type VisitorMessage struct {
 	ConversationID int64          `json:"conversation_id"`
 	Seq            int64          `json:"seq"`
 	AuthorKind     AuthorKind     `json:"author_kind"`
+	AuthorName     string         `json:"author_name,omitempty"`
 	Body           string         `json:"body"`
 	StatusType     string         `json:"status_type,omitempty"`
 	ClientMsgID    string         `json:"client_msg_id,omitempty"`
 	Feedback       string         `json:"feedback,omitempty"`
 	Attachment     *AttachmentRef `json:"attachment,omitempty"`
+	Prompt         string         `json:"prompt,omitempty"`
 	CreatedAt      time.Time      `json:"created_at"`
 }
 
 // ForVisitor returns the fields of m a visitor may see.
 func (m *Message) ForVisitor() VisitorMessage {
 	return VisitorMessage{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, AuthorKind: m.AuthorKind,
-		Body: m.Body, StatusType: m.StatusType, ClientMsgID: m.ClientMsgID, Feedback: m.Feedback, Attachment: m.Attachment, CreatedAt: m.CreatedAt}
+		AuthorName: m.AuthorName, Body: m.Body, StatusType: m.StatusType, ClientMsgID: m.ClientMsgID,
+		Feedback: m.Feedback, Attachment: m.Attachment, Prompt: m.Prompt, CreatedAt: m.CreatedAt}
 }
 
 // View returns m as actor may see it: the whole message for agents, the
@@ -121,6 +134,7 @@ type NewMessage struct {
 	Body        string
 	Internal    bool   // a private note; members only
 	StatusType  string // assistant messages only
+	Prompt      string // assistant messages only: PromptEmail or none
 }
 
 func (in *NewMessage) validate(actor Actor) error {
@@ -138,6 +152,10 @@ func (in *NewMessage) validate(actor Actor) error {
 		return Errorf(EForbidden, "only members write internal notes")
 	case in.StatusType != "" && actor.Kind != ActorAssistant:
 		return Errorf(EInvalid, "only the assistant sets a status type")
+	case in.Prompt != PromptNone && actor.Kind != ActorAssistant:
+		return Errorf(EInvalid, "only the assistant asks with a prompt")
+	case in.Prompt != PromptNone && in.Prompt != PromptEmail:
+		return Errorf(EInvalid, "prompt must be empty or %q", PromptEmail)
 	case in.ConversationID == 0 && actor.Kind != ActorVisitor:
 		return Errorf(EInvalid, "conversation_id is required")
 	}
@@ -218,7 +236,15 @@ func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *At
 			}
 		}
 		m = &Message{TenantID: conv.TenantID, ConversationID: conv.ID, AuthorKind: author, AuthorID: actor.ID,
-			Body: in.Body, StatusType: in.StatusType, Internal: in.Internal, ClientMsgID: in.ClientMsgID, CreatedAt: s.now()}
+			Body: in.Body, StatusType: in.StatusType, Internal: in.Internal, ClientMsgID: in.ClientMsgID,
+			Prompt: in.Prompt, CreatedAt: s.now()}
+		if author == AuthorAgent {
+			member, err := q.FindMemberByID(ctx, actor.ID)
+			if err != nil {
+				return err
+			}
+			m.AuthorName = member.Name
+		}
 		if file != nil {
 			file.TenantID, file.ConversationID, file.CreatedAt = conv.TenantID, conv.ID, m.CreatedAt
 			if err := q.CreateAttachment(ctx, file); err != nil {

@@ -95,6 +95,10 @@ func TestSendMessageValidation(t *testing.T) {
 		{"visitor note", f.visitor, hub.NewMessage{Body: "x", Internal: true}, hub.EForbidden},
 		{"member without conversation", f.ownerA, hub.NewMessage{Body: "x"}, hub.EInvalid},
 		{"unknown conversation", f.ownerA, hub.NewMessage{ConversationID: conv + 100, Body: "x"}, hub.ENotFound},
+		{"agent prompt", f.ownerA, hub.NewMessage{ConversationID: conv, Body: "x", Prompt: hub.PromptEmail}, hub.EInvalid},
+		{"visitor prompt", f.visitor, hub.NewMessage{Body: "x", Prompt: hub.PromptEmail}, hub.EInvalid},
+		{"unknown prompt", hub.Actor{Kind: hub.ActorAssistant, TenantID: f.tenant.ID},
+			hub.NewMessage{ConversationID: conv, Body: "x", Prompt: "phone"}, hub.EInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,6 +108,28 @@ func TestSendMessageValidation(t *testing.T) {
 	}
 	if c := mustConversation(t, f.svc, f.ownerA, conv); c.LastSeq != 1 {
 		t.Fatalf("rejected sends wrote messages: last seq %d", c.LastSeq)
+	}
+}
+
+// TestMessageAuthorNameAndPrompt: an agent's reply carries the agent's
+// name as it was then; an assistant's question may carry the email prompt;
+// the visitor sees both.
+func TestMessageAuthorNameAndPrompt(t *testing.T) {
+	f := mustFixture(t)
+	conv := mustSend(t, f.svc, f.visitor, hub.NewMessage{Body: "hi"}).ConversationID
+	ask := mustSend(t, f.svc, hub.Actor{Kind: hub.ActorAssistant, TenantID: f.tenant.ID},
+		hub.NewMessage{ConversationID: conv, Body: "What is your email?", Prompt: hub.PromptEmail})
+	reply := mustSend(t, f.svc, f.ownerA, hub.NewMessage{ConversationID: conv, Body: "Ann here"})
+	if reply.AuthorName == "" || reply.AuthorName != f.owner.Name {
+		t.Fatalf("agent reply author name %q, want the member's name %q", reply.AuthorName, f.owner.Name)
+	}
+	msgs, err := f.svc.Messages(context.Background(), f.visitor, hub.MessageFilter{ConversationID: conv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []hub.VisitorMessage{msgs[1].ForVisitor(), msgs[2].ForVisitor()}
+	if got[0].Prompt != hub.PromptEmail || got[0].ID != ask.ID || got[1].AuthorName != f.owner.Name {
+		t.Fatalf("visitor sees %+v, want the email prompt and the agent's name", got)
 	}
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Site is a customer website that embeds the widget.
@@ -40,6 +42,34 @@ type Appearance struct {
 	Position      string `json:"position"` // "right" or "left"
 	Greeting      string `json:"greeting"`
 	LauncherLabel string `json:"launcher_label"`
+	// AssistantName labels the assistant's messages ("Assistant" when empty).
+	AssistantName string `json:"assistant_name,omitempty"`
+	// Avatars are https image URLs shown beside the assistant's and the
+	// agents' messages; agents' own names come with their messages.
+	AssistantAvatar string `json:"assistant_avatar,omitempty"`
+	AgentAvatar     string `json:"agent_avatar,omitempty"`
+}
+
+var colorPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// Validate checks an appearance before it is saved.
+func (a Appearance) Validate() error {
+	switch {
+	case !colorPattern.MatchString(a.Color):
+		return Errorf(EInvalid, "colour must be #RRGGBB")
+	case a.Position != "right" && a.Position != "left":
+		return Errorf(EInvalid, "position must be right or left")
+	case utf8.RuneCountInString(a.Greeting) > 500:
+		return Errorf(EInvalid, "greeting is over 500 characters")
+	case utf8.RuneCountInString(a.LauncherLabel) > 40 || utf8.RuneCountInString(a.AssistantName) > 40:
+		return Errorf(EInvalid, "launcher label and assistant name are at most 40 characters")
+	}
+	for _, u := range []string{a.AssistantAvatar, a.AgentAvatar} {
+		if p, err := url.Parse(u); u != "" && (err != nil || p.Scheme != "https" || p.Host == "" || len(u) > 500) {
+			return Errorf(EInvalid, "avatar %q must be an https URL", u)
+		}
+	}
+	return nil
 }
 
 // DefaultAppearance is a new site's look.

@@ -29,6 +29,24 @@ type Visitor struct {
 	LastSeen    time.Time       `json:"last_seen"`
 }
 
+// ContactEmail is the visitor's email as far as the site told us: the
+// identity's email, else a valid "email" trait; "" when neither.
+func (v *Visitor) ContactEmail() string {
+	if v.Email != "" {
+		return v.Email
+	}
+	var traits struct {
+		Email string `json:"email"`
+	}
+	if len(v.Traits) == 0 || json.Unmarshal(v.Traits, &traits) != nil {
+		return ""
+	}
+	if e := normalizeEmail(traits.Email); validEmail(e) {
+		return e
+	}
+	return ""
+}
+
 // VisitorStart is what the widget sends to begin or continue a visit.
 type VisitorStart struct {
 	SiteKey     string

@@ -232,3 +232,22 @@ func TestTrackPage(t *testing.T) {
 	wantCode(t, f.svc.TrackPage(ctx, f.visitor, "javascript:alert(1)", ""), hub.EInvalid)
 	wantCode(t, f.svc.TrackPage(ctx, f.ownerA, "https://shop.test/", ""), hub.EForbidden)
 }
+
+func TestVisitorContactEmail(t *testing.T) {
+	tests := []struct {
+		name string
+		v    hub.Visitor
+		want string
+	}{
+		{"identity email", hub.Visitor{Email: "ann@shop.test", Traits: json.RawMessage(`{"email":"other@shop.test"}`)}, "ann@shop.test"},
+		{"trait email", hub.Visitor{Traits: json.RawMessage(`{"email":" Ann@Shop.test ","plan":"pro"}`)}, "ann@shop.test"},
+		{"invalid trait", hub.Visitor{Traits: json.RawMessage(`{"email":"not an email"}`)}, ""},
+		{"trait of another type", hub.Visitor{Traits: json.RawMessage(`{"email":42}`)}, ""},
+		{"nothing", hub.Visitor{}, ""},
+	}
+	for _, tt := range tests {
+		if got := tt.v.ContactEmail(); got != tt.want {
+			t.Errorf("%s: ContactEmail() = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

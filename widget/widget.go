@@ -128,10 +128,12 @@ type conversationSummary struct {
 }
 
 type startVisitorResponse struct {
-	VisitorID    int64                `json:"visitor_id"`
-	AnonymousID  string               `json:"anonymous_id"`
-	Token        string               `json:"token"`
-	Verified     bool                 `json:"verified"`
+	VisitorID   int64  `json:"visitor_id"`
+	AnonymousID string `json:"anonymous_id"`
+	Token       string `json:"token"`
+	Verified    bool   `json:"verified"`
+	// Email prefills the widget's ticket form.
+	Email        string               `json:"email,omitempty"`
 	Conversation *conversationSummary `json:"conversation"`
 }
 
@@ -153,7 +155,8 @@ func (h *handler) startVisitor(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	resp := startVisitorResponse{VisitorID: visit.Visitor.ID, AnonymousID: visit.Visitor.AnonymousID, Token: visit.Token, Verified: visit.Verified}
+	resp := startVisitorResponse{VisitorID: visit.Visitor.ID, AnonymousID: visit.Visitor.AnonymousID, Token: visit.Token, Verified: visit.Verified,
+		Email: visit.Visitor.ContactEmail()}
 	if cv := visit.Conversation; cv != nil {
 		resp.Conversation = &conversationSummary{ID: cv.ID, LastSeq: cv.LastSeq, Unread: cv.UnreadByVisitor, Version: cv.Version}
 	}

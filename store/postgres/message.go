@@ -13,7 +13,7 @@ import (
 )
 
 const messageColumns = `id, tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
-	client_msg_id, feedback, attachment, created_at`
+	client_msg_id, feedback, attachment, created_at, author_name, prompt`
 
 func scanMessage(s scanner) (*hub.Message, error) {
 	var (
@@ -21,7 +21,7 @@ func scanMessage(s scanner) (*hub.Message, error) {
 		attachment string
 	)
 	err := s.Scan(&m.ID, &m.TenantID, &m.ConversationID, &m.Seq, &m.AuthorKind, &m.AuthorID, &m.Body, &m.StatusType,
-		&m.Internal, &m.ClientMsgID, &m.Feedback, &attachment, &m.CreatedAt)
+		&m.Internal, &m.ClientMsgID, &m.Feedback, &attachment, &m.CreatedAt, &m.AuthorName, &m.Prompt)
 	if err != nil {
 		return nil, err
 	}
@@ -45,11 +45,11 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 			UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq
 		)
 		INSERT INTO messages (tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
-			client_msg_id, attachment, created_at)
-		SELECT $2, $1, s.last_seq, $3, $4, $5, $6, $7, $8, $9, $10 FROM s
+			client_msg_id, attachment, created_at, author_name, prompt)
+		SELECT $2, $1, s.last_seq, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM s
 		RETURNING id, seq`,
 		m.ConversationID, m.TenantID, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, m.Internal, m.ClientMsgID,
-		jsoncol.AttachmentRef(m.Attachment), m.CreatedAt).Scan(&m.ID, &m.Seq)
+		jsoncol.AttachmentRef(m.Attachment), m.CreatedAt, m.AuthorName, m.Prompt).Scan(&m.ID, &m.Seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.Errorf(hub.ENotFound, "conversation not found")
 	}

@@ -13,13 +13,14 @@ func testMessages(t *testing.T, s hub.Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
 	m := &hub.Message{TenantID: f.tenant.ID, ConversationID: f.conv.ID, AuthorKind: hub.AuthorAssistant, AuthorID: 0,
-		Body: "Hi! How can I help?", StatusType: hub.StatusGeneratedContent, ClientMsgID: "c-1", CreatedAt: at(1)}
+		Body: "Hi! What is your email?", StatusType: hub.StatusGeneratedContent, ClientMsgID: "c-1",
+		Prompt: hub.PromptEmail, CreatedAt: at(1)}
 	mustMessage(t, s, m)
 	if m.ID == 0 || m.Seq != 1 {
 		t.Fatalf("first message: ID %d, Seq %d; want an ID and seq 1", m.ID, m.Seq)
 	}
 	note := mustMessage(t, s, &hub.Message{TenantID: f.tenant.ID, ConversationID: f.conv.ID, AuthorKind: hub.AuthorAgent,
-		AuthorID: f.member.ID, Body: "internal", Internal: true, CreatedAt: at(2)})
+		AuthorID: f.member.ID, AuthorName: "Ann", Body: "internal", Internal: true, CreatedAt: at(2)})
 	wantEqual(t, "second seq", note.Seq, int64(2))
 
 	c, err := s.FindConversationByID(ctx, f.conv.ID)
