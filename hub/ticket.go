@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -85,6 +86,15 @@ type Ticket struct {
 
 // Ref is the ticket's human reference, e.g. "TKT-42".
 func (t *Ticket) Ref() string { return fmt.Sprintf("TKT-%d", t.Number) }
+
+// MarshalJSON adds the reference ("ref": "TKT-42") to the ticket's fields.
+func (t Ticket) MarshalJSON() ([]byte, error) {
+	type fields Ticket
+	return json.Marshal(struct {
+		fields
+		Ref string `json:"ref"`
+	}{fields(t), t.Ref()})
+}
 
 // TicketFilter selects tickets, newest first, by keyset.
 type TicketFilter struct {

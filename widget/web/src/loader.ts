@@ -23,6 +23,7 @@ interface Visit {
   anonymous_id: string;
   token: string;
   verified?: boolean;
+  email?: string;
   conversation?: VisitConversation | null;
 }
 
@@ -180,7 +181,7 @@ async function start() {
     frame = null;
     ready = false;
   }
-  post({ type: "token", token: v.token });
+  post({ type: "token", token: v.token, email: v.email || "" });
   setUnread(v.conversation ? v.conversation.unread : 0);
   if (!frame && (v.conversation || isOpen)) makeFrame();
 }
@@ -252,6 +253,8 @@ function onMessage(e: MessageEvent) {
         appearance: cfg.appearance || {},
         parentOrigin: location.origin,
         name: cfg.name,
+        email: visit.email || "",
+        tickets: cfg.tickets_enabled,
       });
       if (isOpen) post({ type: "open" });
       if (prefill) post({ type: "prefill", text: prefill });

@@ -7,6 +7,9 @@ export interface Appearance {
   position?: "right" | "left";
   greeting?: string;
   launcher_label?: string;
+  assistant_name?: string;
+  assistant_avatar?: string;
+  agent_avatar?: string;
 }
 
 /** The answer of GET /api/v1/sdk/chat/config. */
@@ -32,10 +35,25 @@ export interface Message {
   conversation_id?: number;
   seq?: number;
   author_kind: "visitor" | "agent" | "assistant" | "system" | string;
+  author_name?: string;
   body: string;
   status_type?: string;
   client_msg_id?: string;
+  /** The visitor's vote on an assistant message. */
+  feedback?: "up" | "down" | "";
+  attachment?: Attachment;
+  /** "email": the assistant asks for the visitor's email. */
+  prompt?: string;
   created_at?: string;
+}
+
+/** A file sent in the conversation; path is its signed download path. */
+export interface Attachment {
+  id: number;
+  name: string;
+  content_type: string;
+  size: number;
+  path: string;
 }
 
 /**
@@ -52,10 +70,13 @@ export type ToFrame =
       appearance: Appearance;
       parentOrigin: string;
       name: string;
+      /** The visitor's known email (identity or traits), for prefills. */
+      email: string;
+      tickets: boolean;
     }
   | { type: "open" }
   | { type: "close" }
-  | { type: "token"; token: string }
+  | { type: "token"; token: string; email: string }
   | { type: "locale"; locale: string }
   | { type: "prefill"; text: string };
 
