@@ -366,11 +366,14 @@ var customerSnippet = template.Must(template.New("customer").Parse(`<!doctype ht
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Customer site</title>
 </head>
 <body>
 <h1>A customer's page</h1>
+{{.Before}}
 {{.Snippet}}
+{{.After}}
 </body>
 </html>
 `))
@@ -379,6 +382,13 @@ var customerSnippet = template.Must(template.New("customer").Parse(`<!doctype ht
 // origin other than the hub's (127.0.0.1), and returns that origin.
 func customerSite(tb testing.TB, hubURL, siteKey string) string {
 	tb.Helper()
+	return customerPage(tb, hubURL, siteKey, func(*http.Request) (before, after template.HTML) { return "", "" })
+}
+
+// customerPage is customerSite with the page's own scripts around the
+// snippet, chosen per request.
+func customerPage(tb testing.TB, hubURL, siteKey string, scripts func(r *http.Request) (before, after template.HTML)) string {
+	tb.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
@@ -386,7 +396,9 @@ func customerSite(tb testing.TB, hubURL, siteKey string) string {
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		if err := customerSnippet.Execute(w, struct{ Snippet template.HTML }{widget.Snippet(hubURL, siteKey)}); err != nil {
+		before, after := scripts(r)
+		page := struct{ Before, Snippet, After template.HTML }{before, widget.Snippet(hubURL, siteKey), after}
+		if err := customerSnippet.Execute(w, page); err != nil {
 			tb.Errorf("customer page: %v", err)
 		}
 	}))

@@ -332,7 +332,9 @@ const commands: Record<string, (...a: any[]) => unknown> = {
     }
     cfg = j;
     if (cfg!.verified_only && !identity) {
-      return warn("this site accepts verified visitors only: the chat starts after Parley('identify', {externalId, userHash})");
+      // Warn only if no identify follows among the calls already made.
+      chain.then(() => identity || warn("this site accepts verified visitors only: the chat starts after Parley('identify', {externalId, userHash})"));
+      return;
     }
     await start();
   },
