@@ -179,7 +179,9 @@ Parley("identify", {externalId: "u-42", userHash: "` + hex.EncodeToString(mac.Su
 	}
 	waitUntil(t, "a wrong userHash is refused", func() (bool, any) {
 		lines := q.consoleLines()
-		return slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "the chat cannot start (forbidden): userHash does not match") }), lines
+		return slices.ContainsFunc(lines, func(l string) bool {
+			return strings.Contains(l, "the chat cannot start (forbidden): userHash does not match")
+		}), lines
 	})
 	var none bool
 	if err := q.evalPage(`document.querySelector("parley-widget") === null`, &none); err != nil || !none {
@@ -242,4 +244,3 @@ func visitorOf(tb testing.TB, dataDir string, siteID int64, externalID string) *
 	}
 	return v
 }
-
