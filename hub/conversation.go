@@ -42,6 +42,20 @@ type Conversation struct {
 	UnreadByAgents int `json:"unread_by_agents"`
 	// UnreadByVisitor counts non-visitor messages the visitor has not read.
 	UnreadByVisitor int `json:"unread_by_visitor"`
+	// Handoff is the conversation's place in the hand-off state machine
+	// (handoff.go), and HandoffReason why the assistant escalated.
+	Handoff       HandoffState `json:"handoff"`
+	HandoffReason string       `json:"handoff_reason,omitempty"`
+	// ContextSeq: the assistant reads messages from this seq on.
+	ContextSeq int64 `json:"context_seq"`
+	// VisitorSeq is the visitor's newest message, AssistantSeq the newest
+	// the assistant has handled: work is pending while VisitorSeq is ahead.
+	VisitorSeq   int64 `json:"visitor_seq"`
+	AssistantSeq int64 `json:"assistant_seq"`
+	// EscalationSubject and EscalationSummary are what the assistant wrote
+	// when it began collecting the email; the ticket takes them.
+	EscalationSubject string `json:"escalation_subject,omitempty"`
+	EscalationSummary string `json:"escalation_summary,omitempty"`
 	// Version grows with every change, so clients can ignore stale state.
 	Version       int64     `json:"version"`
 	LastMessageAt time.Time `json:"last_message_at"`

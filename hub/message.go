@@ -51,8 +51,10 @@ type Message struct {
 	Feedback   string         `json:"feedback,omitempty"`
 	Attachment *AttachmentRef `json:"attachment,omitempty"`
 	// Prompt asks the visitor for something the widget shows as a step.
-	Prompt    string    `json:"prompt,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	Prompt string `json:"prompt,omitempty"`
+	// Trace is how an assistant message was produced; agents only.
+	Trace     *DecisionTrace `json:"trace,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
 }
 
 // Prompts an assistant message may carry.

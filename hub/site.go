@@ -32,8 +32,12 @@ type Site struct {
 	// asks for none Parley speaks ("" means English).
 	DefaultLocale string     `json:"default_locale"`
 	Appearance    Appearance `json:"appearance"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	// Handoff is how the assistant hands conversations to the team.
+	Handoff HandoffSettings `json:"handoff"`
+	// AIProvider is the site's own model, if any.
+	AIProvider AIProvider `json:"ai_provider"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
 // Appearance is how the widget looks on a site.

@@ -64,11 +64,13 @@ const (
 
 // Ticket is a request that needs a human.
 type Ticket struct {
-	ID             int64        `json:"id"`
-	TenantID       int64        `json:"tenant_id"`
-	SiteID         int64        `json:"site_id,omitempty"`
-	Number         int64        `json:"number"`
-	Subject        string       `json:"subject"`
+	ID       int64  `json:"id"`
+	TenantID int64  `json:"tenant_id"`
+	SiteID   int64  `json:"site_id,omitempty"`
+	Number   int64  `json:"number"`
+	Subject  string `json:"subject"`
+	// Summary is the assistant's summary of the issue, for escalations.
+	Summary        string       `json:"summary,omitempty"`
 	RequesterEmail string       `json:"requester_email"`
 	Status         TicketStatus `json:"status"`
 	Priority       string       `json:"priority"`

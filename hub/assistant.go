@@ -1,0 +1,140 @@
+package hub
+
+import (
+	"context"
+	"net/url"
+	"strings"
+)
+
+// Assistant decides what the assistant does next in a conversation it
+// owns. Implementations: the built-in knowledge-base assistant and an
+// OpenAI-compatible model with the built-in one as its fallback
+// (hub/assistant). Decide must not write anything: the Service applies the
+// decision in one transaction, so a retried or repeated run changes
+// nothing twice.
+type Assistant interface {
+	Decide(ctx context.Context, in AssistantInput) (Decision, error)
+}
+
+// AssistantInput is what the assistant knows when it decides.
+type AssistantInput struct {
+	Site         *Site
+	Conversation *Conversation
+	Visitor      *Visitor
+	// Messages are the conversation's messages from its context start on,
+	// oldest first, without internal notes; the newest visitor message is
+	// the one to answer.
+	Messages []*Message
+	// Locale is the language to fall back on when the visitor's cannot be
+	// told: the visitor's browser, else the site's default ("en" or "ru").
+	Locale string
+}
+
+// LastVisitorMessage returns the newest visitor message of in, nil if none.
+func (in AssistantInput) LastVisitorMessage() *Message {
+	for i := len(in.Messages) - 1; i >= 0; i-- {
+		if in.Messages[i].AuthorKind == AuthorVisitor {
+			return in.Messages[i]
+		}
+	}
+	return nil
+}
+
+// AssistantAction is what the assistant decided to do.
+type AssistantAction string
+
+// Assistant actions.
+const (
+	// ActionAnswer sends Body to the visitor.
+	ActionAnswer AssistantAction = "answer"
+	// ActionEscalate hands the conversation to the team: the Service asks
+	// for the visitor's email (unless Email is already a valid one) and then
+	// opens a ticket with Subject and Summary.
+	ActionEscalate AssistantAction = "escalate"
+	// ActionSilent sends nothing; the trace says why.
+	ActionSilent AssistantAction = "silent"
+)
+
+// Decision is the assistant's choice and how it came to it.
+type Decision struct {
+	Action AssistantAction
+	// Body is the answer (ActionAnswer), or what to say before asking for
+	// the email (ActionEscalate, optional).
+	Body string
+	// StatusType is StatusMatchedContent for answers taken from the
+	// knowledge base, StatusGeneratedContent for written ones.
+	StatusType string
+	// Escalations: why, a subject for the ticket, a summary of the issue,
+	// and the visitor's email when the assistant already has one.
+	Reason  string
+	Subject string
+	Summary string
+	Email   string
+	Trace   DecisionTrace
+}
+
+// DecisionTrace records how an assistant message was produced; it is kept
+// with the message (or with an internal note when nothing was sent) for the
+// dashboard's diagnostics and the AI-response review.
+type DecisionTrace struct {
+	// Language is the detected language of the visitor's message: "en",
+	// "ru", or "" when it could not be told.
+	Language string `json:"language"`
+	// Provider is "builtin" or "model:<name>".
+	Provider string `json:"provider"`
+	// Fallback says why a model's answer was replaced by the built-in one.
+	Fallback string     `json:"fallback,omitempty"`
+	Tools    []ToolUse  `json:"tools,omitempty"`
+	Sources  []KBSource `json:"sources,omitempty"`
+	// AnswerSource is "knowledge_base", "model", "both" or "" (nothing).
+	AnswerSource string `json:"answer_source,omitempty"`
+	// Intent is what the assistant recognised it cannot do, if anything:
+	// refund, account_change, order_details, subscription, billing_dispute,
+	// exception, technical, complaint or human.
+	Intent string `json:"intent,omitempty"`
+	// Decision is the final decision in words, for example "answered from
+	// the knowledge base" or "nothing sent: no relevant sources".
+	Decision string `json:"decision"`
+}
+
+// ToolUse is one tool the assistant called and what came of it.
+type ToolUse struct {
+	Name   string `json:"name"`
+	Input  string `json:"input,omitempty"`
+	Result string `json:"result,omitempty"`
+}
+
+// KBSource is a knowledge-base entry the assistant considered.
+type KBSource struct {
+	EntryID int64   `json:"entry_id"`
+	Title   string  `json:"title"`
+	Score   float64 `json:"score"`
+	Used    bool    `json:"used"`
+}
+
+// AIProvider is a site's own OpenAI-compatible model; empty fields take
+// the node's defaults (PARLEY_AI_*). The key itself is never stored: KeyEnv
+// names the environment variable that holds it (a _FILE variant works
+// too).
+type AIProvider struct {
+	BaseURL string `json:"base_url,omitempty"`
+	Model   string `json:"model,omitempty"`
+	KeyEnv  string `json:"key_env,omitempty"`
+}
+
+// Validate checks a site's provider settings.
+func (p AIProvider) Validate() error {
+	if p.BaseURL != "" {
+		u, err := url.Parse(p.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Errorf(EInvalid, "AI base URL must be an http(s) URL, like https://api.openai.com/v1")
+		}
+	}
+	if len(p.Model) > 200 {
+		return Errorf(EInvalid, "AI model name is over 200 characters")
+	}
+	if p.KeyEnv != "" && (!strings.HasPrefix(p.KeyEnv, "PARLEY_AI_KEY_") || strings.ContainsAny(p.KeyEnv, " =\x00")) {
+		return Errorf(EInvalid, "the key variable must be named PARLEY_AI_KEY_<something>")
+	}
+	return nil
+}
