@@ -590,7 +590,7 @@ function onFrame(f: Frame) {
       setUnread(d.unread, d.version);
       break;
     case "typing":
-      if (d.author_kind !== "visitor" && (!conv || d.conversation_id === conv)) typing(d.author_kind, !!d.typing);
+      if (d.author_kind !== "visitor" && (!conv || d.conversation_id === conv)) typing(d.author_kind, !!d.typing, d.status_type);
       break;
     case "resume":
       // Missed messages came already; refresh the rest (the unread count).
@@ -615,9 +615,9 @@ function onFrame(f: Frame) {
 // ---- typing ----
 
 let typingHide = 0;
-function typing(kind: string, on: boolean) {
+function typing(kind: string, on: boolean, status?: string) {
   clearTimeout(typingHide);
-  typingLine.textContent = on ? (kind === "assistant" ? t.typingAssistant : t.typingAgent) : "";
+  typingLine.textContent = !on ? "" : status === "ANALYZING" ? t.analyzing : kind === "assistant" ? t.typingAssistant : t.typingAgent;
   if (on) typingHide = setTimeout(() => (typingLine.textContent = ""), TYPING_SHOWN) as unknown as number;
 }
 
