@@ -1,9 +1,14 @@
 package hub
 
 import (
+	"cmp"
 	"context"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // Assistant decides what the assistant does next in a conversation it
@@ -137,4 +142,119 @@ func (p AIProvider) Validate() error {
 		return Errorf(EInvalid, "the key variable must be named PARLEY_AI_KEY_<something>")
 	}
 	return nil
+}
+
+// AssistantRunner runs the assistant on every node: Notify queues a
+// conversation after a visitor's message (Service.AssistantNotify), and a
+// sweep picks up work another node dropped (it died, or Redis lost the
+// notification), so every visitor message gets its answer. One
+// conversation runs on one worker at a time; RunAssistant's idempotency
+// covers two nodes racing.
+type AssistantRunner struct {
+	Service   *Service
+	Assistant Assistant
+	Log       zerolog.Logger
+	// Workers run conversations in parallel; 0 means 4.
+	Workers int
+	// SweepEvery is how often to look for dropped work; 0 means 10s.
+	SweepEvery time.Duration
+	// IdleFor is how long work must wait before a sweep takes it, so the
+	// node that got the message goes first; 0 means 20s.
+	IdleFor time.Duration
+	// Timeout bounds one run; 0 means 90s.
+	Timeout time.Duration
+
+	once  sync.Once
+	queue chan int64
+	mu    sync.Mutex
+	busy  map[int64]bool // running now
+	again map[int64]bool // notified while running: run once more
+}
+
+func (r *AssistantRunner) init() {
+	r.once.Do(func() {
+		r.queue = make(chan int64, 1024)
+		r.busy, r.again = map[int64]bool{}, map[int64]bool{}
+	})
+}
+
+// Notify queues a conversation for the assistant. It never blocks: when
+// the queue is full, the sweep finds the work later.
+func (r *AssistantRunner) Notify(conversationID int64) {
+	r.init()
+	select {
+	case r.queue <- conversationID:
+	default:
+		r.Log.Warn().Int64("conversation", conversationID).Msg("assistant queue full: the sweep will pick it up")
+	}
+}
+
+// Run works until ctx is done.
+func (r *AssistantRunner) Run(ctx context.Context) {
+	r.init()
+	var wg sync.WaitGroup
+	for range cmp.Or(r.Workers, 4) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case id := <-r.queue:
+					r.runOne(ctx, id)
+				}
+			}
+		}()
+	}
+	tick := time.NewTicker(cmp.Or(r.SweepEvery, 10*time.Second))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		case <-tick.C:
+			r.sweep(ctx)
+		}
+	}
+}
+
+func (r *AssistantRunner) sweep(ctx context.Context) {
+	idle := r.Service.now().Add(-cmp.Or(r.IdleFor, 20*time.Second))
+	convs, err := r.Service.Store.FindPendingAssistantConversations(ctx, idle, 100)
+	if err != nil {
+		r.Log.Error().Err(err).Msg("assistant sweep")
+		return
+	}
+	for _, c := range convs {
+		r.Notify(c.ID)
+	}
+}
+
+func (r *AssistantRunner) runOne(ctx context.Context, id int64) {
+	r.mu.Lock()
+	if r.busy[id] {
+		r.again[id] = true
+		r.mu.Unlock()
+		return
+	}
+	r.busy[id] = true
+	r.mu.Unlock()
+
+	runCtx, cancel := context.WithTimeout(ctx, cmp.Or(r.Timeout, 90*time.Second))
+	err := r.Service.RunAssistant(runCtx, r.Assistant, id)
+	cancel()
+	if err != nil && ctx.Err() == nil {
+		r.Log.Error().Err(err).Int64("conversation", id).Msg("assistant run failed: the sweep retries it")
+	}
+
+	r.mu.Lock()
+	delete(r.busy, id)
+	again := r.again[id]
+	delete(r.again, id)
+	r.mu.Unlock()
+	if again {
+		r.Notify(id)
+	}
 }

@@ -219,6 +219,8 @@ type TypingData struct {
 	AuthorKind     AuthorKind `json:"author_kind"`
 	AuthorID       int64      `json:"author_id"`
 	Typing         bool       `json:"typing"`
+	// StatusType is StatusAnalyzing while the assistant works.
+	StatusType string `json:"status_type,omitempty"`
 }
 
 // UnreadData is the payload of an unread event: an absolute count, with

@@ -1,6 +1,9 @@
 package hub
 
 import (
+	"cmp"
+	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -108,4 +111,299 @@ func clockMinutes(s string) (int, bool) {
 		return 0, false
 	}
 	return hh*60 + mm, true
+}
+
+// assistantPending reports whether the assistant has a visitor message to
+// handle.
+func (c *Conversation) assistantPending() bool {
+	return c.VisitorSeq > c.AssistantSeq && (c.Handoff == HandoffAssistant || c.Handoff == HandoffAwaitingEmail)
+}
+
+// restartWithAssistant hands a conversation that starts again at seq back
+// to the assistant, which reads it from seq on.
+func (c *Conversation) restartWithAssistant(seq int64) {
+	c.Handoff, c.Owner, c.HandoffReason = HandoffAssistant, OwnerAssistant, ""
+	c.ContextSeq, c.AssistantSeq = seq, seq-1
+	c.EscalationSubject, c.EscalationSummary = "", ""
+}
+
+// assistantContext is how many of the newest messages the assistant reads.
+const assistantContext = 50
+
+// RunAssistant lets a decide on the conversation's unhandled visitor
+// messages and applies the decision in one transaction: the reply, the
+// hand-off state, and the ticket. It is idempotent: a run that finds the
+// work done, by an earlier run or another node, or a human in charge,
+// changes nothing, so exactly one reply and at most one ticket come of
+// each visitor message however often it runs.
+func (s *Service) RunAssistant(ctx context.Context, a Assistant, conversationID int64) error {
+	conv, err := s.Store.FindConversationByID(ctx, conversationID)
+	if err != nil || !conv.assistantPending() {
+		return err
+	}
+	target, from := conv.VisitorSeq, conv.Handoff
+	site, err := s.Store.FindSiteByID(ctx, conv.SiteID)
+	if err != nil {
+		return err
+	}
+	if !site.AssistantEnabled {
+		// No assistant on this site: the team answers.
+		return s.applyPlan(ctx, conv.ID, target, from, assistantPlan{state: HandoffHuman, reason: "the assistant is off for this site",
+			trace: DecisionTrace{Decision: "nothing sent: the assistant is off for this site"}})
+	}
+	visitor, err := s.Store.FindVisitorByID(ctx, conv.VisitorID)
+	if err != nil {
+		return err
+	}
+	msgs, err := s.Store.FindMessages(ctx, MessageFilter{ConversationID: conv.ID, AfterSeq: max(conv.ContextSeq-1, 0),
+		VisitorView: true, Newest: true, Limit: assistantContext})
+	if err != nil {
+		return err
+	}
+	in := AssistantInput{Site: site, Conversation: conv, Visitor: visitor, Messages: msgs, Locale: localeOf(visitor, site)}
+	s.assistantTyping(ctx, conv, true)
+	var p assistantPlan
+	if from == HandoffAwaitingEmail {
+		p, err = s.planEmailStep(ctx, a, in)
+	} else {
+		var d Decision
+		if d, err = a.Decide(ctx, in); err == nil {
+			p = s.planDecision(in, d)
+		}
+	}
+	if err == nil {
+		err = s.applyPlan(ctx, conv.ID, target, from, p)
+	}
+	if err != nil || p.reply == nil || p.reply.Internal {
+		s.assistantTyping(ctx, conv, false)
+	}
+	return err
+}
+
+// assistantPlan is what a run will write.
+type assistantPlan struct {
+	state HandoffState
+	// reply is the assistant's message; an internal note when it sends
+	// nothing to the visitor.
+	reply *Message
+	// Escalation: why, and what the ticket will say.
+	reason, subject, summary string
+	// email opens the ticket for this requester; the reply then confirms it.
+	email string
+	lang  string
+	trace DecisionTrace
+}
+
+// planDecision turns the assistant's decision into a plan, in the
+// assistant state.
+func (s *Service) planDecision(in AssistantInput, d Decision) assistantPlan {
+	lang := d.Trace.Language
+	if lang == "" {
+		lang = detectLanguage(lastVisitorText(in), in.Locale)
+	}
+	p := assistantPlan{state: HandoffAssistant, lang: lang, trace: d.Trace}
+	switch {
+	case d.Action == ActionAnswer && strings.TrimSpace(d.Body) != "":
+		status := d.StatusType
+		if status != StatusMatchedContent {
+			status = StatusGeneratedContent
+		}
+		p.reply = &Message{Body: d.Body, StatusType: status}
+	case d.Action == ActionEscalate:
+		p.reason, p.subject, p.summary = d.Reason, d.Subject, d.Summary
+		h := in.Site.Handoff
+		switch email := normalizeEmail(d.Email); {
+		case h.Disabled || !in.Site.TicketsEnabled:
+			p.trace.Decision = joinText(d.Trace.Decision, "; ", "hand-off is off: stayed with the assistant")
+			p.reply = &Message{Body: joinText(d.Body, " ", text(lang, textHandoffOff)), StatusType: StatusGeneratedContent}
+		case validEmail(email):
+			p.state, p.email = HandoffTicketOpen, email
+			p.reply = &Message{StatusType: StatusGeneratedContent} // the confirmation, written with the ticket
+		default:
+			p.state = HandoffAwaitingEmail
+			p.trace.Decision = joinText(d.Trace.Decision, "; ", "asked for the email")
+			p.reply = &Message{Body: joinText(d.Body, " ", text(lang, textAskEmail)), StatusType: StatusGeneratedContent, Prompt: PromptEmail}
+		}
+	default:
+		decision := d.Trace.Decision
+		if decision == "" {
+			decision = "nothing sent"
+		}
+		p.trace.Decision = decision
+		p.reply = &Message{Body: "Nothing was sent to the visitor: " + strings.TrimPrefix(decision, "nothing sent: "), Internal: true}
+	}
+	return p
+}
+
+// planEmailStep handles a visitor's message while the assistant waits for
+// their email: a valid address opens the ticket; something that was meant
+// as an address but is not one is asked for again, politely; anything else
+// is a new question for the assistant.
+func (s *Service) planEmailStep(ctx context.Context, a Assistant, in AssistantInput) (assistantPlan, error) {
+	last := lastVisitorText(in)
+	lang := detectLanguage(last, in.Locale)
+	conv := in.Conversation
+	tool := ToolUse{Name: "collect_email"}
+	email, attempted := findEmail(last)
+	switch {
+	case email != "":
+		tool.Input, tool.Result = email, "valid"
+		return assistantPlan{state: HandoffTicketOpen, email: email, lang: lang, reply: &Message{StatusType: StatusGeneratedContent},
+			reason: conv.HandoffReason, subject: conv.EscalationSubject, summary: conv.EscalationSummary,
+			trace: DecisionTrace{Language: lang, Provider: "builtin", Tools: []ToolUse{tool}}}, nil
+	case attempted:
+		tool.Input, tool.Result = attemptedEmail(last), "invalid"
+		return assistantPlan{state: HandoffAwaitingEmail, lang: lang,
+			reason: conv.HandoffReason, subject: conv.EscalationSubject, summary: conv.EscalationSummary,
+			reply: &Message{Body: fmt.Sprintf(text(lang, textInvalidEmail), tool.Input), StatusType: StatusGeneratedContent, Prompt: PromptEmail},
+			trace: DecisionTrace{Language: lang, Provider: "builtin", Tools: []ToolUse{tool}, Decision: "asked again: the email is not valid"}}, nil
+	}
+	d, err := a.Decide(ctx, in)
+	if err != nil {
+		return assistantPlan{}, err
+	}
+	p := s.planDecision(in, d)
+	if p.state == HandoffAwaitingEmail && conv.EscalationSubject != "" {
+		// Still the same escalation: keep what the ticket will say.
+		p.reason, p.subject, p.summary = conv.HandoffReason, conv.EscalationSubject, conv.EscalationSummary
+	}
+	if d.Action == ActionSilent {
+		p.state = HandoffAwaitingEmail
+		p.reason, p.subject, p.summary = conv.HandoffReason, conv.EscalationSubject, conv.EscalationSummary
+	}
+	return p, nil
+}
+
+// applyPlan writes p in one transaction, unless the work is done already
+// (AssistantSeq reached target) or the state moved on since the run read
+// it (a human took over, another run got there first).
+func (s *Service) applyPlan(ctx context.Context, conversationID, target int64, from HandoffState, p assistantPlan) error {
+	var o outbox
+	err := s.tx(ctx, func(q Queries) error {
+		o = outbox{}
+		c, err := q.FindConversationByID(ctx, conversationID)
+		if err != nil {
+			return err
+		}
+		if c.AssistantSeq >= target || c.Handoff != from {
+			return nil
+		}
+		now := s.now()
+		actor := Actor{Kind: ActorAssistant, TenantID: c.TenantID}
+		c.AssistantSeq = target
+		if p.state != from {
+			if err := q.CreateAuditEntry(ctx, &AuditEntry{TenantID: c.TenantID, ActorKind: ActorAssistant,
+				Action: "conversation.handoff", Subject: fmt.Sprintf("conversation:%d", c.ID),
+				Data: mustJSON(map[string]string{"from": string(from), "to": string(p.state), "reason": p.reason}), CreatedAt: now}); err != nil {
+				return err
+			}
+		}
+		c.Handoff = p.state
+		switch p.state {
+		case HandoffAssistant:
+			c.HandoffReason, c.EscalationSubject, c.EscalationSummary = "", "", ""
+		case HandoffAwaitingEmail, HandoffTicketOpen:
+			c.HandoffReason, c.EscalationSubject, c.EscalationSummary = p.reason, p.subject, p.summary
+		case HandoffHuman:
+			c.Owner, c.HandoffReason = OwnerHuman, p.reason
+		}
+		reply := p.reply
+		if p.email != "" {
+			if err := rememberEmail(ctx, q, c.VisitorID, p.email); err != nil {
+				return err
+			}
+			in := NewTicket{ConversationID: c.ID, SiteID: c.SiteID, Subject: ticketSubjectFrom(p.subject, c), Summary: p.summary,
+				RequesterEmail: p.email}
+			if err := in.validate(actor); err != nil {
+				return err
+			}
+			t, _, err := s.openTicket(ctx, q, actor, in, c, &o)
+			if err != nil {
+				return err
+			}
+			c.Handoff = HandoffTicketOpen
+			site, err := q.FindSiteByID(ctx, c.SiteID)
+			if err != nil {
+				return err
+			}
+			body := fmt.Sprintf(text(p.lang, textTicketCreated), t.Ref(), p.email)
+			if !site.Handoff.Hours.InHours(now) {
+				body = joinText(body, " ", cmp.Or(site.Handoff.OutOfHoursMessage, text(p.lang, textOutOfHours)))
+			}
+			reply = &Message{Body: body, StatusType: StatusGeneratedContent}
+			p.trace.Decision = joinText(p.trace.Decision, "; ", "ticket "+t.Ref()+" created")
+		}
+		if reply != nil {
+			trace := p.trace
+			m := &Message{TenantID: c.TenantID, ConversationID: c.ID, AuthorKind: AuthorAssistant, Body: reply.Body,
+				StatusType: reply.StatusType, Prompt: reply.Prompt, Internal: reply.Internal, Trace: &trace, CreatedAt: now}
+			if err := s.appendMessage(ctx, q, c, m); err != nil {
+				return err
+			}
+			o.message(c, m)
+		}
+		if err := stale(q.UpdateConversation(ctx, c)); err != nil {
+			return err
+		}
+		o.conversation(c)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, &o)
+	return nil
+}
+
+// assistantTyping shows the assistant working (ANALYZING) to the visitor
+// and the agents, or stops showing it.
+func (s *Service) assistantTyping(ctx context.Context, c *Conversation, on bool) {
+	var o outbox
+	status := ""
+	if on {
+		status = StatusAnalyzing
+	}
+	o.add(Event{Type: EventTyping, TenantID: c.TenantID, ConversationID: c.ID,
+		Data: mustJSON(TypingData{ConversationID: c.ID, AuthorKind: AuthorAssistant, Typing: on, StatusType: status})},
+		TopicConversation(c.ID), TopicVisitor(c.VisitorID))
+	s.publish(ctx, &o)
+}
+
+// ticketSubjectFrom is the assistant's subject, else one made up.
+func ticketSubjectFrom(subject string, c *Conversation) string {
+	subject = strings.TrimSpace(subject)
+	if r := []rune(subject); len(r) > 200 {
+		subject = string(r[:200])
+	}
+	if subject == "" {
+		subject = fmt.Sprintf("Chat %d", c.ID)
+	}
+	return subject
+}
+
+func lastVisitorText(in AssistantInput) string {
+	if m := in.LastVisitorMessage(); m != nil {
+		return m.Body
+	}
+	return ""
+}
+
+// localeOf is the language to fall back on for a visitor: theirs if
+// Parley speaks it, else the site's default.
+func localeOf(v *Visitor, site *Site) string {
+	if strings.HasPrefix(strings.ToLower(v.Locale), "ru") {
+		return "ru"
+	}
+	if strings.HasPrefix(strings.ToLower(v.Locale), "en") || site.DefaultLocale == "" {
+		return "en"
+	}
+	return site.DefaultLocale
+}
+
+func joinText(a, sep, b string) string {
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + sep + b
 }

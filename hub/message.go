@@ -259,9 +259,13 @@ func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *At
 			return err
 		}
 		if author == AuthorAgent && !in.Internal {
-			conv.Owner = OwnerHuman
+			// A human has taken over: the assistant stays silent from now on.
+			conv.Owner, conv.Handoff = OwnerHuman, HandoffHuman
 			if conv.AssigneeID == 0 {
 				conv.AssigneeID = actor.ID
+			}
+			if err := s.queueReplyEmail(ctx, q, conv, m); err != nil {
+				return err
 			}
 		}
 		return stale(q.UpdateConversation(ctx, conv))
@@ -286,6 +290,9 @@ func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *At
 		o.ticket(ticket)
 	}
 	s.publish(ctx, &o)
+	if author == AuthorVisitor && conv.assistantPending() && s.AssistantNotify != nil {
+		s.AssistantNotify(conv.ID)
+	}
 	return m, nil
 }
 
@@ -315,8 +322,11 @@ func (s *Service) appendMessage(ctx context.Context, q Queries, conv *Conversati
 	case AuthorVisitor:
 		conv.UnreadByAgents++
 		conv.VisitorReadSeq, conv.UnreadByVisitor = m.Seq, 0
+		conv.VisitorSeq = m.Seq
 		if conv.Status == ConversationResolved {
+			// Starting again: the assistant takes it, from a clean context.
 			conv.Status = ConversationOpen
+			conv.restartWithAssistant(m.Seq)
 		}
 	case AuthorAgent:
 		conv.UnreadByVisitor++

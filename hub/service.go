@@ -26,6 +26,9 @@ type Service struct {
 	Clock Clock
 	// Observer may be nil.
 	Observer Observer
+	// AssistantNotify, when set, is called after a visitor's message that
+	// the assistant should handle is committed (an AssistantRunner's Notify).
+	AssistantNotify func(conversationID int64)
 }
 
 func (s *Service) now() time.Time {

@@ -1,6 +1,7 @@
 package hub_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -28,4 +29,54 @@ func TestAppearanceValidate(t *testing.T) {
 			wantCode(t, a.Validate(), hub.EInvalid)
 		})
 	}
+}
+
+func TestInstructionsWarning(t *testing.T) {
+	warn := []string{
+		"If you can't help, tell users to email support@shop.test",
+		"Always ask them to contact our support team.",
+		"Please call us at +1 555 0100 for refunds.",
+		"Если не знаешь ответа, напиши, чтобы обратились в службу поддержки.",
+		"Пусть пишут на почту help@shop.ru",
+	}
+	for _, s := range warn {
+		if hub.InstructionsWarning(s) == "" {
+			t.Errorf("no warning for %q", s)
+		}
+	}
+	fine := []string{"", "Be brief and friendly. Answer in the visitor's language.", "Отвечай кратко и вежливо.",
+		"Never promise refunds; offer a ticket instead."}
+	for _, s := range fine {
+		if w := hub.InstructionsWarning(s); w != "" {
+			t.Errorf("warning %q for %q", w, s)
+		}
+	}
+}
+
+func TestUpdateSite(t *testing.T) {
+	f := mustFixture(t)
+	ctx := context.Background()
+	instr, off := "Be brief.", true
+	site, err := f.svc.UpdateSite(ctx, f.ownerA, f.site.ID, hub.SiteUpdate{Instructions: &instr,
+		Handoff: &hub.HandoffSettings{Disabled: off, OutOfHoursMessage: "Back at nine."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.Site(ctx, f.ownerA, f.site.ID)
+	if err != nil || got.Instructions != "Be brief." || !got.Handoff.Disabled || got.Handoff.OutOfHoursMessage != "Back at nine." || site.Key != got.Key {
+		t.Fatalf("after update: %+v (%v)", got, err)
+	}
+	bad := "not an email"
+	_, err = f.svc.UpdateSite(ctx, f.ownerA, f.site.ID, hub.SiteUpdate{Instructions: &instr, SupportEmail: &bad})
+	wantCode(t, err, hub.EInvalid)
+	agent := f.ownerA
+	agent.Role = hub.RoleAgent
+	_, err = f.svc.UpdateSite(ctx, agent, f.site.ID, hub.SiteUpdate{Instructions: &instr})
+	wantCode(t, err, hub.EForbidden)
+	other, _ := mustTenant(t, f.svc, "Other", "owner@other.test")
+	outsider := hub.Actor{Kind: hub.ActorMember, ID: 999, TenantID: other.ID, Role: hub.RoleOwner}
+	_, err = f.svc.UpdateSite(ctx, outsider, f.site.ID, hub.SiteUpdate{Instructions: &instr})
+	wantCode(t, err, hub.ENotFound)
+	_, err = f.svc.Site(ctx, outsider, f.site.ID)
+	wantCode(t, err, hub.ENotFound)
 }

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"time"
 )
 
 // Store persists Parley's data; it is the source of truth. Implementations:
@@ -70,6 +71,11 @@ type Queries interface {
 	// VisitorID, LastSeq and CreatedAt when the stored Version equals
 	// c.Version, then increments c.Version. A stale version is EConflict.
 	UpdateConversation(ctx context.Context, c *Conversation) error
+	// FindPendingAssistantConversations returns conversations with a
+	// visitor message the assistant has not handled (VisitorSeq >
+	// AssistantSeq, hand-off state assistant or awaiting_email) and no
+	// message since idleBefore, oldest activity first.
+	FindPendingAssistantConversations(ctx context.Context, idleBefore time.Time, limit int) ([]*Conversation, error)
 
 	// CreateMessage assigns m.Seq (the conversation's LastSeq plus one,
 	// written back to the conversation) and m.ID in the same transaction.
@@ -101,6 +107,42 @@ type Queries interface {
 	CreateAttachment(ctx context.Context, a *Attachment) error
 	// FindAttachment returns a file with its bytes.
 	FindAttachment(ctx context.Context, id int64) (*Attachment, error)
+
+	// The mail outbox (hub/email.go), sent by MailWorker.
+	//
+	// CreateEmail sets e.ID. Call it in the transaction that causes the
+	// email, so the email exists exactly when what caused it does.
+	CreateEmail(ctx context.Context, e *Email) error
+	// ClaimDueEmails atomically takes up to limit pending emails with
+	// NextAttemptAt <= now, longest due first (ties by ID), and moves their
+	// NextAttemptAt to now+lease, so no other claimer on any node takes them
+	// until the lease passes. Concurrent claims never return the same
+	// email. Never nil.
+	ClaimDueEmails(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*Email, error)
+	// UpdateEmail writes Status, Attempts, NextAttemptAt, LastError and
+	// SentAt; a missing email is ENotFound.
+	UpdateEmail(ctx context.Context, e *Email) error
+	// FindEmails returns all of a tenant's emails by ascending ID; for tests
+	// and diagnostics, not for request paths.
+	FindEmails(ctx context.Context, tenantID int64) ([]*Email, error)
+
+	// The knowledge base (hub/knowledge.go). The stores keep a full-text
+	// index of titles and bodies in step with every write.
+	//
+	// CreateKnowledgeEntry sets e.ID.
+	CreateKnowledgeEntry(ctx context.Context, e *KnowledgeEntry) error
+	FindKnowledgeEntryByID(ctx context.Context, id int64) (*KnowledgeEntry, error)
+	// FindKnowledgeEntries returns a site's entries by ascending id.
+	FindKnowledgeEntries(ctx context.Context, siteID int64) ([]*KnowledgeEntry, error)
+	// UpdateKnowledgeEntry writes Kind, Title, Body and UpdatedAt; a
+	// missing entry is ENotFound.
+	UpdateKnowledgeEntry(ctx context.Context, e *KnowledgeEntry) error
+	// DeleteKnowledgeEntry returns ENotFound when there is no such entry.
+	DeleteKnowledgeEntry(ctx context.Context, id int64) error
+	// SearchKnowledge is KnowledgeSearcher's: any word of query matches as
+	// a prefix, the title ranks above the body, ties go to the lower id. A
+	// limit below 1 finds nothing; at most 100 entries are returned.
+	SearchKnowledge(ctx context.Context, siteID int64, query string, limit int) ([]*KnowledgeEntry, error)
 
 	CreateAuditEntry(ctx context.Context, e *AuditEntry) error
 	FindAuditEntries(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)

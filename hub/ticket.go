@@ -161,6 +161,8 @@ type NewTicket struct {
 	RequesterEmail string
 	Priority       string // "": normal
 	Source         string
+	// Summary is the assistant's summary of the issue, for escalations.
+	Summary string
 	// Description, when set, is written into the conversation as the
 	// requester's message before the ticket's system message.
 	Description string
@@ -170,22 +172,62 @@ type NewTicket struct {
 // ticket, that ticket is returned instead, so a retried escalation never
 // opens two. A system message in the conversation names the new ticket.
 func (s *Service) CreateTicket(ctx context.Context, actor Actor, in NewTicket) (*Ticket, error) {
+	if err := in.validate(actor); err != nil {
+		return nil, err
+	}
+	var (
+		o    outbox
+		t    *Ticket
+		conv *Conversation
+	)
+	err := s.tx(ctx, func(q Queries) error {
+		o, t, conv = outbox{}, nil, nil
+		if in.ConversationID != 0 {
+			c, err := findConversation(ctx, q, actor, in.ConversationID)
+			if err != nil {
+				return err
+			}
+			conv, in.SiteID = c, c.SiteID
+		}
+		var created bool
+		var err error
+		if t, created, err = s.openTicket(ctx, q, actor, in, conv, &o); err != nil || !created || conv == nil {
+			return err
+		}
+		if err := stale(q.UpdateConversation(ctx, conv)); err != nil {
+			return err
+		}
+		o.conversation(conv)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.publish(ctx, &o)
+	return t, nil
+}
+
+func (in *NewTicket) validate(actor Actor) error {
 	in.Subject = strings.TrimSpace(in.Subject)
+	in.Summary = strings.TrimSpace(in.Summary)
+	in.Description = strings.TrimSpace(in.Description)
 	in.RequesterEmail = normalizeEmail(in.RequesterEmail)
 	if in.Priority == "" {
 		in.Priority = PriorityNormal
 	}
 	switch {
 	case in.Subject == "" || utf8.RuneCountInString(in.Subject) > 200:
-		return nil, Errorf(EInvalid, "subject must be 1 to 200 characters")
+		return Errorf(EInvalid, "subject must be 1 to 200 characters")
 	case !validEmail(in.RequesterEmail):
-		return nil, Errorf(EInvalid, "%q is not a valid email address", in.RequesterEmail)
+		return Errorf(EInvalid, "%q is not a valid email address", in.RequesterEmail)
 	case !validPriority(in.Priority):
-		return nil, Errorf(EInvalid, "priority must be low, normal, high or urgent")
+		return Errorf(EInvalid, "priority must be low, normal, high or urgent")
 	case in.ConversationID == 0 && !actor.IsMember():
-		return nil, Errorf(EInvalid, "conversation_id is required")
+		return Errorf(EInvalid, "conversation_id is required")
 	case len(in.Description) > MaxBodyBytes || !utf8.ValidString(in.Description):
-		return nil, Errorf(EInvalid, "description must be valid text of at most %d bytes", MaxBodyBytes)
+		return Errorf(EInvalid, "description must be valid text of at most %d bytes", MaxBodyBytes)
+	case len(in.Summary) > MaxBodyBytes || !utf8.ValidString(in.Summary):
+		return Errorf(EInvalid, "summary must be valid text of at most %d bytes", MaxBodyBytes)
 	case actor.Kind == ActorVisitor:
 		in.Source = SourceWidget
 	case actor.Kind == ActorAssistant:
@@ -193,86 +235,73 @@ func (s *Service) CreateTicket(ctx context.Context, actor Actor, in NewTicket) (
 	case in.Source == "":
 		in.Source = SourceAgent
 	}
-	in.Description = strings.TrimSpace(in.Description)
-	var (
-		t     *Ticket
-		conv  *Conversation
-		note  *Message
-		descr *Message
-	)
-	err := s.tx(ctx, func(q Queries) error {
-		t, conv, note, descr = nil, nil, nil, nil
-		if in.ConversationID != 0 {
-			c, err := findConversation(ctx, q, actor, in.ConversationID)
-			if err != nil {
-				return err
-			}
-			conv, in.SiteID = c, c.SiteID
-			if c.TicketID != 0 {
-				prev, err := q.FindTicketByID(ctx, c.TicketID)
-				if err != nil {
-					return err
-				}
-				if prev.Status.Active() {
-					t = prev
-					return nil
-				}
-			}
-		}
-		n, err := q.NextTicketNumber(ctx, actor.TenantID)
+	return nil
+}
+
+// openTicket opens a validated ticket inside q's transaction, or returns
+// the conversation's active ticket (created false). For a new ticket it
+// writes the description (if any) and the "Ticket … created" message into
+// conv, moves conv's hand-off to ticket_open (human when an agent opens
+// it), queues the emails, and adds the events to o; the caller writes conv.
+func (s *Service) openTicket(ctx context.Context, q Queries, actor Actor, in NewTicket, conv *Conversation, o *outbox) (*Ticket, bool, error) {
+	if conv != nil && conv.TicketID != 0 {
+		prev, err := q.FindTicketByID(ctx, conv.TicketID)
 		if err != nil {
-			return err
+			return nil, false, err
 		}
-		now := s.now()
-		t = &Ticket{TenantID: actor.TenantID, SiteID: in.SiteID, Number: n, Subject: in.Subject, RequesterEmail: in.RequesterEmail,
-			Status: TicketOpen, Priority: in.Priority, Source: in.Source, ConversationID: in.ConversationID, CreatedAt: now, UpdatedAt: now}
-		if err := q.CreateTicket(ctx, t); err != nil {
-			return err
+		if prev.Status.Active() {
+			return prev, false, nil
 		}
-		if err := q.CreateAuditEntry(ctx, &AuditEntry{TenantID: t.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
-			Action: "ticket.create", Subject: ticketSubject(t), Data: mustJSON(map[string]any{"source": t.Source}), CreatedAt: now}); err != nil {
-			return err
-		}
-		if conv == nil {
-			return nil
-		}
-		if actor.Kind == ActorVisitor {
-			if err := rememberEmail(ctx, q, actor.ID, in.RequesterEmail); err != nil {
-				return err
-			}
-		}
-		conv.TicketID = t.ID
-		if in.Description != "" {
-			author, err := authorOf(actor)
-			if err != nil {
-				return err
-			}
-			descr = &Message{TenantID: t.TenantID, ConversationID: conv.ID, AuthorKind: author, AuthorID: actor.ID, Body: in.Description, CreatedAt: now}
-			if err := s.appendMessage(ctx, q, conv, descr); err != nil {
-				return err
-			}
-		}
-		note = &Message{TenantID: t.TenantID, ConversationID: conv.ID, AuthorKind: AuthorSystem,
-			Body: fmt.Sprintf("Ticket %s created", t.Ref()), CreatedAt: now}
-		if err := s.appendMessage(ctx, q, conv, note); err != nil {
-			return err
-		}
-		return stale(q.UpdateConversation(ctx, conv))
-	})
+	}
+	n, err := q.NextTicketNumber(ctx, actor.TenantID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if note != nil {
-		var o outbox
-		o.ticket(t)
-		if descr != nil {
-			o.message(conv, descr)
+	now := s.now()
+	t := &Ticket{TenantID: actor.TenantID, SiteID: in.SiteID, Number: n, Subject: in.Subject, Summary: in.Summary,
+		RequesterEmail: in.RequesterEmail, Status: TicketOpen, Priority: in.Priority, Source: in.Source,
+		ConversationID: in.ConversationID, CreatedAt: now, UpdatedAt: now}
+	if err := q.CreateTicket(ctx, t); err != nil {
+		return nil, false, err
+	}
+	if err := q.CreateAuditEntry(ctx, &AuditEntry{TenantID: t.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		Action: "ticket.create", Subject: ticketSubject(t), Data: mustJSON(map[string]any{"source": t.Source}), CreatedAt: now}); err != nil {
+		return nil, false, err
+	}
+	o.ticket(t)
+	if conv == nil {
+		return t, true, s.queueTicketEmails(ctx, q, t, nil)
+	}
+	if actor.Kind == ActorVisitor {
+		if err := rememberEmail(ctx, q, actor.ID, in.RequesterEmail); err != nil {
+			return nil, false, err
 		}
-		o.message(conv, note)
-		o.conversation(conv)
-		s.publish(ctx, &o)
 	}
-	return t, nil
+	conv.TicketID = t.ID
+	switch {
+	case actor.IsMember():
+		conv.Handoff, conv.Owner = HandoffHuman, OwnerHuman
+	case conv.Handoff != HandoffHuman:
+		conv.Handoff = HandoffTicketOpen
+	}
+	if in.Description != "" {
+		author, err := authorOf(actor)
+		if err != nil {
+			return nil, false, err
+		}
+		descr := &Message{TenantID: t.TenantID, ConversationID: conv.ID, AuthorKind: author, AuthorID: actor.ID, Body: in.Description, CreatedAt: now}
+		if err := s.appendMessage(ctx, q, conv, descr); err != nil {
+			return nil, false, err
+		}
+		o.message(conv, descr)
+	}
+	note := &Message{TenantID: t.TenantID, ConversationID: conv.ID, AuthorKind: AuthorSystem,
+		Body: fmt.Sprintf("Ticket %s created", t.Ref()), CreatedAt: now}
+	if err := s.appendMessage(ctx, q, conv, note); err != nil {
+		return nil, false, err
+	}
+	o.message(conv, note)
+	return t, true, s.queueTicketEmails(ctx, q, t, conv)
 }
 
 // rememberEmail keeps the email a visitor gave for a ticket, unless they

@@ -3,19 +3,24 @@ package postgres
 import (
 	"context"
 	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/parley-chat/parley/hub"
 )
 
 const conversationColumns = `id, tenant_id, site_id, visitor_id, owner, status, COALESCE(assignee_id, 0),
 	COALESCE(ticket_id, 0), last_seq, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, version,
-	last_message_at, created_at, updated_at`
+	last_message_at, created_at, updated_at, handoff, handoff_reason, context_seq, visitor_seq, assistant_seq,
+	escalation_subject, escalation_summary`
 
 func scanConversation(s scanner) (*hub.Conversation, error) {
 	var c hub.Conversation
 	err := s.Scan(&c.ID, &c.TenantID, &c.SiteID, &c.VisitorID, &c.Owner, &c.Status, &c.AssigneeID, &c.TicketID,
 		&c.LastSeq, &c.AgentReadSeq, &c.VisitorReadSeq, &c.UnreadByAgents, &c.UnreadByVisitor, &c.Version,
-		&c.LastMessageAt, &c.CreatedAt, &c.UpdatedAt)
+		&c.LastMessageAt, &c.CreatedAt, &c.UpdatedAt, &c.Handoff, &c.HandoffReason, &c.ContextSeq, &c.VisitorSeq,
+		&c.AssistantSeq, &c.EscalationSubject, &c.EscalationSummary)
 	if err != nil {
 		return nil, err
 	}
@@ -26,11 +31,17 @@ func scanConversation(s scanner) (*hub.Conversation, error) {
 // CreateConversation inserts c and sets its ID, LastSeq 0 and Version 1.
 func (q *queries) CreateConversation(ctx context.Context, c *hub.Conversation) error {
 	c.LastMessageAt, c.CreatedAt, c.UpdatedAt = utc(c.LastMessageAt), utc(c.CreatedAt), utc(c.UpdatedAt)
+	if c.Handoff == "" {
+		c.Handoff = hub.HandoffAssistant
+	}
 	err := q.q.QueryRow(ctx, `INSERT INTO conversations (tenant_id, site_id, visitor_id, owner, status, assignee_id,
 		ticket_id, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, last_message_at, created_at,
-		updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+		updated_at, handoff, handoff_reason, context_seq, visitor_seq, assistant_seq, escalation_subject,
+		escalation_summary) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+		$19, $20, $21) RETURNING id`,
 		c.TenantID, c.SiteID, c.VisitorID, c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq,
-		c.VisitorReadSeq, c.UnreadByAgents, c.UnreadByVisitor, c.LastMessageAt, c.CreatedAt, c.UpdatedAt).Scan(&c.ID)
+		c.VisitorReadSeq, c.UnreadByAgents, c.UnreadByVisitor, c.LastMessageAt, c.CreatedAt, c.UpdatedAt, c.Handoff,
+		c.HandoffReason, c.ContextSeq, c.VisitorSeq, c.AssistantSeq, c.EscalationSubject, c.EscalationSummary).Scan(&c.ID)
 	if err != nil {
 		return storeErr(err, "conversation", "create conversation")
 	}
@@ -82,22 +93,41 @@ func (q *queries) FindConversations(ctx context.Context, f hub.ConversationFilte
 	sql := `SELECT ` + conversationColumns + ` FROM conversations WHERE ` + w.String() +
 		` ORDER BY last_message_at DESC, id DESC LIMIT $` + strconv.Itoa(len(w.args))
 	rows, err := q.q.Query(ctx, sql, w.args...)
+	out, err := collectConversations(rows, err)
 	if err != nil {
 		return nil, storeErr(err, "conversation", "find conversations of tenant %d", f.TenantID)
+	}
+	return out, nil
+}
+
+// FindPendingAssistantConversations uses the conversations_assistant_pending
+// partial index.
+func (q *queries) FindPendingAssistantConversations(ctx context.Context, idleBefore time.Time, limit int) ([]*hub.Conversation, error) {
+	rows, err := q.q.Query(ctx, `SELECT `+conversationColumns+` FROM conversations
+		WHERE visitor_seq > assistant_seq AND handoff IN ('assistant', 'awaiting_email') AND last_message_at <= $1
+		ORDER BY last_message_at LIMIT $2`, utc(idleBefore), limit)
+	out, err := collectConversations(rows, err)
+	if err != nil {
+		return nil, storeErr(err, "conversation", "find conversations pending for the assistant")
+	}
+	return out, nil
+}
+
+// collectConversations scans the rows of a conversation query.
+func collectConversations(rows pgx.Rows, err error) ([]*hub.Conversation, error) {
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	out := []*hub.Conversation{}
 	for rows.Next() {
 		c, err := scanConversation(rows)
 		if err != nil {
-			return nil, storeErr(err, "conversation", "scan conversation")
+			return nil, err
 		}
 		out = append(out, c)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, storeErr(err, "conversation", "find conversations of tenant %d", f.TenantID)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // UpdateConversation writes every field but ID, TenantID, SiteID,
@@ -108,10 +138,13 @@ func (q *queries) UpdateConversation(ctx context.Context, c *hub.Conversation) e
 	c.LastMessageAt, c.UpdatedAt = utc(c.LastMessageAt), utc(c.UpdatedAt)
 	tag, err := q.q.Exec(ctx, `UPDATE conversations SET owner = $3, status = $4, assignee_id = $5, ticket_id = $6,
 		agent_read_seq = $7, visitor_read_seq = $8, unread_by_agents = $9, unread_by_visitor = $10,
-		last_message_at = $11, updated_at = $12, version = version + 1
+		last_message_at = $11, updated_at = $12, handoff = $13, handoff_reason = $14, context_seq = $15,
+		visitor_seq = $16, assistant_seq = $17, escalation_subject = $18, escalation_summary = $19,
+		version = version + 1
 		WHERE id = $1 AND version = $2`,
 		c.ID, c.Version, c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq, c.VisitorReadSeq,
-		c.UnreadByAgents, c.UnreadByVisitor, c.LastMessageAt, c.UpdatedAt)
+		c.UnreadByAgents, c.UnreadByVisitor, c.LastMessageAt, c.UpdatedAt, c.Handoff, c.HandoffReason, c.ContextSeq,
+		c.VisitorSeq, c.AssistantSeq, c.EscalationSubject, c.EscalationSummary)
 	if err != nil {
 		return storeErr(err, "conversation", "update conversation %d", c.ID)
 	}

@@ -13,19 +13,23 @@ import (
 )
 
 const messageColumns = `id, tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
-	client_msg_id, feedback, attachment, created_at, author_name, prompt`
+	client_msg_id, feedback, attachment, created_at, author_name, prompt, trace`
 
 func scanMessage(s scanner) (*hub.Message, error) {
 	var (
 		m          hub.Message
 		attachment string
+		trace      string
 	)
 	err := s.Scan(&m.ID, &m.TenantID, &m.ConversationID, &m.Seq, &m.AuthorKind, &m.AuthorID, &m.Body, &m.StatusType,
-		&m.Internal, &m.ClientMsgID, &m.Feedback, &attachment, &m.CreatedAt, &m.AuthorName, &m.Prompt)
+		&m.Internal, &m.ClientMsgID, &m.Feedback, &attachment, &m.CreatedAt, &m.AuthorName, &m.Prompt, &trace)
 	if err != nil {
 		return nil, err
 	}
 	if m.Attachment, err = jsoncol.ParseAttachmentRef(attachment); err != nil {
+		return nil, err
+	}
+	if m.Trace, err = jsoncol.ParseTrace(trace); err != nil {
 		return nil, err
 	}
 	m.CreatedAt = m.CreatedAt.UTC()
@@ -45,11 +49,11 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 			UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq
 		)
 		INSERT INTO messages (tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
-			client_msg_id, attachment, created_at, author_name, prompt)
-		SELECT $2, $1, s.last_seq, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM s
+			client_msg_id, attachment, created_at, author_name, prompt, trace)
+		SELECT $2, $1, s.last_seq, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM s
 		RETURNING id, seq`,
 		m.ConversationID, m.TenantID, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, m.Internal, m.ClientMsgID,
-		jsoncol.AttachmentRef(m.Attachment), m.CreatedAt, m.AuthorName, m.Prompt).Scan(&m.ID, &m.Seq)
+		jsoncol.AttachmentRef(m.Attachment), m.CreatedAt, m.AuthorName, m.Prompt, jsoncol.Trace(m.Trace)).Scan(&m.ID, &m.Seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return hub.Errorf(hub.ENotFound, "conversation not found")
 	}

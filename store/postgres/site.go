@@ -9,21 +9,23 @@ import (
 
 const siteColumns = `id, tenant_id, key, name, allowed_origins::text, identity_secret, verified_only, widget_enabled,
 	paused, tickets_enabled, support_email, assistant_enabled, instructions, default_locale, appearance::text,
-	created_at, updated_at`
+	created_at, updated_at, handoff, ai_provider`
 
 func scanSite(s scanner) (*hub.Site, error) {
 	var (
 		site       hub.Site
 		origins    string
 		appearance string
+		handoff    string
+		provider   string
 	)
 	err := s.Scan(&site.ID, &site.TenantID, &site.Key, &site.Name, &origins, &site.IdentitySecret, &site.VerifiedOnly,
 		&site.WidgetEnabled, &site.Paused, &site.TicketsEnabled, &site.SupportEmail, &site.AssistantEnabled,
-		&site.Instructions, &site.DefaultLocale, &appearance, &site.CreatedAt, &site.UpdatedAt)
+		&site.Instructions, &site.DefaultLocale, &appearance, &site.CreatedAt, &site.UpdatedAt, &handoff, &provider)
 	if err != nil {
 		return nil, err
 	}
-	if err := jsoncol.ParseSite(&site, origins, appearance); err != nil {
+	if err := jsoncol.ParseSite(&site, origins, appearance, handoff, provider); err != nil {
 		return nil, err
 	}
 	site.CreatedAt, site.UpdatedAt = site.CreatedAt.UTC(), site.UpdatedAt.UTC()
@@ -35,10 +37,12 @@ func (q *queries) CreateSite(ctx context.Context, s *hub.Site) error {
 	s.CreatedAt, s.UpdatedAt = utc(s.CreatedAt), utc(s.UpdatedAt)
 	err := q.q.QueryRow(ctx, `INSERT INTO sites (tenant_id, key, name, allowed_origins, identity_secret, verified_only,
 		widget_enabled, paused, tickets_enabled, support_email, assistant_enabled, instructions, default_locale, appearance,
-		created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
+		created_at, updated_at, handoff, ai_provider)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
 		s.TenantID, s.Key, s.Name, jsoncol.Origins(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled,
 		s.Paused, s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.DefaultLocale,
-		jsoncol.Appearance(s.Appearance), s.CreatedAt, s.UpdatedAt).Scan(&s.ID)
+		jsoncol.Appearance(s.Appearance), s.CreatedAt, s.UpdatedAt, jsoncol.Settings(s.Handoff),
+		jsoncol.Settings(s.AIProvider)).Scan(&s.ID)
 	if err != nil {
 		return storeErr(err, "site", "create site")
 	}
@@ -89,10 +93,11 @@ func (q *queries) UpdateSite(ctx context.Context, s *hub.Site) error {
 	s.UpdatedAt = utc(s.UpdatedAt)
 	tag, err := q.q.Exec(ctx, `UPDATE sites SET key = $2, name = $3, allowed_origins = $4, identity_secret = $5,
 		verified_only = $6, widget_enabled = $7, paused = $8, tickets_enabled = $9, support_email = $10,
-		assistant_enabled = $11, instructions = $12, default_locale = $13, appearance = $14, updated_at = $15 WHERE id = $1`,
+		assistant_enabled = $11, instructions = $12, default_locale = $13, appearance = $14, updated_at = $15,
+		handoff = $16, ai_provider = $17 WHERE id = $1`,
 		s.ID, s.Key, s.Name, jsoncol.Origins(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled, s.Paused,
 		s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.DefaultLocale, jsoncol.Appearance(s.Appearance),
-		s.UpdatedAt)
+		s.UpdatedAt, jsoncol.Settings(s.Handoff), jsoncol.Settings(s.AIProvider))
 	if err != nil {
 		return storeErr(err, "site", "update site %d", s.ID)
 	}

@@ -11,12 +11,13 @@ import (
 
 const ticketColumns = `id, tenant_id, COALESCE(site_id, 0), number, subject, requester_email, status, priority,
 	COALESCE(assignee_id, 0), source, COALESCE(conversation_id, 0), resolved_at, resolved_by, version, created_at,
-	updated_at`
+	updated_at, summary`
 
 func scanTicket(s scanner) (*hub.Ticket, error) {
 	var t hub.Ticket
 	err := s.Scan(&t.ID, &t.TenantID, &t.SiteID, &t.Number, &t.Subject, &t.RequesterEmail, &t.Status, &t.Priority,
-		&t.AssigneeID, &t.Source, &t.ConversationID, &t.ResolvedAt, &t.ResolvedBy, &t.Version, &t.CreatedAt, &t.UpdatedAt)
+		&t.AssigneeID, &t.Source, &t.ConversationID, &t.ResolvedAt, &t.ResolvedBy, &t.Version, &t.CreatedAt, &t.UpdatedAt,
+		&t.Summary)
 	if err != nil {
 		return nil, err
 	}
@@ -32,10 +33,10 @@ func scanTicket(s scanner) (*hub.Ticket, error) {
 func (q *queries) CreateTicket(ctx context.Context, t *hub.Ticket) error {
 	t.ResolvedAt, t.CreatedAt, t.UpdatedAt = utcPtr(t.ResolvedAt), utc(t.CreatedAt), utc(t.UpdatedAt)
 	err := q.q.QueryRow(ctx, `INSERT INTO tickets (tenant_id, site_id, number, subject, requester_email, status,
-		priority, assignee_id, source, conversation_id, resolved_at, resolved_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+		priority, assignee_id, source, conversation_id, resolved_at, resolved_by, created_at, updated_at, summary)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
 		t.TenantID, nullID(t.SiteID), t.Number, t.Subject, t.RequesterEmail, t.Status, t.Priority, nullID(t.AssigneeID),
-		t.Source, nullID(t.ConversationID), t.ResolvedAt, t.ResolvedBy, t.CreatedAt, t.UpdatedAt).Scan(&t.ID)
+		t.Source, nullID(t.ConversationID), t.ResolvedAt, t.ResolvedBy, t.CreatedAt, t.UpdatedAt, t.Summary).Scan(&t.ID)
 	if err != nil {
 		return storeErr(err, "ticket", "create ticket")
 	}
@@ -124,10 +125,10 @@ func (q *queries) UpdateTicket(ctx context.Context, t *hub.Ticket) error {
 	t.ResolvedAt, t.UpdatedAt = utcPtr(t.ResolvedAt), utc(t.UpdatedAt)
 	tag, err := q.q.Exec(ctx, `UPDATE tickets SET site_id = $3, subject = $4, requester_email = $5, status = $6,
 		priority = $7, assignee_id = $8, source = $9, conversation_id = $10, resolved_at = $11, resolved_by = $12,
-		updated_at = $13, version = version + 1
+		updated_at = $13, summary = $14, version = version + 1
 		WHERE id = $1 AND version = $2`,
 		t.ID, t.Version, nullID(t.SiteID), t.Subject, t.RequesterEmail, t.Status, t.Priority, nullID(t.AssigneeID),
-		t.Source, nullID(t.ConversationID), t.ResolvedAt, t.ResolvedBy, t.UpdatedAt)
+		t.Source, nullID(t.ConversationID), t.ResolvedAt, t.ResolvedBy, t.UpdatedAt, t.Summary)
 	if err != nil {
 		return storeErr(err, "ticket", "update ticket %d", t.ID)
 	}

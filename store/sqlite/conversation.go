@@ -2,19 +2,23 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"time"
 
 	"github.com/parley-chat/parley/hub"
 )
 
 const conversationColumns = `id, tenant_id, site_id, visitor_id, owner, status, COALESCE(assignee_id, 0),
 	COALESCE(ticket_id, 0), last_seq, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, version,
-	last_message_at, created_at, updated_at`
+	last_message_at, created_at, updated_at, handoff, handoff_reason, context_seq, visitor_seq, assistant_seq,
+	escalation_subject, escalation_summary`
 
 func scanConversation(s scanner) (*hub.Conversation, error) {
 	var c hub.Conversation
 	err := s.Scan(&c.ID, &c.TenantID, &c.SiteID, &c.VisitorID, &c.Owner, &c.Status, &c.AssigneeID, &c.TicketID,
 		&c.LastSeq, &c.AgentReadSeq, &c.VisitorReadSeq, &c.UnreadByAgents, &c.UnreadByVisitor, &c.Version,
-		timeCol{&c.LastMessageAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt})
+		timeCol{&c.LastMessageAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &c.Handoff, &c.HandoffReason,
+		&c.ContextSeq, &c.VisitorSeq, &c.AssistantSeq, &c.EscalationSubject, &c.EscalationSummary)
 	if err != nil {
 		return nil, err
 	}
@@ -24,12 +28,17 @@ func scanConversation(s scanner) (*hub.Conversation, error) {
 // CreateConversation inserts c and sets its ID, LastSeq 0 and Version 1.
 func (q *queries) CreateConversation(ctx context.Context, c *hub.Conversation) error {
 	c.LastMessageAt, c.CreatedAt, c.UpdatedAt = utc(c.LastMessageAt), utc(c.CreatedAt), utc(c.UpdatedAt)
+	if c.Handoff == "" {
+		c.Handoff = hub.HandoffAssistant
+	}
 	err := q.q.QueryRowContext(ctx, `INSERT INTO conversations (tenant_id, site_id, visitor_id, owner, status,
 		assignee_id, ticket_id, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, last_message_at,
-		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		created_at, updated_at, handoff, handoff_reason, context_seq, visitor_seq, assistant_seq, escalation_subject,
+		escalation_summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		c.TenantID, c.SiteID, c.VisitorID, c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq,
 		c.VisitorReadSeq, c.UnreadByAgents, c.UnreadByVisitor, micros(c.LastMessageAt), micros(c.CreatedAt),
-		micros(c.UpdatedAt)).Scan(&c.ID)
+		micros(c.UpdatedAt), c.Handoff, c.HandoffReason, c.ContextSeq, c.VisitorSeq, c.AssistantSeq,
+		c.EscalationSubject, c.EscalationSummary).Scan(&c.ID)
 	if err != nil {
 		return storeErr(err, "conversation", "create conversation")
 	}
@@ -80,20 +89,39 @@ func (q *queries) FindConversations(ctx context.Context, f hub.ConversationFilte
 	w.args = append(w.args, limit(f.Limit, defaultConversations, maxConversations))
 	rows, err := q.q.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE `+w.String()+
 		` ORDER BY last_message_at DESC, id DESC LIMIT ?`, w.args...)
+	out, err := collectConversations(rows, err)
 	if err != nil {
 		return nil, storeErr(err, "conversation", "find conversations of tenant %d", f.TenantID)
+	}
+	return out, nil
+}
+
+// collectConversations scans the rows of a conversation query.
+func collectConversations(rows *sql.Rows, err error) ([]*hub.Conversation, error) {
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	out := []*hub.Conversation{}
 	for rows.Next() {
 		c, err := scanConversation(rows)
 		if err != nil {
-			return nil, storeErr(err, "conversation", "scan conversation")
+			return nil, err
 		}
 		out = append(out, c)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, storeErr(err, "conversation", "find conversations of tenant %d", f.TenantID)
+	return out, rows.Err()
+}
+
+// FindPendingAssistantConversations uses the conversations_assistant_pending
+// partial index.
+func (q *queries) FindPendingAssistantConversations(ctx context.Context, idleBefore time.Time, limit int) ([]*hub.Conversation, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations
+		WHERE visitor_seq > assistant_seq AND handoff IN ('assistant', 'awaiting_email') AND last_message_at <= ?
+		ORDER BY last_message_at LIMIT ?`, micros(utc(idleBefore)), limit)
+	out, err := collectConversations(rows, err)
+	if err != nil {
+		return nil, storeErr(err, "conversation", "find conversations pending for the assistant")
 	}
 	return out, nil
 }
@@ -106,10 +134,12 @@ func (q *queries) UpdateConversation(ctx context.Context, c *hub.Conversation) e
 	c.LastMessageAt, c.UpdatedAt = utc(c.LastMessageAt), utc(c.UpdatedAt)
 	res, err := q.q.ExecContext(ctx, `UPDATE conversations SET owner = ?, status = ?, assignee_id = ?, ticket_id = ?,
 		agent_read_seq = ?, visitor_read_seq = ?, unread_by_agents = ?, unread_by_visitor = ?, last_message_at = ?,
-		updated_at = ?, version = version + 1
+		updated_at = ?, handoff = ?, handoff_reason = ?, context_seq = ?, visitor_seq = ?, assistant_seq = ?,
+		escalation_subject = ?, escalation_summary = ?, version = version + 1
 		WHERE id = ? AND version = ?`,
 		c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq, c.VisitorReadSeq,
-		c.UnreadByAgents, c.UnreadByVisitor, micros(c.LastMessageAt), micros(c.UpdatedAt), c.ID, c.Version)
+		c.UnreadByAgents, c.UnreadByVisitor, micros(c.LastMessageAt), micros(c.UpdatedAt), c.Handoff, c.HandoffReason,
+		c.ContextSeq, c.VisitorSeq, c.AssistantSeq, c.EscalationSubject, c.EscalationSummary, c.ID, c.Version)
 	if err != nil {
 		return storeErr(err, "conversation", "update conversation %d", c.ID)
 	}

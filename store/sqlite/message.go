@@ -11,19 +11,23 @@ import (
 )
 
 const messageColumns = `id, tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
-	client_msg_id, feedback, attachment, created_at, author_name, prompt`
+	client_msg_id, feedback, attachment, created_at, author_name, prompt, trace`
 
 func scanMessage(s scanner) (*hub.Message, error) {
 	var (
 		m          hub.Message
 		attachment string
+		trace      string
 	)
 	err := s.Scan(&m.ID, &m.TenantID, &m.ConversationID, &m.Seq, &m.AuthorKind, &m.AuthorID, &m.Body, &m.StatusType,
-		&m.Internal, &m.ClientMsgID, &m.Feedback, &attachment, timeCol{&m.CreatedAt}, &m.AuthorName, &m.Prompt)
+		&m.Internal, &m.ClientMsgID, &m.Feedback, &attachment, timeCol{&m.CreatedAt}, &m.AuthorName, &m.Prompt, &trace)
 	if err != nil {
 		return nil, err
 	}
 	if m.Attachment, err = jsoncol.ParseAttachmentRef(attachment); err != nil {
+		return nil, err
+	}
+	if m.Trace, err = jsoncol.ParseTrace(trace); err != nil {
 		return nil, err
 	}
 	return &m, nil
@@ -41,11 +45,12 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 	m.CreatedAt = utc(m.CreatedAt)
 	return q.atomically(ctx, func(q *queries) error {
 		err := q.q.QueryRowContext(ctx, `INSERT INTO messages (tenant_id, conversation_id, seq, author_kind, author_id,
-			body, status_type, internal, client_msg_id, attachment, created_at, author_name, prompt)
-			SELECT ?, id, last_seq + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?
+			body, status_type, internal, client_msg_id, attachment, created_at, author_name, prompt, trace)
+			SELECT ?, id, last_seq + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?
 			RETURNING id, seq`,
 			m.TenantID, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, m.Internal, m.ClientMsgID,
-			jsoncol.AttachmentRef(m.Attachment), micros(m.CreatedAt), m.AuthorName, m.Prompt, m.ConversationID).Scan(&m.ID, &m.Seq)
+			jsoncol.AttachmentRef(m.Attachment), micros(m.CreatedAt), m.AuthorName, m.Prompt,
+			jsoncol.Trace(m.Trace), m.ConversationID).Scan(&m.ID, &m.Seq)
 		if errors.Is(err, sql.ErrNoRows) {
 			return hub.Errorf(hub.ENotFound, "conversation not found")
 		}

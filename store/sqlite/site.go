@@ -9,21 +9,24 @@ import (
 
 const siteColumns = `id, tenant_id, key, name, allowed_origins, identity_secret, verified_only, widget_enabled,
 	paused, tickets_enabled, support_email, assistant_enabled, instructions, default_locale, appearance,
-	created_at, updated_at`
+	created_at, updated_at, handoff, ai_provider`
 
 func scanSite(s scanner) (*hub.Site, error) {
 	var (
 		site       hub.Site
 		origins    string
 		appearance string
+		handoff    string
+		provider   string
 	)
 	err := s.Scan(&site.ID, &site.TenantID, &site.Key, &site.Name, &origins, &site.IdentitySecret, &site.VerifiedOnly,
 		&site.WidgetEnabled, &site.Paused, &site.TicketsEnabled, &site.SupportEmail, &site.AssistantEnabled,
-		&site.Instructions, &site.DefaultLocale, &appearance, timeCol{&site.CreatedAt}, timeCol{&site.UpdatedAt})
+		&site.Instructions, &site.DefaultLocale, &appearance, timeCol{&site.CreatedAt}, timeCol{&site.UpdatedAt},
+		&handoff, &provider)
 	if err != nil {
 		return nil, err
 	}
-	if err := jsoncol.ParseSite(&site, origins, appearance); err != nil {
+	if err := jsoncol.ParseSite(&site, origins, appearance, handoff, provider); err != nil {
 		return nil, err
 	}
 	return &site, nil
@@ -34,11 +37,12 @@ func (q *queries) CreateSite(ctx context.Context, s *hub.Site) error {
 	s.CreatedAt, s.UpdatedAt = utc(s.CreatedAt), utc(s.UpdatedAt)
 	err := q.q.QueryRowContext(ctx, `INSERT INTO sites (tenant_id, key, name, allowed_origins, identity_secret,
 		verified_only, widget_enabled, paused, tickets_enabled, support_email, assistant_enabled, instructions,
-		default_locale, appearance, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		default_locale, appearance, created_at, updated_at, handoff, ai_provider)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		s.TenantID, s.Key, s.Name, jsoncol.Origins(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled,
 		s.Paused, s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.DefaultLocale,
-		jsoncol.Appearance(s.Appearance), micros(s.CreatedAt),
-		micros(s.UpdatedAt)).Scan(&s.ID)
+		jsoncol.Appearance(s.Appearance), micros(s.CreatedAt), micros(s.UpdatedAt), jsoncol.Settings(s.Handoff),
+		jsoncol.Settings(s.AIProvider)).Scan(&s.ID)
 	if err != nil {
 		return storeErr(err, "site", "create site")
 	}
@@ -89,10 +93,11 @@ func (q *queries) UpdateSite(ctx context.Context, s *hub.Site) error {
 	s.UpdatedAt = utc(s.UpdatedAt)
 	res, err := q.q.ExecContext(ctx, `UPDATE sites SET key = ?, name = ?, allowed_origins = ?, identity_secret = ?,
 		verified_only = ?, widget_enabled = ?, paused = ?, tickets_enabled = ?, support_email = ?,
-		assistant_enabled = ?, instructions = ?, default_locale = ?, appearance = ?, updated_at = ? WHERE id = ?`,
+		assistant_enabled = ?, instructions = ?, default_locale = ?, appearance = ?, updated_at = ?, handoff = ?,
+		ai_provider = ? WHERE id = ?`,
 		s.Key, s.Name, jsoncol.Origins(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled, s.Paused,
 		s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.DefaultLocale, jsoncol.Appearance(s.Appearance),
-		micros(s.UpdatedAt), s.ID)
+		micros(s.UpdatedAt), jsoncol.Settings(s.Handoff), jsoncol.Settings(s.AIProvider), s.ID)
 	if err != nil {
 		return storeErr(err, "site", "update site %d", s.ID)
 	}

@@ -10,13 +10,13 @@ import (
 
 const ticketColumns = `id, tenant_id, COALESCE(site_id, 0), number, subject, requester_email, status, priority,
 	COALESCE(assignee_id, 0), source, COALESCE(conversation_id, 0), resolved_at, resolved_by, version, created_at,
-	updated_at`
+	updated_at, summary`
 
 func scanTicket(s scanner) (*hub.Ticket, error) {
 	var t hub.Ticket
 	err := s.Scan(&t.ID, &t.TenantID, &t.SiteID, &t.Number, &t.Subject, &t.RequesterEmail, &t.Status, &t.Priority,
 		&t.AssigneeID, &t.Source, &t.ConversationID, nullTimeCol{&t.ResolvedAt}, &t.ResolvedBy, &t.Version,
-		timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt})
+		timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.Summary)
 	if err != nil {
 		return nil, err
 	}
@@ -28,11 +28,11 @@ func scanTicket(s scanner) (*hub.Ticket, error) {
 func (q *queries) CreateTicket(ctx context.Context, t *hub.Ticket) error {
 	t.ResolvedAt, t.CreatedAt, t.UpdatedAt = utcPtr(t.ResolvedAt), utc(t.CreatedAt), utc(t.UpdatedAt)
 	err := q.q.QueryRowContext(ctx, `INSERT INTO tickets (tenant_id, site_id, number, subject, requester_email, status,
-		priority, assignee_id, source, conversation_id, resolved_at, resolved_by, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		priority, assignee_id, source, conversation_id, resolved_at, resolved_by, created_at, updated_at, summary)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		t.TenantID, nullID(t.SiteID), t.Number, t.Subject, t.RequesterEmail, t.Status, t.Priority, nullID(t.AssigneeID),
 		t.Source, nullID(t.ConversationID), microsPtr(t.ResolvedAt), t.ResolvedBy, micros(t.CreatedAt),
-		micros(t.UpdatedAt)).Scan(&t.ID)
+		micros(t.UpdatedAt), t.Summary).Scan(&t.ID)
 	if err != nil {
 		return storeErr(err, "ticket", "create ticket")
 	}
@@ -121,10 +121,10 @@ func (q *queries) UpdateTicket(ctx context.Context, t *hub.Ticket) error {
 	t.ResolvedAt, t.UpdatedAt = utcPtr(t.ResolvedAt), utc(t.UpdatedAt)
 	res, err := q.q.ExecContext(ctx, `UPDATE tickets SET site_id = ?, subject = ?, requester_email = ?, status = ?,
 		priority = ?, assignee_id = ?, source = ?, conversation_id = ?, resolved_at = ?, resolved_by = ?,
-		updated_at = ?, version = version + 1
+		updated_at = ?, summary = ?, version = version + 1
 		WHERE id = ? AND version = ?`,
 		nullID(t.SiteID), t.Subject, t.RequesterEmail, t.Status, t.Priority, nullID(t.AssigneeID), t.Source,
-		nullID(t.ConversationID), microsPtr(t.ResolvedAt), t.ResolvedBy, micros(t.UpdatedAt), t.ID, t.Version)
+		nullID(t.ConversationID), microsPtr(t.ResolvedAt), t.ResolvedBy, micros(t.UpdatedAt), t.Summary, t.ID, t.Version)
 	if err != nil {
 		return storeErr(err, "ticket", "update ticket %d", t.ID)
 	}

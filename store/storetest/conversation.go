@@ -37,6 +37,8 @@ func testConversations(t *testing.T, s hub.Store) {
 	ticket := mustTicket(t, s, f.tenant.ID, "Help")
 	c.Owner, c.Status, c.AssigneeID, c.TicketID = hub.OwnerHuman, hub.ConversationResolved, f.member.ID, ticket.ID
 	c.AgentReadSeq, c.VisitorReadSeq, c.UnreadByAgents, c.UnreadByVisitor = 7, 8, 9, 10
+	c.Handoff, c.HandoffReason, c.ContextSeq, c.VisitorSeq, c.AssistantSeq = hub.HandoffAwaitingEmail, "refund request", 3, 12, 11
+	c.EscalationSubject, c.EscalationSummary = "Возврат заказа", "Visitor asked: refund\nDetected: refund"
 	c.LastMessageAt, c.UpdatedAt = at(50), at(51)
 	c.LastSeq = 99 // owned by CreateMessage: must not be written
 	must(t, s.UpdateConversation(ctx, c))
@@ -161,4 +163,35 @@ func testConversationPages(t *testing.T, s hub.Store) {
 	if !list[0].LastMessageAt.Equal(all[0].LastMessageAt) || list[0].LastMessageAt.Location() != time.UTC {
 		t.Fatalf("newest LastMessageAt = %v, want %v in UTC", list[0].LastMessageAt, all[0].LastMessageAt)
 	}
+}
+
+// testPendingAssistant: conversations whose newest visitor message the
+// assistant has not handled, in a state where it acts, idle long enough.
+func testPendingAssistant(t *testing.T, s hub.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s)
+	if f.conv.Handoff != hub.HandoffAssistant {
+		t.Fatalf("a new conversation's hand-off state is %q, want assistant", f.conv.Handoff)
+	}
+	set := func(c *hub.Conversation, state hub.HandoffState, visitorSeq, assistantSeq int64, last time.Time) *hub.Conversation {
+		c.Handoff, c.VisitorSeq, c.AssistantSeq, c.LastMessageAt = state, visitorSeq, assistantSeq, last
+		must(t, s.UpdateConversation(ctx, c))
+		return c
+	}
+	pending := set(f.conv, hub.HandoffAssistant, 2, 1, at(10))
+	awaiting := set(mustConversation(t, s, f.visitor, t0), hub.HandoffAwaitingEmail, 5, 3, at(5))
+	set(mustConversation(t, s, f.visitor, t0), hub.HandoffAssistant, 2, 2, at(1))  // handled
+	set(mustConversation(t, s, f.visitor, t0), hub.HandoffHuman, 4, 1, at(1))      // a human owns it
+	set(mustConversation(t, s, f.visitor, t0), hub.HandoffTicketOpen, 4, 1, at(1)) // waits for the team
+	set(mustConversation(t, s, f.visitor, t0), hub.HandoffAssistant, 9, 1, at(30)) // too recent
+
+	got, err := s.FindPendingAssistantConversations(ctx, at(20), 10)
+	must(t, err)
+	var ids []int64
+	for _, c := range got {
+		if c.TenantID == f.tenant.ID {
+			ids = append(ids, c.ID)
+		}
+	}
+	wantEqual(t, "pending conversations, oldest activity first", ids, []int64{awaiting.ID, pending.ID})
 }

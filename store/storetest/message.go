@@ -14,7 +14,8 @@ func testMessages(t *testing.T, s hub.Store) {
 	f := newFixture(t, s)
 	m := &hub.Message{TenantID: f.tenant.ID, ConversationID: f.conv.ID, AuthorKind: hub.AuthorAssistant, AuthorID: 0,
 		Body: "Hi! What is your email?", StatusType: hub.StatusGeneratedContent, ClientMsgID: "c-1",
-		Prompt: hub.PromptEmail, CreatedAt: at(1)}
+		Prompt: hub.PromptEmail, CreatedAt: at(1), Trace: &hub.DecisionTrace{Language: "ru", Provider: "builtin",
+			Sources: []hub.KBSource{{EntryID: 4, Title: "Доставка", Score: 0.75, Used: true}}, Decision: "answered"}}
 	mustMessage(t, s, m)
 	if m.ID == 0 || m.Seq != 1 {
 		t.Fatalf("first message: ID %d, Seq %d; want an ID and seq 1", m.ID, m.Seq)

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/parley-chat/parley/hub"
 )
@@ -14,6 +15,9 @@ func testSites(t *testing.T, s hub.Store) {
 		VerifiedOnly: true, WidgetEnabled: true, Paused: false, TicketsEnabled: true, SupportEmail: "help@shop.test",
 		AssistantEnabled: true, Instructions: "Be kind.", DefaultLocale: "ru",
 		Appearance: hub.Appearance{Color: "#112233", Position: "left", Greeting: "Привет!", LauncherLabel: "Chat"},
+		Handoff: hub.HandoffSettings{OutOfHoursMessage: "Мы ответим утром.",
+			Hours: hub.BusinessHours{TimeZone: "Europe/Moscow", Start: "09:00", End: "18:00", Days: []time.Weekday{1, 2, 3}}},
+		AIProvider: hub.AIProvider{BaseURL: "http://127.0.0.1:11434/v1", Model: "llama3", KeyEnv: "PARLEY_AI_KEY_SHOP"},
 		CreatedAt:  t0, UpdatedAt: at(1)}
 	must(t, s.CreateSite(ctx, site))
 	if site.ID == 0 {
@@ -39,6 +43,7 @@ func testSites(t *testing.T, s hub.Store) {
 	site.VerifiedOnly, site.WidgetEnabled, site.Paused, site.TicketsEnabled = false, false, true, false
 	site.SupportEmail, site.AssistantEnabled, site.Instructions, site.UpdatedAt = "", false, "", at(2)
 	site.DefaultLocale, site.Appearance = "en", hub.Appearance{Color: "#445566", Position: "right"}
+	site.Handoff, site.AIProvider = hub.HandoffSettings{Disabled: true}, hub.AIProvider{}
 	must(t, s.UpdateSite(ctx, site))
 	got, err = s.FindSiteByID(ctx, site.ID)
 	must(t, err)

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"Conversations", testConversations},
 		{"ConversationVersions", testConversationVersions},
 		{"ConversationPages", testConversationPages},
+		{"PendingAssistant", testPendingAssistant},
 		{"Messages", testMessages},
 		{"MessageClientIDs", testMessageClientIDs},
 		{"MessageSeqConcurrent", testMessageSeqConcurrent},
@@ -47,6 +48,11 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"ReadMarkers", testReadMarkers},
 		{"AuditEntries", testAuditEntries},
 		{"Attachments", testAttachments},
+		{"Emails", testEmails},
+		{"EmailClaims", testEmailClaims},
+		{"EmailClaimsConcurrent", testEmailClaimsConcurrent},
+		{"Knowledge", testKnowledge},
+		{"KnowledgeSearch", testKnowledgeSearch},
 		{"Tx", testTx},
 	}
 	for _, tt := range tests {
@@ -186,7 +192,7 @@ func mustMessage(t *testing.T, s hub.Store, m *hub.Message) *hub.Message {
 func mustTicket(t *testing.T, s hub.Store, tenantID int64, subject string) *hub.Ticket {
 	t.Helper()
 	ctx := t.Context()
-	tk := &hub.Ticket{TenantID: tenantID, Subject: subject, RequesterEmail: "ann@example.test", Status: hub.TicketOpen,
+	tk := &hub.Ticket{TenantID: tenantID, Subject: subject, Summary: "Summary of " + subject, RequesterEmail: "ann@example.test", Status: hub.TicketOpen,
 		Priority: hub.PriorityNormal, Source: hub.SourceAgent, CreatedAt: t0, UpdatedAt: t0}
 	must(t, s.Tx(ctx, func(q hub.Queries) error {
 		n, err := q.NextTicketNumber(ctx, tenantID)

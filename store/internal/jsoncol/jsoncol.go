@@ -18,6 +18,27 @@ func AttachmentRef(ref *hub.AttachmentRef) string {
 	return string(b)
 }
 
+// Trace encodes an assistant message's decision trace, "" for none.
+func Trace(t *hub.DecisionTrace) string {
+	if t == nil {
+		return ""
+	}
+	b, _ := json.Marshal(t) // plain fields always encode
+	return string(b)
+}
+
+// ParseTrace decodes what Trace encoded.
+func ParseTrace(s string) (*hub.DecisionTrace, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var t hub.DecisionTrace
+	if err := json.Unmarshal([]byte(s), &t); err != nil {
+		return nil, fmt.Errorf("decode decision trace: %w", err)
+	}
+	return &t, nil
+}
+
 // ParseAttachmentRef decodes what AttachmentRef encoded.
 func ParseAttachmentRef(s string) (*hub.AttachmentRef, error) {
 	if s == "" {
@@ -46,8 +67,19 @@ func Appearance(a hub.Appearance) string {
 	return string(b)
 }
 
-// ParseSite decodes a site's origins and appearance columns into site.
-func ParseSite(site *hub.Site, origins, appearance string) error {
+// Settings encodes a site's hand-off settings or AI provider; the zero
+// value is stored as "" (the defaults).
+func Settings[T hub.HandoffSettings | hub.AIProvider](v T) string {
+	b, _ := json.Marshal(v) // structs of plain fields always encode
+	if string(b) == "{}" || string(b) == `{"hours":{}}` {
+		return ""
+	}
+	return string(b)
+}
+
+// ParseSite decodes a site's JSON columns into site: origins, appearance,
+// hand-off settings and AI provider ("" is the zero value).
+func ParseSite(site *hub.Site, origins, appearance, handoff, provider string) error {
 	if err := json.Unmarshal([]byte(origins), &site.AllowedOrigins); err != nil {
 		return fmt.Errorf("decode allowed origins of site %d: %w", site.ID, err)
 	}
@@ -56,6 +88,16 @@ func ParseSite(site *hub.Site, origins, appearance string) error {
 	}
 	if err := json.Unmarshal([]byte(appearance), &site.Appearance); err != nil {
 		return fmt.Errorf("decode appearance of site %d: %w", site.ID, err)
+	}
+	if handoff != "" {
+		if err := json.Unmarshal([]byte(handoff), &site.Handoff); err != nil {
+			return fmt.Errorf("decode hand-off settings of site %d: %w", site.ID, err)
+		}
+	}
+	if provider != "" {
+		if err := json.Unmarshal([]byte(provider), &site.AIProvider); err != nil {
+			return fmt.Errorf("decode AI provider of site %d: %w", site.ID, err)
+		}
 	}
 	return nil
 }

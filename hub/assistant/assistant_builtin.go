@@ -1,0 +1,282 @@
+// Package assistant holds Parley's assistants (hub.Assistant): Builtin,
+// the default, which answers from a site's knowledge base and needs no
+// network, and an OpenAI-compatible model that falls back on it when the
+// model cannot be used.
+package assistant
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/parley-chat/parley/hub"
+)
+
+// Builtin is the default assistant. It answers greetings and thanks,
+// answers questions from the site's knowledge base when an entry matches
+// well enough, and hands everything else to the team: what it cannot do
+// (refunds, account changes, order details, subscriptions, billing
+// disputes, exceptions, technical issues, complaints), explicit requests
+// for a person, and questions the knowledge base does not answer. It
+// writes in the language of the visitor's message, English or Russian.
+// It keeps no state and is safe for concurrent use.
+type Builtin struct {
+	// Knowledge finds candidate entries; nil is an empty knowledge base.
+	Knowledge hub.KnowledgeSearcher
+	// Threshold is the score (0 to 1, see scoreEntry) an entry needs to be
+	// sent as the answer; 0 means DefaultThreshold.
+	Threshold float64
+}
+
+var _ hub.Assistant = (*Builtin)(nil)
+
+const (
+	providerBuiltin = "builtin"
+	toolKnowledge   = "knowledge_search"
+	sourceKB        = "knowledge_base"
+	// maxSubjectRunes and maxSummaryRunes bound what the assistant writes
+	// for a ticket.
+	maxSubjectRunes = 80
+	maxSummaryRunes = 1500
+)
+
+// Decide returns one decision about the newest visitor message of in:
+//
+//  1. No visitor message, or one without letters or digits (emoji only):
+//     ActionSilent.
+//  2. Greetings, thanks or an opener ("I have a question") and nothing
+//     else: a short reply (GENERATED_CONTENT); a bare acknowledgement
+//     ("ok", "понятно", "bye"): ActionSilent, since a ticket or a reply to
+//     "ok" helps nobody.
+//  3. An explicit request for a person: ActionEscalate, always, without a
+//     search.
+//  4. Another intent the assistant cannot act on (refund, account change,
+//     …): ActionEscalate, unless the message is a question and the best
+//     knowledge-base entry is a confident match: it passes the Threshold,
+//     scores at least confidentScore (0.8) and its title's words are
+//     nearly all in the question (titleCoverage at least 0.8). "How do I
+//     cancel my order?" asks how, and a help entry with that title answers
+//     it better than a ticket; "I want to cancel my order", "where is my
+//     order?" (which matches that title by one word) or a loose match
+//     still go to the team. The trace keeps the intent either way
+//     (TestBuiltinIntentPrecedence).
+//  5. Otherwise the best entry scoring at least the Threshold is the
+//     answer (MATCHED_CONTENT), and below it the conversation is
+//     escalated as "no relevant sources".
+//
+// Every candidate the search returned is in Trace.Sources with its score.
+// A search error is returned as it is (wrapped): the Service retries the
+// decision later.
+func (b *Builtin) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decision, error) {
+	trace := hub.DecisionTrace{Provider: providerBuiltin}
+	last := in.LastVisitorMessage()
+	if last == nil {
+		trace.Language = localeLanguage(in.Locale)
+		return silent(trace, "nothing sent: no visitor message"), nil
+	}
+	lang := messageLanguage(last.Body, in.Locale)
+	trace.Language = lang
+	ws := words(last.Body)
+	if len(ws) == 0 {
+		return silent(trace, "nothing sent: no question to answer"), nil
+	}
+	p := textsFor(lang)
+	switch smallTalkKind(ws) {
+	case smallTalkGreeting:
+		return generated(trace, p.greeting), nil
+	case smallTalkThanks:
+		return generated(trace, p.thanks), nil
+	case smallTalkAck:
+		return silent(trace, "nothing sent: an acknowledgement needs no answer"), nil
+	}
+
+	intent := detectIntent(ws)
+	trace.Intent = intent
+	if intent == intentHuman {
+		return escalate(in, last, trace, p.cannotDo[intent], intentReasons[intent], intent), nil
+	}
+	stems := queryStems(ws)
+	cands, err := b.search(ctx, in, stems, &trace)
+	if err != nil {
+		return hub.Decision{}, err
+	}
+	answer := len(cands) > 0 && cands[0].score >= b.threshold()
+	if answer && intent != "" {
+		answer = isQuestion(last.Body, ws) && cands[0].score >= confidentScore &&
+			titleCoverage(stems, cands[0].entry) >= confidentScore
+	}
+	if answer {
+		if body := answerText(cands[0].entry, stems); body != "" {
+			trace.Sources[0].Used = true
+			trace.AnswerSource = sourceKB
+			trace.Decision = "answered from the knowledge base: " + cands[0].entry.Title
+			return hub.Decision{Action: hub.ActionAnswer, Body: body, StatusType: hub.StatusMatchedContent, Trace: trace}, nil
+		}
+	}
+	if intent != "" {
+		return escalate(in, last, trace, p.cannotDo[intent], intentReasons[intent], intent), nil
+	}
+	var best float64
+	if len(cands) > 0 {
+		best = cands[0].score
+	}
+	d := escalate(in, last, trace, p.noAnswer, "no relevant sources",
+		fmt.Sprintf("no relevant sources (best score %.2f)", best))
+	d.Trace.Decision = fmt.Sprintf("escalated: no relevant sources (best score %.2f)", best)
+	return d, nil
+}
+
+func (b *Builtin) threshold() float64 {
+	if b.Threshold <= 0 {
+		return DefaultThreshold
+	}
+	return b.Threshold
+}
+
+// search asks the store for candidates matching stems and scores them,
+// best first, recording the search and every candidate in trace. Without
+// a searcher, a site or stems there is nothing to search: no candidates.
+func (b *Builtin) search(ctx context.Context, in hub.AssistantInput, stems []string, trace *hub.DecisionTrace) ([]candidate, error) {
+	if b.Knowledge == nil || in.Site == nil || len(stems) == 0 {
+		return nil, nil
+	}
+	query := strings.Join(stems, " ")
+	entries, err := b.Knowledge.SearchKnowledge(ctx, in.Site.ID, query, searchLimit)
+	if err != nil {
+		return nil, fmt.Errorf("assistant: search knowledge of site %d: %w", in.Site.ID, err)
+	}
+	if len(entries) > searchLimit {
+		entries = entries[:searchLimit]
+	}
+	trace.Tools = append(trace.Tools, hub.ToolUse{Name: toolKnowledge, Input: query,
+		Result: fmt.Sprintf("%d entries", len(entries))})
+	cands := rankCandidates(stems, entries)
+	for _, c := range cands {
+		trace.Sources = append(trace.Sources, hub.KBSource{EntryID: c.entry.ID, Title: c.entry.Title, Score: c.score})
+	}
+	return cands, nil
+}
+
+func silent(trace hub.DecisionTrace, why string) hub.Decision {
+	trace.Decision = why
+	return hub.Decision{Action: hub.ActionSilent, Trace: trace}
+}
+
+func generated(trace hub.DecisionTrace, body string) hub.Decision {
+	trace.Decision = "answered small talk"
+	return hub.Decision{Action: hub.ActionAnswer, Body: body, StatusType: hub.StatusGeneratedContent, Trace: trace}
+}
+
+// escalate hands the conversation to the team with body as the lead-in
+// (the Service asks for the email after it), reason for agents, and a
+// subject and summary for the ticket; detected names what was recognised
+// in the summary.
+func escalate(in hub.AssistantInput, last *hub.Message, trace hub.DecisionTrace, body, reason, detected string) hub.Decision {
+	trace.Decision = "escalated: " + reason
+	return hub.Decision{
+		Action:  hub.ActionEscalate,
+		Body:    body,
+		Reason:  reason,
+		Subject: ticketSubject(in, last, trace.Intent),
+		Summary: ticketSummary(in, fmt.Sprintf("Detected: %s, language %s", detected, trace.Language)),
+		Trace:   trace,
+	}
+}
+
+// ticketSubject names the ticket after the visitor's words: the newest
+// message, without a leading greeting, cut to maxSubjectRunes. "Operator,
+// please" says nothing about the issue, so a request for a person takes
+// the newest earlier visitor message that has content instead, if any.
+func ticketSubject(in hub.AssistantInput, last *hub.Message, intent string) string {
+	src := last.Body
+	if intent == intentHuman {
+		for i := len(in.Messages) - 1; i >= 0; i-- {
+			m := in.Messages[i]
+			if m == last || m.AuthorKind != hub.AuthorVisitor {
+				continue
+			}
+			ws := words(m.Body)
+			if len(queryStems(ws)) > 0 && smallTalkKind(ws) == smallTalkNone && detectIntent(ws) != intentHuman {
+				src = m.Body
+				break
+			}
+		}
+	}
+	s := strings.Join(strings.Fields(src), " ")
+	if rest := dropGreeting(s); rest != "" {
+		s = rest
+	}
+	if r, n := utf8.DecodeRuneInString(s); n > 0 {
+		s = string(unicode.ToUpper(r)) + s[n:]
+	}
+	return clip(s, maxSubjectRunes)
+}
+
+// greetedWords may follow a greeting: "Hi there", "Hello team".
+var greetedWords = setOf("there", "all", "everyone", "team", "guys", "folks", "всем", "ребята", "команда")
+
+var leadingWord = regexp.MustCompile(`^([\p{L}\p{N}'’]+)[\s\p{P}\p{S}]*`)
+
+// dropGreeting removes greetings from the start of s ("Hi there! I was
+// charged twice" → "I was charged twice"); "" when nothing else is left.
+func dropGreeting(s string) string {
+	greeted := false
+	for {
+		m := leadingWord.FindStringSubmatchIndex(s)
+		if m == nil {
+			return s
+		}
+		w := strings.Join(words(s[m[2]:m[3]]), "")
+		if !greetingWords[w] && !(greeted && greetedWords[w]) {
+			return s
+		}
+		greeted = true
+		s = s[m[1]:]
+	}
+}
+
+// ticketSummary is the visitor's side of the conversation for the team:
+// their messages, oldest first, one a line with whitespace collapsed, the
+// newest ones that fit in maxSummaryRunes (a note says how many earlier
+// ones were left out), then the detected line.
+func ticketSummary(in hub.AssistantInput, detected string) string {
+	var lines []string
+	for _, m := range in.Messages {
+		if m.AuthorKind != hub.AuthorVisitor || m.Internal {
+			continue
+		}
+		line := strings.Join(strings.Fields(m.Body), " ")
+		if m.Attachment != nil {
+			line = strings.TrimSpace(line + " [file: " + m.Attachment.Name + "]")
+		}
+		if line != "" {
+			lines = append(lines, line)
+		}
+	}
+	budget, start := maxSummaryRunes, len(lines)
+	for start > 0 {
+		n := utf8.RuneCountInString(lines[start-1]) + 1
+		if n > budget {
+			break
+		}
+		budget -= n
+		start--
+	}
+	if start == len(lines) && start > 0 {
+		start--
+		lines[start] = clip(lines[start], maxSummaryRunes)
+	}
+	var b strings.Builder
+	if start > 0 {
+		fmt.Fprintf(&b, "(%d earlier messages left out)\n", start)
+	}
+	for _, l := range lines[start:] {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	b.WriteString(detected)
+	return b.String()
+}

@@ -1,0 +1,362 @@
+package assistant
+
+import (
+	"cmp"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/parley-chat/parley/hub"
+)
+
+// How the built-in assistant finds an answer in the knowledge base.
+//
+// The store finds candidates: any word of the query as a word prefix,
+// ranked by the database's own full-text rank. Those ranks differ between
+// Postgres and SQLite and mean nothing absolute, so the assistant scores
+// every candidate itself, the same way on every store (scoreEntry): the
+// query is the message's content words, stemmed (queryStems), and the score
+// is the weighted share of those stems found in the entry, 1 for a stem in
+// the title (the question of a Q&A pair, the subject of an article) and
+// bodyWeight for one found only in the body. The database's order only
+// breaks ties; it adds no bonus, which would make a score depend on the
+// store.
+const (
+	// DefaultThreshold is the score an entry needs to be sent as the
+	// answer: more than half (scores have two decimals, so 0.51 is the
+	// least score above 0.5). An entry passes with more than half of the
+	// question's content stems in its title, with one in the title and
+	// another in the body out of three (0.53), or with all of them in the
+	// body (0.6). Exactly half fails: when a two-word question finds one
+	// word in a title and the other nowhere, the other word is usually the
+	// point ("shipping cost" against "How long does shipping take?": 0.5).
+	// A wrong answer costs more than an escalation, which a person
+	// answers; a site that prefers the other way sets Builtin.Threshold.
+	DefaultThreshold = 0.51
+	// bodyWeight is what a stem found in the body but not the title adds:
+	// a body mentions many things it is not about.
+	bodyWeight = 0.6
+	// confidentScore is the bar for answering a question that also shows
+	// an intent the assistant cannot act on (see Decide), for both the
+	// score and titleCoverage: the entry's title must ask nearly the same
+	// question in nearly the same words.
+	confidentScore = 0.8
+	// searchLimit is how many candidates are asked of the store.
+	searchLimit = 5
+	// maxQueryTerms matches the stores' limit on query words.
+	maxQueryTerms = 16
+	// maxStemRunes is where a stem is cut: long words share a prefix with
+	// their inflections ("доставка", "доставки" → "достав"; "subscription",
+	// "subscribe" → "subscr") and the store matches stems as prefixes.
+	maxStemRunes = 6
+	// maxArticleAnswer is how much of an article is sent as an answer.
+	maxArticleAnswer = 800
+)
+
+// words splits s into lower-case words: runs of letters and digits.
+// Apostrophes inside a word are dropped ("can't" → "cant", the way people
+// also type it) and ё is folded to е, which Russian writers use
+// interchangeably.
+func words(s string) []string {
+	var out []string
+	var b strings.Builder
+	flush := func() {
+		if b.Len() > 0 {
+			out = append(out, b.String())
+			b.Reset()
+		}
+	}
+	rs := []rune(s)
+	for i, r := range rs {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsNumber(r):
+			r = unicode.ToLower(r)
+			if r == 'ё' {
+				r = 'е'
+			}
+			b.WriteRune(r)
+		case (r == '\'' || r == '’' || r == 'ʼ') && b.Len() > 0 && i+1 < len(rs) && unicode.IsLetter(rs[i+1]):
+		default:
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+// stopwords carry no topic: function words, question words, the verbs
+// every question uses, and "time", which "how long" and "when" questions
+// add to any topic. Searching them would match every entry.
+var stopwords = setOf(
+	// English
+	"a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "anything", "are", "as", "at",
+	"be", "been", "before", "being", "but", "by", "can", "cant", "could", "did", "do", "does", "doing",
+	"dont", "each", "else", "for", "from", "get", "gets", "getting", "got", "had", "has", "have", "having",
+	"hello", "help", "hey", "hi", "how", "i", "id", "if", "im", "in", "into", "is", "it", "its", "ive",
+	"just", "know", "let", "like", "make", "many", "may", "me", "might", "more", "much", "must", "my",
+	"need", "no", "not", "of", "on", "or", "our", "out", "please", "pls", "possible", "should", "so",
+	"some", "take", "takes", "tell", "thank", "thanks", "than", "that", "the", "their", "them", "then",
+	"there", "these", "they", "this", "those", "time", "times", "to", "too", "up", "us", "usually", "very", "want", "was",
+	"way", "we", "were", "what", "whats", "when", "where", "which", "who", "why", "will", "with", "would",
+	"you", "your", "yours",
+	// Russian
+	"а", "без", "бы", "был", "была", "были", "было", "быть", "в", "вам", "вас", "ваш", "ваша", "ваше",
+	"вашего", "вашей", "ваши", "вы", "во", "вот", "время", "времени", "все", "всего", "всех", "где", "да", "для", "до", "его",
+	"ее", "если", "есть", "еще", "же", "за", "занимает", "занимают", "зачем", "здравствуйте", "и", "идет",
+	"из", "или", "им", "их", "к", "как", "какая", "какие", "каким", "какой", "какое", "какую", "когда",
+	"кто", "куда", "ли", "мне", "меня", "мой", "моя", "мое", "мои", "моего", "мою", "можно", "могу",
+	"может", "можете", "мы", "на", "надо", "нам", "нас", "не", "нет", "нужно", "нужен", "нужна", "о",
+	"об", "обычно", "он", "она", "они", "оно", "от", "очень", "по", "подскажите", "пожалуйста",
+	"почему", "привет", "при", "про", "с", "скажите", "сколько", "со", "спасибо", "так", "также", "там",
+	"то", "тоже", "только", "у", "уже", "хочу", "хотел", "хотела", "хотим", "чем", "что", "чтобы", "это",
+	"эта", "этот", "эти", "я",
+)
+
+// queryStems returns the distinct stems of ws's content words, in order,
+// at most maxQueryTerms: stopwords, one-letter words and long numbers
+// (order and phone numbers, which no help text holds) are left out.
+func queryStems(ws []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range ws {
+		if stopwords[w] || utf8.RuneCountInString(w) < 2 {
+			continue
+		}
+		if len(w) > 4 && strings.IndexFunc(w, func(r rune) bool { return !unicode.IsDigit(r) }) < 0 {
+			continue
+		}
+		s := stem(w)
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		out = append(out, s)
+		if len(out) == maxQueryTerms {
+			break
+		}
+	}
+	return out
+}
+
+// ruEndings are Russian inflectional endings, longest first.
+var ruEndings = []string{
+	"иями", "ями", "ами", "ться", "тся", "ого", "его", "ому", "ему", "ыми", "ими", "ешь", "ете", "ишь",
+	"ите", "ает", "яет", "ует", "ают", "яют", "уют", "ить", "ать", "ять", "еть", "уть", "ов", "ев", "ей",
+	"ой", "ий", "ый", "ая", "яя", "ое", "ее", "ые", "ие", "ую", "юю", "ом", "ем", "ам", "ям", "ах", "ях",
+	"их", "ых", "ью", "ия", "ию", "ии", "а", "я", "о", "е", "ы", "и", "у", "ю", "ь", "й",
+}
+
+// stem cuts a word to a stem the store can match as a prefix of its
+// inflections: a Russian word loses its ending ("пароля", "паролем" →
+// "парол"), an English one its -s, -es, -ed or -ing ("hours" → "hour",
+// "shipping" → "ship"), keeping at least three letters, and then anything
+// past maxStemRunes. A light stemmer is enough because the match is by
+// prefix: it only has to cut at or before where inflections part.
+func stem(w string) string {
+	r := []rune(w)
+	if len(r) <= 3 {
+		return w
+	}
+	switch {
+	case unicode.Is(unicode.Cyrillic, r[0]):
+		for _, e := range ruEndings {
+			if strings.HasSuffix(w, e) && len(r)-utf8.RuneCountInString(e) >= 3 {
+				r = r[:len(r)-utf8.RuneCountInString(e)]
+				break
+			}
+		}
+	case unicode.Is(unicode.Latin, r[0]):
+		r = []rune(stemEnglish(w))
+	}
+	if len(r) > maxStemRunes {
+		r = r[:maxStemRunes]
+	}
+	return string(r)
+}
+
+func stemEnglish(w string) string {
+	n := len(w)
+	switch {
+	case strings.HasSuffix(w, "ies") && n > 4:
+		return w[:n-3] + "y"
+	case strings.HasSuffix(w, "ing") && n-3 >= 3:
+		return undouble(w[:n-3])
+	case strings.HasSuffix(w, "ed") && n-2 >= 3 && !strings.HasSuffix(w, "eed"):
+		return undouble(w[:n-2])
+	case strings.HasSuffix(w, "es") && n-2 >= 3 && strings.ContainsAny(w[n-3:n-2], "sxz") || strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes"):
+		return w[:n-2]
+	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		return w[:n-1]
+	}
+	return w
+}
+
+// undouble drops a doubled final consonant left by a suffix: "shipp" →
+// "ship", "stopp" → "stop"; "ll", "ss" and "zz" stay ("fill", "pass").
+func undouble(w string) string {
+	n := len(w)
+	if n >= 4 && w[n-1] < utf8.RuneSelf && w[n-1] == w[n-2] && !strings.ContainsRune("aeioulsz", rune(w[n-1])) {
+		return w[:n-1]
+	}
+	return w
+}
+
+// candidate is a knowledge-base entry with the assistant's score.
+type candidate struct {
+	entry *hub.KnowledgeEntry
+	score float64
+}
+
+// scoreEntry is the share of stems found in e, a stem in the title
+// counting 1 and one only in the body bodyWeight, rounded to two decimals
+// (the trace shows scores, and a decision must follow from what it shows).
+func scoreEntry(stems []string, e *hub.KnowledgeEntry) float64 {
+	if len(stems) == 0 {
+		return 0
+	}
+	title, body := words(e.Title), words(e.Body)
+	var sum float64
+	for _, s := range stems {
+		switch {
+		case hasPrefixWord(title, s):
+			sum++
+		case hasPrefixWord(body, s):
+			sum += bodyWeight
+		}
+	}
+	return math.Round(sum/float64(len(stems))*100) / 100
+}
+
+// titleCoverage is the share of the content stems of e's title that the
+// query has (either stem a prefix of the other). It is the other direction
+// of scoreEntry: "where is my order" (stem order) scores 1.0 against "How
+// do I cancel my order?", whose title has "order", but covers half of
+// that title, so it is not the same question.
+func titleCoverage(stems []string, e *hub.KnowledgeEntry) float64 {
+	ts := queryStems(words(e.Title))
+	if len(ts) == 0 {
+		return 0
+	}
+	n := 0
+	for _, t := range ts {
+		for _, s := range stems {
+			if strings.HasPrefix(t, s) || strings.HasPrefix(s, t) {
+				n++
+				break
+			}
+		}
+	}
+	return float64(n) / float64(len(ts))
+}
+
+func hasPrefixWord(ws []string, prefix string) bool {
+	for _, w := range ws {
+		if strings.HasPrefix(w, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// rankCandidates scores entries and orders them best first; equal scores
+// keep the store's order.
+func rankCandidates(stems []string, entries []*hub.KnowledgeEntry) []candidate {
+	out := make([]candidate, 0, len(entries))
+	for _, e := range entries {
+		if e != nil {
+			out = append(out, candidate{entry: e, score: scoreEntry(stems, e)})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
+	return out
+}
+
+var blankLine = regexp.MustCompile(`\n[ \t\r]*\n`)
+
+// answerText is what the visitor gets from an entry: a Q&A pair's whole
+// answer, or the paragraphs of an article that hold the most of the
+// question's stems (all those with the top count that fit), in the
+// article's order, up to maxArticleAnswer runes.
+// An article without paragraph breaks is split into lines; when no
+// paragraph holds a stem (the match was on the title) it opens with its
+// first paragraph.
+func answerText(e *hub.KnowledgeEntry, stems []string) string {
+	body := strings.TrimSpace(strings.ReplaceAll(e.Body, "\r\n", "\n"))
+	if e.Kind != hub.KnowledgeArticle {
+		return body
+	}
+	var paras []string
+	for _, p := range blankLine.Split(body, -1) {
+		if p = strings.TrimSpace(p); p != "" {
+			paras = append(paras, p)
+		}
+	}
+	if len(paras) == 1 && strings.Contains(body, "\n") {
+		paras = paras[:0]
+		for _, p := range strings.Split(body, "\n") {
+			if p = strings.TrimSpace(p); p != "" {
+				paras = append(paras, p)
+			}
+		}
+	}
+	if len(paras) == 0 {
+		return ""
+	}
+	type para struct{ i, hits int }
+	ranked := make([]para, len(paras))
+	for i, p := range paras {
+		ws := words(p)
+		for _, s := range stems {
+			if hasPrefixWord(ws, s) {
+				ranked[i].hits++
+			}
+		}
+		ranked[i].i = i
+	}
+	slices.SortStableFunc(ranked, func(a, b para) int { return cmp.Compare(b.hits, a.hits) })
+	if ranked[0].hits == 0 {
+		return clip(paras[0], maxArticleAnswer)
+	}
+	var picked []int
+	total := 0
+	for _, p := range ranked {
+		n := utf8.RuneCountInString(paras[p.i])
+		if p.hits < ranked[0].hits || (len(picked) > 0 && total+n+2 > maxArticleAnswer) {
+			continue
+		}
+		picked = append(picked, p.i)
+		total += n + 2
+	}
+	slices.Sort(picked)
+	out := make([]string, len(picked))
+	for i, p := range picked {
+		out[i] = paras[p]
+	}
+	return clip(strings.Join(out, "\n\n"), maxArticleAnswer)
+}
+
+// clip shortens s to at most n runes, cutting at a sentence end or else a
+// space when one is in the last half, and marks the cut with "…".
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	r = r[:n-1]
+	cutAt := -1
+	for i := len(r) - 1; i >= n/2; i-- {
+		if strings.ContainsRune(".!?", r[i]) {
+			return string(r[:i+1])
+		}
+		if cutAt < 0 && unicode.IsSpace(r[i]) {
+			cutAt = i
+		}
+	}
+	if cutAt > 0 {
+		r = r[:cutAt]
+	}
+	return strings.TrimRightFunc(string(r), unicode.IsSpace) + "…"
+}

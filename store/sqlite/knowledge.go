@@ -1,0 +1,132 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/store/internal/textsearch"
+)
+
+const knowledgeColumns = `id, tenant_id, site_id, kind, title, body, created_at, updated_at`
+
+func scanKnowledgeEntry(s scanner) (*hub.KnowledgeEntry, error) {
+	var e hub.KnowledgeEntry
+	err := s.Scan(&e.ID, &e.TenantID, &e.SiteID, &e.Kind, &e.Title, &e.Body, timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// CreateKnowledgeEntry inserts e and sets its ID; a trigger indexes it in
+// knowledge_fts.
+func (q *queries) CreateKnowledgeEntry(ctx context.Context, e *hub.KnowledgeEntry) error {
+	e.CreatedAt, e.UpdatedAt = utc(e.CreatedAt), utc(e.UpdatedAt)
+	err := q.q.QueryRowContext(ctx, `INSERT INTO knowledge_entries (tenant_id, site_id, kind, title, body, created_at,
+		updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.TenantID, e.SiteID, e.Kind, e.Title, e.Body, micros(e.CreatedAt), micros(e.UpdatedAt)).Scan(&e.ID)
+	if err != nil {
+		return storeErr(err, "knowledge entry", "create knowledge entry")
+	}
+	return nil
+}
+
+// FindKnowledgeEntryByID returns ENotFound when there is no such entry.
+func (q *queries) FindKnowledgeEntryByID(ctx context.Context, id int64) (*hub.KnowledgeEntry, error) {
+	e, err := scanKnowledgeEntry(q.q.QueryRowContext(ctx, `SELECT `+knowledgeColumns+` FROM knowledge_entries WHERE id = ?`, id))
+	if err != nil {
+		return nil, storeErr(err, "knowledge entry", "find knowledge entry %d", id)
+	}
+	return e, nil
+}
+
+// FindKnowledgeEntries returns the site's entries by ascending id.
+func (q *queries) FindKnowledgeEntries(ctx context.Context, siteID int64) ([]*hub.KnowledgeEntry, error) {
+	return q.knowledgeEntries(ctx, "find knowledge of site %d", siteID,
+		`SELECT `+knowledgeColumns+` FROM knowledge_entries WHERE site_id = ? ORDER BY id`, siteID)
+}
+
+// UpdateKnowledgeEntry writes Kind, Title, Body and UpdatedAt; a trigger
+// re-indexes the entry. A missing entry is ENotFound.
+func (q *queries) UpdateKnowledgeEntry(ctx context.Context, e *hub.KnowledgeEntry) error {
+	e.UpdatedAt = utc(e.UpdatedAt)
+	res, err := q.q.ExecContext(ctx, `UPDATE knowledge_entries SET kind = ?, title = ?, body = ?, updated_at = ?
+		WHERE id = ?`, e.Kind, e.Title, e.Body, micros(e.UpdatedAt), e.ID)
+	if err != nil {
+		return storeErr(err, "knowledge entry", "update knowledge entry %d", e.ID)
+	}
+	return mustChange(res, "knowledge entry", e.ID)
+}
+
+// DeleteKnowledgeEntry deletes an entry and, by a trigger, its index
+// entry. A missing entry is ENotFound.
+func (q *queries) DeleteKnowledgeEntry(ctx context.Context, id int64) error {
+	res, err := q.q.ExecContext(ctx, `DELETE FROM knowledge_entries WHERE id = ?`, id)
+	if err != nil {
+		return storeErr(err, "knowledge entry", "delete knowledge entry %d", id)
+	}
+	return mustChange(res, "knowledge entry", id)
+}
+
+// maxKnowledgeResults caps SearchKnowledge's limit.
+const maxKnowledgeResults = 100
+
+// knowledgeTitleWeight is how much more a word in the title counts than
+// one in the body in bm25. bm25 normalizes each column by its length, so a
+// word in a long title scores less than one in a short body; 10 keeps a
+// title match ahead of body-only matches of the same word, as Postgres's
+// ts_rank (no length normalization, weights 1.0 and 0.4) always does.
+// storetest's "title above body" cases guard it.
+const knowledgeTitleWeight = 10.0
+
+// SearchKnowledge matches any term of query as a prefix of a word of the
+// title or body through knowledge_fts and orders by bm25 (lower is better)
+// with titles weighted knowledgeTitleWeight, ties by id.
+func (q *queries) SearchKnowledge(ctx context.Context, siteID int64, query string, limit int) ([]*hub.KnowledgeEntry, error) {
+	terms := textsearch.Terms(query)
+	if len(terms) == 0 || limit < 1 {
+		return []*hub.KnowledgeEntry{}, nil
+	}
+	return q.knowledgeEntries(ctx, "search knowledge of site %d", siteID, `SELECT e.id, e.tenant_id, e.site_id, e.kind,
+		e.title, e.body, e.created_at, e.updated_at
+		FROM knowledge_fts JOIN knowledge_entries e ON e.id = knowledge_fts.rowid
+		WHERE knowledge_fts MATCH ? AND e.site_id = ?
+		ORDER BY bm25(knowledge_fts, ?, 1.0), e.id LIMIT ?`,
+		ftsAnyPrefix(terms), siteID, knowledgeTitleWeight, min(limit, maxKnowledgeResults))
+}
+
+// ftsAnyPrefix ORs the terms as FTS5 prefix strings: "refund"* OR "req"*.
+// Quoting makes every term a plain string whatever it holds, so user input
+// never reaches FTS5's query syntax (OR, NEAR, column filters, …). Case is
+// left to the tokenizer, which folds the query as it folded the index;
+// ftsQuery is the AND form tickets use.
+func ftsAnyPrefix(terms []string) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		parts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"*`
+	}
+	return strings.Join(parts, " OR ")
+}
+
+// knowledgeEntries runs a query for entries; what and id describe it in
+// errors.
+func (q *queries) knowledgeEntries(ctx context.Context, what string, id int64, query string, args ...any) ([]*hub.KnowledgeEntry, error) {
+	rows, err := q.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, storeErr(err, "knowledge entry", what, id)
+	}
+	defer rows.Close()
+	out := []*hub.KnowledgeEntry{}
+	for rows.Next() {
+		e, err := scanKnowledgeEntry(rows)
+		if err != nil {
+			return nil, storeErr(err, "knowledge entry", "scan knowledge entry")
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "knowledge entry", what, id)
+	}
+	return out, nil
+}
