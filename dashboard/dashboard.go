@@ -46,6 +46,14 @@ func Mount(app *fiber.App, cfg Config) {
 	api.Post("/tickets", h.createTicket)
 	api.Get("/tickets/:id", h.getTicket)
 	api.Patch("/tickets/:id", h.updateTicket)
+	api.Get("/sites", h.listSites)
+	api.Get("/sites/:site", h.getSite)
+	api.Patch("/sites/:site", h.updateSite)
+	api.Get("/sites/:site/knowledge", h.listKnowledge)
+	api.Post("/sites/:site/knowledge", h.createKnowledge)
+	api.Get("/knowledge/:id", h.getKnowledge)
+	api.Patch("/knowledge/:id", h.updateKnowledge)
+	api.Delete("/knowledge/:id", h.deleteKnowledge)
 }
 
 type handler struct {

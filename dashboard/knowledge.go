@@ -1,0 +1,104 @@
+package dashboard
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/web"
+)
+
+// The knowledge base the assistant answers from: members read it, owners
+// and admins write it; hub.Service decides who may do what.
+
+// siteParam parses the :site route parameter, a site id.
+func siteParam(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("site"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, hub.Errorf(hub.EInvalid, "site must be a positive integer")
+	}
+	return id, nil
+}
+
+func (h *handler) listKnowledge(c *fiber.Ctx) error {
+	siteID, err := siteParam(c)
+	if err != nil {
+		return err
+	}
+	items, err := h.svc.KnowledgeEntries(c.UserContext(), actor(c), siteID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(page[*hub.KnowledgeEntry]{Items: items})
+}
+
+type createKnowledgeRequest struct {
+	Kind  hub.KnowledgeKind `json:"kind"`
+	Title string            `json:"title"`
+	Body  string            `json:"body"`
+}
+
+func (h *handler) createKnowledge(c *fiber.Ctx) error {
+	siteID, err := siteParam(c)
+	if err != nil {
+		return err
+	}
+	var req createKnowledgeRequest
+	if err := web.BindJSON(c, &req); err != nil {
+		return err
+	}
+	e, err := h.svc.CreateKnowledgeEntry(c.UserContext(), actor(c), hub.NewKnowledgeEntry{SiteID: siteID, Kind: req.Kind,
+		Title: req.Title, Body: req.Body})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(e)
+}
+
+func (h *handler) getKnowledge(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	e, err := h.svc.KnowledgeEntry(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(e)
+}
+
+// updateKnowledgeRequest changes the fields it holds; absent ones stay.
+type updateKnowledgeRequest struct {
+	Kind  *hub.KnowledgeKind `json:"kind"`
+	Title *string            `json:"title"`
+	Body  *string            `json:"body"`
+}
+
+func (h *handler) updateKnowledge(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var req updateKnowledgeRequest
+	if err := web.BindJSON(c, &req); err != nil {
+		return err
+	}
+	e, err := h.svc.UpdateKnowledgeEntry(c.UserContext(), actor(c), id, hub.KnowledgeUpdate{Kind: req.Kind,
+		Title: req.Title, Body: req.Body})
+	if err != nil {
+		return err
+	}
+	return c.JSON(e)
+}
+
+func (h *handler) deleteKnowledge(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.DeleteKnowledgeEntry(c.UserContext(), actor(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
