@@ -28,6 +28,30 @@ type Config struct {
 	NodeID          string        // PARLEY_NODE_ID
 	ShutdownTimeout time.Duration // PARLEY_SHUTDOWN_TIMEOUT
 	Demo            bool          // PARLEY_DEMO: seed a demo workspace into an empty store
+	AIBaseURL       string        // PARLEY_AI_BASE_URL: an OpenAI-compatible API; "" = the built-in assistant
+	AIModel         string        // PARLEY_AI_MODEL
+	AIKey           string        // PARLEY_AI_API_KEY(_FILE)
+	AITimeout       time.Duration // PARLEY_AI_TIMEOUT: per request to the model
+	SMTPURL         string        // PARLEY_SMTP_URL(_FILE); "" = mail is logged, not sent
+	MailFrom        string        // PARLEY_MAIL_FROM
+	// env holds the environment, for the per-site model keys
+	// (PARLEY_AI_KEY_<NAME>, or _FILE) that site settings name.
+	env map[string]string
+}
+
+// mailHost is the host of the base URL, for the default sender.
+func (c Config) mailHost() string {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || u.Hostname() == "" {
+		return "localhost"
+	}
+	return u.Hostname()
+}
+
+// lookupEnv finds a variable of the node's environment.
+func (c Config) lookupEnv(name string) (string, bool) {
+	v, ok := c.env[name]
+	return v, ok
 }
 
 // envVar documents one variable; the README's table is written from these.
@@ -49,6 +73,12 @@ var envVars = []envVar{
 	{"PARLEY_NODE_ID", "(host name and a random suffix)", "name of this node in logs and metrics", false},
 	{"PARLEY_SHUTDOWN_TIMEOUT", "15s", "hard deadline for a graceful shutdown", false},
 	{"PARLEY_DEMO", "true", "create a demo workspace when the store is empty", false},
+	{"PARLEY_AI_BASE_URL", "(the built-in assistant)", "OpenAI-compatible API for the assistant, e.g. https://api.openai.com/v1 or http://localhost:11434/v1 (Ollama)", false},
+	{"PARLEY_AI_MODEL", "", "model name for PARLEY_AI_BASE_URL, e.g. gpt-4o-mini or llama3.1", false},
+	{"PARLEY_AI_API_KEY", "", "API key for PARLEY_AI_BASE_URL; a site may name its own in PARLEY_AI_KEY_<NAME>", true},
+	{"PARLEY_AI_TIMEOUT", "20s", "time limit of one request to the model; it is retried, then the built-in assistant answers", false},
+	{"PARLEY_SMTP_URL", "(mail is logged, not sent)", "smtp://user:password@host:587 (STARTTLS) or smtps://…:465 to send ticket and reply emails", true},
+	{"PARLEY_MAIL_FROM", "Parley <parley@(base URL host)>", "sender of Parley's emails", false},
 }
 
 // loadConfig reads env (a list of KEY=VALUE) and then flags from args. It
@@ -70,7 +100,7 @@ func loadConfig(args []string, env []string, stderr io.Writer) (Config, []string
 	}
 	var unknown []string
 	for k := range vars {
-		if strings.HasPrefix(k, "PARLEY_") && !known[k] && !strings.HasPrefix(k, "PARLEY_TEST_") {
+		if strings.HasPrefix(k, "PARLEY_") && !known[k] && !strings.HasPrefix(k, "PARLEY_TEST_") && !strings.HasPrefix(k, "PARLEY_AI_KEY_") {
 			unknown = append(unknown, k)
 		}
 	}
@@ -107,6 +137,10 @@ func loadConfig(args []string, env []string, stderr io.Writer) (Config, []string
 		LogFormat:   get("PARLEY_LOG_FORMAT", "auto"),
 		NodeID:      get("PARLEY_NODE_ID", ""),
 		RedisPrefix: get("PARLEY_REDIS_PREFIX", "parley:"),
+		AIBaseURL:   get("PARLEY_AI_BASE_URL", ""),
+		AIModel:     get("PARLEY_AI_MODEL", ""),
+		MailFrom:    get("PARLEY_MAIL_FROM", ""),
+		env:         vars,
 	}
 	var err error
 	if c.DatabaseURL, err = secret("PARLEY_DATABASE_URL"); err != nil {
@@ -117,6 +151,23 @@ func loadConfig(args []string, env []string, stderr io.Writer) (Config, []string
 	}
 	if c.SecretKey, err = secret("PARLEY_SECRET_KEY"); err != nil {
 		return c, warnings, err
+	}
+	if c.AIKey, err = secret("PARLEY_AI_API_KEY"); err != nil {
+		return c, warnings, err
+	}
+	if c.SMTPURL, err = secret("PARLEY_SMTP_URL"); err != nil {
+		return c, warnings, err
+	}
+	if c.AIBaseURL != "" {
+		if u, err := url.Parse(c.AIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, warnings, fmt.Errorf("PARLEY_AI_BASE_URL must be an http(s) URL such as https://api.openai.com/v1")
+		}
+		if c.AIModel == "" {
+			return c, warnings, fmt.Errorf("PARLEY_AI_BASE_URL is set: set PARLEY_AI_MODEL to the model's name too")
+		}
+	}
+	if c.AITimeout, err = time.ParseDuration(get("PARLEY_AI_TIMEOUT", "20s")); err != nil || c.AITimeout <= 0 {
+		return c, warnings, fmt.Errorf("PARLEY_AI_TIMEOUT must be a positive duration such as 20s")
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(get("PARLEY_SHUTDOWN_TIMEOUT", "15s")); err != nil || c.ShutdownTimeout <= 0 {
 		return c, warnings, fmt.Errorf("PARLEY_SHUTDOWN_TIMEOUT must be a positive duration such as 15s")

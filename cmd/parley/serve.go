@@ -35,6 +35,7 @@ type node struct {
 	svc     *hub.Service
 	metrics *metrics.Metrics
 	app     *fiber.App
+	workers *workers
 }
 
 func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
@@ -125,6 +126,10 @@ func start(ctx context.Context, cfg Config, log zerolog.Logger) (*node, error) {
 		return nil, fmt.Errorf("seed demo workspace: %w", err)
 	}
 	n.app = n.newApp()
+	if err := n.startWorkers(); err != nil {
+		n.close()
+		return nil, err
+	}
 	return n, nil
 }
 
@@ -192,6 +197,7 @@ func (n *node) shutdown(ctx context.Context) {
 }
 
 func (n *node) close() {
+	n.workers.stop()
 	if err := n.broker.Close(); err != nil {
 		n.log.Warn().Err(err).Msg("close broker")
 	}
@@ -230,9 +236,30 @@ func seedDemo(ctx context.Context, cfg Config, svc *hub.Service, log zerolog.Log
 	if _, err := svc.Store.EnsureSetting(ctx, demoSiteKeySetting, site.Key); err != nil {
 		return err
 	}
+	for _, e := range demoKnowledge {
+		e.SiteID = site.ID
+		if _, err := svc.CreateKnowledgeEntry(ctx, hub.Actor{Kind: hub.ActorSystem}, e); err != nil {
+			return err
+		}
+	}
 	log.Info().Str("dashboard", cfg.BaseURL+"/").Str("email", owner.Email).Str("password", password).
 		Str("demo_page", cfg.BaseURL+"/demo").Msg("created a demo workspace: sign in with this login (shown once)")
 	return nil
+}
+
+// demoKnowledge is what the demo site's assistant knows, in English and
+// Russian, so that a first run shows it answering.
+var demoKnowledge = []hub.NewKnowledgeEntry{
+	{Kind: hub.KnowledgeQA, Title: "How long does shipping take?",
+		Body: "Orders ship within one business day. Delivery takes 2–4 business days in the EU and 5–8 days elsewhere."},
+	{Kind: hub.KnowledgeQA, Title: "How do I reset my password?",
+		Body: "Click “Forgot password?” on the sign-in page and follow the link we email you. The link works for one hour."},
+	{Kind: hub.KnowledgeQA, Title: "What are your opening hours?",
+		Body: "Our support team works Monday to Friday, 9:00–18:00 (Moscow time). The assistant answers around the clock."},
+	{Kind: hub.KnowledgeQA, Title: "Сколько идёт доставка?",
+		Body: "Заказы отправляем в течение одного рабочего дня. Доставка по России занимает 2–5 рабочих дней."},
+	{Kind: hub.KnowledgeQA, Title: "Как сбросить пароль?",
+		Body: "Нажмите «Забыли пароль?» на странице входа и перейдите по ссылке из письма. Ссылка действует один час."},
 }
 
 // demoSiteKeySetting names the setting that holds the demo site's key.
