@@ -15,7 +15,9 @@ import (
 func TestRESTTicketsAndConversations(t *testing.T) {
 	n := startNode(t)
 	email, password := demoLogin(t, n)
-	auth := http.Header{"Authorization": {"Bearer " + login(t, n, email, password)}}
+	token := login(t, n, email, password)
+	withoutAssistant(t, n, token)
+	auth := http.Header{"Authorization": {"Bearer " + token}}
 	siteKey := demoSiteKey(t, n)
 
 	visitor := visitorFor(t, n, siteKey, n.Origin)

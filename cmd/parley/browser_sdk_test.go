@@ -57,6 +57,7 @@ func TestBrowserSDK(t *testing.T) {
 	email, password := demoLogin(t, n)
 	siteKey := demoSiteKey(t, n)
 	token := login(t, n, email, password)
+	withoutAssistant(t, n, token)
 	agent := agentFor(t, n, token)
 	bearer := http.Header{"Authorization": {"Bearer " + token}}
 

@@ -46,6 +46,7 @@ func TestBrowserWidget(t *testing.T) {
 	page := customerSite(t, n.Origin, siteKey)
 	allowOrigin(t, dataDir, siteKey, page)
 	token := login(t, n, email, password)
+	withoutAssistant(t, n, token)
 	agent := agentFor(t, n, token)
 	bearer := http.Header{"Authorization": {"Bearer " + token}}
 

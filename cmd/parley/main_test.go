@@ -323,3 +323,22 @@ func agentFor(tb testing.TB, n *testNode, token string) *client {
 	c.await("auth.ok", "")
 	return c
 }
+
+// withoutAssistant turns the demo site's assistant off through the REST
+// API, for tests of the chat itself: they then see only what people write.
+func withoutAssistant(tb testing.TB, n *testNode, token string) {
+	tb.Helper()
+	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	var sites struct {
+		Items []struct {
+			ID int64 `json:"id"`
+		} `json:"items"`
+	}
+	if st := do(tb, "GET", n.URL+"/api/v1/sites", bearer, nil, &sites); st != 200 || len(sites.Items) != 1 {
+		tb.Fatalf("list sites: status %d, %+v", st, sites)
+	}
+	url := fmt.Sprintf("%s/api/v1/sites/%d", n.URL, sites.Items[0].ID)
+	if st := do(tb, "PATCH", url, bearer, map[string]any{"assistant_enabled": false}, nil); st != 200 {
+		tb.Fatalf("turn the assistant off: status %d", st)
+	}
+}

@@ -75,6 +75,7 @@ func TestTwoNodesOnPostgresAndRedis(t *testing.T) {
 
 	visitor := visitorFor(t, a, siteKey, origin)
 	token := login(t, b, email, password)
+	withoutAssistant(t, b, token)
 	agent := agentFor(t, b, token)
 
 	first := decode[struct{ Message wireMessage }](t, visitor.call("send", "ack", map[string]any{"client_msg_id": "v1", "body": "hello from A"})).Message

@@ -123,9 +123,11 @@ func TestRedisOutage(t *testing.T) {
 	siteKey := demoSiteKey(t, n)
 	waitReady(t, n, 200)
 
+	token := login(t, n, email, password)
+	withoutAssistant(t, n, token)
 	visitor := visitorFor(t, n, siteKey, "http://dashboard.test")
 	first := decode[struct{ Message wireMessage }](t, visitor.call("send", "ack", map[string]any{"client_msg_id": "v1", "body": "before"})).Message
-	agent := agentFor(t, n, login(t, n, email, password))
+	agent := agentFor(t, n, token)
 	agent.call("subscribe", "subscribed", map[string]any{"conversation_id": first.ConversationID, "after_seq": first.Seq})
 
 	p.cut()

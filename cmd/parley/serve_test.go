@@ -55,6 +55,7 @@ func TestServeOnEmbeddedDefaults(t *testing.T) {
 
 	// The demo site accepts the hub's own origin: a visitor and the owner chat live.
 	token := login(t, n, email, password)
+	withoutAssistant(t, n, token)
 	agent := agentFor(t, n, token)
 	visitor := visitorFor(t, n, siteKey, n.Origin)
 	ack := decode[struct{ Message wireMessage }](t, visitor.call("send", "ack", map[string]any{"client_msg_id": "v1", "body": "Hello?"}))

@@ -79,6 +79,10 @@ func (b *Builtin) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decisi
 	}
 	lang := messageLanguage(last.Body, in.Locale)
 	trace.Language = lang
+	if last.Attachment != nil && last.Body == last.Attachment.Name {
+		// A file without words: the team looks at it; nothing to answer.
+		return silent(trace, "nothing sent: the visitor sent a file"), nil
+	}
 	ws := words(last.Body)
 	if len(ws) == 0 {
 		return silent(trace, "nothing sent: no question to answer"), nil

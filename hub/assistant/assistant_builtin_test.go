@@ -118,6 +118,13 @@ func builtinInput(locale string, msgs ...string) hub.AssistantInput {
 	return in
 }
 
+// withFile makes the newest message a file whose name is its body.
+func withFile(in hub.AssistantInput) hub.AssistantInput {
+	m := in.Messages[len(in.Messages)-1]
+	m.Attachment = &hub.AttachmentRef{ID: 1, Name: m.Body, ContentType: "application/pdf", Size: 100}
+	return in
+}
+
 func mustDecide(tb testing.TB, a hub.Assistant, in hub.AssistantInput) hub.Decision {
 	tb.Helper()
 	d, err := a.Decide(context.Background(), in)
@@ -327,6 +334,7 @@ func TestBuiltinSilence(t *testing.T) {
 		{"acknowledgement", builtinInput("en", "How long does shipping take?", "A:3–5 days.", "ok"), "en",
 			"nothing sent: an acknowledgement needs no answer"},
 		{"no visitor message", builtinInput("ru", "A:Hello!"), "ru", "nothing sent: no visitor message"},
+		{"a file without words", withFile(builtinInput("en", "refund-receipt.pdf")), "en", "nothing sent: the visitor sent a file"},
 	}
 	for _, tt := range tests {
 		kb := newBuiltinSearcher()
