@@ -199,7 +199,7 @@ type assistantPlan struct {
 func (s *Service) planDecision(in AssistantInput, d Decision) assistantPlan {
 	lang := d.Trace.Language
 	if lang == "" {
-		lang = detectLanguage(lastVisitorText(in), in.Locale)
+		lang = DetectLanguage(lastVisitorText(in), in.Locale)
 	}
 	p := assistantPlan{state: HandoffAssistant, lang: lang, trace: d.Trace}
 	switch {
@@ -241,7 +241,7 @@ func (s *Service) planDecision(in AssistantInput, d Decision) assistantPlan {
 // is a new question for the assistant.
 func (s *Service) planEmailStep(ctx context.Context, a Assistant, in AssistantInput) (assistantPlan, error) {
 	last := lastVisitorText(in)
-	lang := detectLanguage(last, in.Locale)
+	lang := DetectLanguage(last, in.Locale)
 	conv := in.Conversation
 	tool := ToolUse{Name: "collect_email"}
 	email, attempted := findEmail(last)

@@ -418,3 +418,25 @@ func mustMarshal(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+func TestDetectLanguage(t *testing.T) {
+	tests := []struct {
+		text, locale, want string
+	}{
+		{"How long does shipping take?", "ru", "en"},
+		{"Сколько идёт доставка?", "en", "ru"},
+		{"Где мой order?", "en", "ru"},                       // 6 Cyrillic letters to 5 Latin
+		{"Refund my заказ please", "ru", "en"},               // more Latin than Cyrillic
+		{"👍🎉", "ru", "ru"},                                   // no letters: the locale
+		{"12345 !!!", "ru-RU", "ru"},                         // region tags are folded
+		{"...", "", "en"},                                    // no locale either: English
+		{"😊", "de", "en"},                                    // a language it cannot write
+		{"abc где", "ru", "ru"},                              // a tie: the locale
+		{"Grüße, wie lange dauert der Versand?", "ru", "en"}, // Latin script
+	}
+	for _, tt := range tests {
+		if got := hub.DetectLanguage(tt.text, tt.locale); got != tt.want {
+			t.Errorf("DetectLanguage(%q, %q) = %q, want %q", tt.text, tt.locale, got, tt.want)
+		}
+	}
+}

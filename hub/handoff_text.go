@@ -38,11 +38,16 @@ func text(lang string, key int) string {
 	return handoffTexts["en"][key]
 }
 
-// detectLanguage tells Russian from English by the script of the letters;
-// with no letters it returns fallback.
-func detectLanguage(s, fallback string) string {
+// DetectLanguage tells the language of a visitor's message by its
+// letters: "ru" when most are Cyrillic, "en" when most are Latin (any
+// Latin-script language gets English, the only other one Parley writes).
+// A message without letters of either script, or an exact tie, takes the
+// locale ("ru", "ru-RU", "en_GB", ""): Russian for Russian locales, else
+// English. Script counting needs no word lists and cannot be wrong about a
+// one-word message, which is most of chat.
+func DetectLanguage(text, locale string) string {
 	var cyrillic, latin int
-	for _, r := range s {
+	for _, r := range text {
 		switch {
 		case unicode.Is(unicode.Cyrillic, r):
 			cyrillic++
@@ -51,9 +56,13 @@ func detectLanguage(s, fallback string) string {
 		}
 	}
 	switch {
-	case cyrillic == 0 && latin == 0:
-		return fallback
-	case cyrillic >= latin:
+	case cyrillic > latin:
+		return "ru"
+	case latin > cyrillic:
+		return "en"
+	}
+	tag, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(locale)), "-")
+	if tag, _, _ = strings.Cut(tag, "_"); tag == "ru" {
 		return "ru"
 	}
 	return "en"

@@ -74,10 +74,10 @@ func (b *Builtin) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decisi
 	trace := hub.DecisionTrace{Provider: providerBuiltin}
 	last := in.LastVisitorMessage()
 	if last == nil {
-		trace.Language = localeLanguage(in.Locale)
+		trace.Language = hub.DetectLanguage("", in.Locale)
 		return silent(trace, "nothing sent: no visitor message"), nil
 	}
-	lang := messageLanguage(last.Body, in.Locale)
+	lang := hub.DetectLanguage(last.Body, in.Locale)
 	trace.Language = lang
 	if last.Attachment != nil && last.Body == last.Attachment.Name {
 		// A file without words: the team looks at it; nothing to answer.

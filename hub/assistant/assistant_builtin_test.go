@@ -242,7 +242,7 @@ func TestBuiltinEscalatesWhatItCannotDo(t *testing.T) {
 				t.Errorf("intent %q reason %q language %q, want %q %q %q", d.Trace.Intent, d.Reason, d.Trace.Language,
 					tt.intent, tt.reason, tt.lang)
 			}
-			if d.Body != texts[tt.lang].cannotDo[tt.intent] || messageLanguage(d.Body, "") != tt.lang {
+			if d.Body != texts[tt.lang].cannotDo[tt.intent] || hub.DetectLanguage(d.Body, "") != tt.lang {
 				t.Errorf("body %q, want the %s lead-in for %s", d.Body, tt.lang, tt.intent)
 			}
 			if want := "escalated: " + tt.reason; d.Trace.Decision != want {

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/openai/openai-go/v3"
@@ -183,7 +182,7 @@ func (a *OpenAI) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decisio
 		trace.Decision = "nothing sent: no visitor message to answer"
 		return hub.Decision{Action: hub.ActionSilent, Trace: trace}, nil
 	}
-	trace.Language = modelLanguage(last.Body)
+	trace.Language = hub.DetectLanguage(last.Body, in.Locale)
 
 	entries, err := a.searchKnowledge(ctx, in, last.Body, &trace)
 	if err != nil {
@@ -490,28 +489,6 @@ func modelDecision(res *openai.ChatCompletion, last *hub.Message, entries []*hub
 		trace.AnswerSource, trace.Decision = "both", "answered by the model from the knowledge base"
 	}
 	return hub.Decision{Action: hub.ActionAnswer, Body: content, StatusType: hub.StatusGeneratedContent, Trace: trace}, nil
-}
-
-// modelLanguage tells Russian from English by the letters of s: "ru" when
-// most letters are Cyrillic, "en" when most are Latin, "" without letters.
-func modelLanguage(s string) string {
-	var cyrillic, latin int
-	for _, r := range s {
-		switch {
-		case unicode.Is(unicode.Cyrillic, r):
-			cyrillic++
-		case unicode.Is(unicode.Latin, r):
-			latin++
-		}
-	}
-	switch {
-	case cyrillic == 0 && latin == 0:
-		return ""
-	case cyrillic >= latin:
-		return "ru"
-	default:
-		return "en"
-	}
 }
 
 // modelLocaleName names the language of a locale ("ru", "ru-RU", "en_GB",

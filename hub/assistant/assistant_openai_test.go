@@ -523,12 +523,3 @@ func TestOpenAIConfig(t *testing.T) {
 		}
 	}
 }
-
-func TestOpenAIDetectLanguage(t *testing.T) {
-	for in, want := range map[string]string{"Hello there": "en", "Привет": "ru", "Мой order не пришёл": "ru",
-		"My заказ is late": "en", "42?!": "", "": ""} {
-		if got := modelLanguage(in); got != want {
-			t.Errorf("modelLanguage(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

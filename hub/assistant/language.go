@@ -1,51 +1,10 @@
 package assistant
 
-import (
-	"strings"
-	"unicode"
-)
-
 // The languages the built-in assistant writes in.
 const (
 	langEnglish = "en"
 	langRussian = "ru"
 )
-
-// messageLanguage tells the language of a visitor's message by its
-// letters: "ru" when most are Cyrillic, "en" when most are Latin (any
-// Latin-script language gets English, the only other one the assistant
-// writes). A message without letters of either script, or an exact tie,
-// takes the conversation's locale. Script counting needs no word lists and
-// cannot be wrong about a one-word message, which is most of chat.
-func messageLanguage(text, locale string) string {
-	var cyrillic, latin int
-	for _, r := range text {
-		switch {
-		case unicode.Is(unicode.Cyrillic, r):
-			cyrillic++
-		case unicode.Is(unicode.Latin, r):
-			latin++
-		}
-	}
-	switch {
-	case cyrillic > latin:
-		return langRussian
-	case latin > cyrillic:
-		return langEnglish
-	}
-	return localeLanguage(locale)
-}
-
-// localeLanguage maps a locale ("ru", "ru-RU", "en_GB", "") to a language
-// the assistant writes in: Russian for Russian locales, else English.
-func localeLanguage(locale string) string {
-	tag, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(locale)), "-")
-	tag, _, _ = strings.Cut(tag, "_")
-	if tag == langRussian {
-		return langRussian
-	}
-	return langEnglish
-}
 
 // phrases are the texts the built-in assistant writes in one language.
 // The escalation lead-ins say what the assistant cannot do and that the

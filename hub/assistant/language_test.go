@@ -1,28 +1,10 @@
 package assistant
 
-import "testing"
+import (
+	"testing"
 
-func TestMessageLanguage(t *testing.T) {
-	tests := []struct {
-		text, locale, want string
-	}{
-		{"How long does shipping take?", "ru", "en"},
-		{"Сколько идёт доставка?", "en", "ru"},
-		{"Где мой order?", "en", "ru"},                       // 6 Cyrillic letters to 5 Latin
-		{"Refund my заказ please", "ru", "en"},               // more Latin than Cyrillic
-		{"👍🎉", "ru", "ru"},                                   // no letters: the locale
-		{"12345 !!!", "ru-RU", "ru"},                         // region tags are folded
-		{"...", "", "en"},                                    // no locale either: English
-		{"😊", "de", "en"},                                    // a language it cannot write
-		{"abc где", "ru", "ru"},                              // a tie: the locale
-		{"Grüße, wie lange dauert der Versand?", "ru", "en"}, // Latin script
-	}
-	for _, tt := range tests {
-		if got := messageLanguage(tt.text, tt.locale); got != tt.want {
-			t.Errorf("messageLanguage(%q, %q) = %q, want %q", tt.text, tt.locale, got, tt.want)
-		}
-	}
-}
+	"github.com/parley-chat/parley/hub"
+)
 
 func TestPhrasesComplete(t *testing.T) {
 	intents := []string{intentRefund, intentAccountChange, intentOrderDetails, intentSubscription,
@@ -38,7 +20,7 @@ func TestPhrasesComplete(t *testing.T) {
 			if intentReasons[in] == "" {
 				t.Errorf("no reason for intent %s", in)
 			}
-			if got := messageLanguage(p.cannotDo[in], ""); got != lang {
+			if got := hub.DetectLanguage(p.cannotDo[in], ""); got != lang {
 				t.Errorf("%s lead-in for %s reads as %s", lang, in, got)
 			}
 		}
