@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -35,10 +36,14 @@ func HashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// HashPassword returns a bcrypt hash of password.
+// MinPasswordLength is the shortest password accepted, in characters.
+const MinPasswordLength = 10
+
+// HashPassword returns a bcrypt hash of password: at least
+// MinPasswordLength characters and at most 72 bytes (bcrypt's limit).
 func HashPassword(password string) (string, error) {
-	if len(password) < 8 {
-		return "", Errorf(EInvalid, "password must be at least 8 characters")
+	if utf8.RuneCountInString(password) < MinPasswordLength {
+		return "", Errorf(EInvalid, "password must be at least %d characters", MinPasswordLength)
 	}
 	if len(password) > 72 {
 		return "", Errorf(EInvalid, "password must be at most 72 bytes")
@@ -52,28 +57,48 @@ func HashPassword(password string) (string, error) {
 
 // Login checks a member's email and password and starts a session. It
 // returns the session token, which is shown once and stored only hashed.
+//
+// Failed sign-ins are throttled per account (hub/account.go): after
+// loginFailuresBeforeLock failures in a row the account refuses sign-in
+// for a growing period, with ERateLimited carrying the delay (RetryDelay),
+// even for the right password. Emails without an account answer exactly
+// like accounts, so neither the answer nor the lock tells which exist.
 func (s *Service) Login(ctx context.Context, email, password string) (string, *Member, error) {
 	denied := Errorf(EUnauthorized, "wrong email or password")
-	m, err := s.Store.FindMemberByEmail(ctx, normalizeEmail(email))
+	email = normalizeEmail(email)
+	m, err := s.Store.FindMemberByEmail(ctx, email)
 	if IsCode(err, ENotFound) {
+		if err := s.throttleUnknown(email, s.now()); err != nil {
+			return "", nil, err
+		}
 		// Spend the same time as a real check, so timing does not reveal
 		// which emails have accounts.
 		_ = bcrypt.CompareHashAndPassword([]byte("$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z6gXbT9Kxg7tRp5r0b0l3RCm"), []byte(password))
+		s.failUnknown(email, s.now())
 		return "", nil, denied
 	}
 	if err != nil {
 		return "", nil, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(m.PasswordHash), []byte(password)) != nil {
-		return "", nil, denied
+	if err := s.verifyPassword(ctx, m, password, denied); err != nil {
+		return "", nil, err
 	}
+	token, err := s.startSession(ctx, m)
+	if err != nil {
+		return "", nil, err
+	}
+	return token, m, nil
+}
+
+// startSession creates a session for m and returns its token.
+func (s *Service) startSession(ctx context.Context, m *Member) (string, error) {
 	token := RandomToken(32)
 	now := s.now()
 	sess := &Session{MemberID: m.ID, TenantID: m.TenantID, TokenHash: HashToken(token), CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
 	if err := s.Store.CreateSession(ctx, sess); err != nil {
-		return "", nil, err
+		return "", err
 	}
-	return token, m, nil
+	return token, nil
 }
 
 // Logout ends the session of token. Ending an unknown session is not an error.
@@ -85,7 +110,13 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if err != nil {
 		return err
 	}
-	return s.Store.DeleteSession(ctx, sess.ID)
+	if err := s.Store.DeleteSession(ctx, sess.ID); err != nil {
+		return err
+	}
+	// The member's sockets re-check their session now: the ones this
+	// session opened close (realtime, close code 4001).
+	s.publishSessionsChanged(ctx, sess.TenantID, sess.MemberID)
+	return nil
 }
 
 // MemberActor authenticates a dashboard session token.

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"strconv"
 	"time"
 )
 
@@ -56,6 +57,10 @@ type Conversation struct {
 	// when it began collecting the email; the ticket takes them.
 	EscalationSubject string `json:"escalation_subject,omitempty"`
 	EscalationSummary string `json:"escalation_summary,omitempty"`
+	// FeedbackUp and FeedbackDown count the visitor's votes on the
+	// assistant's messages; SetFeedback keeps them in step with the votes.
+	FeedbackUp   int `json:"feedback_up"`
+	FeedbackDown int `json:"feedback_down"`
 	// Version grows with every change, so clients can ignore stale state.
 	Version       int64     `json:"version"`
 	LastMessageAt time.Time `json:"last_message_at"`
@@ -68,6 +73,14 @@ type ConversationFilter struct {
 	TenantID int64
 	SiteID   int64 // 0: all sites
 	Status   string
+	// Since and Until bound the last activity: Since <= LastMessageAt <
+	// Until. A zero time is no bound.
+	Since, Until time.Time
+	// Feedback selects by the visitor's votes; "" is any conversation.
+	Feedback FeedbackFilter
+	// Escalated, when set, keeps only conversations a ticket was opened
+	// from (true) or only the others (false).
+	Escalated *bool
 	// Keyset cursor: rows strictly older than (BeforeTime, BeforeID).
 	BeforeTime time.Time
 	BeforeID   int64
@@ -114,6 +127,9 @@ func (s *Service) Conversation(ctx context.Context, actor Actor, id int64) (*Con
 func (s *Service) Conversations(ctx context.Context, actor Actor, f ConversationFilter) ([]*Conversation, error) {
 	if !actor.IsMember() {
 		return nil, Errorf(EForbidden, "only members can list conversations")
+	}
+	if err := f.validate(); err != nil {
+		return nil, err
 	}
 	f.TenantID = actor.TenantID
 	return s.Store.FindConversations(ctx, f)
@@ -239,4 +255,237 @@ func (o *outbox) conversation(c *Conversation) {
 	o.add(Event{Type: EventUnread, TenantID: c.TenantID, ConversationID: c.ID,
 		Data: mustJSON(UnreadData{ConversationID: c.ID, Count: c.UnreadByVisitor, Version: c.Version})},
 		TopicVisitor(c.VisitorID))
+}
+
+// FeedbackFilter selects conversations by the visitor's votes on the
+// assistant's answers (004 "Filters": has feedback, feedback kind).
+type FeedbackFilter string
+
+// Feedback filters.
+const (
+	FeedbackAny      FeedbackFilter = "any"  // at least one vote
+	FeedbackUpOnly   FeedbackFilter = "up"   // up votes and no down vote
+	FeedbackDownOnly FeedbackFilter = "down" // down votes and no up vote
+	FeedbackBoth     FeedbackFilter = "both" // up and down votes
+	FeedbackNeither  FeedbackFilter = "none" // no vote
+)
+
+// Valid reports whether f is a known filter or "" (no filter).
+func (f FeedbackFilter) Valid() bool {
+	switch f {
+	case "", FeedbackAny, FeedbackUpOnly, FeedbackDownOnly, FeedbackBoth, FeedbackNeither:
+		return true
+	}
+	return false
+}
+
+func (f ConversationFilter) validate() error {
+	switch {
+	case f.Status != "" && f.Status != ConversationOpen && f.Status != ConversationResolved:
+		return Errorf(EInvalid, "status must be open or resolved")
+	case !f.Feedback.Valid():
+		return Errorf(EInvalid, "feedback must be any, up, down, both or none")
+	case !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until):
+		return Errorf(EInvalid, "the date range ends before it starts")
+	}
+	return nil
+}
+
+// ConversationDetail is a conversation with its visitor's identity card
+// (004 "Session detail"), as the dashboard lists and shows it.
+type ConversationDetail struct {
+	*Conversation
+	// Visitor is nil only when the visitor is gone.
+	Visitor *Visitor `json:"visitor"`
+}
+
+// ConversationDetails is Conversations with each visitor's identity card,
+// read in one more query for the whole page.
+func (s *Service) ConversationDetails(ctx context.Context, actor Actor, f ConversationFilter) ([]ConversationDetail, error) {
+	convs, err := s.Conversations(ctx, actor, f)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(convs))
+	seen := map[int64]bool{}
+	for _, c := range convs {
+		if !seen[c.VisitorID] {
+			seen[c.VisitorID] = true
+			ids = append(ids, c.VisitorID)
+		}
+	}
+	visitors, err := s.Store.FindVisitorsByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*Visitor, len(visitors))
+	for _, v := range visitors {
+		if v.TenantID == actor.TenantID {
+			byID[v.ID] = v
+		}
+	}
+	out := make([]ConversationDetail, len(convs))
+	for i, c := range convs {
+		out[i] = ConversationDetail{Conversation: c, Visitor: byID[c.VisitorID]}
+	}
+	return out, nil
+}
+
+// ConversationDetail returns a conversation of the member's tenant with
+// its visitor's identity card.
+func (s *Service) ConversationDetail(ctx context.Context, actor Actor, id int64) (*ConversationDetail, error) {
+	if !actor.IsMember() {
+		return nil, Errorf(EForbidden, "only members see identity cards")
+	}
+	c, err := findConversation(ctx, s.Store, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.Store.FindVisitorByID(ctx, c.VisitorID)
+	if err != nil && !IsCode(err, ENotFound) {
+		return nil, err
+	}
+	return &ConversationDetail{Conversation: c, Visitor: v}, nil
+}
+
+// TakeOver hands a conversation from the assistant to the calling member:
+// the hand-off state becomes human (the assistant stays silent from now
+// on), the member its assignee, and a system message "<name> joined the
+// conversation" tells the visitor. The change is audited and published.
+// Taking over a conversation one already has changes nothing.
+func (s *Service) TakeOver(ctx context.Context, actor Actor, id int64) (*Conversation, error) {
+	if !actor.IsMember() {
+		return nil, Errorf(EForbidden, "only members take over conversations")
+	}
+	var (
+		conv *Conversation
+		note *Message
+	)
+	err := s.tx(ctx, func(q Queries) error {
+		note = nil
+		var err error
+		if conv, err = findConversation(ctx, q, actor, id); err != nil {
+			return err
+		}
+		if conv.Handoff == HandoffHuman && conv.Owner == OwnerHuman && conv.AssigneeID == actor.ID {
+			return nil
+		}
+		member, err := q.FindMemberByID(ctx, actor.ID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if err := q.CreateAuditEntry(ctx, &AuditEntry{TenantID: conv.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+			Action: "conversation.take_over", Subject: conversationSubject(conv.ID),
+			Data: mustJSON(map[string]any{"handoff": conv.Handoff, "assignee": conv.AssigneeID}), CreatedAt: now}); err != nil {
+			return err
+		}
+		conv.Owner, conv.Handoff, conv.AssigneeID = OwnerHuman, HandoffHuman, actor.ID
+		note = &Message{TenantID: conv.TenantID, ConversationID: conv.ID, AuthorKind: AuthorSystem,
+			Body: member.Name + " joined the conversation", CreatedAt: now}
+		if err := s.appendMessage(ctx, q, conv, note); err != nil {
+			return err
+		}
+		return stale(q.UpdateConversation(ctx, conv))
+	})
+	if err != nil {
+		return nil, err
+	}
+	if note != nil {
+		var o outbox
+		o.message(conv, note)
+		o.conversation(conv)
+		s.publish(ctx, &o)
+	}
+	return conv, nil
+}
+
+func conversationSubject(id int64) string { return "conversation:" + strconv.FormatInt(id, 10) }
+
+// ConversationExport is the whole of a conversation, as "Export JSON"
+// downloads it (004 "Session detail"): every message, internal notes and
+// decision traces included, with the visitor and the current ticket.
+type ConversationExport struct {
+	ExportedAt   time.Time     `json:"exported_at"`
+	Conversation *Conversation `json:"conversation"`
+	Visitor      *Visitor      `json:"visitor"`
+	Ticket       *Ticket       `json:"ticket,omitempty"`
+	Messages     []*Message    `json:"messages"`
+}
+
+// exportPage is how many messages an export reads at a time.
+const exportPage = 500
+
+// ExportConversation returns the whole conversation for a member, up to
+// its last message when the export began, and audits the export.
+func (s *Service) ExportConversation(ctx context.Context, actor Actor, id int64) (*ConversationExport, error) {
+	if !actor.IsMember() {
+		return nil, Errorf(EForbidden, "only members export conversations")
+	}
+	c, err := findConversation(ctx, s.Store, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	out := &ConversationExport{ExportedAt: s.now(), Conversation: c, Messages: []*Message{}}
+	if out.Visitor, err = s.Store.FindVisitorByID(ctx, c.VisitorID); err != nil && !IsCode(err, ENotFound) {
+		return nil, err
+	}
+	if c.TicketID != 0 {
+		if out.Ticket, err = s.Store.FindTicketByID(ctx, c.TicketID); err != nil && !IsCode(err, ENotFound) {
+			return nil, err
+		}
+	}
+	for after := int64(0); after < c.LastSeq; {
+		page, err := s.Store.FindMessages(ctx, MessageFilter{ConversationID: c.ID, AfterSeq: after, BeforeSeq: c.LastSeq + 1, Limit: exportPage})
+		if err != nil {
+			return nil, err
+		}
+		if len(page) == 0 {
+			break
+		}
+		out.Messages = append(out.Messages, page...)
+		after = page[len(page)-1].Seq
+	}
+	err = s.Store.CreateAuditEntry(ctx, &AuditEntry{TenantID: c.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		Action: "conversation.export", Subject: conversationSubject(c.ID),
+		Data: mustJSON(map[string]any{"messages": len(out.Messages)}), CreatedAt: out.ExportedAt})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ViewingData is the payload of a viewing event: a member opened (or
+// left) a conversation or its ticket in the dashboard.
+type ViewingData struct {
+	ConversationID int64  `json:"conversation_id"`
+	MemberID       int64  `json:"member_id"`
+	Name           string `json:"name"`
+	Viewing        bool   `json:"viewing"`
+	// Reply marks an answer to another member's arrival, sent so that the
+	// newcomer learns who is already there. Replies are not answered.
+	Reply bool `json:"reply,omitempty"`
+}
+
+// Viewing tells the conversation's agents that the member is (or is no
+// longer) looking at it. Nothing is stored, and visitors never learn it:
+// the event goes only to the conversation's agent topic.
+func (s *Service) Viewing(ctx context.Context, actor Actor, conversationID int64, viewing, reply bool) error {
+	if !actor.IsMember() {
+		return Errorf(EForbidden, "only members tell what they are viewing")
+	}
+	c, err := findConversation(ctx, s.Store, actor, conversationID)
+	if err != nil {
+		return err
+	}
+	m, err := s.Store.FindMemberByID(ctx, actor.ID)
+	if err != nil {
+		return err
+	}
+	var o outbox
+	o.add(Event{Type: EventViewing, TenantID: c.TenantID, ConversationID: c.ID,
+		Data: mustJSON(ViewingData{ConversationID: c.ID, MemberID: m.ID, Name: m.Name, Viewing: viewing, Reply: reply})},
+		TopicConversation(c.ID))
+	s.publish(ctx, &o)
+	return nil
 }

@@ -18,6 +18,12 @@ const (
 	// EmailAgentReply brings an agent's reply to a visitor who has not read
 	// it in the chat by the time it is due.
 	EmailAgentReply = "agent_reply"
+	// EmailPasswordReset brings a member the link that sets a new
+	// password (hub/account.go).
+	EmailPasswordReset = "password_reset"
+	// EmailInvite brings an invited person the link that creates their
+	// account in a workspace (hub/invite.go).
+	EmailInvite = "invite"
 )
 
 // Email statuses.

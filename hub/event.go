@@ -14,6 +14,8 @@ const (
 	EventUnread              = "unread"
 	EventTyping              = "typing"
 	EventPresence            = "presence"
+	// EventViewing tells agents who has a conversation open (ViewingData).
+	EventViewing = "viewing"
 )
 
 // Event is what the Service publishes after a commit. It is encoded once and

@@ -22,13 +22,22 @@ func (r Role) Valid() bool { return r == RoleOwner || r == RoleAdmin || r == Rol
 
 // Member is a person who works in a tenant's dashboard.
 type Member struct {
-	ID           int64     `json:"id"`
-	TenantID     int64     `json:"tenant_id"`
-	Email        string    `json:"email"`
-	Name         string    `json:"name"`
-	Role         Role      `json:"role"`
+	ID       int64  `json:"id"`
+	TenantID int64  `json:"tenant_id"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Role     Role   `json:"role"`
+	// Locale is the language of the member's dashboard and emails: "en",
+	// "ru", or "" (not chosen: English).
+	Locale       string    `json:"locale"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
+	// FailedLogins counts failed sign-ins in a row; LockedUntil (zero: not
+	// locked) refuses sign-in until then (hub/account.go, throttling).
+	FailedLogins int       `json:"-"`
+	LockedUntil  time.Time `json:"-"`
+	// RoleChangedAt is when Role last changed; zero: never.
+	RoleChangedAt time.Time `json:"-"`
 }
 
 // Session is a member's logged-in dashboard session. Only a hash of the
@@ -107,4 +116,153 @@ func canManageTeam(actor Actor, tenantID int64) error {
 		return nil
 	}
 	return Errorf(EForbidden, "only the workspace owner or an admin can do this")
+}
+
+// Members returns the actor's workspace's members in the order they
+// joined. Every member may list the team.
+func (s *Service) Members(ctx context.Context, actor Actor, tenantID int64) ([]*Member, error) {
+	if actor.Kind != ActorSystem && (actor.Kind != ActorMember || actor.TenantID != tenantID) {
+		return nil, Errorf(EForbidden, "only members of the workspace can see its team")
+	}
+	return s.Store.FindMembers(ctx, tenantID)
+}
+
+// teamMember finds member id for a change by actor: a member of another
+// workspace is ENotFound, before any permission check, so ids cannot be
+// probed; then the actor must be an owner or admin (EForbidden), and only
+// owners may touch an owner.
+func teamMember(ctx context.Context, q Queries, actor Actor, id int64) (*Member, error) {
+	m, err := q.FindMemberByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if actor.Kind != ActorSystem && m.TenantID != actor.TenantID {
+		return nil, Errorf(ENotFound, "member not found")
+	}
+	if err := canManageTeam(actor, m.TenantID); err != nil {
+		return nil, err
+	}
+	if m.Role == RoleOwner && actor.Kind == ActorMember && actor.Role != RoleOwner {
+		return nil, Errorf(EForbidden, "only an owner can change or remove an owner")
+	}
+	return m, nil
+}
+
+// lockedTeamMember is teamMember after LockTeam on the member's workspace:
+// team changes are serialized, so that two owners demoting each other at
+// once cannot leave the workspace without one.
+func lockedTeamMember(ctx context.Context, q Queries, actor Actor, id int64) (*Member, error) {
+	tenantID := actor.TenantID
+	if actor.Kind == ActorSystem {
+		m, err := q.FindMemberByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		tenantID = m.TenantID
+	}
+	if err := q.LockTeam(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	return teamMember(ctx, q, actor, id)
+}
+
+// otherOwners counts the owners of tenantID other than member id.
+func otherOwners(ctx context.Context, q Queries, tenantID, id int64) (int, error) {
+	members, err := q.FindMembers(ctx, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range members {
+		if m.Role == RoleOwner && m.ID != id {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// ChangeRole gives member id a new role. Owners and admins change roles;
+// only owners make or unmake owners (EForbidden); the last owner cannot be
+// demoted (EConflict). The member's websockets close within a minute
+// (realtime re-checks sessions) so that they reconnect with the new role.
+func (s *Service) ChangeRole(ctx context.Context, actor Actor, id int64, role Role) (*Member, error) {
+	if !role.Valid() {
+		return nil, Errorf(EInvalid, "role must be owner, admin or agent")
+	}
+	var (
+		m       *Member
+		changed bool
+	)
+	err := s.tx(ctx, func(q Queries) error {
+		changed = false
+		var err error
+		if m, err = lockedTeamMember(ctx, q, actor, id); err != nil {
+			return err
+		}
+		if role == RoleOwner && actor.Kind == ActorMember && actor.Role != RoleOwner {
+			return Errorf(EForbidden, "only an owner can make another owner")
+		}
+		if m.Role == role {
+			return nil
+		}
+		if m.Role == RoleOwner {
+			n, err := otherOwners(ctx, q, m.TenantID, m.ID)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return Errorf(EConflict, "the last owner cannot be demoted: make another member an owner first")
+			}
+		}
+		from := m.Role
+		m.Role, m.RoleChangedAt, changed = role, s.now(), true
+		if err := q.UpdateMember(ctx, m); err != nil {
+			return err
+		}
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: m.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+			Action: "member.role", Subject: fmt.Sprintf("member:%d", m.ID),
+			Data: mustJSON(map[string]any{"from": from, "to": role}), CreatedAt: m.RoleChangedAt})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		s.publishSessionsChanged(ctx, m.TenantID, m.ID)
+	}
+	return m, nil
+}
+
+// RemoveMember removes member id from the workspace with their sessions;
+// their websockets close within a minute, conversations and tickets
+// assigned to them become unassigned, and their messages stay. Owners and
+// admins remove members; only owners remove owners (EForbidden); the last
+// owner cannot be removed (EConflict).
+func (s *Service) RemoveMember(ctx context.Context, actor Actor, id int64) error {
+	var m *Member
+	err := s.tx(ctx, func(q Queries) error {
+		var err error
+		if m, err = lockedTeamMember(ctx, q, actor, id); err != nil {
+			return err
+		}
+		if m.Role == RoleOwner {
+			n, err := otherOwners(ctx, q, m.TenantID, m.ID)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return Errorf(EConflict, "the last owner cannot be removed: make another member an owner first")
+			}
+		}
+		if err := q.DeleteMember(ctx, m.ID); err != nil {
+			return err
+		}
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: m.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+			Action: "member.remove", Subject: fmt.Sprintf("member:%d", m.ID),
+			Data: mustJSON(map[string]any{"email": m.Email, "role": m.Role}), CreatedAt: s.now()})
+	})
+	if err != nil {
+		return err
+	}
+	s.publishSessionsChanged(ctx, m.TenantID, m.ID)
+	return nil
 }

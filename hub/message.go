@@ -287,6 +287,7 @@ func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *At
 	o.message(conv, m)
 	o.conversation(conv)
 	if ticket != nil {
+		ticket.follow(conv)
 		o.ticket(ticket)
 	}
 	s.publish(ctx, &o)
@@ -349,7 +350,9 @@ func (o *outbox) message(c *Conversation, m *Message) {
 }
 
 // SetFeedback records the visitor's vote (up, down, or "" to take it back)
-// on an assistant message of their conversation.
+// on an assistant message of their conversation, and the conversation's
+// vote counters (FeedbackUp, FeedbackDown) with it. Voting the same again
+// changes and publishes nothing.
 func (s *Service) SetFeedback(ctx context.Context, actor Actor, messageID int64, feedback string) (*Message, error) {
 	if actor.Kind != ActorVisitor {
 		return nil, Errorf(EForbidden, "only visitors vote on answers")
@@ -358,8 +361,9 @@ func (s *Service) SetFeedback(ctx context.Context, actor Actor, messageID int64,
 		return nil, Errorf(EInvalid, "feedback must be up, down or empty")
 	}
 	var (
-		m    *Message
-		conv *Conversation
+		m       *Message
+		conv    *Conversation
+		changed bool
 	)
 	err := s.tx(ctx, func(q Queries) error {
 		var err error
@@ -374,17 +378,44 @@ func (s *Service) SetFeedback(ctx context.Context, actor Actor, messageID int64,
 		if m.AuthorKind != AuthorAssistant || m.Internal {
 			return Errorf(EInvalid, "only the assistant's answers take feedback")
 		}
-		m.Feedback = feedback
-		return q.UpdateMessageFeedback(ctx, m.ID, feedback)
+		if m.Feedback == feedback {
+			changed = false
+			return nil
+		}
+		conv.countFeedback(m.Feedback, -1)
+		conv.countFeedback(feedback, 1)
+		m.Feedback, changed = feedback, true
+		if err := q.UpdateMessageFeedback(ctx, m.ID, feedback); err != nil {
+			return err
+		}
+		// The counters behind the Conversations view's feedback filters
+		// change with the vote, in its transaction; a concurrent vote loses
+		// the version race and is retried on the new counts.
+		conv.UpdatedAt = s.now()
+		return stale(q.UpdateConversation(ctx, conv))
 	})
 	if err != nil {
 		return nil, err
 	}
+	if !changed {
+		return m, nil
+	}
 	var o outbox
+	o.conversation(conv)
 	o.add(Event{Type: EventMessageUpdated, TenantID: m.TenantID, ConversationID: m.ConversationID, Data: mustJSON(m)},
 		TopicConversation(conv.ID))
 	o.add(Event{Type: EventMessageUpdated, TenantID: m.TenantID, ConversationID: m.ConversationID, Data: mustJSON(m.ForVisitor())},
 		TopicVisitor(conv.VisitorID))
 	s.publish(ctx, &o)
 	return m, nil
+}
+
+// countFeedback adds n to the counter of a vote ("" counts nowhere).
+func (c *Conversation) countFeedback(feedback string, n int) {
+	switch feedback {
+	case FeedbackUp:
+		c.FeedbackUp = max(0, c.FeedbackUp+n)
+	case FeedbackDown:
+		c.FeedbackDown = max(0, c.FeedbackDown+n)
+	}
 }

@@ -29,6 +29,17 @@ type Service struct {
 	// AssistantNotify, when set, is called after a visitor's message that
 	// the assistant should handle is committed (an AssistantRunner's Notify).
 	AssistantNotify func(conversationID int64)
+
+	// Accounts (hub/account.go).
+	//
+	// BaseURL is the hub's public URL (PARLEY_BASE_URL), for the links in
+	// password-reset and invitation emails.
+	BaseURL string
+	// SignupClosed refuses self-service sign-up (PARLEY_SIGNUP=closed).
+	SignupClosed bool
+	// unknownLogins throttles sign-ins to emails without an account the
+	// way accounts are throttled, so a lock reveals nothing.
+	unknownLogins *loginThrottle
 }
 
 func (s *Service) now() time.Time {

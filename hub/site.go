@@ -127,6 +127,36 @@ func (s *Service) CreateSite(ctx context.Context, actor Actor, in NewSite) (*Sit
 	return site, nil
 }
 
+// RotateIdentitySecret gives a site of the actor's workspace a new
+// identity secret and returns it; owners and admins only. Identities
+// signed with the old secret stop verifying at once. The rotation is
+// audited, the secret itself never.
+func (s *Service) RotateIdentitySecret(ctx context.Context, actor Actor, siteID int64) (string, error) {
+	secret := RandomToken(32)
+	err := s.tx(ctx, func(q Queries) error {
+		site, err := q.FindSiteByID(ctx, siteID)
+		if IsCode(err, ENotFound) || err == nil && (!actor.IsMember() || site.TenantID != actor.TenantID) {
+			return Errorf(ENotFound, "site not found")
+		}
+		if err != nil {
+			return err
+		}
+		if err := canManageTeam(actor, site.TenantID); err != nil {
+			return err
+		}
+		site.IdentitySecret, site.UpdatedAt = secret, s.now()
+		if err := q.UpdateSite(ctx, site); err != nil {
+			return err
+		}
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: site.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+			Action: "site.identity_secret", Subject: fmt.Sprintf("site:%d", site.ID), CreatedAt: site.UpdatedAt})
+	})
+	if err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
 // NormalizeOrigins checks that each origin is scheme://host[:port] with an
 // http or https scheme, and returns them lower-cased without duplicates.
 func NormalizeOrigins(origins []string) ([]string, error) {

@@ -66,6 +66,9 @@ type Queries interface {
 	FindConversationByID(ctx context.Context, id int64) (*Conversation, error)
 	// FindConversationByVisitor returns the visitor's newest conversation.
 	FindConversationByVisitor(ctx context.Context, visitorID int64) (*Conversation, error)
+	// FindConversations applies every field of f (the caller validated
+	// it); Escalated means a ticket was opened from the conversation
+	// (TicketID set). Never nil.
 	FindConversations(ctx context.Context, f ConversationFilter) ([]*Conversation, error)
 	// UpdateConversation writes every field but ID, TenantID, SiteID,
 	// VisitorID, LastSeq and CreatedAt when the stored Version equals
@@ -93,6 +96,8 @@ type Queries interface {
 
 	// CreateTicket sets ID and Version 1; the caller sets Number.
 	CreateTicket(ctx context.Context, t *Ticket) error
+	// FindTicketByID and FindTickets fill the derived Unread and
+	// LastActivityAt from the ticket's conversation.
 	FindTicketByID(ctx context.Context, id int64) (*Ticket, error)
 	// FindTickets matches f.Query against subjects through a text index.
 	FindTickets(ctx context.Context, f TicketFilter) ([]*Ticket, error)
@@ -146,4 +151,82 @@ type Queries interface {
 
 	CreateAuditEntry(ctx context.Context, e *AuditEntry) error
 	FindAuditEntries(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
+
+	// Reports (hub/report.go defines every number).
+	//
+	// Report measures f's range, which the caller has validated (From and
+	// To UTC midnights, From <= To), for f.TenantID only and, when
+	// f.SiteID is set, that site only (a site of another tenant matches
+	// nothing). Every day of the range is in Days, in order. Outside a
+	// transaction all numbers come from one read-only snapshot of the
+	// database. It fails only with EInternal.
+	Report(ctx context.Context, f ReportFilter) (*Report, error)
+
+	// The inbox: identity cards and canned responses (hub/conversation.go,
+	// hub/canned.go).
+	//
+	// FindVisitorsByIDs returns the visitors of ids that exist, in no
+	// particular order; never nil.
+	FindVisitorsByIDs(ctx context.Context, ids []int64) ([]*Visitor, error)
+	// CreateCannedResponse sets c.ID.
+	CreateCannedResponse(ctx context.Context, c *CannedResponse) error
+	FindCannedResponseByID(ctx context.Context, id int64) (*CannedResponse, error)
+	// FindCannedResponses returns a tenant's canned responses by title,
+	// then id; never nil.
+	FindCannedResponses(ctx context.Context, tenantID int64) ([]*CannedResponse, error)
+	// UpdateCannedResponse writes Title, Body and UpdatedAt; a missing
+	// response is ENotFound.
+	UpdateCannedResponse(ctx context.Context, c *CannedResponse) error
+	// DeleteCannedResponse returns ENotFound when there is no such response.
+	DeleteCannedResponse(ctx context.Context, id int64) error
+
+	// Accounts and teams (hub/account.go, hub/invite.go, hub/member.go).
+	//
+	// UpdateMember writes Name, Role, Locale, PasswordHash and
+	// RoleChangedAt; a missing member is ENotFound.
+	UpdateMember(ctx context.Context, m *Member) error
+	// DeleteMember deletes a member with their sessions and password
+	// resets; conversations and tickets assigned to them become
+	// unassigned. A missing member is ENotFound.
+	DeleteMember(ctx context.Context, id int64) error
+	// LockTeam, inside Tx, makes every other transaction that calls it for
+	// the same tenant wait until this one ends, so that a check over the
+	// team ("another owner remains") still holds at commit. ENotFound when
+	// the tenant does not exist.
+	LockTeam(ctx context.Context, tenantID int64) error
+	// AddLoginFailure atomically adds one to the member's failed sign-ins
+	// in a row and returns the new count; ENotFound for a missing member.
+	AddLoginFailure(ctx context.Context, memberID int64) (int, error)
+	// LockMember refuses the member's sign-ins until until; a lock that
+	// lasts longer is kept (concurrent failures never shorten a lock).
+	LockMember(ctx context.Context, memberID int64, until time.Time) error
+	// ResetLoginFailures sets the failure count to 0 and lifts the lock.
+	ResetLoginFailures(ctx context.Context, memberID int64) error
+	// DeleteMemberSessions deletes the member's sessions except the one
+	// whose token hash is keep ("": none is kept).
+	DeleteMemberSessions(ctx context.Context, memberID int64, keep string) error
+
+	// CreateInvite sets i.ID; a taken token hash is EConflict.
+	CreateInvite(ctx context.Context, i *Invite) error
+	FindInviteByID(ctx context.Context, id int64) (*Invite, error)
+	FindInviteByTokenHash(ctx context.Context, hash string) (*Invite, error)
+	// FindInvites returns the tenant's invites not accepted yet, expired
+	// ones included, by ascending id. Never nil.
+	FindInvites(ctx context.Context, tenantID int64) ([]*Invite, error)
+	// AcceptInvite sets AcceptedAt of a pending invite. ENotFound when it
+	// is missing or accepted already, so that of concurrent accepts
+	// exactly one succeeds.
+	AcceptInvite(ctx context.Context, id int64, at time.Time) error
+	// DeleteInvite returns ENotFound when there is no such invite.
+	DeleteInvite(ctx context.Context, id int64) error
+
+	// CreatePasswordReset sets r.ID; a taken token hash is EConflict.
+	CreatePasswordReset(ctx context.Context, r *PasswordReset) error
+	FindPasswordResetByTokenHash(ctx context.Context, hash string) (*PasswordReset, error)
+	// UsePasswordReset sets UsedAt of an unused reset. ENotFound when it is
+	// missing or used already, so that a token works exactly once.
+	UsePasswordReset(ctx context.Context, id int64, at time.Time) error
+	// CountPasswordResets counts the member's resets created at or after
+	// since, used or not.
+	CountPasswordResets(ctx context.Context, memberID int64, since time.Time) (int, error)
 }

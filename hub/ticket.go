@@ -79,11 +79,36 @@ type Ticket struct {
 	ConversationID int64        `json:"conversation_id,omitempty"`
 	ResolvedAt     *time.Time   `json:"resolved_at,omitempty"`
 	ResolvedBy     int64        `json:"resolved_by,omitempty"`
+	// Unread and LastActivityAt come from the ticket's conversation when
+	// a store reads a ticket (FindTicketByID, FindTickets): its
+	// UnreadByAgents, and the later of UpdatedAt and its last message.
+	// Writes ignore them.
+	Unread         int       `json:"unread"`
+	LastActivityAt time.Time `json:"last_activity_at"`
 	// Version grows with every update; stores reject stale writes with
 	// EConflict (optimistic locking).
 	Version   int64     `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// touch stamps a change at now.
+func (t *Ticket) touch(now time.Time) {
+	t.UpdatedAt = now
+	if now.After(t.LastActivityAt) {
+		t.LastActivityAt = now
+	}
+}
+
+// follow copies what a ticket shows of its conversation.
+func (t *Ticket) follow(c *Conversation) {
+	if c == nil || c.ID != t.ConversationID {
+		return
+	}
+	t.Unread = c.UnreadByAgents
+	if c.LastMessageAt.After(t.LastActivityAt) {
+		t.LastActivityAt = c.LastMessageAt
+	}
 }
 
 // Ref is the ticket's human reference, e.g. "TKT-42".
@@ -137,7 +162,8 @@ func (s *Service) ticketAfterMessage(ctx context.Context, q Queries, actor Actor
 func (s *Service) setTicketStatus(ctx context.Context, q Queries, actor Actor, t *Ticket, next TicketStatus) error {
 	prev := t.Status
 	now := s.now()
-	t.Status, t.UpdatedAt = next, now
+	t.Status = next
+	t.touch(now)
 	switch {
 	case next == TicketResolved:
 		t.ResolvedAt, t.ResolvedBy = &now, actor.ID
@@ -260,7 +286,7 @@ func (s *Service) openTicket(ctx context.Context, q Queries, actor Actor, in New
 	now := s.now()
 	t := &Ticket{TenantID: actor.TenantID, SiteID: in.SiteID, Number: n, Subject: in.Subject, Summary: in.Summary,
 		RequesterEmail: in.RequesterEmail, Status: TicketOpen, Priority: in.Priority, Source: in.Source,
-		ConversationID: in.ConversationID, CreatedAt: now, UpdatedAt: now}
+		ConversationID: in.ConversationID, LastActivityAt: now, CreatedAt: now, UpdatedAt: now}
 	if err := q.CreateTicket(ctx, t); err != nil {
 		return nil, false, err
 	}
@@ -301,6 +327,7 @@ func (s *Service) openTicket(ctx context.Context, q Queries, actor Actor, in New
 		return nil, false, err
 	}
 	o.message(conv, note)
+	t.follow(conv)
 	return t, true, s.queueTicketEmails(ctx, q, t, conv)
 }
 
@@ -360,6 +387,9 @@ func (s *Service) UpdateTicket(ctx context.Context, actor Actor, id int64, in Ti
 		if in.AssigneeID != nil && *in.AssigneeID != t.AssigneeID {
 			if *in.AssigneeID != 0 {
 				m, err := q.FindMemberByID(ctx, *in.AssigneeID)
+				if err != nil && !IsCode(err, ENotFound) {
+					return err
+				}
 				if err != nil || m.TenantID != t.TenantID {
 					return Errorf(EInvalid, "assignee is not a member of this workspace")
 				}
@@ -392,10 +422,11 @@ func (s *Service) UpdateTicket(ctx context.Context, actor Actor, id int64, in Ti
 				if err := stale(q.UpdateConversation(ctx, conv)); err != nil {
 					return err
 				}
+				t.follow(conv)
 			}
 			return nil
 		}
-		t.UpdatedAt = now
+		t.touch(now)
 		return stale(q.UpdateTicket(ctx, t))
 	})
 	if err != nil {
@@ -441,6 +472,56 @@ func (s *Service) Ticket(ctx context.Context, actor Actor, id int64) (*Ticket, e
 		return nil, Errorf(EForbidden, "only members read tickets")
 	}
 	return findTicket(ctx, s.Store, actor, id)
+}
+
+// TicketDetail is a ticket with its visitor's identity card and its
+// conversation (003 "Ticket Details"); both are nil for a ticket opened
+// without a chat.
+type TicketDetail struct {
+	*Ticket
+	Visitor      *Visitor      `json:"visitor"`
+	Conversation *Conversation `json:"conversation"`
+}
+
+// MarshalJSON writes the ticket's fields (with its ref) and the two
+// summaries; without it the ticket's own MarshalJSON would be promoted
+// and drop them.
+func (d TicketDetail) MarshalJSON() ([]byte, error) {
+	type fields Ticket
+	return json.Marshal(struct {
+		fields
+		Ref          string        `json:"ref"`
+		Visitor      *Visitor      `json:"visitor"`
+		Conversation *Conversation `json:"conversation"`
+	}{fields(*d.Ticket), d.Ref(), d.Visitor, d.Conversation})
+}
+
+// TicketDetail returns a ticket of the member's tenant with its visitor
+// and conversation.
+func (s *Service) TicketDetail(ctx context.Context, actor Actor, id int64) (*TicketDetail, error) {
+	t, err := s.Ticket(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	d := &TicketDetail{Ticket: t}
+	if t.ConversationID == 0 {
+		return d, nil
+	}
+	c, err := s.Store.FindConversationByID(ctx, t.ConversationID)
+	if IsCode(err, ENotFound) {
+		return d, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.TenantID != t.TenantID {
+		return d, nil
+	}
+	d.Conversation = c
+	if d.Visitor, err = s.Store.FindVisitorByID(ctx, c.VisitorID); err != nil && !IsCode(err, ENotFound) {
+		return nil, err
+	}
+	return d, nil
 }
 
 // Tickets lists the member's tenant's tickets, newest first.

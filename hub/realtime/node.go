@@ -78,6 +78,16 @@ type Config struct {
 	// PublishQueue is the number of events waiting for the broker before
 	// Publish fails. Default 8192.
 	PublishQueue int
+	// SessionCheck is how often an agent socket re-checks its dashboard
+	// session. A logout, a password reset, a removal or a role change
+	// closes it with 4001 at once when its hub.EventMemberSessions arrives
+	// through the broker, and at the next check if that event was lost.
+	// Default 30 s.
+	SessionCheck time.Duration
+	// PresenceInterval is how often the node tells the cluster which
+	// members are online on it (presence.go); a node silent for three
+	// intervals is taken for dead and its members go offline. Default 10 s.
+	PresenceInterval time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -110,6 +120,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.PublishQueue <= 0 {
 		c.PublishQueue = 8192
+	}
+	if c.SessionCheck <= 0 {
+		c.SessionCheck = 30 * time.Second
+	}
+	if c.PresenceInterval <= 0 {
+		c.PresenceInterval = 10 * time.Second
 	}
 }
 
@@ -158,6 +174,9 @@ type Node struct {
 	// probeSubMu serializes subscribing the probe topic.
 	probeSubMu      sync.Mutex
 	probeSubscribed bool
+
+	// pres is the cluster's presence as this node knows it (presence.go).
+	pres presenceState
 }
 
 var (
@@ -228,6 +247,7 @@ func (n *Node) Start(b hub.Broker) error {
 	n.broker = b
 	close(n.started)
 	go n.runPublisher(b)
+	n.startPresence()
 	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
 	defer cancel()
 	if err := n.subscribeProbe(ctx); err != nil {
@@ -325,9 +345,17 @@ func (n *Node) HandleMessage(topic string, payload []byte) {
 		n.probeReceived(payload)
 		return
 	}
+	if topic == presenceTopic {
+		n.presenceReceived(payload) // presence.go; never sent to clients as is
+		return
+	}
 	var ev hub.Event
 	if err := json.Unmarshal(payload, &ev); err != nil || ev.Type == "" {
 		n.log.Error().Err(err).Str("topic", topic).Msg("undecodable broker message")
+		return
+	}
+	if ev.Type == hub.EventMemberSessions {
+		n.recheckSessions(topic) // session_check.go; never sent to clients
 		return
 	}
 	if len(ev.Data) == 0 {
@@ -360,6 +388,7 @@ func (n *Node) HandleMessage(topic string, payload []byte) {
 func (n *Node) HandleReset() {
 	n.log.Warn().Msg("broker subscription was reset: sessions resume from the store")
 	n.resetSessions(ReasonBrokerReset)
+	n.presenceQuery()
 }
 
 func (n *Node) resetSessions(reason string) {
@@ -485,6 +514,7 @@ func (n *Node) unregister(s *session) {
 	for name := range s.topics {
 		n.leave(s, name)
 	}
+	n.endViewing(s) // viewing.go
 	if a := s.actor.Load(); a != nil && a.Kind == hub.ActorMember {
 		n.presence(*a, false)
 	}
@@ -500,8 +530,8 @@ func (n *Node) isClosing() bool {
 	return n.closing
 }
 
-// presence counts an agent's sessions on this node and publishes presence
-// to the tenant inbox when the first connects or the last disconnects.
+// presence counts an agent's sessions on this node and tells the cluster
+// (presence.go) when the first connects or the last disconnects.
 func (n *Node) presence(a hub.Actor, online bool) {
 	n.mu.Lock()
 	c := n.members[a.ID]
@@ -519,17 +549,7 @@ func (n *Node) presence(a hub.Actor, online bool) {
 	if online && c != 1 || !online && c != 0 {
 		return
 	}
-	data, err := json.Marshal(PresenceData{MemberID: a.ID, Online: online})
-	if err == nil {
-		var payload []byte
-		payload, err = json.Marshal(hub.Event{Type: hub.EventPresence, TenantID: a.TenantID, Data: data, At: time.Now().UnixNano()})
-		if err == nil {
-			err = n.Publish(context.Background(), hub.TopicInbox(a.TenantID), payload)
-		}
-	}
-	if err != nil {
-		n.log.Warn().Err(err).Int64("member", a.ID).Msg("publish presence")
-	}
+	n.presenceChanged(a)
 }
 
 func (n *Node) subscribeProbe(ctx context.Context) error {
@@ -648,6 +668,7 @@ loop:
 		n.mu.RUnlock()
 	}
 
+	n.presenceGone() // presence.go: before the publisher stops
 	n.stopOnce.Do(func() { close(n.pubStop) })
 	select {
 	case <-n.started:

@@ -27,9 +27,21 @@ const (
 	TypeTicketCreate = "ticket.create"
 )
 
+// Frame types of the inbox (presence.go, viewing.go).
+const (
+	// TypeViewing tells the conversation's agents that the member is (or
+	// stopped) looking at it (agents); the hub's viewing event follows.
+	TypeViewing = "viewing"
+	// TypePresenceList asks for the workspace's online members (agents).
+	// It is also the reply, and the server sends one unasked right after
+	// an agent's auth.ok.
+	TypePresenceList = "presence.list"
+)
+
 // Frame types the server sends, besides the event types of package hub
 // (message.created, conversation.updated, ticket.updated, unread, typing,
-// presence), which it forwards unchanged.
+// viewing), which it forwards unchanged, and presence, which each node
+// derives from the cluster's view (presence.go).
 const (
 	TypeHello        = "hello"
 	TypeAuthOK       = "auth.ok"

@@ -45,6 +45,12 @@ type session struct {
 	// preAuthErr tells why a cookie was refused.
 	preAuth    *hub.Actor
 	preAuthErr error
+	// token is an agent's session token, re-checked by checkLoop
+	// (session_check.go). It is written before actor is set and read
+	// only once actor is.
+	token string
+	// recheck asks checkLoop to check the session now.
+	recheck chan struct{}
 
 	conn *websocket.Conn
 	raw  net.Conn // the socket under conn, for an abrupt close
@@ -75,6 +81,9 @@ type session struct {
 	limiter *limiter
 	// Owned by the writer.
 	convs map[int64]*convState
+
+	// viewing is what the session said it views (viewing.go).
+	viewing viewingSet
 }
 
 // convState is what the writer knows of a conversation the client
@@ -122,6 +131,7 @@ func (n *Node) newSession(kind, reqID string) *session {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.writeCtx, s.writeCancel = context.WithCancel(s.ctx)
+	s.recheck = make(chan struct{}, 1) // session_check.go
 	l := n.log.With().Str("request_id", reqID).Str("kind", kind).Logger()
 	s.log.Store(&l)
 	return s
@@ -211,7 +221,7 @@ func (s *session) run() {
 	s.logger().Debug().Msg("websocket open")
 
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
 		s.writeLoop()
@@ -219,6 +229,10 @@ func (s *session) run() {
 	go func() {
 		defer wg.Done()
 		s.pingLoop()
+	}()
+	go func() {
+		defer wg.Done()
+		s.checkLoop()
 	}()
 
 	s.reply(TypeHello, "", helloData{Protocol: ProtocolVersion, Node: n.cfg.NodeID, PingIntervalMS: n.cfg.PingInterval.Milliseconds()})
@@ -406,6 +420,9 @@ func (s *session) process(it *item) error {
 // conversation go out once each, in seq order: duplicates are dropped and a
 // gap is filled from the store first.
 func (s *session) deliver(b *broadcast) error {
+	if b.typ == hub.EventViewing {
+		s.answerViewing(b) // viewing.go
+	}
 	if b.typ != hub.EventMessageCreated || b.conv == 0 || b.seq == 0 {
 		return s.write(b.frame)
 	}
@@ -604,6 +621,10 @@ func (s *session) handlers(typ string) func(context.Context, inFrame) error {
 		return s.onFeedback
 	case TypeTicketCreate:
 		return s.onTicketCreate
+	case TypeViewing: // viewing.go
+		return s.onViewing
+	case TypePresenceList: // presence.go
+		return s.onPresenceList
 	}
 	return nil
 }
@@ -665,6 +686,7 @@ func (s *session) onAuth(ctx context.Context, f inFrame) error {
 		}
 	} else {
 		actor, err = s.n.svc.MemberActor(ctx, d.Token)
+		s.token = d.Token // for checkLoop
 	}
 	if err != nil {
 		return err
@@ -705,6 +727,7 @@ func (s *session) authenticate(ctx context.Context, id string, actor hub.Actor) 
 	s.actor.Store(&actor)
 	if actor.Kind == hub.ActorMember {
 		s.n.presence(actor, true)
+		s.n.sendPresenceList(s, "") // presence.go: the online set, then changes
 	}
 	l.Debug().Msg("authenticated")
 	return nil
@@ -744,6 +767,7 @@ func (s *session) onUnsubscribe(ctx context.Context, f inFrame) error {
 	if _, err := s.n.svc.Conversation(ctx, actor, d.ConversationID); err != nil {
 		return err
 	}
+	s.stopViewing(ctx, d.ConversationID) // viewing.go
 	if t := hub.TopicConversation(d.ConversationID); s.topics[t] {
 		s.n.leave(s, t)
 		delete(s.topics, t)

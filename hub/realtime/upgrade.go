@@ -85,7 +85,7 @@ func (n *Node) upgrade(c *fiber.Ctx, kind string) error {
 			if err != nil {
 				s.preAuthErr = err
 			} else {
-				s.preAuth = &actor
+				s.preAuth, s.token = &actor, strings.Clone(token)
 			}
 		}
 	}

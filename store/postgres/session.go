@@ -40,3 +40,12 @@ func (q *queries) DeleteSession(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// DeleteMemberSessions deletes the member's sessions but the one whose
+// token hash is keep.
+func (q *queries) DeleteMemberSessions(ctx context.Context, memberID int64, keep string) error {
+	if _, err := q.q.Exec(ctx, `DELETE FROM sessions WHERE member_id = $1 AND token_hash <> $2`, memberID, keep); err != nil {
+		return storeErr(err, "session", "delete sessions of member %d", memberID)
+	}
+	return nil
+}

@@ -9,22 +9,26 @@ import (
 	"github.com/parley-chat/parley/store/internal/textsearch"
 )
 
-const ticketColumns = `id, tenant_id, COALESCE(site_id, 0), number, subject, requester_email, status, priority,
-	COALESCE(assignee_id, 0), source, COALESCE(conversation_id, 0), resolved_at, resolved_by, version, created_at,
-	updated_at, summary`
+// ticketSelect reads tickets (t) with what they show of their
+// conversation (c): its unread count and last activity.
+const ticketSelect = `SELECT t.id, t.tenant_id, COALESCE(t.site_id, 0), t.number, t.subject, t.requester_email, t.status,
+	t.priority, COALESCE(t.assignee_id, 0), t.source, COALESCE(t.conversation_id, 0), t.resolved_at, t.resolved_by,
+	t.version, t.created_at, t.updated_at, t.summary, COALESCE(c.unread_by_agents, 0),
+	GREATEST(t.updated_at, c.last_message_at)
+	FROM tickets t LEFT JOIN conversations c ON c.id = t.conversation_id`
 
 func scanTicket(s scanner) (*hub.Ticket, error) {
 	var t hub.Ticket
 	err := s.Scan(&t.ID, &t.TenantID, &t.SiteID, &t.Number, &t.Subject, &t.RequesterEmail, &t.Status, &t.Priority,
 		&t.AssigneeID, &t.Source, &t.ConversationID, &t.ResolvedAt, &t.ResolvedBy, &t.Version, &t.CreatedAt, &t.UpdatedAt,
-		&t.Summary)
+		&t.Summary, &t.Unread, &t.LastActivityAt)
 	if err != nil {
 		return nil, err
 	}
 	if t.ResolvedAt != nil {
 		*t.ResolvedAt = t.ResolvedAt.UTC()
 	}
-	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+	t.CreatedAt, t.UpdatedAt, t.LastActivityAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC(), t.LastActivityAt.UTC()
 	return &t, nil
 }
 
@@ -46,7 +50,7 @@ func (q *queries) CreateTicket(ctx context.Context, t *hub.Ticket) error {
 
 // FindTicketByID returns ENotFound when there is no such ticket.
 func (q *queries) FindTicketByID(ctx context.Context, id int64) (*hub.Ticket, error) {
-	t, err := scanTicket(q.q.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = $1`, id))
+	t, err := scanTicket(q.q.QueryRow(ctx, ticketSelect+` WHERE t.id = $1`, id))
 	if err != nil {
 		return nil, storeErr(err, "ticket", "find ticket %d", id)
 	}
@@ -63,32 +67,11 @@ const (
 // words of subjects through the tickets_subject_search GIN index; see
 // textsearch.Terms. A query with no words matches nothing.
 func (q *queries) FindTickets(ctx context.Context, f hub.TicketFilter) ([]*hub.Ticket, error) {
-	var w where
-	w.add("tenant_id = ?", f.TenantID)
-	if len(f.Statuses) > 0 {
-		statuses := make([]string, len(f.Statuses))
-		for i, s := range f.Statuses {
-			statuses[i] = string(s)
-		}
-		w.add("status = ANY(?)", statuses)
+	sql, args, ok := ticketQuery(f)
+	if !ok {
+		return []*hub.Ticket{}, nil
 	}
-	if f.AssigneeID != 0 {
-		w.add("assignee_id = ?", f.AssigneeID)
-	}
-	if strings.TrimSpace(f.Query) != "" {
-		terms := textsearch.Terms(f.Query)
-		if len(terms) == 0 {
-			return []*hub.Ticket{}, nil
-		}
-		w.add("subject_search @@ to_tsquery('simple', ?)", tsquery(terms))
-	}
-	if f.BeforeID != 0 {
-		w.add("id < ?", f.BeforeID)
-	}
-	w.args = append(w.args, limit(f.Limit, defaultTickets, maxTickets))
-	sql := `SELECT ` + ticketColumns + ` FROM tickets WHERE ` + w.String() +
-		` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(w.args))
-	rows, err := q.q.Query(ctx, sql, w.args...)
+	rows, err := q.q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, storeErr(err, "ticket", "find tickets of tenant %d", f.TenantID)
 	}
@@ -105,6 +88,35 @@ func (q *queries) FindTickets(ctx context.Context, f hub.TicketFilter) ([]*hub.T
 		return nil, storeErr(err, "ticket", "find tickets of tenant %d", f.TenantID)
 	}
 	return out, nil
+}
+
+// ticketQuery is FindTickets' statement; ok is false when the query can
+// match nothing. The benchmark EXPLAINs exactly this statement.
+func ticketQuery(f hub.TicketFilter) (sql string, args []any, ok bool) {
+	var w where
+	w.add("t.tenant_id = ?", f.TenantID)
+	if len(f.Statuses) > 0 {
+		statuses := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			statuses[i] = string(s)
+		}
+		w.add("t.status = ANY(?)", statuses)
+	}
+	if f.AssigneeID != 0 {
+		w.add("t.assignee_id = ?", f.AssigneeID)
+	}
+	if strings.TrimSpace(f.Query) != "" {
+		terms := textsearch.Terms(f.Query)
+		if len(terms) == 0 {
+			return "", nil, false
+		}
+		w.add("t.subject_search @@ to_tsquery('simple', ?)", tsquery(terms))
+	}
+	if f.BeforeID != 0 {
+		w.add("t.id < ?", f.BeforeID)
+	}
+	w.args = append(w.args, limit(f.Limit, defaultTickets, maxTickets))
+	return ticketSelect + ` WHERE ` + w.String() + ` ORDER BY t.id DESC LIMIT $` + strconv.Itoa(len(w.args)), w.args, true
 }
 
 // tsquery ANDs the terms, the last one as a prefix: 'refund' & 'req':*.

@@ -91,3 +91,27 @@ func (q *queries) UpdateVisitor(ctx context.Context, v *hub.Visitor) error {
 	}
 	return nil
 }
+
+// FindVisitorsByIDs returns the visitors of ids that exist.
+func (q *queries) FindVisitorsByIDs(ctx context.Context, ids []int64) ([]*hub.Visitor, error) {
+	out := []*hub.Visitor{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := q.q.Query(ctx, `SELECT `+visitorColumns+` FROM visitors WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, storeErr(err, "visitor", "find %d visitors", len(ids))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scanVisitor(rows)
+		if err != nil {
+			return nil, storeErr(err, "visitor", "scan visitor")
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "visitor", "find %d visitors", len(ids))
+	}
+	return out, nil
+}

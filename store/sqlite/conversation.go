@@ -11,14 +11,14 @@ import (
 const conversationColumns = `id, tenant_id, site_id, visitor_id, owner, status, COALESCE(assignee_id, 0),
 	COALESCE(ticket_id, 0), last_seq, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, version,
 	last_message_at, created_at, updated_at, handoff, handoff_reason, context_seq, visitor_seq, assistant_seq,
-	escalation_subject, escalation_summary`
+	escalation_subject, escalation_summary, feedback_up, feedback_down`
 
 func scanConversation(s scanner) (*hub.Conversation, error) {
 	var c hub.Conversation
 	err := s.Scan(&c.ID, &c.TenantID, &c.SiteID, &c.VisitorID, &c.Owner, &c.Status, &c.AssigneeID, &c.TicketID,
 		&c.LastSeq, &c.AgentReadSeq, &c.VisitorReadSeq, &c.UnreadByAgents, &c.UnreadByVisitor, &c.Version,
 		timeCol{&c.LastMessageAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &c.Handoff, &c.HandoffReason,
-		&c.ContextSeq, &c.VisitorSeq, &c.AssistantSeq, &c.EscalationSubject, &c.EscalationSummary)
+		&c.ContextSeq, &c.VisitorSeq, &c.AssistantSeq, &c.EscalationSubject, &c.EscalationSummary, &c.FeedbackUp, &c.FeedbackDown)
 	if err != nil {
 		return nil, err
 	}
@@ -34,11 +34,12 @@ func (q *queries) CreateConversation(ctx context.Context, c *hub.Conversation) e
 	err := q.q.QueryRowContext(ctx, `INSERT INTO conversations (tenant_id, site_id, visitor_id, owner, status,
 		assignee_id, ticket_id, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, last_message_at,
 		created_at, updated_at, handoff, handoff_reason, context_seq, visitor_seq, assistant_seq, escalation_subject,
-		escalation_summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		escalation_summary, feedback_up, feedback_down)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		c.TenantID, c.SiteID, c.VisitorID, c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq,
 		c.VisitorReadSeq, c.UnreadByAgents, c.UnreadByVisitor, micros(c.LastMessageAt), micros(c.CreatedAt),
 		micros(c.UpdatedAt), c.Handoff, c.HandoffReason, c.ContextSeq, c.VisitorSeq, c.AssistantSeq,
-		c.EscalationSubject, c.EscalationSummary).Scan(&c.ID)
+		c.EscalationSubject, c.EscalationSummary, c.FeedbackUp, c.FeedbackDown).Scan(&c.ID)
 	if err != nil {
 		return storeErr(err, "conversation", "create conversation")
 	}
@@ -72,8 +73,10 @@ const (
 )
 
 // FindConversations returns the newest activity first. The cursor is the
-// (LastMessageAt, ID) of the last row of the previous page; each filter
-// combination is served by one of the conversations_*_recent indexes.
+// (LastMessageAt, ID) of the last row of the previous page. Each filter
+// is served by one of the conversations_*_recent indexes, walked newest
+// first (the date range bounds the walk); further filters are checked on
+// the rows it yields.
 func (q *queries) FindConversations(ctx context.Context, f hub.ConversationFilter) ([]*hub.Conversation, error) {
 	var w where
 	w.add("tenant_id = ?", f.TenantID)
@@ -82,6 +85,34 @@ func (q *queries) FindConversations(ctx context.Context, f hub.ConversationFilte
 	}
 	if f.Status != "" {
 		w.add("status = ?", f.Status)
+	}
+	if !f.Since.IsZero() {
+		w.add("last_message_at >= ?", micros(utc(f.Since)))
+	}
+	if !f.Until.IsZero() {
+		w.add("last_message_at < ?", micros(utc(f.Until)))
+	}
+	// The conditions name the predicates of the partial indexes
+	// conversations_tenant_feedback_recent and _escalated_recent word for
+	// word, so that the planner can prove they apply.
+	switch f.Feedback {
+	case hub.FeedbackAny:
+		w.add("(feedback_up > 0 OR feedback_down > 0)")
+	case hub.FeedbackUpOnly:
+		w.add("feedback_up > 0 AND feedback_down = 0")
+	case hub.FeedbackDownOnly:
+		w.add("feedback_down > 0 AND feedback_up = 0")
+	case hub.FeedbackBoth:
+		w.add("feedback_up > 0 AND feedback_down > 0")
+	case hub.FeedbackNeither:
+		w.add("feedback_up = 0 AND feedback_down = 0")
+	}
+	if f.Escalated != nil {
+		if *f.Escalated {
+			w.add("ticket_id IS NOT NULL")
+		} else {
+			w.add("ticket_id IS NULL")
+		}
 	}
 	if f.BeforeID != 0 || !f.BeforeTime.IsZero() {
 		w.add("(last_message_at, id) < (?, ?)", micros(utc(f.BeforeTime)), f.BeforeID)
@@ -135,11 +166,12 @@ func (q *queries) UpdateConversation(ctx context.Context, c *hub.Conversation) e
 	res, err := q.q.ExecContext(ctx, `UPDATE conversations SET owner = ?, status = ?, assignee_id = ?, ticket_id = ?,
 		agent_read_seq = ?, visitor_read_seq = ?, unread_by_agents = ?, unread_by_visitor = ?, last_message_at = ?,
 		updated_at = ?, handoff = ?, handoff_reason = ?, context_seq = ?, visitor_seq = ?, assistant_seq = ?,
-		escalation_subject = ?, escalation_summary = ?, version = version + 1
+		escalation_subject = ?, escalation_summary = ?, feedback_up = ?, feedback_down = ?, version = version + 1
 		WHERE id = ? AND version = ?`,
 		c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq, c.VisitorReadSeq,
 		c.UnreadByAgents, c.UnreadByVisitor, micros(c.LastMessageAt), micros(c.UpdatedAt), c.Handoff, c.HandoffReason,
-		c.ContextSeq, c.VisitorSeq, c.AssistantSeq, c.EscalationSubject, c.EscalationSummary, c.ID, c.Version)
+		c.ContextSeq, c.VisitorSeq, c.AssistantSeq, c.EscalationSubject, c.EscalationSummary, c.FeedbackUp,
+		c.FeedbackDown, c.ID, c.Version)
 	if err != nil {
 		return storeErr(err, "conversation", "update conversation %d", c.ID)
 	}

@@ -8,15 +8,19 @@ import (
 	"github.com/parley-chat/parley/store/internal/textsearch"
 )
 
-const ticketColumns = `id, tenant_id, COALESCE(site_id, 0), number, subject, requester_email, status, priority,
-	COALESCE(assignee_id, 0), source, COALESCE(conversation_id, 0), resolved_at, resolved_by, version, created_at,
-	updated_at, summary`
+// ticketSelect reads tickets (t) with what they show of their
+// conversation (c): its unread count and last activity.
+const ticketSelect = `SELECT t.id, t.tenant_id, COALESCE(t.site_id, 0), t.number, t.subject, t.requester_email, t.status,
+	t.priority, COALESCE(t.assignee_id, 0), t.source, COALESCE(t.conversation_id, 0), t.resolved_at, t.resolved_by,
+	t.version, t.created_at, t.updated_at, t.summary, COALESCE(c.unread_by_agents, 0),
+	max(t.updated_at, COALESCE(c.last_message_at, t.updated_at))
+	FROM tickets t LEFT JOIN conversations c ON c.id = t.conversation_id`
 
 func scanTicket(s scanner) (*hub.Ticket, error) {
 	var t hub.Ticket
 	err := s.Scan(&t.ID, &t.TenantID, &t.SiteID, &t.Number, &t.Subject, &t.RequesterEmail, &t.Status, &t.Priority,
 		&t.AssigneeID, &t.Source, &t.ConversationID, nullTimeCol{&t.ResolvedAt}, &t.ResolvedBy, &t.Version,
-		timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.Summary)
+		timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.Summary, &t.Unread, timeCol{&t.LastActivityAt})
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +46,7 @@ func (q *queries) CreateTicket(ctx context.Context, t *hub.Ticket) error {
 
 // FindTicketByID returns ENotFound when there is no such ticket.
 func (q *queries) FindTicketByID(ctx context.Context, id int64) (*hub.Ticket, error) {
-	t, err := scanTicket(q.q.QueryRowContext(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = ?`, id))
+	t, err := scanTicket(q.q.QueryRowContext(ctx, ticketSelect+` WHERE t.id = ?`, id))
 	if err != nil {
 		return nil, storeErr(err, "ticket", "find ticket %d", id)
 	}
@@ -60,30 +64,29 @@ const (
 // textsearch.Terms. A query with no words matches nothing.
 func (q *queries) FindTickets(ctx context.Context, f hub.TicketFilter) ([]*hub.Ticket, error) {
 	var w where
-	w.add("tenant_id = ?", f.TenantID)
+	w.add("t.tenant_id = ?", f.TenantID)
 	if len(f.Statuses) > 0 {
 		args := make([]any, len(f.Statuses))
 		for i, s := range f.Statuses {
 			args[i] = string(s)
 		}
-		w.add("status IN ("+placeholders(len(args))+")", args...)
+		w.add("t.status IN ("+placeholders(len(args))+")", args...)
 	}
 	if f.AssigneeID != 0 {
-		w.add("assignee_id = ?", f.AssigneeID)
+		w.add("t.assignee_id = ?", f.AssigneeID)
 	}
 	if strings.TrimSpace(f.Query) != "" {
 		terms := textsearch.Terms(f.Query)
 		if len(terms) == 0 {
 			return []*hub.Ticket{}, nil
 		}
-		w.add("id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)", ftsQuery(terms))
+		w.add("t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)", ftsQuery(terms))
 	}
 	if f.BeforeID != 0 {
-		w.add("id < ?", f.BeforeID)
+		w.add("t.id < ?", f.BeforeID)
 	}
 	w.args = append(w.args, limit(f.Limit, defaultTickets, maxTickets))
-	rows, err := q.q.QueryContext(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE `+w.String()+
-		` ORDER BY id DESC LIMIT ?`, w.args...)
+	rows, err := q.q.QueryContext(ctx, ticketSelect+` WHERE `+w.String()+` ORDER BY t.id DESC LIMIT ?`, w.args...)
 	if err != nil {
 		return nil, storeErr(err, "ticket", "find tickets of tenant %d", f.TenantID)
 	}

@@ -88,3 +88,31 @@ func (q *queries) UpdateVisitor(ctx context.Context, v *hub.Visitor) error {
 	}
 	return mustChange(res, "visitor", v.ID)
 }
+
+// FindVisitorsByIDs returns the visitors of ids that exist.
+func (q *queries) FindVisitorsByIDs(ctx context.Context, ids []int64) ([]*hub.Visitor, error) {
+	out := []*hub.Visitor{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.q.QueryContext(ctx, `SELECT `+visitorColumns+` FROM visitors WHERE id IN (`+placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return nil, storeErr(err, "visitor", "find %d visitors", len(ids))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scanVisitor(rows)
+		if err != nil {
+			return nil, storeErr(err, "visitor", "scan visitor")
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "visitor", "find %d visitors", len(ids))
+	}
+	return out, nil
+}

@@ -53,7 +53,19 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"EmailClaimsConcurrent", testEmailClaimsConcurrent},
 		{"Knowledge", testKnowledge},
 		{"KnowledgeSearch", testKnowledgeSearch},
+		{"MemberUpdates", testMemberUpdates},
+		{"LoginFailures", testLoginFailures},
+		{"LockTeam", testLockTeam},
+		{"Invites", testInvites},
+		{"PasswordResets", testPasswordResets},
 		{"Tx", testTx},
+		// The inbox (inbox.go).
+		{"ConversationFilters", testConversationFilters},
+		{"TicketActivity", testTicketActivity},
+		{"VisitorsByIDs", testVisitorsByIDs},
+		{"CannedResponses", testCannedResponses},
+		// Reports (report.go).
+		{"Report", testReport},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,7 +205,7 @@ func mustTicket(t *testing.T, s hub.Store, tenantID int64, subject string) *hub.
 	t.Helper()
 	ctx := t.Context()
 	tk := &hub.Ticket{TenantID: tenantID, Subject: subject, Summary: "Summary of " + subject, RequesterEmail: "ann@example.test", Status: hub.TicketOpen,
-		Priority: hub.PriorityNormal, Source: hub.SourceAgent, CreatedAt: t0, UpdatedAt: t0}
+		Priority: hub.PriorityNormal, Source: hub.SourceAgent, LastActivityAt: utc(t0), CreatedAt: t0, UpdatedAt: t0}
 	must(t, s.Tx(ctx, func(q hub.Queries) error {
 		n, err := q.NextTicketNumber(ctx, tenantID)
 		if err != nil {

@@ -1,0 +1,202 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+
+	"github.com/parley-chat/parley/hub"
+)
+
+// Reports. hub/report.go defines every number; store/postgres computes the
+// same ones. A day is (time - f.From) / microsPerDay: f.From is a UTC
+// midnight and every row read lies after it, so the integer division is
+// the UTC date's index in the range. SQLite has no percentile function, so
+// medians come from the durations sorted in Go (hub.MedianSeconds).
+//
+// Parameters are numbered: ?1 the tenant, ?2 the range's start, ?3 its end
+// (both Unix microseconds), ?4 the site when there is one.
+
+const microsPerDay = 86_400_000_000
+
+// Report measures f's range. Outside a transaction it reads in one
+// read-only (deferred) transaction: in WAL mode that is one snapshot, and it
+// takes no write lock.
+func (q *queries) Report(ctx context.Context, f hub.ReportFilter) (*hub.Report, error) {
+	if q.db == nil {
+		return report(ctx, q.q, f)
+	}
+	tx, err := q.db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: begin report: %w", err)
+	}
+	// Nothing was written: rolling back only ends the snapshot.
+	defer func() { _ = tx.Rollback() }()
+	return report(ctx, tx, f)
+}
+
+func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, error) {
+	r := hub.NewReport(f)
+	args := []any{f.TenantID, micros(f.From), micros(f.End())}
+	site := func(cond string) string { return "" }
+	if f.SiteID != 0 {
+		args = append(args, f.SiteID)
+		site = func(cond string) string { return " AND " + cond }
+	}
+	fail := func(err error, what string) (*hub.Report, error) {
+		return nil, fmt.Errorf("sqlite: report of tenant %d: %s: %w", f.TenantID, what, err)
+	}
+
+	err := eachRow(ctx, q, `SELECT (created_at - ?2) / `+fmt.Sprint(microsPerDay)+`, COUNT(*) FROM conversations
+		WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3`+site("site_id = ?4")+` GROUP BY 1`, args,
+		func(s scanner) error {
+			var day, n int
+			if err := s.Scan(&day, &n); err != nil {
+				return err
+			}
+			d, err := reportDay(r, day)
+			if err == nil {
+				d.Conversations = n
+			}
+			return err
+		})
+	if err != nil {
+		return fail(err, "conversations")
+	}
+
+	err = eachRow(ctx, q, `SELECT (created_at - ?2) / `+fmt.Sprint(microsPerDay)+`, COUNT(*) FROM tickets
+		WHERE tenant_id = ?1 AND created_at >= ?2 AND created_at < ?3`+site("site_id = ?4")+` GROUP BY 1`, args,
+		func(s scanner) error {
+			var day, n int
+			if err := s.Scan(&day, &n); err != nil {
+				return err
+			}
+			d, err := reportDay(r, day)
+			if err == nil {
+				d.TicketsOpened = n
+			}
+			return err
+		})
+	if err != nil {
+		return fail(err, "tickets opened")
+	}
+
+	var resolutions []int64
+	err = eachRow(ctx, q, `SELECT (resolved_at - ?2) / `+fmt.Sprint(microsPerDay)+`, resolved_at - created_at FROM tickets
+		WHERE tenant_id = ?1 AND resolved_at >= ?2 AND resolved_at < ?3`+site("site_id = ?4"), args,
+		func(s scanner) error {
+			var day int
+			var took int64
+			if err := s.Scan(&day, &took); err != nil {
+				return err
+			}
+			d, err := reportDay(r, day)
+			if err == nil {
+				d.TicketsResolved++
+				resolutions = append(resolutions, took)
+			}
+			return err
+		})
+	if err != nil {
+		return fail(err, "tickets resolved")
+	}
+	slices.Sort(resolutions)
+	r.MedianResolutionSeconds = hub.MedianSeconds(resolutions)
+
+	err = eachRow(ctx, q, `SELECT (m.created_at - ?2) / `+fmt.Sprint(microsPerDay)+`,
+		SUM(m.feedback = 'up'), SUM(m.feedback = 'down') FROM messages m
+		WHERE m.tenant_id = ?1 AND m.created_at >= ?2 AND m.created_at < ?3 AND m.author_kind = 'assistant'
+		AND m.internal = 0 AND m.feedback <> '' AND m.feedback IN ('up', 'down')`+
+		site("EXISTS (SELECT 1 FROM conversations c WHERE c.id = m.conversation_id AND c.site_id = ?4)")+` GROUP BY 1`,
+		args, func(s scanner) error {
+			var day, up, down int
+			if err := s.Scan(&day, &up, &down); err != nil {
+				return err
+			}
+			d, err := reportDay(r, day)
+			if err == nil {
+				d.ThumbsUp, d.ThumbsDown = up, down
+			}
+			return err
+		})
+	if err != nil {
+		return fail(err, "feedback")
+	}
+
+	// One row per conversation of the range with a visitor message: the
+	// waits for the first reply and the first agent reply (NULL: none
+	// yet), and whether the assistant handled it alone. One pass over the
+	// conversations' messages finds the first visitor message and who
+	// wrote; the replies after it are then looked up by (conversation,
+	// seq), which stops at the first. store/postgres runs the same query.
+	var firstReplies, firstAgentReplies []int64
+	visitorConvs, assistantAlone := 0, 0
+	err = eachRow(ctx, q, `WITH firsts AS MATERIALIZED (
+			SELECT c.id, c.ticket_id,
+				MIN(CASE WHEN m.author_kind = 'visitor' THEN m.seq END) AS asked_seq,
+				MAX(m.author_kind = 'agent') AS by_agent,
+				MAX(m.author_kind = 'assistant') AS by_assistant
+			FROM conversations c JOIN messages m ON m.conversation_id = c.id
+			WHERE c.tenant_id = ?1 AND c.created_at >= ?2 AND c.created_at < ?3`+site("c.site_id = ?4")+` AND m.internal = 0
+			GROUP BY c.id, c.ticket_id
+		)
+		SELECT
+			(SELECT r.created_at FROM messages r WHERE r.conversation_id = f.id AND r.seq > f.asked_seq AND r.internal = 0
+				AND r.author_kind IN ('agent', 'assistant') ORDER BY r.seq LIMIT 1) - a.created_at,
+			CASE WHEN f.by_agent THEN (SELECT r.created_at FROM messages r WHERE r.conversation_id = f.id
+				AND r.seq > f.asked_seq AND r.internal = 0 AND r.author_kind = 'agent' ORDER BY r.seq LIMIT 1) - a.created_at END,
+			f.by_assistant AND NOT f.by_agent AND f.ticket_id IS NULL
+				AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = f.id)
+		FROM firsts f JOIN messages a ON a.conversation_id = f.id AND a.seq = f.asked_seq`, args, func(s scanner) error {
+		var reply, agentReply sql.NullInt64
+		var alone bool
+		if err := s.Scan(&reply, &agentReply, &alone); err != nil {
+			return err
+		}
+		visitorConvs++
+		if alone {
+			assistantAlone++
+		}
+		if reply.Valid {
+			firstReplies = append(firstReplies, reply.Int64)
+		}
+		if agentReply.Valid {
+			firstAgentReplies = append(firstAgentReplies, agentReply.Int64)
+		}
+		return nil
+	})
+	if err != nil {
+		return fail(err, "responses")
+	}
+	slices.Sort(firstReplies)
+	slices.Sort(firstAgentReplies)
+	r.MedianFirstResponseSeconds = hub.MedianSeconds(firstReplies)
+	r.MedianFirstAgentResponseSeconds = hub.MedianSeconds(firstAgentReplies)
+	r.SetAssistantResolved(assistantAlone, visitorConvs)
+	return r, nil
+}
+
+// reportDay returns the day'th day of r; a day outside the range is a bug
+// in a query, reported rather than a panic.
+func reportDay(r *hub.Report, day int) (*hub.ReportDay, error) {
+	if day < 0 || day >= len(r.Days) {
+		return nil, fmt.Errorf("day %d is outside the report's %d days", day, len(r.Days))
+	}
+	return &r.Days[day], nil
+}
+
+// eachRow runs query and calls fn for every row.
+func eachRow(ctx context.Context, q querier, query string, args []any, fn func(s scanner) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
