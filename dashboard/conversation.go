@@ -1,6 +1,8 @@
 package dashboard
 
 import (
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -38,29 +40,70 @@ type page[T any] struct {
 	Next string `json:"next,omitempty"`
 }
 
-func (h *handler) listConversations(c *fiber.Ctx) error {
+// conversationFilter reads the filters of the Conversations view (004
+// "Filters"): site, a date range of last activity (UTC days, both
+// inclusive), feedback, escalated and status.
+func conversationFilter(c *fiber.Ctx) (hub.ConversationFilter, error) {
+	var f hub.ConversationFilter
 	limit, err := queryInt(c, "limit")
 	if err != nil {
-		return err
+		return f, err
 	}
-	siteID, err := queryInt(c, "site")
-	if err != nil {
-		return err
+	if f.SiteID, err = queryInt(c, "site"); err != nil {
+		return f, err
 	}
-	f := hub.ConversationFilter{SiteID: siteID, Status: c.Query("status"), Limit: int(min(max(limit, 1), 200))}
+	f.Status, f.Feedback, f.Limit = c.Query("status"), hub.FeedbackFilter(c.Query("feedback")), int(min(max(limit, 1), 200))
 	if limit == 0 {
 		f.Limit = 50
 	}
+	if f.Since, err = queryDate(c, "from"); err != nil {
+		return f, err
+	}
+	if f.Until, err = queryDate(c, "to"); err != nil {
+		return f, err
+	}
+	if !f.Until.IsZero() {
+		f.Until = f.Until.AddDate(0, 0, 1) // the whole last day
+	}
+	switch v := c.Query("escalated"); v {
+	case "":
+	case "true", "false":
+		escalated := v == "true"
+		f.Escalated = &escalated
+	default:
+		return f, hub.Errorf(hub.EInvalid, "escalated must be true or false")
+	}
 	if cur := c.Query("before"); cur != "" {
 		if f.BeforeTime, f.BeforeID, err = parseTimeCursor(cur); err != nil {
-			return err
+			return f, err
 		}
 	}
-	items, err := h.svc.Conversations(c.UserContext(), actor(c), f)
+	return f, nil
+}
+
+// queryDate parses an optional date (YYYY-MM-DD, UTC) query parameter.
+func queryDate(c *fiber.Ctx, name string) (time.Time, error) {
+	v := c.Query(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	d, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, hub.Errorf(hub.EInvalid, "%s must be a date like 2026-11-21", name)
+	}
+	return d, nil
+}
+
+func (h *handler) listConversations(c *fiber.Ctx) error {
+	f, err := conversationFilter(c)
 	if err != nil {
 		return err
 	}
-	p := page[*hub.Conversation]{Items: items}
+	items, err := h.svc.ConversationDetails(c.UserContext(), actor(c), f)
+	if err != nil {
+		return err
+	}
+	p := page[hub.ConversationDetail]{Items: items}
 	if len(items) == f.Limit {
 		last := items[len(items)-1]
 		p.Next = strconv.FormatInt(last.LastMessageAt.UnixMicro(), 10) + "_" + strconv.FormatInt(last.ID, 10)
@@ -88,11 +131,46 @@ func (h *handler) getConversation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	conv, err := h.svc.Conversation(c.UserContext(), actor(c), id)
+	conv, err := h.svc.ConversationDetail(c.UserContext(), actor(c), id)
 	if err != nil {
 		return err
 	}
 	return c.JSON(conv)
+}
+
+// takeOver hands the conversation from the assistant to the caller.
+func (h *handler) takeOver(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	conv, err := h.svc.TakeOver(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(conv)
+}
+
+// exportConversation downloads the whole conversation as JSON (004
+// "Export JSON").
+func (h *handler) exportConversation(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	export, err := h.svc.ExportConversation(c.UserContext(), actor(c), id)
+	if err != nil {
+		return err
+	}
+	body, err := json.MarshalIndent(export, "", "  ")
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="conversation-%d.json"`, id))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Type("json", "utf-8")
+	return c.Send(body)
 }
 
 func (h *handler) listMessages(c *fiber.Ctx) error {

@@ -24,6 +24,9 @@ type Config struct {
 	// BaseURL is the hub's public URL; its origin is the only one allowed
 	// to make cookie-authenticated changes (CSRF protection).
 	BaseURL string
+	// IPLimit is how many sign-in failures, sign-ups and password-reset
+	// requests one IP address may make a minute; 0 means DefaultIPLimit.
+	IPLimit int
 }
 
 // Mount adds the dashboard routes to app.
@@ -32,10 +35,25 @@ func Mount(app *fiber.App, cfg Config) {
 	h := &handler{svc: cfg.Service, origin: strings.ToLower(u.Scheme + "://" + u.Host), secure: u.Scheme == "https"}
 	app.Post("/api/v1/auth/login", h.login)
 	app.Post("/api/v1/auth/logout", h.logout)
+	// Accounts, outside the session (account.go).
+	h.rt, h.limits = cfg.Realtime, newIPLimits(cfg.IPLimit)
+	app.Post("/api/v1/auth/signup", h.signup)
+	app.Post("/api/v1/auth/password-reset", h.requestPasswordReset)
+	app.Post("/api/v1/auth/password-reset/confirm", h.confirmPasswordReset)
+	app.Get("/api/v1/auth/invites/:token", h.getInvite)
+	app.Post("/api/v1/auth/invites/:token/accept", h.acceptInvite)
 	app.Get("/ws/agent", cfg.Realtime.AgentHandler())
 
 	api := app.Group("/api/v1", h.authenticate)
 	api.Get("/me", h.me)
+	// Accounts and the team (account.go).
+	api.Patch("/me", h.updateMe)
+	api.Get("/members", h.listMembers)
+	api.Patch("/members/:id", h.changeRole)
+	api.Delete("/members/:id", h.removeMember)
+	api.Get("/invites", h.listInvites)
+	api.Post("/invites", h.createInvite)
+	api.Delete("/invites/:id", h.revokeInvite)
 	api.Get("/conversations", h.listConversations)
 	api.Get("/conversations/:id", h.getConversation)
 	api.Get("/conversations/:id/messages", h.listMessages)
@@ -54,12 +72,37 @@ func Mount(app *fiber.App, cfg Config) {
 	api.Get("/knowledge/:id", h.getKnowledge)
 	api.Patch("/knowledge/:id", h.updateKnowledge)
 	api.Delete("/knowledge/:id", h.deleteKnowledge)
+
+	// The inbox: conversation actions, sites, canned responses.
+	h.baseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	api.Post("/conversations/:id/take-over", h.takeOver)
+	api.Get("/conversations/:id/export", h.exportConversation)
+	api.Post("/sites", h.createSite)
+	api.Post("/sites/:site/identity-secret", h.rotateIdentitySecret)
+	api.Get("/canned-responses", h.listCanned)
+	api.Post("/canned-responses", h.createCanned)
+	api.Get("/canned-responses/:id", h.getCanned)
+	api.Patch("/canned-responses/:id", h.updateCanned)
+	api.Delete("/canned-responses/:id", h.deleteCanned)
+
+	// Reports (report.go).
+	api.Get("/reports", h.getReport)
+	api.Get("/reports.csv", h.getReportCSV)
+
+	// The single-page app (assets.go), after the API: it shadows none of it.
+	mountApp(app, cfg.BaseURL)
 }
 
 type handler struct {
 	svc    *hub.Service
 	origin string
 	secure bool
+	// baseURL is the hub's public URL, which site snippets load from.
+	baseURL string
+	// Accounts (account.go): the cluster's presence for the team list,
+	// and the per-IP limits.
+	rt     *realtime.Node
+	limits *ipLimits
 }
 
 func actor(c *fiber.Ctx) hub.Actor {
@@ -101,17 +144,26 @@ type loginResponse struct {
 	Token string `json:"token"`
 }
 
+// login signs in. Failures count against the caller's IP address (the
+// per-IP limit) and the account (hub's lock); both answer 429 with
+// Retry-After.
 func (h *handler) login(c *fiber.Ctx) error {
+	key := "login:" + c.IP()
+	if wait := h.limits.peek(key, time.Now()); wait > 0 {
+		return limited(c, wait)
+	}
 	var req loginRequest
 	if err := web.BindJSON(c, &req); err != nil {
 		return err
 	}
 	token, m, err := h.svc.Login(c.UserContext(), req.Email, req.Password)
-	if err != nil {
-		return err
+	if hub.IsCode(err, hub.EUnauthorized) || hub.IsCode(err, hub.ERateLimited) {
+		h.limits.take(key, time.Now())
 	}
-	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: token, Path: "/", HTTPOnly: true, Secure: h.secure,
-		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(hub.SessionTTL)})
+	if err != nil {
+		return withRetryAfter(c, err)
+	}
+	h.setSession(c, token)
 	return c.JSON(loginResponse{Member: m, Token: token})
 }
 
@@ -130,7 +182,7 @@ func (h *handler) logout(c *fiber.Ctx) error {
 }
 
 func (h *handler) me(c *fiber.Ctx) error {
-	m, err := h.svc.Store.FindMemberByID(c.UserContext(), actor(c).ID)
+	m, err := h.svc.Me(c.UserContext(), actor(c))
 	if err != nil {
 		return err
 	}

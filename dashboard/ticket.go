@@ -61,7 +61,7 @@ func (h *handler) getTicket(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t, err := h.svc.Ticket(c.UserContext(), actor(c), id)
+	t, err := h.svc.TicketDetail(c.UserContext(), actor(c), id)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,226 @@
+// The app's shared state: the signed-in member, the team and its presence,
+// and the newest version of every conversation and ticket seen, fed by REST
+// loads and the live events.
+import { ApiError, get } from "./api";
+import { live } from "./live";
+import { Store } from "./store";
+import type { Conversation, Member, Page, Ticket } from "./types";
+
+export const me = new Store<Member | null>(null);
+export const members = new Store<Member[]>([]);
+/** online is the set of members the presence events say are connected. */
+export const online = new Store<Record<number, boolean>>({});
+export const convs = new Store<Record<number, Conversation>>({});
+export const tickets = new Store<Record<number, Ticket>>({});
+/** viewing: conversation id -> member id -> name, of the other agents looking at it. */
+export const viewing = new Store<Record<number, Record<number, string>>>({});
+/** viewingSeen: "conversation:member" -> when last heard (ms), to forget the silent. */
+const viewingSeen: Record<string, number> = {};
+const VIEWING_TTL = 65000;
+/** typing: conversation id -> who ("agent:7", "visitor", "assistant") -> until (ms). */
+export const typing = new Store<Record<number, Record<string, { until: number; statusType?: string }>>>({});
+/** openConversation is the conversation on screen, whose messages count as seen. */
+export const openConversation = new Store<number>(0);
+
+/** resetData forgets everything of the member who signed out. */
+export function resetData(): void {
+  me.set(null);
+  members.set([]);
+  online.set({});
+  convs.set({});
+  tickets.set({});
+  viewing.set({});
+  typing.set({});
+}
+
+/** applyConv keeps the newest version of a conversation; it reports whether it changed. */
+export function applyConv(c: Conversation): boolean {
+  const cur = convs.value[c.id];
+  if (cur && cur.version > c.version) return false;
+  if (cur && cur.version === c.version && cur.unread_by_agents === c.unread_by_agents) {
+    // Same version: keep extra fields (visitor) a list item may lack.
+    if (!c.visitor || cur.visitor) return false;
+  }
+  convs.set({ ...convs.value, [c.id]: { ...cur, ...c, visitor: c.visitor || cur?.visitor } });
+  return true;
+}
+
+/** applyUnread records an absolute unread count of the given version. */
+export function applyUnread(convId: number, unread: number, version: number): void {
+  const cur = convs.value[convId];
+  if (!cur || cur.version >= version) {
+    if (cur && cur.version === version && cur.unread_by_agents !== unread) {
+      convs.set({ ...convs.value, [convId]: { ...cur, unread_by_agents: unread } });
+    }
+    return;
+  }
+  convs.set({ ...convs.value, [convId]: { ...cur, unread_by_agents: unread, version } });
+}
+
+/** applyTicket keeps the newest version of a ticket; it reports whether it changed. */
+export function applyTicket(t: Ticket): boolean {
+  const cur = tickets.value[t.id];
+  if (cur && cur.version > t.version) return false;
+  if (cur && cur.version === t.version && cur.unread === t.unread && (!t.visitor || cur.visitor)) return false;
+  tickets.set({ ...tickets.value, [t.id]: { ...cur, ...t } });
+  if (t.conversation) applyConv(t.conversation);
+  return true;
+}
+
+/** ticketUnread is the ticket's unread count, from its conversation when known. */
+export function ticketUnread(t: Ticket, all: Record<number, Conversation>): number {
+  const c = t.conversation_id ? all[t.conversation_id] : undefined;
+  if (c) return c.unread_by_agents || 0;
+  return t.unread || 0;
+}
+
+/** totalUnread counts the unread messages of every conversation known. */
+export function totalUnread(): number {
+  let n = 0;
+  const all = convs.value;
+  for (const c of Object.values(all)) n += c.unread_by_agents || 0;
+  for (const t of Object.values(tickets.value)) {
+    if (!t.conversation_id || !all[t.conversation_id]) n += t.unread || 0;
+  }
+  return n;
+}
+
+/** names are members' names learnt from events, for when /members is not there. */
+const names: Record<number, string> = {};
+
+export function memberName(id: number | undefined): string {
+  if (!id) return "";
+  const m = members.value.find((m) => m.id === id);
+  if (m) return m.name || m.email;
+  if (me.value && me.value.id === id) return me.value.name;
+  return names[id] || "#" + id;
+}
+
+/** loadMembers loads the team; without the endpoint, the team is just me. */
+export async function loadMembers(): Promise<void> {
+  try {
+    const p = await get<Page<Member>>("/members");
+    members.set(p.items);
+    const on: Record<number, boolean> = {};
+    for (const m of p.items) if (m.online) on[m.id] = true;
+    if (me.value) on[me.value.id] = true;
+    online.set(on);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    if (me.value && !members.value.length) members.set([me.value]);
+  }
+}
+
+/** loadInbox seeds the conversation cache (for unread counts). */
+export async function loadInbox(): Promise<void> {
+  try {
+    const p = await get<Page<Conversation>>("/conversations?limit=200");
+    for (const c of p.items) applyConv(c);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+  }
+}
+
+function setTyping(convId: number, who: string, on: boolean, statusType?: string) {
+  const all = { ...typing.value };
+  const cur = { ...(all[convId] || {}) };
+  if (on) cur[who] = { until: Date.now() + 10000, statusType };
+  else delete cur[who];
+  all[convId] = cur;
+  typing.set(all);
+}
+
+/** Listeners for the notifier: a new ticket, or new unread visitor messages. */
+export const notices = new Store<{ kind: "ticket" | "message"; id: number; text: string; seq: number } | null>(null);
+let noticeSeq = 0;
+
+/** wireLive feeds the stores from the socket's events. */
+export function wireLive(): void {
+  live.on("conversation.updated", (c: Conversation) => {
+    const before = convs.value[c.id]?.unread_by_agents || 0;
+    const seen = openConversation.value === c.id && document.visibilityState === "visible";
+    if (applyConv(c) && (c.unread_by_agents || 0) > before && !seen) {
+      notices.set({ kind: "message", id: c.id, text: "", seq: ++noticeSeq });
+    }
+  });
+  live.on("ticket.updated", (t: Ticket) => {
+    const isNew = !tickets.value[t.id];
+    if (applyTicket(t) && isNew && t.status === "open" && (t.version || 0) <= 2) {
+      notices.set({ kind: "ticket", id: t.id, text: (t.ref || "TKT-" + t.number) + " " + t.subject, seq: ++noticeSeq });
+    }
+  });
+  live.on("read.ok", (d: { conversation_id: number; unread: number; version: number }) => applyUnread(d.conversation_id, d.unread, d.version));
+  live.on("subscribed", (d: { conversation?: Conversation }) => {
+    if (d.conversation && "site_id" in d.conversation) applyConv(d.conversation);
+  });
+  live.on("presence", (d: { member_id: number; online: boolean }) => {
+    online.set({ ...online.value, [d.member_id]: d.online });
+    if (!d.online) {
+      // Whoever went away views nothing any more.
+      const all: Record<number, Record<number, string>> = {};
+      for (const [cid, who] of Object.entries(viewing.value)) {
+        const { [d.member_id]: _gone, ...rest } = who;
+        all[+cid] = rest;
+      }
+      viewing.set(all);
+    }
+    if (d.online && !members.value.some((m) => m.id === d.member_id)) loadMembers();
+  });
+  live.on("typing", (d: { conversation_id: number; author_kind: string; author_id?: number; typing: boolean; status_type?: string }) => {
+    if (d.author_kind === "agent" && d.author_id === me.value?.id) return;
+    const who = d.author_kind === "agent" ? "agent:" + d.author_id : d.author_kind;
+    setTyping(d.conversation_id, who, d.typing, d.status_type);
+  });
+  live.on("message.created", (m: { conversation_id: number; author_kind: string; author_id?: number; author_name?: string }) => {
+    if (m.author_kind === "agent" && m.author_id && m.author_name) names[m.author_id] = m.author_name;
+    // A message ends its author's typing.
+    const who = m.author_kind === "agent" ? "agent:" + m.author_id : m.author_kind;
+    if (typing.value[m.conversation_id]?.[who]) setTyping(m.conversation_id, who, false);
+  });
+  live.on("viewing", (d: { conversation_id: number; member_id: number; name?: string; viewing: boolean }) => {
+    const id = d.member_id;
+    if (!id || id === me.value?.id) return;
+    if (d.name) names[id] = d.name;
+    const all = { ...viewing.value };
+    const cur = { ...(all[d.conversation_id] || {}) };
+    if (d.viewing) {
+      cur[id] = d.name || memberName(id);
+      viewingSeen[d.conversation_id + ":" + id] = Date.now();
+    } else delete cur[id];
+    all[d.conversation_id] = cur;
+    viewing.set(all);
+  });
+  live.on("presence.list", (d: { online?: number[] }) => {
+    const on: Record<number, boolean> = {};
+    for (const id of d.online || []) on[id] = true;
+    online.set(on);
+  });
+  live.onResync(() => Promise.all([loadMembers(), loadInbox()]));
+  // Expire typing hints nobody renewed.
+  setInterval(() => {
+    const now = Date.now();
+    let changed = false;
+    const all: Record<number, Record<string, { until: number; statusType?: string }>> = {};
+    for (const [cid, who] of Object.entries(typing.value)) {
+      const keep: Record<string, { until: number; statusType?: string }> = {};
+      for (const [k, v] of Object.entries(who)) {
+        if (v.until > now) keep[k] = v;
+        else changed = true;
+      }
+      all[+cid] = keep;
+    }
+    if (changed) typing.set(all);
+    // A viewer whose node died never says false: forget the silent ones.
+    let vchanged = false;
+    const views: Record<number, Record<number, string>> = {};
+    for (const [cid, who] of Object.entries(viewing.value)) {
+      const keep: Record<number, string> = {};
+      for (const [mid, name] of Object.entries(who)) {
+        if (now - (viewingSeen[cid + ":" + mid] || 0) < VIEWING_TTL) keep[+mid] = name;
+        else vchanged = true;
+      }
+      views[+cid] = keep;
+    }
+    if (vchanged) viewing.set(views);
+  }, 2000);
+}

@@ -1,0 +1,190 @@
+// Wire types of docs/api.md and docs/protocol.md. Fields the server may not
+// send yet are optional.
+
+export interface ProblemJSON {
+  title?: string;
+  status?: number;
+  detail?: string;
+  code?: string;
+  request_id?: string;
+}
+
+export type Role = "owner" | "admin" | "agent";
+
+export interface Member {
+  id: number;
+  tenant_id?: number;
+  email: string;
+  name: string;
+  role: Role;
+  locale?: string;
+  online?: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  next?: string;
+}
+
+export interface Visitor {
+  id: number;
+  anonymous_id?: string;
+  external_id?: string;
+  email?: string;
+  name?: string;
+  traits?: Record<string, unknown> | null;
+  locale?: string;
+  country?: string;
+  device?: string;
+  current_page?: string;
+  first_seen?: string;
+  last_seen?: string;
+}
+
+export interface Conversation {
+  id: number;
+  site_id: number;
+  visitor_id: number;
+  status: string;
+  owner?: string;
+  handoff?: string;
+  handoff_reason?: string;
+  assignee_id?: number;
+  ticket_id?: number;
+  last_seq: number;
+  agent_read_seq?: number;
+  unread_by_agents: number;
+  unread_by_visitor?: number;
+  version: number;
+  last_message_at?: string;
+  created_at?: string;
+  visitor?: Visitor;
+  feedback_up?: number;
+  feedback_down?: number;
+}
+
+export type TicketStatus = "open" | "in_progress" | "on_customer" | "resolved" | "closed";
+
+export interface Ticket {
+  id: number;
+  ref?: string;
+  number: number;
+  subject: string;
+  summary?: string;
+  requester_email: string;
+  status: TicketStatus;
+  priority?: string;
+  assignee_id?: number;
+  source?: string;
+  conversation_id?: number;
+  site_id?: number;
+  resolved_at?: string | null;
+  resolved_by?: number;
+  unread?: number;
+  last_activity_at?: string;
+  version: number;
+  created_at?: string;
+  updated_at?: string;
+  visitor?: Visitor;
+  conversation?: Conversation;
+}
+
+export interface Attachment {
+  id: number;
+  name: string;
+  content_type?: string;
+  size?: number;
+  path: string;
+}
+
+export interface Message {
+  id: number;
+  conversation_id: number;
+  seq: number;
+  author_kind: "visitor" | "agent" | "assistant" | "system";
+  author_id?: number;
+  author_name?: string;
+  body: string;
+  status_type?: string;
+  internal?: boolean;
+  client_msg_id?: string;
+  feedback?: string;
+  attachment?: Attachment;
+  prompt?: string;
+  trace?: unknown;
+  created_at: string;
+}
+
+export interface Appearance {
+  color: string;
+  position: string;
+  greeting: string;
+  launcher_label: string;
+  assistant_name?: string;
+  assistant_avatar?: string;
+  agent_avatar?: string;
+}
+
+export interface Handoff {
+  disabled?: boolean;
+  out_of_hours_message?: string;
+  hours: { time_zone?: string; start?: string; end?: string; days?: number[] };
+}
+
+export interface Site {
+  id: number;
+  key: string;
+  name: string;
+  allowed_origins: string[];
+  verified_only: boolean;
+  widget_enabled: boolean;
+  paused: boolean;
+  tickets_enabled: boolean;
+  support_email: string;
+  assistant_enabled: boolean;
+  instructions: string;
+  instructions_warning?: string;
+  default_locale: string;
+  appearance: Appearance;
+  handoff: Handoff;
+  snippet?: string;
+  identity_secret?: string;
+}
+
+export interface KnowledgeEntry {
+  id: number;
+  site_id: number;
+  kind: "qa" | "article";
+  title: string;
+  body: string;
+}
+
+export interface Canned {
+  id: number;
+  title: string;
+  body: string;
+}
+
+export interface Invite {
+  id: number;
+  email: string;
+  role: Role;
+  expires_at?: string;
+}
+
+export interface ReportDay {
+  date: string;
+  conversations: number;
+  tickets_opened: number;
+  tickets_resolved: number;
+  thumbs_up: number;
+  thumbs_down: number;
+}
+
+export interface Report {
+  days: ReportDay[];
+  median_first_response_seconds?: number | null;
+  median_first_agent_response_seconds?: number | null;
+  median_resolution_seconds?: number | null;
+  assistant_resolved_share?: number | null;
+}

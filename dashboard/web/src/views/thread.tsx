@@ -1,0 +1,431 @@
+// A conversation's thread: messages kept one per seq, loaded over REST and
+// followed live (subscribe with after_seq, resync through history), the
+// read marker, typing and viewing hints, and the composer with its outbox.
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { ApiError, get, post } from "../api";
+import { applyUnread, convs, memberName, openConversation, typing, viewing } from "../data";
+import { t } from "../i18n";
+import { live, LiveError } from "../live";
+import { useStore } from "../store";
+import { ExtLink, Text } from "../text";
+import type { Canned, Message, Page } from "../types";
+import { errorText, fmtDateTime, fmtTime } from "../ui";
+
+const FAR = 9007199254740991;
+
+interface Outgoing {
+  clientMsgId: string;
+  body: string;
+  internal: boolean;
+  failed?: string;
+}
+
+export interface Thread {
+  messages: Message[];
+  outbox: Outgoing[];
+  loading: boolean;
+  error: unknown;
+  hasEarlier: boolean;
+  loadEarlier(): void;
+  send(body: string, internal: boolean): void;
+  discard(clientMsgId: string): void;
+}
+
+/** useThread follows conversation id while mounted. */
+export function useThread(id: number): Thread {
+  const [byseq, setBySeq] = useState<Map<number, Message>>(() => new Map());
+  const [outbox, setOutbox] = useState<Outgoing[]>([]);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const ref = useRef({ map: new Map<number, Message>(), outbox: [] as Outgoing[], id });
+  ref.current.id = id;
+
+  const insert = (msgs: Message[]) => {
+    if (!msgs.length) return;
+    const map = new Map(ref.current.map);
+    let changed = false;
+    for (const m of msgs) {
+      if (m.conversation_id !== ref.current.id) continue;
+      const cur = map.get(m.seq);
+      if (!cur || cur.id !== m.id || cur.feedback !== m.feedback) {
+        map.set(m.seq, m);
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    ref.current.map = map;
+    setBySeq(map);
+    // A stored message leaves the outbox.
+    const sent = new Set(msgs.map((m) => m.client_msg_id).filter(Boolean));
+    if (ref.current.outbox.some((o) => sent.has(o.clientMsgId))) {
+      ref.current.outbox = ref.current.outbox.filter((o) => !sent.has(o.clientMsgId));
+      setOutbox(ref.current.outbox);
+    }
+  };
+  const lastSeq = () => {
+    let n = 0;
+    for (const s of ref.current.map.keys()) n = Math.max(n, s);
+    return n;
+  };
+  const history = async (before: number) => {
+    const f = await live.request("history", { conversation_id: id, before_seq: before, limit: 200 });
+    insert(f.data?.messages || []);
+  };
+
+  useEffect(() => {
+    ref.current.map = new Map();
+    ref.current.outbox = [];
+    setBySeq(ref.current.map);
+    setOutbox([]);
+    setLoading(true);
+    setError(null);
+    let gone = false;
+    get<Page<Message>>(`/conversations/${id}/messages?before_seq=${FAR}&limit=200`)
+      .then((p) => !gone && insert(p.items || []))
+      .catch((e) => !gone && setError(e))
+      .finally(() => !gone && setLoading(false));
+    const offs = [
+      live.subscribe({
+        conversationId: id,
+        lastSeq,
+        subscribed: (d) => {
+          if (gone) return;
+          insert(d.messages || []);
+          setLoading(false);
+          if (d.resync) history((d.conversation?.last_seq || 0) + 1).catch(() => {});
+        },
+      }),
+      live.on("message.created", (m: Message) => insert([m])),
+      live.on("message.updated", (m: Message) => insert([m])),
+      live.on("ack", (d: { message: Message }) => d?.message && insert([d.message])),
+      live.on("resync", (d: { conversation_id: number; last_seq: number }) => {
+        if (d.conversation_id === id) history(d.last_seq + 1).catch(() => {});
+      }),
+      // Re-send what got no ack, with the same client_msg_id (idempotent).
+      live.state.subscribe(() => {
+        if (live.state.value === "online") for (const o of ref.current.outbox) if (!o.failed) deliver(o);
+      }),
+    ];
+    openConversation.set(id);
+    return () => {
+      gone = true;
+      offs.forEach((off) => off());
+      if (openConversation.value === id) openConversation.set(0);
+    };
+  }, [id]);
+
+  const deliver = async (o: Outgoing) => {
+    const data = { conversation_id: id, client_msg_id: o.clientMsgId, body: o.body, internal: o.internal };
+    try {
+      if (live.online) {
+        const f = await live.request("send", data);
+        insert([f.data.message]);
+      } else {
+        insert([await post<Message>(`/conversations/${id}/messages`, { client_msg_id: o.clientMsgId, body: o.body, internal: o.internal })]);
+      }
+    } catch (e) {
+      const offline = (e instanceof LiveError && (e.code === "offline" || e.code === "timeout")) || (e instanceof ApiError && e.status === 0);
+      if (offline) return; // stays queued; sent again when back online
+      const msg = e instanceof LiveError ? e.message || e.code : errorText(e);
+      ref.current.outbox = ref.current.outbox.map((x) => (x.clientMsgId === o.clientMsgId ? { ...x, failed: msg } : x));
+      setOutbox(ref.current.outbox);
+    }
+  };
+
+  const messages = useMemo(() => Array.from(byseq.values()).sort((a, b) => a.seq - b.seq), [byseq]);
+  return {
+    messages,
+    outbox,
+    loading,
+    error,
+    hasEarlier: messages.length > 0 && messages[0].seq > 1,
+    loadEarlier: () => {
+      const first = messages[0]?.seq || 0;
+      if (live.online) history(first).catch(() => {});
+      else get<Page<Message>>(`/conversations/${id}/messages?before_seq=${first}&limit=200`).then((p) => insert(p.items || []));
+    },
+    send: (body, internal) => {
+      const o = { clientMsgId: "d-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10), body, internal };
+      ref.current.outbox = [...ref.current.outbox, o];
+      setOutbox(ref.current.outbox);
+      deliver(o);
+    },
+    discard: (cid) => {
+      ref.current.outbox = ref.current.outbox.filter((o) => o.clientMsgId !== cid);
+      setOutbox(ref.current.outbox);
+    },
+  };
+}
+
+/** useReadMarker marks the thread read while it is on screen. */
+export function useReadMarker(id: number, messages: Message[]): void {
+  const all = useStore(convs);
+  const conv = all[id];
+  const last = messages.length ? messages[messages.length - 1].seq : 0;
+  useEffect(() => {
+    const unread = conv ? conv.unread_by_agents : 0;
+    const behind = conv && conv.agent_read_seq !== undefined ? conv.agent_read_seq < last : unread > 0;
+    if (!last || (!unread && !behind)) return;
+    const mark = () => {
+      if (document.visibilityState !== "visible") return;
+      if (live.online) live.request("read", { conversation_id: id, seq: last }).catch(() => {});
+      else
+        post<{ unread?: number; unread_by_agents?: number; version: number }>(`/conversations/${id}/read`, { seq: last })
+          .then((r) => applyUnread(id, r.unread ?? r.unread_by_agents ?? 0, r.version))
+          .catch(() => {});
+    };
+    const timer = setTimeout(mark, 300);
+    document.addEventListener("visibilitychange", mark);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener("visibilitychange", mark);
+    };
+  }, [id, last, conv?.unread_by_agents]);
+}
+
+/**
+ * useViewing tells the other agents this member looks at the conversation,
+ * again every 30 s (viewers not heard from for a minute are forgotten);
+ * the server answers with who is already there and says when they leave.
+ */
+export function useViewing(id: number): void {
+  useEffect(() => {
+    const say = (on: boolean) => live.notify("viewing", { conversation_id: id, viewing: on });
+    say(true);
+    const timer = setInterval(() => say(true), 30000);
+    // After a reconnect the new socket views nothing: say it again.
+    const off = live.state.subscribe(() => live.state.value === "online" && say(true));
+    return () => {
+      clearInterval(timer);
+      off();
+      say(false);
+    };
+  }, [id]);
+}
+
+/** hubPath reports whether path is a path on the hub itself (signed file links). */
+function hubPath(path: string): boolean {
+  try {
+    return path.startsWith("/") && new URL(path, location.href).origin === location.origin;
+  } catch (e) {
+    return false;
+  }
+}
+
+const LABEL: Record<string, string> = { visitor: "label.user", assistant: "label.assistant", system: "label.system", agent: "label.agent" };
+
+function Bubble({ m }: { m: Message }) {
+  const label = m.internal ? t("label.note") : t(LABEL[m.author_kind] as any);
+  const who = m.author_kind === "agent" ? m.author_name || memberName(m.author_id) : "";
+  const att = m.attachment;
+  return (
+    <li class={"msg " + m.author_kind + (m.internal ? " internal" : "")} data-testid="message" data-seq={m.seq} data-kind={m.author_kind}>
+      <div class="meta">
+        <span class="who" data-testid="message-label">
+          {label}
+        </span>
+        {who && <span class="name">{who}</span>}
+        {m.status_type && (
+          <span class="status-type" data-testid="status-type">
+            {m.status_type}
+          </span>
+        )}
+        {m.feedback && <span class={"fb " + m.feedback}>{m.feedback === "up" ? t("fb.up") : t("fb.down")}</span>}
+        <time title={fmtDateTime(m.created_at)}>{fmtTime(m.created_at)}</time>
+      </div>
+      {m.body && (
+        <div class="body" data-testid="message-body">
+          <Text text={m.body} />
+        </div>
+      )}
+      {att && (
+        <div class="attachment">
+          {hubPath(att.path) ? (
+            <a href={att.path} target="_blank" rel="noopener noreferrer">
+              {att.name}
+            </a>
+          ) : (
+            <ExtLink href={att.path}>{att.name}</ExtLink>
+          )}
+        </div>
+      )}
+      {m.trace !== undefined && m.trace !== null && (
+        <details class="trace">
+          <summary>{t("thread.trace")}</summary>
+          <pre>{JSON.stringify(m.trace, null, 2)}</pre>
+        </details>
+      )}
+    </li>
+  );
+}
+
+/** Timeline shows the messages, the outbox and who is typing. */
+export function Timeline({ id, thread }: { id: number; thread: Thread }) {
+  const box = useRef<HTMLDivElement>(null);
+  const count = thread.messages.length + thread.outbox.length;
+  useEffect(() => {
+    // Scroll the thread, not the page: the header stays in view.
+    if (box.current) box.current.scrollTop = box.current.scrollHeight;
+  }, [count, id]);
+  return (
+    <div class="timeline" data-testid="timeline" ref={box}>
+      {thread.hasEarlier && (
+        <button type="button" class="link" onClick={thread.loadEarlier}>
+          {t("thread.earlier")}
+        </button>
+      )}
+      {thread.loading && !thread.messages.length && <p class="muted">{t("common.loading")}</p>}
+      {thread.error && !thread.messages.length ? <p class="error">{errorText(thread.error)}</p> : null}
+      {!thread.loading && !thread.messages.length && !thread.error && <p class="muted">{t("thread.empty")}</p>}
+      <ol class="messages">
+        {thread.messages.map((m) => (
+          <Bubble key={m.seq} m={m} />
+        ))}
+        {thread.outbox.map((o) => (
+          <li key={o.clientMsgId} class={"msg agent pending" + (o.internal ? " internal" : "")} data-testid="message-pending">
+            <div class="meta">
+              <span class="who">{o.internal ? t("label.note") : t("label.agent")}</span>
+              <span class={o.failed ? "error" : "muted"}>{o.failed ? t("thread.failed", { why: o.failed }) : t("thread.sending")}</span>
+              {o.failed && (
+                <button type="button" class="link" onClick={() => thread.discard(o.clientMsgId)}>
+                  {t("common.dismiss")}
+                </button>
+              )}
+            </div>
+            <div class="body">
+              <Text text={o.body} />
+            </div>
+          </li>
+        ))}
+      </ol>
+      <Typing id={id} />
+    </div>
+  );
+}
+
+/** Typing says who is typing in the conversation, and the assistant's work. */
+export function Typing({ id }: { id: number }) {
+  const all = useStore(typing);
+  const who = Object.entries(all[id] || {});
+  if (!who.length) return null;
+  return (
+    <p class="typing" role="status" data-testid="typing">
+      {who
+        .map(([k, v]) =>
+          k === "visitor"
+            ? t("thread.visitorTyping")
+            : k === "assistant"
+              ? t("thread.assistantWorking") + (v.statusType ? " (" + v.statusType + ")" : "")
+              : t("thread.agentTyping", { name: memberName(+k.slice(6)) }),
+        )
+        .join(" · ")}
+    </p>
+  );
+}
+
+/** Viewers lists the other agents looking at the conversation. */
+export function Viewers({ id }: { id: number }) {
+  const all = useStore(viewing);
+  const names = Object.values(all[id] || {});
+  if (!names.length) return null;
+  return (
+    <span class="viewers" data-testid="viewers">
+      {t("thread.viewing", { names: names.join(", ") })}
+    </span>
+  );
+}
+
+/** Composer writes replies to the visitor or private notes, with canned responses. */
+export function Composer({ id, thread, canned, label }: { id: number; thread: Thread; canned?: Canned[]; label?: string }) {
+  const [body, setBody] = useState("");
+  const [internal, setInternal] = useState(false);
+  const lastTyping = useRef(0);
+  const stopTimer = useRef(0);
+  const typingOn = useRef(false);
+  const stopTyping = () => {
+    clearTimeout(stopTimer.current);
+    if (typingOn.current && !internal) live.notify("typing", { conversation_id: id, typing: false });
+    typingOn.current = false;
+    lastTyping.current = 0;
+  };
+  useEffect(() => stopTyping, [id]);
+  const onInput = (v: string) => {
+    setBody(v);
+    if (internal) return; // notes are private: no typing shown to the visitor
+    const now = Date.now();
+    if (v.trim() && now - lastTyping.current > 3000) {
+      lastTyping.current = now;
+      typingOn.current = true;
+      live.notify("typing", { conversation_id: id, typing: true });
+    }
+    clearTimeout(stopTimer.current);
+    stopTimer.current = setTimeout(stopTyping, 4000) as unknown as number;
+  };
+  const submit = (e?: Event) => {
+    e?.preventDefault();
+    const text = body.trim();
+    if (!text) return;
+    thread.send(text, internal);
+    setBody("");
+    stopTyping();
+  };
+  return (
+    <form class={"composer" + (internal ? " note" : "")} onSubmit={submit} data-testid="composer">
+      <div class="composer-tabs" role="tablist">
+        <button type="button" role="tab" aria-selected={!internal} class={!internal ? "on" : ""} onClick={() => setInternal(false)} data-testid="mode-reply">
+          {label || t("thread.reply")}
+        </button>
+        <button type="button" role="tab" aria-selected={internal} class={internal ? "on" : ""} onClick={() => setInternal(true)} data-testid="mode-note">
+          {t("thread.note")}
+        </button>
+        {canned && canned.length > 0 && (
+          <select
+            aria-label={t("thread.canned")}
+            data-testid="canned"
+            value=""
+            onChange={(e) => {
+              const c = canned.find((c) => String(c.id) === (e.target as HTMLSelectElement).value);
+              if (c) onInput(body ? body + "\n" + c.body : c.body);
+              (e.target as HTMLSelectElement).value = "";
+            }}
+          >
+            <option value="">{t("thread.canned")}</option>
+            {canned.map((c) => (
+              <option value={String(c.id)}>{c.title}</option>
+            ))}
+          </select>
+        )}
+      </div>
+      <textarea
+        id="reply-box"
+        data-testid="reply-box"
+        rows={3}
+        value={body}
+        placeholder={internal ? t("thread.notePlaceholder") : t("thread.replyPlaceholder")}
+        aria-label={internal ? t("thread.note") : label || t("thread.reply")}
+        onInput={(e) => onInput((e.target as HTMLTextAreaElement).value)}
+        onBlur={stopTyping}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) submit(e);
+          if (e.key === "Escape") (e.target as HTMLTextAreaElement).blur();
+        }}
+      />
+      <div class="composer-actions">
+        <span class="hint">{internal ? t("thread.noteHint") : t("thread.sendHint")}</span>
+        <button type="submit" class="primary" disabled={!body.trim()} data-testid="reply-send">
+          {internal ? t("thread.addNote") : t("thread.send")}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** useCanned loads the canned responses once per mount. */
+export function useCanned(): Canned[] {
+  const [items, setItems] = useState<Canned[]>([]);
+  useEffect(() => {
+    get<Page<Canned>>("/canned-responses").then((p) => setItems(p.items || []), () => {});
+  }, []);
+  return items;
+}
+

@@ -1,0 +1,392 @@
+// Tickets (003): the list with its filters, search and "load more", and the
+// detail page with the conversation, visitor information, reply, status,
+// assignment, resolution and private notes.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError, get, patch, qs } from "../api";
+import { applyConv, applyTicket, convs, me, memberName, members, online, ticketUnread, tickets } from "../data";
+import { t } from "../i18n";
+import { live } from "../live";
+import { Link, loc, navigate } from "../router";
+import { useStore } from "../store";
+import { ExtLink } from "../text";
+import type { Conversation, Page, Ticket, TicketStatus, Visitor } from "../types";
+import { CopyButton, ErrorBox, errorText, fmtAgo, fmtDateTime } from "../ui";
+import { Composer, Timeline, useCanned, useReadMarker, useThread, useViewing, Viewers } from "./thread";
+
+export const FILTERS = ["all", "mine", "open", "in_progress", "on_customer", "resolved", "closed"] as const;
+export type Filter = (typeof FILTERS)[number];
+export const STATUSES: TicketStatus[] = ["open", "in_progress", "on_customer", "resolved", "closed"];
+
+export const ref = (tk: Ticket) => tk.ref || "TKT-" + tk.number;
+
+/** listOrder is the ticket ids shown in the list, for j/k in the detail. */
+export let listOrder: number[] = [];
+
+function matches(tk: Ticket, filter: Filter, q: string, myId: number): boolean {
+  if (filter === "mine" && tk.assignee_id !== myId) return false;
+  if (filter !== "all" && filter !== "mine" && tk.status !== filter) return false;
+  if (q && !tk.subject.toLowerCase().includes(q.toLowerCase())) return false;
+  return true;
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  return (
+    <span class={"badge status-" + status} data-testid="status">
+      {t(("status." + status) as any)}
+    </span>
+  );
+}
+
+export function TicketsView({ id }: { id: number }) {
+  const l = useStore(loc);
+  const filter = (FILTERS as readonly string[]).includes(l.query.get("filter") || "") ? (l.query.get("filter") as Filter) : "all";
+  const q = l.query.get("q") || "";
+  return (
+    <div class={"split" + (id ? " has-detail" : "")}>
+      <TicketList filter={filter} q={q} selected={id} />
+      {id ? <TicketDetail key={id} id={id} /> : <div class="detail-empty muted">{t("tickets.pick")}</div>}
+    </div>
+  );
+}
+
+function listURL(filter: Filter, q: string) {
+  return "/tickets" + qs({ filter: filter === "all" ? "" : filter, q });
+}
+
+function TicketList({ filter, q, selected }: { filter: Filter; q: string; selected: number }) {
+  const all = useStore(tickets);
+  const cs = useStore(convs);
+  const mine = useStore(me);
+  const [ids, setIds] = useState<number[]>([]);
+  const [next, setNext] = useState<string | undefined>();
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const [search, setSearch] = useState(q);
+  const idsRef = useRef<number[]>([]);
+  idsRef.current = ids;
+
+  const load = async (before?: string) => {
+    setLoading(true);
+    setError(null);
+    try {
+      const p = await get<Page<Ticket>>("/tickets" + qs({ filter, q, before, limit: 50 }));
+      for (const tk of p.items) applyTicket(tk);
+      const got = p.items.map((tk) => tk.id);
+      if (before) setIds([...idsRef.current, ...got.filter((i) => !idsRef.current.includes(i))]);
+      else {
+        // Keep tickets that arrived live meanwhile and still match.
+        const arrived = idsRef.current.filter((i) => !got.includes(i) && i > (got[0] || 0) && tickets.value[i] && matches(tickets.value[i], filter, q, me.value?.id || 0));
+        setIds([...arrived, ...got]);
+      }
+      setNext(p.next);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setLoading(false);
+    }
+  };
+
+  useEffect(() => {
+    setIds([]);
+    setSearch(q);
+    load();
+    // New tickets appear at once, when they match the filter.
+    const off = live.on("ticket.updated", (tk: Ticket) => {
+      if (!idsRef.current.includes(tk.id) && matches(tk, filter, q, me.value?.id || 0)) {
+        setIds([tk.id, ...idsRef.current].sort((a, b) => b - a));
+      }
+    });
+    const offResync = live.onResync(() => load());
+    return () => {
+      off();
+      offResync();
+    };
+  }, [filter, q]);
+
+  listOrder = ids;
+  const myId = mine?.id || 0;
+  return (
+    <section class="list-pane" aria-label={t("nav.tickets")}>
+      <header class="pane-head">
+        <h1>{t("nav.tickets")}</h1>
+        <form
+          class="search"
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            navigate(listURL(filter, search.trim()));
+          }}
+        >
+          <input
+            type="search"
+            id="search"
+            data-testid="ticket-search"
+            placeholder={t("tickets.search")}
+            aria-label={t("tickets.search")}
+            value={search}
+            onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
+          />
+        </form>
+      </header>
+      <nav class="filters" aria-label={t("tickets.filters")}>
+        {FILTERS.map((f) => (
+          <Link href={listURL(f, q)} class={"chip" + (f === filter ? " on" : "")} aria-current={f === filter ? "true" : undefined} data-testid={"filter-" + f}>
+            {t(("filter." + f) as any)}
+          </Link>
+        ))}
+      </nav>
+      <ErrorBox error={error} />
+      <ul class="rows" data-testid="ticket-list">
+        {ids.map((i) => {
+          const tk = all[i];
+          if (!tk) return null;
+          const unread = ticketUnread(tk, cs);
+          return (
+            <li key={i} class={(i === selected ? "sel " : "") + (unread ? "unread" : "")} data-testid="ticket-row" data-id={i}>
+              <Link href={"/tickets/" + i + qs({ filter: filter === "all" ? "" : filter, q })} class="row">
+                <div class="row-top">
+                  <span class="ref" data-testid="ticket-ref">
+                    {ref(tk)}
+                  </span>
+                  <StatusBadge status={tk.status} />
+                  {unread > 0 && (
+                    <span class="unread-badge" data-testid="unread" aria-label={t("tickets.unread", { n: unread })}>
+                      {unread}
+                    </span>
+                  )}
+                  <span class="when">{fmtAgo(tk.last_activity_at || tk.updated_at)}</span>
+                </div>
+                <div class="subject" data-testid="ticket-subject">
+                  {tk.subject}
+                </div>
+                <div class="row-bottom muted">
+                  <span class="email">{tk.requester_email}</span>
+                  <span class="assignee" data-testid="ticket-assignee-name">
+                    {tk.assignee_id ? (tk.assignee_id === myId ? t("tickets.me") : memberName(tk.assignee_id)) : t("tickets.unassigned")}
+                  </span>
+                </div>
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+      {!loading && !ids.length && !error && <p class="muted empty">{t("tickets.none")}</p>}
+      {loading && <p class="muted">{t("common.loading")}</p>}
+      {next && !loading && (
+        <button type="button" class="wide" onClick={() => load(next)} data-testid="load-more">
+          {t("common.loadMore")}
+        </button>
+      )}
+    </section>
+  );
+}
+
+function TicketDetail({ id }: { id: number }) {
+  const all = useStore(tickets);
+  const cs = useStore(convs);
+  const team = useStore(members);
+  const on = useStore(online);
+  const mine = useStore(me);
+  const tk = all[id];
+  const [error, setError] = useState<unknown>(null);
+  const [saving, setSaving] = useState(false);
+  const [visitor, setVisitor] = useState<Visitor | undefined>();
+  const canned = useCanned();
+
+  useEffect(() => {
+    let gone = false;
+    const load = () =>
+      get<Ticket>("/tickets/" + id)
+        .then(async (tk) => {
+          if (gone) return;
+          applyTicket(tk);
+          if (tk.visitor) setVisitor(tk.visitor);
+          if (tk.conversation_id && (!tk.visitor || !tk.conversation)) {
+            const c = await get<Conversation>("/conversations/" + tk.conversation_id).catch(() => null);
+            if (c && !gone) {
+              applyConv(c);
+              if (c.visitor && !tk.visitor) setVisitor(c.visitor);
+            }
+          }
+        })
+        .catch((e) => !gone && setError(e));
+    load();
+    const off = live.onResync(load);
+    return () => {
+      gone = true;
+      off();
+    };
+  }, [id]);
+
+  if (!tk) {
+    return (
+      <section class="detail-pane" data-testid="ticket-detail">
+        {error ? (
+          <p class="error">{error instanceof ApiError && error.status === 404 ? t("tickets.notFound") : errorText(error)}</p>
+        ) : (
+          <p class="muted">{t("common.loading")}</p>
+        )}
+      </section>
+    );
+  }
+  const update = async (body: { status?: TicketStatus; assignee_id?: number }) => {
+    setSaving(true);
+    setError(null);
+    try {
+      applyTicket(await patch<Ticket>("/tickets/" + id, body));
+    } catch (e) {
+      setError(e);
+      // A conflict means someone else changed it: show theirs.
+      get<Ticket>("/tickets/" + id).then(applyTicket, () => {});
+    } finally {
+      setSaving(false);
+    }
+  };
+  const conv = tk.conversation_id ? cs[tk.conversation_id] : undefined;
+  const v = visitor || tk.visitor || conv?.visitor;
+  const closed = tk.status === "resolved" || tk.status === "closed";
+  const myId = mine?.id || 0;
+  const back = loc.value.query.toString();
+  return (
+    <section class="detail-pane" data-testid="ticket-detail" data-id={id}>
+      <header class="detail-head">
+        <Link href={"/tickets" + (back ? "?" + back : "")} class="back" aria-label={t("common.back")}>
+          ←
+        </Link>
+        <div class="title">
+          <span class="ref">{ref(tk)}</span>
+          <h1 data-testid="detail-subject">{tk.subject}</h1>
+        </div>
+        <div class="actions">
+          {tk.assignee_id !== myId && (
+            <button type="button" onClick={() => update({ assignee_id: myId })} disabled={saving} data-testid="assign-me">
+              {t("tickets.assignMe")}
+            </button>
+          )}
+          {closed && (
+            <button type="button" onClick={() => update({ status: "open" })} disabled={saving} data-testid="reopen">
+              {t("tickets.reopen")}
+            </button>
+          )}
+        </div>
+      </header>
+      <div class="presence-line">
+        {tk.conversation_id ? <Viewers id={tk.conversation_id} /> : null}
+      </div>
+      <ErrorBox error={error} />
+      <div class="detail-body">
+        <div class="detail-main">
+          {tk.summary && (
+            <div class="summary">
+              <strong>{t("tickets.summary")}</strong> {tk.summary}
+            </div>
+          )}
+          {tk.conversation_id ? <TicketThread convId={tk.conversation_id} canned={canned} /> : <p class="muted">{t("tickets.noConversation")}</p>}
+        </div>
+        <aside class="sidebar">
+          <section class="card">
+            <h2>{t("tickets.details")}</h2>
+            <label class="field">
+              <span class="label">{t("tickets.status")}</span>
+              <select
+                id="ticket-status"
+                data-testid="ticket-status"
+                value={tk.status}
+                disabled={saving}
+                onChange={(e) => update({ status: (e.target as HTMLSelectElement).value as TicketStatus })}
+              >
+                {STATUSES.map((s) => (
+                  <option value={s}>{t(("status." + s) as any)}</option>
+                ))}
+              </select>
+            </label>
+            <label class="field">
+              <span class="label">{t("tickets.assignedTo")}</span>
+              <select
+                data-testid="ticket-assignee"
+                value={String(tk.assignee_id || 0)}
+                disabled={saving}
+                onChange={(e) => update({ assignee_id: +(e.target as HTMLSelectElement).value })}
+              >
+                <option value="0">{t("tickets.unassigned")}</option>
+                {team.map((m) => (
+                  <option value={String(m.id)}>
+                    {(m.name || m.email) + (on[m.id] ? " ●" : "")}
+                  </option>
+                ))}
+                {tk.assignee_id && !team.some((m) => m.id === tk.assignee_id) ? <option value={String(tk.assignee_id)}>{memberName(tk.assignee_id)}</option> : null}
+              </select>
+            </label>
+            <dl class="facts">
+              <dt>{t("tickets.created")}</dt>
+              <dd>{fmtDateTime(tk.created_at)}</dd>
+              {tk.priority && (
+                <>
+                  <dt>{t("tickets.priority")}</dt>
+                  <dd>{t(("priority." + tk.priority) as any)}</dd>
+                </>
+              )}
+              {tk.resolved_at && (
+                <>
+                  <dt>{t("tickets.resolvedAt")}</dt>
+                  <dd data-testid="resolved-at">{fmtDateTime(tk.resolved_at)}</dd>
+                  <dt>{t("tickets.resolvedBy")}</dt>
+                  <dd data-testid="resolved-by">{tk.resolved_by ? memberName(tk.resolved_by) : t("tickets.system")}</dd>
+                </>
+              )}
+              {tk.conversation_id ? (
+                <>
+                  <dt>{t("tickets.conversation")}</dt>
+                  <dd>
+                    <Link href={"/conversations/" + tk.conversation_id}>#{tk.conversation_id}</Link>
+                  </dd>
+                </>
+              ) : null}
+            </dl>
+          </section>
+          <section class="card" data-testid="visitor-info">
+            <h2>{t("tickets.visitor")}</h2>
+            <dl class="facts">
+              <dt>{t("tickets.email")}</dt>
+              <dd class="with-copy">
+                {tk.requester_email ? <ExtLink href={"mailto:" + tk.requester_email}>{tk.requester_email}</ExtLink> : "—"}
+                {tk.requester_email && <CopyButton text={tk.requester_email} testid="copy-email" />}
+              </dd>
+              {v?.name && (
+                <>
+                  <dt>{t("visitor.name")}</dt>
+                  <dd>{v.name}</dd>
+                </>
+              )}
+              <dt>{t("visitor.country")}</dt>
+              <dd>{v?.country || "—"}</dd>
+              <dt>{t("visitor.device")}</dt>
+              <dd>{v?.device || "—"}</dd>
+              <dt>{t("visitor.page")}</dt>
+              <dd class="wrap">{v?.current_page ? <ExtLink href={v.current_page} /> : "—"}</dd>
+              {v?.last_seen && (
+                <>
+                  <dt>{t("visitor.lastSeen")}</dt>
+                  <dd>{fmtDateTime(v.last_seen)}</dd>
+                </>
+              )}
+            </dl>
+            <p class="hint">{t("tickets.emailTip")}</p>
+          </section>
+        </aside>
+      </div>
+    </section>
+  );
+}
+
+function TicketThread({ convId, canned }: { convId: number; canned: ReturnType<typeof useCanned> }) {
+  const thread = useThread(convId);
+  useReadMarker(convId, thread.messages);
+  useViewing(convId);
+  return (
+    <>
+      <Timeline id={convId} thread={thread} />
+      <Composer id={convId} thread={thread} canned={canned} label={t("tickets.replyToVisitor")} />
+    </>
+  );
+}
