@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -21,7 +20,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/parley-chat/parley/store/sqlite"
+	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/widget"
 )
 
@@ -415,19 +414,5 @@ func customerPage(tb testing.TB, hubURL, siteKey string, scripts func(r *http.Re
 // request).
 func allowOrigin(tb testing.TB, dataDir, siteKey, origin string) {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	db, err := sqlite.Open(ctx, filepath.Join(dataDir, "parley.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer db.Close()
-	site, err := db.FindSiteByKey(ctx, siteKey)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	site.AllowedOrigins = append(site.AllowedOrigins, origin)
-	if err := db.UpdateSite(ctx, site); err != nil {
-		tb.Fatal(err)
-	}
+	siteIn(tb, dataDir, siteKey, func(s *hub.Site) { s.AllowedOrigins = append(s.AllowedOrigins, origin) })
 }

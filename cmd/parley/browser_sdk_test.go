@@ -20,8 +20,8 @@ import (
 	"github.com/parley-chat/parley/store/sqlite"
 )
 
-// siteIn changes the site in the node's SQLite file (the node reads sites
-// per request) and returns it.
+// siteIn finds a site in the node's SQLite file and, when change is set,
+// saves what it changes (the node reads sites per request).
 func siteIn(tb testing.TB, dataDir, siteKey string, change func(*hub.Site)) *hub.Site {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -34,6 +34,9 @@ func siteIn(tb testing.TB, dataDir, siteKey string, change func(*hub.Site)) *hub
 	site, err := db.FindSiteByKey(ctx, siteKey)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if change == nil {
+		return site
 	}
 	change(site)
 	if err := db.UpdateSite(ctx, site); err != nil {

@@ -34,6 +34,9 @@ type Config struct {
 	AITimeout       time.Duration // PARLEY_AI_TIMEOUT: per request to the model
 	SMTPURL         string        // PARLEY_SMTP_URL(_FILE); "" = mail is logged, not sent
 	MailFrom        string        // PARLEY_MAIL_FROM
+	// Accounts.
+	SignupOpen   bool          // PARLEY_SIGNUP: open (default) or closed
+	SessionCheck time.Duration // PARLEY_SESSION_CHECK: how often agent sockets re-check their session
 	// env holds the environment, for the per-site model keys
 	// (PARLEY_AI_KEY_<NAME>, or _FILE) that site settings name.
 	env map[string]string
@@ -79,6 +82,8 @@ var envVars = []envVar{
 	{"PARLEY_AI_TIMEOUT", "20s", "time limit of one request to the model; it is retried, then the built-in assistant answers", false},
 	{"PARLEY_SMTP_URL", "(mail is logged, not sent)", "smtp://user:password@host:587 (STARTTLS) or smtps://…:465 to send ticket and reply emails", true},
 	{"PARLEY_MAIL_FROM", "Parley <parley@(base URL host)>", "sender of Parley's emails", false},
+	{"PARLEY_SIGNUP", "open", "open: anyone may create a workspace (POST /api/v1/auth/signup); closed: only invitations and `parley user add`", false},
+	{"PARLEY_SESSION_CHECK", "30s", "how often agent websockets re-check their session (at most 1m); a logout, removal or role change closes them at once, and within this time if that event is lost", false},
 }
 
 // loadConfig reads env (a list of KEY=VALUE) and then flags from args. It
@@ -171,6 +176,16 @@ func loadConfig(args []string, env []string, stderr io.Writer) (Config, []string
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(get("PARLEY_SHUTDOWN_TIMEOUT", "15s")); err != nil || c.ShutdownTimeout <= 0 {
 		return c, warnings, fmt.Errorf("PARLEY_SHUTDOWN_TIMEOUT must be a positive duration such as 15s")
+	}
+	switch v := strings.ToLower(get("PARLEY_SIGNUP", "open")); v {
+	case "open":
+		c.SignupOpen = true
+	case "closed":
+	default:
+		return c, warnings, fmt.Errorf("PARLEY_SIGNUP must be open or closed, not %q", v)
+	}
+	if c.SessionCheck, err = time.ParseDuration(get("PARLEY_SESSION_CHECK", "30s")); err != nil || c.SessionCheck <= 0 || c.SessionCheck > time.Minute {
+		return c, warnings, fmt.Errorf("PARLEY_SESSION_CHECK must be a duration from 1ms to 1m, such as 30s")
 	}
 	switch v := strings.ToLower(get("PARLEY_DEMO", "true")); v {
 	case "true", "1", "yes":

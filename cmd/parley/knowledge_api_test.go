@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/parley-chat/parley/store/sqlite"
 )
 
 // wireKnowledge is a knowledge entry as the API sends it.
@@ -28,18 +25,7 @@ type wireKnowledge struct {
 // knowledgeSiteID returns the id of the site with key; the API has no site list.
 func knowledgeSiteID(tb testing.TB, dataDir, siteKey string) int64 {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	db, err := sqlite.Open(ctx, filepath.Join(dataDir, "parley.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer db.Close()
-	site, err := db.FindSiteByKey(ctx, siteKey)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return site.ID
+	return siteIn(tb, dataDir, siteKey, nil).ID
 }
 
 // knowledgeUser runs parley user add for email on dataDir (args choose the

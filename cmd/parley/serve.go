@@ -98,8 +98,10 @@ func start(ctx context.Context, cfg Config, log zerolog.Logger) (*node, error) {
 		}
 	}
 	n.svc = &hub.Service{Store: db, Log: log, Secret: []byte(secret), Observer: n.metrics}
+	n.svc.BaseURL, n.svc.SignupClosed = cfg.BaseURL, !cfg.SignupOpen
 	n.rt = realtime.New(realtime.Config{Service: n.svc, Log: log, Metrics: n.metrics, NodeID: cfg.NodeID,
-		AgentOrigins: []string{cfg.origin()}, WidgetOrigins: []string{cfg.origin()}})
+		AgentOrigins: []string{cfg.origin()}, WidgetOrigins: []string{cfg.origin()},
+		SessionCheck: cfg.SessionCheck})
 	if cfg.RedisURL != "" {
 		n.broker, err = broker.NewRedis(ctx, n.rt, broker.RedisConfig{URL: cfg.RedisURL, Prefix: cfg.RedisPrefix, Name: n.rt.NodeID(), Metrics: n.metrics, Logger: log})
 	} else {
