@@ -103,6 +103,7 @@ func BenchmarkInbox(b *testing.B) {
 		{"q=sku4(prefix,1.1%)", hub.TicketFilter{Query: "sku4"}},
 		{"q=one_order", hub.TicketFilter{Query: strconv.Itoa(100000 + rows/3)}},
 		{"q=nothing", hub.TicketFilter{Query: "xylophone"}},
+		{"q=legacy(1%,all_old)", hub.TicketFilter{Query: "legacy"}},
 		{"q=refund+sku42(none)", hub.TicketFilter{Query: "refund sku42"}},
 		{"q=refund+mine", hub.TicketFilter{Query: "refund", AssigneeID: member}},
 		{"q=sku42+mine", hub.TicketFilter{Query: "sku42", AssigneeID: member}},
@@ -112,8 +113,23 @@ func BenchmarkInbox(b *testing.B) {
 	for _, tt := range tickets {
 		f := tt.f
 		f.TenantID, f.Limit = big, 50
-		sql, args, _ := ticketQuery(f)
-		explain(ctx, b, db, "tickets "+tt.name, sql, args)
+		if f.Query == "" {
+			sql, args, _ := ticketQuery(f, ticketNewest, 0)
+			explain(ctx, b, db, "tickets "+tt.name, sql, args)
+		} else {
+			// A search's two steps (FindTickets); the second runs only
+			// when the first does not fill the page.
+			floor, err := db.searchFloor(ctx, f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sql, args, _ := ticketQuery(f, ticketNewest, floor)
+			explain(ctx, b, db, "tickets "+tt.name+" (step 1, newest)", sql, args)
+			older := f
+			older.BeforeID = floor + 1
+			sql, args, _ = ticketQuery(older, ticketMatches, 0)
+			explain(ctx, b, db, "tickets "+tt.name+" (step 2, older matches)", sql, args)
+		}
 		b.Run("tickets/"+tt.name, func(b *testing.B) {
 			for b.Loop() {
 				if _, err := db.FindTickets(ctx, f); err != nil {
@@ -202,7 +218,9 @@ func explain(ctx context.Context, b *testing.B, db *DB, name, sql string, args [
 //     has 5%, member 21 has 10 tickets;
 //     20% come from a conversation (those conversations are escalated);
 //     subjects "<Word> problem with sku<N> order <100000+id>", Word one of
-//     10 (10% each), N one of 1000 (0.1% each);
+//     10 (10% each), N one of 1000 (0.1% each); but in the oldest 10%,
+//     "Legacy" takes the place of one word: 1% of all subjects, none of
+//     them recent (the worst case for a search walking newest first);
 //   - conversations: 25% on the second site, 30% open; votes: 5% up only,
 //     3% down only, 2% both, 90% none; one every 20 s over 231 days.
 func seedInbox(ctx context.Context, b *testing.B, db *DB, rows int) error {
@@ -240,8 +258,9 @@ func seedInbox(ctx context.Context, b *testing.B, db *DB, rows int) error {
 				source, conversation_id, resolved_at, resolved_by, created_at, updated_at)
 			SELECT g, CASE WHEN g <= $1 THEN 1 ELSE 2 END, CASE WHEN g <= $1 THEN 1 ELSE 3 END,
 				CASE WHEN g <= $1 THEN g ELSE g - $1 END,
+				CASE WHEN g <= $1 / 10 AND g % 10 = 3 THEN 'Legacy' ELSE
 				(ARRAY['Refund','Order','Login','Invoice','Shipping','Password','Account','Payment','Delivery','Subscription'])[1 + g % 10]
-					|| ' problem with sku' || (g * 31 % 1000) || ' order ' || (100000 + g),
+				END || ' problem with sku' || (g * 31 % 1000) || ' order ' || (100000 + g),
 				'r' || g || '@example.test', s.status, 'normal',
 				CASE WHEN g > $1 THEN 22 WHEN g % 100000 = 0 THEN 21 WHEN g % 10 = 9 THEN NULL ELSE 1 + g % 20 END,
 				'agent', CASE WHEN g <= $1 AND g % 5 = 0 THEN g END,

@@ -82,7 +82,7 @@ const (
 // the rows it yields.
 func (q *queries) FindConversations(ctx context.Context, f hub.ConversationFilter) ([]*hub.Conversation, error) {
 	sql, args := conversationQuery(f)
-	rows, err := q.q.Query(ctx, sql, args...)
+	rows, err := q.q.Query(ctx, sql, customPlan(args)...)
 	out, err := collectConversations(rows, err)
 	if err != nil {
 		return nil, storeErr(err, "conversation", "find conversations of tenant %d", f.TenantID)
