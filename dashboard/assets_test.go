@@ -41,13 +41,13 @@ func TestBundleWithinSizeBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	total := gzipSize(t, b.files["index.html"].body)
+	total := gzipSize(t, b.Files["index.html"].Body)
 	for _, name := range []string{"app.js", "app.css"} {
-		file, ok := b.manifest[name]
+		file, ok := b.Manifest[name]
 		if !ok {
 			t.Fatalf("manifest.json has no %s", name)
 		}
-		n := gzipSize(t, b.files[file].body)
+		n := gzipSize(t, b.Files[file].Body)
 		t.Logf("%s: %d bytes gzipped", file, n)
 		total += n
 	}
@@ -65,9 +65,9 @@ func TestIndexReferencesHashedFilesThatExist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refs := assetRef.FindAllStringSubmatch(string(b.files["index.html"].body), -1)
+	refs := assetRef.FindAllStringSubmatch(string(b.Files["index.html"].Body), -1)
 	if len(refs) != 2 {
-		t.Fatalf("index.html loads %d assets, want the app's JS and CSS: %s", len(refs), b.files["index.html"].body)
+		t.Fatalf("index.html loads %d assets, want the app's JS and CSS: %s", len(refs), b.Files["index.html"].Body)
 	}
 	loaded := map[string]bool{}
 	hashed := regexp.MustCompile(`^assets/app-[0-9a-f]{12}\.(js|css)$`)
@@ -75,24 +75,24 @@ func TestIndexReferencesHashedFilesThatExist(t *testing.T) {
 		if !hashed.MatchString(r[1]) {
 			t.Errorf("index.html loads %q, want a hashed name under assets/", r[1])
 		}
-		if _, ok := b.files[r[1]]; !ok {
+		if _, ok := b.Files[r[1]]; !ok {
 			t.Errorf("index.html loads %q, which is not embedded", r[1])
 		}
 		loaded[r[1]] = true
 	}
-	for name, file := range b.manifest {
+	for name, file := range b.Manifest {
 		if !loaded[file] {
 			t.Errorf("manifest's %s (%s) is not loaded by index.html", name, file)
 		}
 	}
 	// A stale hashed file means the build did not clean up after itself.
-	for file := range b.files {
+	for file := range b.Files {
 		if strings.HasPrefix(file, "assets/") && !loaded[file] {
 			t.Errorf("%s is embedded but index.html does not load it", file)
 		}
 	}
 	// No inline script or style: the CSP allows only 'self'.
-	if bytes.Contains(b.files["index.html"].body, []byte("<style")) || regexp.MustCompile(`<script(?:\s[^>]*)?>\s*[^<\s]`).Match(b.files["index.html"].body) {
+	if bytes.Contains(b.Files["index.html"].Body, []byte("<style")) || regexp.MustCompile(`<script(?:\s[^>]*)?>\s*[^<\s]`).Match(b.Files["index.html"].Body) {
 		t.Error("index.html has inline script or style, which its CSP blocks")
 	}
 }
@@ -136,8 +136,8 @@ func TestClientRoutesServeIndex(t *testing.T) {
 	for _, path := range []string{"/", "/login", "/signup", "/reset?token=abc", "/invite?token=abc", "/inbox", "/conversations", "/conversations/42",
 		"/tickets", "/tickets/7", "/tickets/", "/settings", "/settings/sites/3", "/settings/team", "/reports", "/reports?from=2026-01-01"} {
 		resp, body := fetch(t, app, path)
-		if resp.StatusCode != http.StatusOK || !bytes.Equal(body, b.files["index.html"].body) {
-			t.Errorf("%s: status %d, body is index.html: %v", path, resp.StatusCode, bytes.Equal(body, b.files["index.html"].body))
+		if resp.StatusCode != http.StatusOK || !bytes.Equal(body, b.Files["index.html"].Body) {
+			t.Errorf("%s: status %d, body is index.html: %v", path, resp.StatusCode, bytes.Equal(body, b.Files["index.html"].Body))
 			continue
 		}
 		csp := resp.Header.Get("Content-Security-Policy")
@@ -189,7 +189,7 @@ func TestAssetHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct{ name, contentType string }{{"app.js", "application/javascript; charset=utf-8"}, {"app.css", "text/css; charset=utf-8"}} {
-		file := b.manifest[tt.name]
+		file := b.Manifest[tt.name]
 		t.Run(tt.name, func(t *testing.T) {
 			resp, body := fetch(t, app, "/"+file)
 			if resp.StatusCode != http.StatusOK {
@@ -204,7 +204,7 @@ func TestAssetHeaders(t *testing.T) {
 					t.Errorf("%s = %q, want %q", h, got, want)
 				}
 			}
-			if !bytes.Equal(body, b.files[file].body) {
+			if !bytes.Equal(body, b.Files[file].Body) {
 				t.Errorf("body is not the embedded %s", file)
 			}
 			resp, body = fetch(t, app, "/"+file, "Accept-Encoding", "gzip")
@@ -219,7 +219,7 @@ func TestAssetHeaders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(plain, b.files[file].body) {
+			if !bytes.Equal(plain, b.Files[file].Body) {
 				t.Errorf("gzipped body is not the embedded %s", file)
 			}
 			if resp, _ := fetch(t, app, "/"+file, "If-None-Match", resp.Header.Get("ETag")); resp.StatusCode != http.StatusNotModified {

@@ -1,22 +1,12 @@
 package widget
 
 import (
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"io/fs"
-	"mime"
-	"path"
-	"strings"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/web"
 )
 
 // dist is the built widget (widget/web, `npm run build`), committed so that
@@ -32,83 +22,16 @@ const (
 	assetCacheControl  = "public, max-age=31536000, immutable"
 )
 
-// asset is one embedded file, with its gzipped form and ETag computed once.
-type asset struct {
-	body, gz    []byte
-	contentType string
-	etag        string
-}
-
-// bundle is the embedded build: its files by name under dist, and the
-// manifest mapping logical names ("frame.js") to them.
-type bundle struct {
-	files    map[string]*asset
-	manifest map[string]string
-}
-
 var (
 	loadBundleOnce sync.Once
-	theBundle      *bundle
+	theBundle      *web.Bundle
 	errBundle      error
 )
 
 // loadBundle reads and compresses the embedded files once per process.
-func loadBundle() (*bundle, error) {
-	loadBundleOnce.Do(func() { theBundle, errBundle = readBundle(dist) })
+func loadBundle() (*web.Bundle, error) {
+	loadBundleOnce.Do(func() { theBundle, errBundle = web.ReadBundle("widget", dist, "dist") })
 	return theBundle, errBundle
-}
-
-func readBundle(fsys fs.FS) (*bundle, error) {
-	b := &bundle{files: map[string]*asset{}}
-	err := fs.WalkDir(fsys, "dist", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		body, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		var gz bytes.Buffer
-		zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
-		if err != nil {
-			return err
-		}
-		if _, err := zw.Write(body); err != nil {
-			return err
-		}
-		if err := zw.Close(); err != nil {
-			return err
-		}
-		ct := mime.TypeByExtension(path.Ext(p))
-		switch path.Ext(p) {
-		case ".js":
-			ct = "application/javascript; charset=utf-8"
-		case ".css":
-			ct = "text/css; charset=utf-8"
-		case ".json":
-			ct = "application/json"
-		}
-		sum := sha256.Sum256(body)
-		b.files[strings.TrimPrefix(p, "dist/")] = &asset{body: body, gz: gz.Bytes(), contentType: ct,
-			etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("widget: read embedded bundle: %w", err)
-	}
-	m, ok := b.files["manifest.json"]
-	if !ok {
-		return nil, fmt.Errorf("widget: embedded bundle has no manifest.json: run npm run build in widget/web")
-	}
-	if err := json.Unmarshal(m.body, &b.manifest); err != nil {
-		return nil, fmt.Errorf("widget: read manifest.json: %w", err)
-	}
-	for name, file := range b.manifest {
-		if _, ok := b.files[file]; !ok {
-			return nil, fmt.Errorf("widget: manifest names %s as %s, which is not in the bundle", name, file)
-		}
-	}
-	return b, nil
 }
 
 // mountAssets serves the loader (/widget.js), the frame's hashed assets
@@ -121,32 +44,15 @@ func (h *handler) mountAssets(app *fiber.App) {
 	app.Get("/widget/frame", h.frame)
 }
 
-// serveAsset writes the embedded file name, gzipped when the client
-// accepts it, answering a matching If-None-Match with 304.
+// serveAsset writes the embedded file name (see web.Bundle.Serve). The
+// loader runs on customers' pages, which may load it with CORS (the
+// crossorigin attribute) or isolate themselves (COEP).
 func serveAsset(c *fiber.Ctx, name, cacheControl string) error {
 	b, err := loadBundle()
 	if err != nil {
 		return err
 	}
-	a, ok := b.files[name]
-	if !ok || strings.Contains(name, "..") {
-		return hub.Errorf(hub.ENotFound, "no such widget file")
-	}
-	c.Set(fiber.HeaderCacheControl, cacheControl)
-	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	c.Set(fiber.HeaderETag, a.etag)
-	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
-	// The loader runs on customers' pages, which may load it with CORS
-	// (crossorigin attribute) or isolate themselves (COEP).
 	c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
 	c.Set("Cross-Origin-Resource-Policy", "cross-origin")
-	if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && strings.Contains(match, a.etag) {
-		return c.SendStatus(fiber.StatusNotModified)
-	}
-	c.Set(fiber.HeaderContentType, a.contentType)
-	if strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip") {
-		c.Set(fiber.HeaderContentEncoding, "gzip")
-		return c.Send(a.gz)
-	}
-	return c.Send(a.body)
+	return b.Serve(c, name, cacheControl)
 }

@@ -47,14 +47,14 @@ func TestBundleWithinSizeBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loader := gzipSize(t, b.files["widget.js"].body)
+	loader := gzipSize(t, b.Files["widget.js"].Body)
 	total := loader
 	for _, name := range []string{"frame.js", "frame.css"} {
-		file, ok := b.manifest[name]
+		file, ok := b.Manifest[name]
 		if !ok {
 			t.Fatalf("manifest.json has no %s", name)
 		}
-		total += gzipSize(t, b.files[file].body)
+		total += gzipSize(t, b.Files[file].Body)
 	}
 	t.Logf("gzipped: loader %d bytes, loader+frame JS+CSS %d bytes", loader, total)
 	if loader > loaderBudget {
@@ -71,19 +71,19 @@ func TestManifestNamesHashedFilesThatExist(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"widget.js", "frame.js", "frame.css"} {
-		file := b.manifest[name]
-		if _, ok := b.files[file]; !ok {
+		file := b.Manifest[name]
+		if _, ok := b.Files[file]; !ok {
 			t.Errorf("manifest maps %s to %q, which is not embedded", name, file)
 		}
 	}
-	for name, file := range b.manifest {
+	for name, file := range b.Manifest {
 		if name != "widget.js" && !strings.HasPrefix(file, "assets/frame-") {
 			t.Errorf("%s is %q, want a hashed name under assets/", name, file)
 		}
 	}
 	// A stale hashed file means the build did not clean up after itself.
-	for file := range b.files {
-		if strings.HasPrefix(file, "assets/") && file != b.manifest["frame.js"] && file != b.manifest["frame.css"] {
+	for file := range b.Files {
+		if strings.HasPrefix(file, "assets/") && file != b.Manifest["frame.js"] && file != b.Manifest["frame.css"] {
 			t.Errorf("%s is embedded but not in the manifest", file)
 		}
 	}
@@ -172,8 +172,8 @@ func TestFramePage(t *testing.T) {
 	for _, want := range []string{
 		`data-origins="https://shop.example http://localhost:3000"`,
 		`data-ws="wss://chat.example.com/ws/visitor?site=` + site.Key + `"`,
-		`src="` + b.manifest["frame.js"] + `"`,
-		`href="` + b.manifest["frame.css"] + `"`,
+		`src="` + b.Manifest["frame.js"] + `"`,
+		`href="` + b.Manifest["frame.css"] + `"`,
 	} {
 		if !bytes.Contains(body, []byte(want)) {
 			t.Errorf("frame page lacks %s:\n%s", want, body)
@@ -209,8 +209,8 @@ func TestAssetHeaders(t *testing.T) {
 		path, file, contentType, cacheControl string
 	}{
 		{"/widget.js", "widget.js", "application/javascript; charset=utf-8", "public, max-age=300"},
-		{"/widget/" + b.manifest["frame.js"], b.manifest["frame.js"], "application/javascript; charset=utf-8", "public, max-age=31536000, immutable"},
-		{"/widget/" + b.manifest["frame.css"], b.manifest["frame.css"], "text/css; charset=utf-8", "public, max-age=31536000, immutable"},
+		{"/widget/" + b.Manifest["frame.js"], b.Manifest["frame.js"], "application/javascript; charset=utf-8", "public, max-age=31536000, immutable"},
+		{"/widget/" + b.Manifest["frame.css"], b.Manifest["frame.css"], "text/css; charset=utf-8", "public, max-age=31536000, immutable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
@@ -227,7 +227,7 @@ func TestAssetHeaders(t *testing.T) {
 					t.Errorf("%s = %q, want %q", h, got, want)
 				}
 			}
-			if !bytes.Equal(body, b.files[tt.file].body) {
+			if !bytes.Equal(body, b.Files[tt.file].Body) {
 				t.Errorf("body is not the embedded %s", tt.file)
 			}
 
@@ -244,7 +244,7 @@ func TestAssetHeaders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(plain, b.files[tt.file].body) {
+			if !bytes.Equal(plain, b.Files[tt.file].Body) {
 				t.Errorf("gzipped body is not the embedded %s", tt.file)
 			}
 

@@ -62,7 +62,7 @@ func (h *handler) frame(c *fiber.Ctx) error {
 	c.Type("html", "utf-8")
 	return framePage.Execute(c, struct{ Site, Origins, WS, JS, CSS string }{
 		Site: site.Key, Origins: strings.Join(origins, " "), WS: ws,
-		JS: b.manifest["frame.js"], CSS: b.manifest["frame.css"],
+		JS: b.Manifest["frame.js"], CSS: b.Manifest["frame.css"],
 	})
 }
 
