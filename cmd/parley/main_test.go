@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -122,39 +121,8 @@ func (n *testNode) stop(tb testing.TB) {
 // do sends a JSON request and decodes a JSON answer into out (if not nil).
 func do(tb testing.TB, method, url string, header http.Header, body, out any) int {
 	tb.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if out != nil && len(raw) > 0 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			tb.Fatalf("%s %s: decode %q: %v", method, url, raw, err)
-		}
-	}
-	return resp.StatusCode
+	status, _ := doHeaders(tb, method, url, header, body, out)
+	return status
 }
 
 // frame is a protocol v1 frame.
