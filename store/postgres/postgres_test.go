@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -10,47 +9,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parley-chat/parley/hub"
-	"github.com/parley-chat/parley/hub/hubtest"
 	"github.com/parley-chat/parley/store/postgres"
 	"github.com/parley-chat/parley/store/storetest"
 )
 
-// mustSchema creates an empty schema of the test's own, dropped when the
-// test ends, and returns a URL whose search_path selects it.
+// mustSchema is a fresh schema of the test's own (postgres.MustSchema).
 func mustSchema(tb testing.TB) string {
 	tb.Helper()
-	base := hubtest.PostgresURL(tb)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	schema := "parley_test_" + strings.ToLower(hub.RandomToken(9))
-	schema = strings.NewReplacer("-", "_").Replace(schema)
-	ident := pgx.Identifier{schema}.Sanitize()
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+ident); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			tb.Error(err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+ident+" CASCADE"); err != nil {
-			tb.Error(err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return postgres.MustSchema(tb, "", false)
 }
 
 // mustOpen opens the store at url, closed when the test ends.

@@ -3,16 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/parley-chat/parley/hub"
-	"github.com/parley-chat/parley/hub/hubtest"
 )
 
 // TestSearchSteps checks FindTickets' two-step search (a window of the
@@ -20,31 +16,8 @@ import (
 // of 5 tickets, so that both steps and their seam are exercised: every
 // page of every search equals the brute-force answer, newest first.
 func TestSearchSteps(t *testing.T) {
-	base := hubtest.PostgresURL(t)
 	ctx := context.Background()
-	schema := "parley_search_" + strings.ToLower(strings.NewReplacer("-", "_").Replace(hub.RandomToken(6)))
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	ident := pgx.Identifier{schema}.Sanitize()
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+ident); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA "+ident+" CASCADE"); err != nil {
-			t.Error(err)
-		}
-	}()
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := openMigrated(ctx, u.String())
+	db, err := openMigrated(ctx, MustSchema(t, "", false))
 	if err != nil {
 		t.Fatal(err)
 	}
