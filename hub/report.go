@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"time"
 )
@@ -113,6 +114,15 @@ func NewReport(f ReportFilter) *Report {
 		r.Days[i].Date = f.From.AddDate(0, 0, i).Format(time.DateOnly)
 	}
 	return r
+}
+
+// Day returns the day'th day of r (0 is From); a day outside the range
+// is a bug in a store's query, reported rather than a panic.
+func (r *Report) Day(day int) (*ReportDay, error) {
+	if day < 0 || day >= len(r.Days) {
+		return nil, fmt.Errorf("day %d is outside the report's %d days", day, len(r.Days))
+	}
+	return &r.Days[day], nil
 }
 
 // SetAssistantResolved records the two counts behind the assistant's share

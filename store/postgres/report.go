@@ -70,7 +70,7 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 			if err := s.Scan(&day, &n); err != nil {
 				return err
 			}
-			d, err := reportDay(r, day)
+			d, err := r.Day(day)
 			if err == nil {
 				d.Conversations = n
 			}
@@ -87,7 +87,7 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 			if err := s.Scan(&day, &n); err != nil {
 				return err
 			}
-			d, err := reportDay(r, day)
+			d, err := r.Day(day)
 			if err == nil {
 				d.TicketsOpened = n
 			}
@@ -115,7 +115,7 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 				r.MedianResolutionSeconds = hub.SecondsFromMicros(median)
 				return nil
 			}
-			d, err := reportDay(r, *day)
+			d, err := r.Day(*day)
 			if err == nil {
 				d.TicketsResolved = n
 			}
@@ -137,7 +137,7 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 			if err := s.Scan(&day, &up, &down); err != nil {
 				return err
 			}
-			d, err := reportDay(r, day)
+			d, err := r.Day(day)
 			if err == nil {
 				d.ThumbsUp, d.ThumbsDown = up, down
 			}
@@ -182,15 +182,6 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 	r.MedianFirstAgentResponseSeconds = hub.SecondsFromMicros(firstAgentReply)
 	r.SetAssistantResolved(assistantAlone, visitorConvs)
 	return r, nil
-}
-
-// reportDay returns the day'th day of r; a day outside the range is a bug
-// in a query, reported rather than a panic.
-func reportDay(r *hub.Report, day int) (*hub.ReportDay, error) {
-	if day < 0 || day >= len(r.Days) {
-		return nil, fmt.Errorf("day %d is outside the report's %d days", day, len(r.Days))
-	}
-	return &r.Days[day], nil
 }
 
 // eachRow runs query and calls fn for every row.

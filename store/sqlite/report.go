@@ -55,7 +55,7 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 			if err := s.Scan(&day, &n); err != nil {
 				return err
 			}
-			d, err := reportDay(r, day)
+			d, err := r.Day(day)
 			if err == nil {
 				d.Conversations = n
 			}
@@ -72,7 +72,7 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 			if err := s.Scan(&day, &n); err != nil {
 				return err
 			}
-			d, err := reportDay(r, day)
+			d, err := r.Day(day)
 			if err == nil {
 				d.TicketsOpened = n
 			}
@@ -91,7 +91,7 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 			if err := s.Scan(&day, &took); err != nil {
 				return err
 			}
-			d, err := reportDay(r, day)
+			d, err := r.Day(day)
 			if err == nil {
 				d.TicketsResolved++
 				resolutions = append(resolutions, took)
@@ -114,7 +114,7 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 			if err := s.Scan(&day, &up, &down); err != nil {
 				return err
 			}
-			d, err := reportDay(r, day)
+			d, err := r.Day(day)
 			if err == nil {
 				d.ThumbsUp, d.ThumbsDown = up, down
 			}
@@ -175,15 +175,6 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 	r.MedianFirstAgentResponseSeconds = hub.MedianSeconds(firstAgentReplies)
 	r.SetAssistantResolved(assistantAlone, visitorConvs)
 	return r, nil
-}
-
-// reportDay returns the day'th day of r; a day outside the range is a bug
-// in a query, reported rather than a panic.
-func reportDay(r *hub.Report, day int) (*hub.ReportDay, error) {
-	if day < 0 || day >= len(r.Days) {
-		return nil, fmt.Errorf("day %d is outside the report's %d days", day, len(r.Days))
-	}
-	return &r.Days[day], nil
 }
 
 // eachRow runs query and calls fn for every row.
