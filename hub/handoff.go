@@ -245,33 +245,38 @@ func (s *Service) planEmailStep(ctx context.Context, a Assistant, in AssistantIn
 	conv := in.Conversation
 	tool := ToolUse{Name: "collect_email"}
 	email, attempted := findEmail(last)
-	switch {
-	case email != "":
-		tool.Input, tool.Result = email, "valid"
-		return assistantPlan{state: HandoffTicketOpen, email: email, lang: lang, reply: &Message{StatusType: StatusGeneratedContent},
-			reason: conv.HandoffReason, subject: conv.EscalationSubject, summary: conv.EscalationSummary,
-			trace: DecisionTrace{Language: lang, Provider: "builtin", Tools: []ToolUse{tool}}}, nil
-	case attempted:
-		tool.Input, tool.Result = attemptedEmail(last), "invalid"
-		return assistantPlan{state: HandoffAwaitingEmail, lang: lang,
-			reason: conv.HandoffReason, subject: conv.EscalationSubject, summary: conv.EscalationSummary,
-			reply: &Message{Body: fmt.Sprintf(text(lang, textInvalidEmail), tool.Input), StatusType: StatusGeneratedContent, Prompt: PromptEmail},
-			trace: DecisionTrace{Language: lang, Provider: "builtin", Tools: []ToolUse{tool}, Decision: "asked again: the email is not valid"}}, nil
+	if email != "" || attempted {
+		p := assistantPlan{lang: lang, trace: DecisionTrace{Language: lang, Provider: "builtin"}}
+		p.keep(conv)
+		if email != "" {
+			tool.Input, tool.Result = email, "valid"
+			p.state, p.email = HandoffTicketOpen, email
+			p.reply = &Message{StatusType: StatusGeneratedContent} // the confirmation, written with the ticket
+		} else {
+			tool.Input, tool.Result = attemptedEmail(last), "invalid"
+			p.state, p.trace.Decision = HandoffAwaitingEmail, "asked again: the email is not valid"
+			p.reply = &Message{Body: fmt.Sprintf(text(lang, textInvalidEmail), tool.Input), StatusType: StatusGeneratedContent, Prompt: PromptEmail}
+		}
+		p.trace.Tools = []ToolUse{tool}
+		return p, nil
 	}
 	d, err := a.Decide(ctx, in)
 	if err != nil {
 		return assistantPlan{}, err
 	}
 	p := s.planDecision(in, d)
-	if p.state == HandoffAwaitingEmail && conv.EscalationSubject != "" {
-		// Still the same escalation: keep what the ticket will say.
-		p.reason, p.subject, p.summary = conv.HandoffReason, conv.EscalationSubject, conv.EscalationSummary
-	}
 	if d.Action == ActionSilent {
-		p.state = HandoffAwaitingEmail
-		p.reason, p.subject, p.summary = conv.HandoffReason, conv.EscalationSubject, conv.EscalationSummary
+		p.state = HandoffAwaitingEmail // still waiting for the address
+	}
+	if p.state == HandoffAwaitingEmail && (conv.EscalationSubject != "" || d.Action == ActionSilent) {
+		p.keep(conv) // still the same escalation: keep what the ticket will say
 	}
 	return p, nil
+}
+
+// keep carries the escalation being collected into p.
+func (p *assistantPlan) keep(c *Conversation) {
+	p.reason, p.subject, p.summary = c.HandoffReason, c.EscalationSubject, c.EscalationSummary
 }
 
 // applyPlan writes p in one transaction, unless the work is done already
