@@ -20,34 +20,18 @@ import (
 // compression: the app must load quickly on a phone.
 const totalBudget = 120 * 1024
 
-func gzipSize(tb testing.TB, b []byte) int {
-	tb.Helper()
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := zw.Write(b); err != nil {
-		tb.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Len()
-}
-
 func TestBundleWithinSizeBudget(t *testing.T) {
 	b, err := loadBundle()
 	if err != nil {
 		t.Fatal(err)
 	}
-	total := gzipSize(t, b.Files["index.html"].Body)
+	total := b.Files["index.html"].GzipSize()
 	for _, name := range []string{"app.js", "app.css"} {
 		file, ok := b.Manifest[name]
 		if !ok {
 			t.Fatalf("manifest.json has no %s", name)
 		}
-		n := gzipSize(t, b.Files[file].Body)
+		n := b.Files[file].GzipSize()
 		t.Logf("%s: %d bytes gzipped", file, n)
 		total += n
 	}

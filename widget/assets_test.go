@@ -26,35 +26,19 @@ const (
 	totalBudget  = 40 * 1024 // loader + frame JS + CSS
 )
 
-func gzipSize(tb testing.TB, b []byte) int {
-	tb.Helper()
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := zw.Write(b); err != nil {
-		tb.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Len()
-}
-
 func TestBundleWithinSizeBudget(t *testing.T) {
 	b, err := loadBundle()
 	if err != nil {
 		t.Fatal(err)
 	}
-	loader := gzipSize(t, b.Files["widget.js"].Body)
+	loader := b.Files["widget.js"].GzipSize()
 	total := loader
 	for _, name := range []string{"frame.js", "frame.css"} {
 		file, ok := b.Manifest[name]
 		if !ok {
 			t.Fatalf("manifest.json has no %s", name)
 		}
-		total += gzipSize(t, b.Files[file].Body)
+		total += b.Files[file].GzipSize()
 	}
 	t.Logf("gzipped: loader %d bytes, loader+frame JS+CSS %d bytes", loader, total)
 	if loader > loaderBudget {

@@ -34,6 +34,10 @@ type File struct {
 	etag        string
 }
 
+// GzipSize is the file's size as served gzipped (best compression), for
+// size budgets.
+func (f *File) GzipSize() int { return len(f.gz) }
+
 // ReadBundle reads dir of fsys. It fails unless manifest.json exists and
 // names only files that do; what says the bundle's name in errors.
 func ReadBundle(what string, fsys fs.FS, dir string) (*Bundle, error) {
