@@ -58,7 +58,7 @@ func withRetryAfter(c *fiber.Ctx, err error) error {
 }
 
 func (h *handler) signup(c *fiber.Ctx) error {
-	if wait := h.limits.take("signup:"+c.IP(), time.Now()); wait > 0 {
+	if wait := h.limits.take("signup:"+web.ClientIP(c), time.Now()); wait > 0 {
 		return limited(c, wait)
 	}
 	var req hub.Signup
@@ -80,7 +80,7 @@ type emailRequest struct {
 // requestPasswordReset answers 204 whatever happens, so that it tells
 // nothing about which emails have accounts; a failure is only logged.
 func (h *handler) requestPasswordReset(c *fiber.Ctx) error {
-	if wait := h.limits.take("reset:"+c.IP(), time.Now()); wait > 0 {
+	if wait := h.limits.take("reset:"+web.ClientIP(c), time.Now()); wait > 0 {
 		return limited(c, wait)
 	}
 	var req emailRequest
@@ -99,7 +99,7 @@ type resetConfirmRequest struct {
 }
 
 func (h *handler) confirmPasswordReset(c *fiber.Ctx) error {
-	if wait := h.limits.take("reset:"+c.IP(), time.Now()); wait > 0 {
+	if wait := h.limits.take("reset:"+web.ClientIP(c), time.Now()); wait > 0 {
 		return limited(c, wait)
 	}
 	var req resetConfirmRequest

@@ -148,7 +148,7 @@ type loginResponse struct {
 // per-IP limit) and the account (hub's lock); both answer 429 with
 // Retry-After.
 func (h *handler) login(c *fiber.Ctx) error {
-	key := "login:" + c.IP()
+	key := "login:" + web.ClientIP(c)
 	if wait := h.limits.peek(key, time.Now()); wait > 0 {
 		return limited(c, wait)
 	}

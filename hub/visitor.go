@@ -54,7 +54,8 @@ type VisitorStart struct {
 	AnonymousID string // "" for a first visit
 	Locale      string
 	CurrentPage string
-	Device      string
+	Device      string // a summary such as "Chrome 120 on Windows"
+	Country     string // ISO 3166 alpha-2, "" when unknown
 	// Identity, when set, names a signed-in user of the customer's site.
 	Identity *Identity
 }
@@ -96,7 +97,7 @@ func (s *Service) StartVisitor(ctx context.Context, in VisitorStart) (*Visit, er
 	if reason != "" {
 		return nil, gateError(reason)
 	}
-	if len(in.AnonymousID) > 64 || len(in.Locale) > 35 || len(in.CurrentPage) > 2048 || len(in.Device) > 200 {
+	if len(in.AnonymousID) > 64 || len(in.Locale) > 35 || len(in.CurrentPage) > 2048 || len(in.Device) > 200 || len(in.Country) > 2 {
 		return nil, Errorf(EInvalid, "visitor details are too long")
 	}
 	var id Identity
@@ -130,6 +131,7 @@ func (s *Service) StartVisitor(ctx context.Context, in VisitorStart) (*Visit, er
 		setIf(&v.Locale, in.Locale)
 		setIf(&v.CurrentPage, in.CurrentPage)
 		setIf(&v.Device, in.Device)
+		setIf(&v.Country, in.Country)
 		if len(id.Traits) > 0 {
 			v.Traits = id.Traits
 		}

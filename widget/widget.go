@@ -14,6 +14,7 @@ import (
 
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/hub/realtime"
+	"github.com/parley-chat/parley/hub/geo"
 	"github.com/parley-chat/parley/hub/web"
 )
 
@@ -117,6 +118,7 @@ type startVisitorRequest struct {
 	AnonymousID string           `json:"anonymous_id"`
 	Locale      string           `json:"locale"`
 	Page        string           `json:"page"`
+	TimeZone    string           `json:"tz"` // the browser's IANA zone, for the country
 	Identity    *identityRequest `json:"identity"`
 }
 
@@ -146,7 +148,10 @@ func (h *handler) startVisitor(c *fiber.Ctx) error {
 		return err
 	}
 	in := hub.VisitorStart{SiteKey: req.Site, Origin: strings.ToLower(c.Get(fiber.HeaderOrigin)), AnonymousID: req.AnonymousID,
-		Locale: req.Locale, CurrentPage: req.Page, Device: c.Get(fiber.HeaderUserAgent)}
+		Locale: req.Locale, CurrentPage: req.Page, Device: geo.Device(c.Get(fiber.HeaderUserAgent)), Country: web.ClientCountry(c)}
+	if in.Country == "" {
+		in.Country = geo.CountryOfTimeZone(req.TimeZone)
+	}
 	if id := req.Identity; id != nil {
 		in.Identity = &hub.Identity{ExternalID: id.ExternalID, Email: id.Email, Name: id.Name, Traits: id.Traits,
 			UserHash: id.UserHash, Token: id.Token}

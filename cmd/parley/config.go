@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/parley-chat/parley/hub/web"
 )
 
 // Config is the whole configuration of a node, built from PARLEY_*
@@ -37,6 +39,9 @@ type Config struct {
 	// Accounts.
 	SignupOpen   bool          // PARLEY_SIGNUP: open (default) or closed
 	SessionCheck time.Duration // PARLEY_SESSION_CHECK: how often agent sockets re-check their session
+	// Proxies are the reverse proxies trusted for X-Forwarded-For and a
+	// CDN's country header (PARLEY_TRUSTED_PROXIES).
+	Proxies web.Proxies
 	// env holds the environment, for the per-site model keys
 	// (PARLEY_AI_KEY_<NAME>, or _FILE) that site settings name.
 	env map[string]string
@@ -83,6 +88,7 @@ var envVars = []envVar{
 	{"PARLEY_SMTP_URL", "(mail is logged, not sent)", "smtp://user:password@host:587 (STARTTLS) or smtps://…:465 to send ticket and reply emails", true},
 	{"PARLEY_MAIL_FROM", "Parley <parley@(base URL host)>", "sender of Parley's emails", false},
 	{"PARLEY_SIGNUP", "open", "open: anyone may create a workspace (POST /api/v1/auth/signup); closed: only invitations and `parley user add`", false},
+	{"PARLEY_TRUSTED_PROXIES", "(none)", "comma-separated addresses or CIDR ranges of your reverse proxies; only their X-Forwarded-For (client IP for rate limits) and CF-IPCountry-style country headers are believed", false},
 	{"PARLEY_SESSION_CHECK", "30s", "how often agent websockets re-check their session (at most 1m); a logout, removal or role change closes them at once, and within this time if that event is lost", false},
 }
 
@@ -186,6 +192,9 @@ func loadConfig(args []string, env []string, stderr io.Writer) (Config, []string
 	}
 	if c.SessionCheck, err = time.ParseDuration(get("PARLEY_SESSION_CHECK", "30s")); err != nil || c.SessionCheck <= 0 || c.SessionCheck > time.Minute {
 		return c, warnings, fmt.Errorf("PARLEY_SESSION_CHECK must be a duration from 1ms to 1m, such as 30s")
+	}
+	if c.Proxies, err = web.ParseProxies(get("PARLEY_TRUSTED_PROXIES", "")); err != nil {
+		return c, warnings, fmt.Errorf("PARLEY_TRUSTED_PROXIES: %v; list your proxies' addresses, such as 10.0.0.0/8,127.0.0.1", err)
 	}
 	switch v := strings.ToLower(get("PARLEY_DEMO", "true")); v {
 	case "true", "1", "yes":

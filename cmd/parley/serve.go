@@ -146,6 +146,7 @@ func (n *node) newApp() *fiber.App {
 	})
 	realtime.Prepare(app)
 	app.Use(web.Middleware(n.log))
+	app.Use(n.cfg.Proxies.Middleware)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", n.ready)
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(n.metrics.Registry, promhttp.HandlerOpts{})))

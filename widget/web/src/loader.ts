@@ -149,6 +149,7 @@ async function start() {
     anonymous_id: storage((s) => s.getItem(anonKey())) || undefined,
     locale: navigator.language,
     page: location.href,
+    tz: Intl.DateTimeFormat().resolvedOptions().timeZone,
     identity: id
       ? {
           external_id: id.externalId,
