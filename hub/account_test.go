@@ -416,7 +416,18 @@ func TestRemoveMember(t *testing.T) {
 	f := accountFixture(t)
 	ctx := context.Background()
 	_, admin := addMember(t, f, "admin@acme.test", hub.RoleAdmin)
-	agentM, _ := addMember(t, f, "agent@acme.test", hub.RoleAgent)
+	agentM, agent := addMember(t, f, "agent@acme.test", hub.RoleAgent)
+	first := mustSend(t, f.svc, f.visitor, hub.NewMessage{Body: "Where is my order?"})
+	tk, err := f.svc.CreateTicket(ctx, f.visitor, hub.NewTicket{ConversationID: first.ConversationID, Subject: "Order", RequesterEmail: "ann@example.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.UpdateTicket(ctx, agent, tk.ID, hub.TicketUpdate{AssigneeID: &agentM.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.TakeOver(ctx, agent, first.ConversationID); err != nil {
+		t.Fatal(err)
+	}
 	_, otherOwner := mustTenant(t, f.svc, "Other", "owner@other.test")
 	other := hub.Actor{Kind: hub.ActorMember, ID: otherOwner.ID, TenantID: otherOwner.TenantID, Role: hub.RoleOwner}
 	session, _, err := f.svc.Login(ctx, "agent@acme.test", "correct horse")
@@ -432,8 +443,19 @@ func TestRemoveMember(t *testing.T) {
 	}
 	_, err = f.svc.MemberActor(ctx, session)
 	wantCode(t, err, hub.EUnauthorized)
-	if got := topics(f.pub.take(), hub.EventMemberSessions); len(got) != 1 || got[0] != hub.TopicMember(agentM.ID) {
+	events := f.pub.take()
+	if got := topics(events, hub.EventMemberSessions); len(got) != 1 || got[0] != hub.TopicMember(agentM.ID) {
 		t.Fatalf("sessions-changed published to %v", got)
+	}
+	// Every dashboard is told the work is unassigned.
+	if got := topics(events, hub.EventTicketUpdated); len(got) == 0 {
+		t.Fatal("no ticket.updated for the unassigned ticket")
+	}
+	if got := topics(events, hub.EventConversationUpdated); len(got) == 0 {
+		t.Fatal("no conversation.updated for the unassigned conversation")
+	}
+	if got, err := f.svc.Ticket(ctx, f.ownerA, tk.ID); err != nil || got.AssigneeID != 0 || got.Version <= tk.Version {
+		t.Fatalf("ticket after removal: %+v, %v", got, err)
 	}
 	wantCode(t, f.svc.RemoveMember(ctx, admin, agentM.ID), hub.ENotFound)
 	if got := auditActions(t, f, "member:"+itoa(agentM.ID)); !slices.Contains(got, "member.remove") {

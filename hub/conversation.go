@@ -72,7 +72,9 @@ type Conversation struct {
 type ConversationFilter struct {
 	TenantID int64
 	SiteID   int64 // 0: all sites
-	Status   string
+	// AssigneeID keeps the member's conversations; 0 is anyone's.
+	AssigneeID int64
+	Status     string
 	// Since and Until bound the last activity: Since <= LastMessageAt <
 	// Until. A zero time is no bound.
 	Since, Until time.Time

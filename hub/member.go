@@ -238,8 +238,12 @@ func (s *Service) ChangeRole(ctx context.Context, actor Actor, id int64, role Ro
 // admins remove members; only owners remove owners (EForbidden); the last
 // owner cannot be removed (EConflict).
 func (s *Service) RemoveMember(ctx context.Context, actor Actor, id int64) error {
-	var m *Member
+	var (
+		m *Member
+		o outbox
+	)
 	err := s.tx(ctx, func(q Queries) error {
+		o = outbox{}
 		var err error
 		if m, err = lockedTeamMember(ctx, q, actor, id); err != nil {
 			return err
@@ -253,6 +257,9 @@ func (s *Service) RemoveMember(ctx context.Context, actor Actor, id int64) error
 				return Errorf(EConflict, "the last owner cannot be removed: make another member an owner first")
 			}
 		}
+		if err := s.unassignAll(ctx, q, m, &o); err != nil {
+			return err
+		}
 		if err := q.DeleteMember(ctx, m.ID); err != nil {
 			return err
 		}
@@ -263,6 +270,42 @@ func (s *Service) RemoveMember(ctx context.Context, actor Actor, id int64) error
 	if err != nil {
 		return err
 	}
+	s.publish(ctx, &o)
 	s.publishSessionsChanged(ctx, m.TenantID, m.ID)
 	return nil
+}
+
+// unassignAll unassigns the member's tickets and conversations, so that
+// every dashboard sees them become unassigned (the store would clear the
+// references on delete, but silently).
+func (s *Service) unassignAll(ctx context.Context, q Queries, m *Member, o *outbox) error {
+	now := s.now()
+	for {
+		tickets, err := q.FindTickets(ctx, TicketFilter{TenantID: m.TenantID, AssigneeID: m.ID, Limit: 200})
+		if err != nil {
+			return err
+		}
+		for _, t := range tickets {
+			t.AssigneeID = 0
+			t.touch(now)
+			if err := stale(q.UpdateTicket(ctx, t)); err != nil {
+				return err
+			}
+			o.ticket(t)
+		}
+		convs, err := q.FindConversations(ctx, ConversationFilter{TenantID: m.TenantID, AssigneeID: m.ID, Limit: 200})
+		if err != nil {
+			return err
+		}
+		for _, c := range convs {
+			c.AssigneeID, c.UpdatedAt = 0, now
+			if err := stale(q.UpdateConversation(ctx, c)); err != nil {
+				return err
+			}
+			o.conversation(c)
+		}
+		if len(tickets) == 0 && len(convs) == 0 {
+			return nil
+		}
+	}
 }

@@ -98,6 +98,9 @@ func conversationQuery(f hub.ConversationFilter) (string, []any) {
 	if f.SiteID != 0 {
 		w.add("site_id = ?", f.SiteID)
 	}
+	if f.AssigneeID != 0 {
+		w.add("assignee_id = ?", f.AssigneeID)
+	}
 	if f.Status != "" {
 		w.add("status = ?", f.Status)
 	}

@@ -83,6 +83,9 @@ func (q *queries) FindConversations(ctx context.Context, f hub.ConversationFilte
 	if f.SiteID != 0 {
 		w.add("site_id = ?", f.SiteID)
 	}
+	if f.AssigneeID != 0 {
+		w.add("assignee_id = ?", f.AssigneeID)
+	}
 	if f.Status != "" {
 		w.add("status = ?", f.Status)
 	}

@@ -104,8 +104,11 @@ func testConversationPages(t *testing.T, s hub.Store) {
 		c := mustConversation(t, s, mustVisitor(t, s, site), at(sec))
 		if i%2 == 0 {
 			c.Status = hub.ConversationResolved
-			must(t, s.UpdateConversation(ctx, c))
 		}
+		if i%4 == 1 {
+			c.AssigneeID = f.member.ID
+		}
+		must(t, s.UpdateConversation(ctx, c))
 		all = append(all, c)
 	}
 	mustConversation(t, s, mustVisitor(t, s, mustSite(t, s, mustTenant(t, s).ID)), at(4)) // another tenant
@@ -126,6 +129,7 @@ func testConversationPages(t *testing.T, s hub.Store) {
 			func(c *hub.Conversation) bool { return c.Status == hub.ConversationOpen }},
 		{"site and status", hub.ConversationFilter{SiteID: other.ID, Status: hub.ConversationResolved},
 			func(c *hub.Conversation) bool { return c.SiteID == other.ID && c.Status == hub.ConversationResolved }},
+		{"assignee", hub.ConversationFilter{AssigneeID: f.member.ID}, func(c *hub.Conversation) bool { return c.AssigneeID == f.member.ID }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
