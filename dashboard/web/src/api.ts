@@ -26,7 +26,9 @@ export function whenUnauthorized(fn: () => void): void {
 
 export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   const init: RequestInit = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // multipart: the browser sets the Content-Type and its boundary
+  } else if (body !== undefined) {
     init.headers = { Accept: "application/json", "Content-Type": "application/json" };
     init.body = JSON.stringify(body);
   }
@@ -59,6 +61,8 @@ export const get = <T>(path: string) => api<T>("GET", path);
 export const post = <T>(path: string, body?: unknown) => api<T>("POST", path, body === undefined ? {} : body);
 export const patch = <T>(path: string, body: unknown) => api<T>("PATCH", path, body);
 export const del = (path: string) => api<void>("DELETE", path);
+/** upload posts a multipart form (files). */
+export const upload = <T>(path: string, form: FormData) => api<T>("POST", path, form);
 
 /** qs builds a query string from the set values of params. */
 export function qs(params: Record<string, string | number | boolean | undefined | null>): string {

@@ -64,6 +64,7 @@ export interface Conversation {
 }
 
 export type TicketStatus = "open" | "in_progress" | "on_customer" | "resolved" | "closed";
+export type TicketPriority = "low" | "normal" | "high" | "urgent";
 
 export interface Ticket {
   id: number;
@@ -73,7 +74,7 @@ export interface Ticket {
   summary?: string;
   requester_email: string;
   status: TicketStatus;
-  priority?: string;
+  priority?: TicketPriority;
   assignee_id?: number;
   source?: string;
   conversation_id?: number;

@@ -1,6 +1,6 @@
-// Small shared pieces: forms, errors, copy buttons, dates.
-import type { ComponentChildren, JSX } from "preact";
-import { useState } from "preact/hooks";
+// Small shared pieces: forms, errors, copy buttons, dates, dialogs.
+import type { ComponentChildren, JSX, RefObject } from "preact";
+import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api";
 import { lang, t } from "./i18n";
 
@@ -125,13 +125,76 @@ export function fmtDuration(sec: number | null | undefined): string {
   return t("dur.d", { n: Math.round((sec / 86400) * 10) / 10 });
 }
 
+const FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]";
+
+/** tabbable lists the elements of root that Tab reaches, in order. */
+function tabbable(root: HTMLElement): HTMLElement[] {
+  return Array.from(root.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => el.tabIndex >= 0 && el.getClientRects().length > 0);
+}
+
+/**
+ * useFocusTrap keeps the keyboard inside a modal dialog while it is
+ * mounted: focus moves in on open (an [autofocus] element, else the first
+ * control below the header, else the close button), Tab and Shift+Tab cycle
+ * within, Escape calls onClose, and on close focus goes back to the element
+ * that had it when the dialog opened (the opener).
+ */
+export function useFocusTrap(ref: RefObject<HTMLElement>, onClose: () => void): void {
+  const close = useRef(onClose);
+  close.current = onClose;
+  useEffect(() => {
+    const box = ref.current;
+    if (!box) return;
+    const opener = document.activeElement as HTMLElement | null;
+    const all = tabbable(box);
+    (box.querySelector<HTMLElement>("[autofocus]") || all.find((el) => !el.closest("header")) || all[0] || box).focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") {
+        // The dialog's own: the app's shortcuts behind it do not see it.
+        e.preventDefault();
+        e.stopPropagation();
+        close.current();
+        return;
+      }
+      if (e.key !== "Tab") return;
+      const els = tabbable(box);
+      const at = els.indexOf(document.activeElement as HTMLElement);
+      if (!els.length) {
+        e.preventDefault();
+        box.focus();
+      } else if (e.shiftKey && at <= 0) {
+        e.preventDefault();
+        els[els.length - 1].focus();
+      } else if (!e.shiftKey && (at < 0 || at === els.length - 1)) {
+        e.preventDefault();
+        els[0].focus();
+      }
+    };
+    // Focus moved out by other means (a click behind, a script) comes back.
+    const onFocusIn = (e: FocusEvent) => {
+      if (!box.contains(e.target as Node)) (tabbable(box)[0] || box).focus();
+    };
+    box.addEventListener("keydown", onKey);
+    document.addEventListener("focusin", onFocusIn);
+    return () => {
+      box.removeEventListener("keydown", onKey);
+      document.removeEventListener("focusin", onFocusIn);
+      if (opener && opener.isConnected && opener !== document.body) opener.focus();
+    };
+  }, []);
+}
+
+/** Modal is the app's one dialog: modal, labelled by its title, with the focus trapped inside (useFocusTrap). */
 export function Modal(props: { title: string; onClose: () => void; children: ComponentChildren; testid?: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  const titleId = useId();
+  useFocusTrap(box, props.onClose);
   return (
     <div class="overlay" onClick={(e) => e.target === e.currentTarget && props.onClose()}>
-      <div class="modal" role="dialog" aria-modal="true" aria-label={props.title} data-testid={props.testid}>
+      <div class="modal" ref={box} role="dialog" aria-modal="true" aria-labelledby={titleId} tabIndex={-1} data-testid={props.testid}>
         <header>
-          <h2>{props.title}</h2>
-          <button type="button" class="icon" aria-label={t("common.close")} onClick={props.onClose}>
+          <h2 id={titleId}>{props.title}</h2>
+          <button type="button" class="icon" aria-label={t("common.close")} onClick={props.onClose} data-testid="modal-close">
             ×
           </button>
         </header>

@@ -146,6 +146,8 @@ function useShortcuts(setHelp: (f: (v: boolean) => boolean) => void) {
         return;
       }
       if (e.ctrlKey || e.metaKey || e.altKey || typingInField(e)) return;
+      // Behind an open dialog, the shortcuts are off.
+      if (document.querySelector('[aria-modal="true"]')) return;
       const click = (sel: string) => document.querySelector<HTMLElement>(sel)?.click();
       const focus = (sel: string) => {
         const el = document.querySelector<HTMLElement>(sel);

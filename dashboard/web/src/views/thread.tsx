@@ -2,21 +2,26 @@
 // followed live (subscribe with after_seq, resync through history), the
 // read marker, typing and viewing hints, and the composer with its outbox.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { ApiError, get, post } from "../api";
+import { ApiError, get, post, upload } from "../api";
 import { applyUnread, convs, memberName, openConversation, typing, viewing } from "../data";
 import { t } from "../i18n";
 import { live, LiveError } from "../live";
 import { useStore } from "../store";
 import { ExtLink, Text } from "../text";
-import type { Canned, Message, Page } from "../types";
+import type { Attachment, Canned, Message, Page } from "../types";
 import { errorText, fmtDateTime, fmtTime } from "../ui";
 
 const FAR = 9007199254740991;
+
+/** MAX_FILE is the largest file the hub takes (hub.MaxAttachmentBytes). */
+export const MAX_FILE = 10 << 20;
 
 interface Outgoing {
   clientMsgId: string;
   body: string;
   internal: boolean;
+  /** file goes over HTTP (multipart), not the socket. */
+  file?: File;
   failed?: string;
 }
 
@@ -28,6 +33,10 @@ export interface Thread {
   hasEarlier: boolean;
   loadEarlier(): void;
   send(body: string, internal: boolean): void;
+  /** sendFile uploads a file as a message to the visitor. */
+  sendFile(file: File): void;
+  /** retry sends a failed message again, with the same client_msg_id. */
+  retry(clientMsgId: string): void;
   discard(clientMsgId: string): void;
 }
 
@@ -103,7 +112,8 @@ export function useThread(id: number): Thread {
       }),
       // Re-send what got no ack, with the same client_msg_id (idempotent).
       live.state.subscribe(() => {
-        if (live.state.value === "online") for (const o of ref.current.outbox) if (!o.failed) deliver(o);
+        // Files are uploaded over HTTP: a reconnect does not concern them.
+        if (live.state.value === "online") for (const o of ref.current.outbox) if (!o.failed && !o.file) deliver(o);
       }),
     ];
     openConversation.set(id);
@@ -114,7 +124,22 @@ export function useThread(id: number): Thread {
     };
   }, [id]);
 
+  const failed = (cid: string, why: string) => {
+    ref.current.outbox = ref.current.outbox.map((x) => (x.clientMsgId === cid ? { ...x, failed: why } : x));
+    setOutbox(ref.current.outbox);
+  };
   const deliver = async (o: Outgoing) => {
+    if (o.file) {
+      const form = new FormData();
+      form.append("file", o.file, o.file.name);
+      form.append("client_msg_id", o.clientMsgId);
+      try {
+        insert([await upload<Message>(`/conversations/${id}/attachments`, form)]);
+      } catch (e) {
+        failed(o.clientMsgId, errorText(e)); // the server's reason (problem detail)
+      }
+      return;
+    }
     const data = { conversation_id: id, client_msg_id: o.clientMsgId, body: o.body, internal: o.internal };
     try {
       if (live.online) {
@@ -126,12 +151,16 @@ export function useThread(id: number): Thread {
     } catch (e) {
       const offline = (e instanceof LiveError && (e.code === "offline" || e.code === "timeout")) || (e instanceof ApiError && e.status === 0);
       if (offline) return; // stays queued; sent again when back online
-      const msg = e instanceof LiveError ? e.message || e.code : errorText(e);
-      ref.current.outbox = ref.current.outbox.map((x) => (x.clientMsgId === o.clientMsgId ? { ...x, failed: msg } : x));
-      setOutbox(ref.current.outbox);
+      failed(o.clientMsgId, e instanceof LiveError ? e.message || e.code : errorText(e));
     }
   };
 
+  const queue = (o: Outgoing) => {
+    ref.current.outbox = [...ref.current.outbox, o];
+    setOutbox(ref.current.outbox);
+    deliver(o);
+  };
+  const clientId = () => "d-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
   const messages = useMemo(() => Array.from(byseq.values()).sort((a, b) => a.seq - b.seq), [byseq]);
   return {
     messages,
@@ -144,11 +173,14 @@ export function useThread(id: number): Thread {
       if (live.online) history(first).catch(() => {});
       else get<Page<Message>>(`/conversations/${id}/messages?before_seq=${first}&limit=200`).then((p) => insert(p.items || []));
     },
-    send: (body, internal) => {
-      const o = { clientMsgId: "d-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10), body, internal };
-      ref.current.outbox = [...ref.current.outbox, o];
+    send: (body, internal) => queue({ clientMsgId: clientId(), body, internal }),
+    sendFile: (file) => queue({ clientMsgId: clientId(), body: file.name, internal: false, file }),
+    retry: (cid) => {
+      const o = ref.current.outbox.find((x) => x.clientMsgId === cid);
+      if (!o) return;
+      ref.current.outbox = ref.current.outbox.map((x) => (x === o ? { ...o, failed: undefined } : x));
       setOutbox(ref.current.outbox);
-      deliver(o);
+      deliver({ ...o, failed: undefined });
     },
     discard: (cid) => {
       ref.current.outbox = ref.current.outbox.filter((o) => o.clientMsgId !== cid);
@@ -212,6 +244,48 @@ function hubPath(path: string): boolean {
   }
 }
 
+/** INLINE are the image types shown in the thread (the hub serves them inline). */
+const INLINE = /^image\/(png|jpeg|gif|webp)$/;
+
+function fileSize(n: number): string {
+  return n < 1024 ? n + " B" : n < 1 << 20 ? Math.round(n / 1024) + " KB" : (n / (1 << 20)).toFixed(1) + " MB";
+}
+
+/** stayDown keeps the timeline at its end when an image there loads. */
+function stayDown(e: Event) {
+  const img = e.currentTarget as HTMLImageElement;
+  const tl = img.closest(".timeline");
+  if (tl && tl.scrollHeight - tl.scrollTop - tl.clientHeight <= img.offsetHeight + 80) tl.scrollTop = tl.scrollHeight;
+}
+
+/** AttachmentView shows an attachment: images inline, other files as downloads. */
+function AttachmentView({ a }: { a: Attachment }) {
+  if (!hubPath(a.path)) {
+    return (
+      <div class="attachment">
+        <ExtLink href={a.path}>{a.name}</ExtLink>
+      </div>
+    );
+  }
+  if (INLINE.test(a.content_type || "")) {
+    return (
+      <div class="attachment">
+        <a class="att-img" href={a.path} target="_blank" rel="noopener noreferrer" data-testid="attachment-image">
+          <img src={a.path} alt={a.name} onLoad={stayDown} />
+        </a>
+      </div>
+    );
+  }
+  return (
+    <div class="attachment">
+      <a class="att-file" href={a.path} download={a.name} data-testid="attachment-file">
+        {a.name}
+        {a.size ? " (" + fileSize(a.size) + ")" : ""}
+      </a>
+    </div>
+  );
+}
+
 const LABEL: Record<string, string> = { visitor: "label.user", assistant: "label.assistant", system: "label.system", agent: "label.agent" };
 
 function Bubble({ m }: { m: Message }) {
@@ -233,20 +307,10 @@ function Bubble({ m }: { m: Message }) {
         {m.feedback && <span class={"fb " + m.feedback}>{m.feedback === "up" ? t("fb.up") : t("fb.down")}</span>}
         <time title={fmtDateTime(m.created_at)}>{fmtTime(m.created_at)}</time>
       </div>
-      {m.body && (
+      {att && <AttachmentView a={att} />}
+      {m.body && !(att && m.body === att.name) && (
         <div class="body" data-testid="message-body">
           <Text text={m.body} />
-        </div>
-      )}
-      {att && (
-        <div class="attachment">
-          {hubPath(att.path) ? (
-            <a href={att.path} target="_blank" rel="noopener noreferrer">
-              {att.name}
-            </a>
-          ) : (
-            <ExtLink href={att.path}>{att.name}</ExtLink>
-          )}
         </div>
       )}
       {m.trace !== undefined && m.trace !== null && (
@@ -285,14 +349,21 @@ export function Timeline({ id, thread }: { id: number; thread: Thread }) {
           <li key={o.clientMsgId} class={"msg agent pending" + (o.internal ? " internal" : "")} data-testid="message-pending">
             <div class="meta">
               <span class="who">{o.internal ? t("label.note") : t("label.agent")}</span>
-              <span class={o.failed ? "error" : "muted"}>{o.failed ? t("thread.failed", { why: o.failed }) : t("thread.sending")}</span>
+              <span class={o.failed ? "error" : "muted"} data-testid="pending-state" role={o.failed ? "alert" : undefined}>
+                {o.failed ? t("thread.failed", { why: o.failed }) : o.file ? t("thread.uploading") : t("thread.sending")}
+              </span>
               {o.failed && (
-                <button type="button" class="link" onClick={() => thread.discard(o.clientMsgId)}>
-                  {t("common.dismiss")}
-                </button>
+                <>
+                  <button type="button" class="link" onClick={() => thread.retry(o.clientMsgId)} data-testid="retry">
+                    {t("thread.retry")}
+                  </button>
+                  <button type="button" class="link" onClick={() => thread.discard(o.clientMsgId)}>
+                    {t("common.dismiss")}
+                  </button>
+                </>
               )}
             </div>
-            <div class="body">
+            <div class={"body" + (o.file ? " att-file" : "")}>
               <Text text={o.body} />
             </div>
           </li>
@@ -339,6 +410,8 @@ export function Viewers({ id }: { id: number }) {
 export function Composer({ id, thread, canned, label }: { id: number; thread: Thread; canned?: Canned[]; label?: string }) {
   const [body, setBody] = useState("");
   const [internal, setInternal] = useState(false);
+  const [fileError, setFileError] = useState("");
+  const fileInput = useRef<HTMLInputElement>(null);
   const lastTyping = useRef(0);
   const stopTimer = useRef(0);
   const typingOn = useRef(false);
@@ -360,6 +433,15 @@ export function Composer({ id, thread, canned, label }: { id: number; thread: Th
     }
     clearTimeout(stopTimer.current);
     stopTimer.current = setTimeout(stopTyping, 4000) as unknown as number;
+  };
+  // Files go to the visitor: never from the note mode. Over the hub's limit,
+  // they are refused here, before any upload.
+  const attach = (files: ArrayLike<File>) => {
+    setFileError("");
+    for (const f of Array.from(files)) {
+      if (f.size > MAX_FILE) setFileError(t("thread.tooBig", { name: f.name, max: MAX_FILE >> 20 }));
+      else thread.sendFile(f);
+    }
   };
   const submit = (e?: Event) => {
     e?.preventDefault();
@@ -405,12 +487,47 @@ export function Composer({ id, thread, canned, label }: { id: number; thread: Th
         aria-label={internal ? t("thread.note") : label || t("thread.reply")}
         onInput={(e) => onInput((e.target as HTMLTextAreaElement).value)}
         onBlur={stopTyping}
+        onPaste={(e) => {
+          // A pasted screenshot is sent as a file. What also comes as text
+          // (cells from a spreadsheet carry a picture of themselves) is text.
+          const files = e.clipboardData?.files;
+          if (internal || !files || !files.length || e.clipboardData!.types.includes("text/plain")) return;
+          e.preventDefault();
+          attach(files);
+        }}
         onKeyDown={(e) => {
           if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) submit(e);
           if (e.key === "Escape") (e.target as HTMLTextAreaElement).blur();
         }}
       />
+      {fileError && (
+        <p class="error" role="alert" data-testid="attach-error">
+          {fileError}
+        </p>
+      )}
       <div class="composer-actions">
+        {!internal && (
+          <>
+            <button type="button" class="icon attach" aria-label={t("thread.attach")} title={t("thread.attach")} onClick={() => fileInput.current?.click()} data-testid="attach">
+              <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
+                <path d="M16.5 6.5 8.6 14.4a2 2 0 0 0 2.8 2.8l8-8a4 4 0 0 0-5.6-5.6l-8 8a6 6 0 0 0 8.5 8.5l7.2-7.2" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
+              </svg>
+            </button>
+            <input
+              type="file"
+              ref={fileInput}
+              multiple
+              hidden
+              tabIndex={-1}
+              data-testid="attach-input"
+              onChange={(e) => {
+                const input = e.target as HTMLInputElement;
+                if (input.files) attach(input.files);
+                input.value = "";
+              }}
+            />
+          </>
+        )}
         <span class="hint">{internal ? t("thread.noteHint") : t("thread.sendHint")}</span>
         <button type="submit" class="primary" disabled={!body.trim()} data-testid="reply-send">
           {internal ? t("thread.addNote") : t("thread.send")}

@@ -9,13 +9,14 @@ import { live } from "../live";
 import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
 import { ExtLink } from "../text";
-import type { Conversation, Page, Ticket, TicketStatus, Visitor } from "../types";
+import type { Conversation, Page, Ticket, TicketPriority, TicketStatus, Visitor } from "../types";
 import { CopyButton, ErrorBox, errorText, fmtAgo, fmtDateTime } from "../ui";
 import { Composer, Timeline, useCanned, useReadMarker, useThread, useViewing, Viewers } from "./thread";
 
 export const FILTERS = ["all", "mine", "open", "in_progress", "on_customer", "resolved", "closed"] as const;
 export type Filter = (typeof FILTERS)[number];
 export const STATUSES: TicketStatus[] = ["open", "in_progress", "on_customer", "resolved", "closed"];
+export const PRIORITIES: TicketPriority[] = ["low", "normal", "high", "urgent"];
 
 export const ref = (tk: Ticket) => tk.ref || "TKT-" + tk.number;
 
@@ -33,6 +34,16 @@ export function StatusBadge({ status }: { status: string }) {
   return (
     <span class={"badge status-" + status} data-testid="status">
       {t(("status." + status) as any)}
+    </span>
+  );
+}
+
+/** PriorityBadge flags the tickets that need attention first (high, urgent). */
+export function PriorityBadge({ priority }: { priority?: string }) {
+  if (priority !== "high" && priority !== "urgent") return null;
+  return (
+    <span class={"badge priority-" + priority} data-testid="priority" data-priority={priority}>
+      {t(("priority." + priority) as any)}
     </span>
   );
 }
@@ -149,6 +160,7 @@ function TicketList({ filter, q, selected }: { filter: Filter; q: string; select
                     {ref(tk)}
                   </span>
                   <StatusBadge status={tk.status} />
+                  <PriorityBadge priority={tk.priority} />
                   {unread > 0 && (
                     <span class="unread-badge" data-testid="unread" aria-label={t("tickets.unread", { n: unread })}>
                       {unread}
@@ -229,7 +241,7 @@ function TicketDetail({ id }: { id: number }) {
       </section>
     );
   }
-  const update = async (body: { status?: TicketStatus; assignee_id?: number }) => {
+  const update = async (body: { status?: TicketStatus; assignee_id?: number; priority?: TicketPriority }) => {
     setSaving(true);
     setError(null);
     try {
@@ -317,15 +329,22 @@ function TicketDetail({ id }: { id: number }) {
                 {tk.assignee_id && !team.some((m) => m.id === tk.assignee_id) ? <option value={String(tk.assignee_id)}>{memberName(tk.assignee_id)}</option> : null}
               </select>
             </label>
+            <label class="field">
+              <span class="label">{t("tickets.priority")}</span>
+              <select
+                data-testid="ticket-priority"
+                value={tk.priority || "normal"}
+                disabled={saving}
+                onChange={(e) => update({ priority: (e.target as HTMLSelectElement).value as TicketPriority })}
+              >
+                {PRIORITIES.map((p) => (
+                  <option value={p}>{t(("priority." + p) as any)}</option>
+                ))}
+              </select>
+            </label>
             <dl class="facts">
               <dt>{t("tickets.created")}</dt>
               <dd>{fmtDateTime(tk.created_at)}</dd>
-              {tk.priority && (
-                <>
-                  <dt>{t("tickets.priority")}</dt>
-                  <dd>{t(("priority." + tk.priority) as any)}</dd>
-                </>
-              )}
               {tk.resolved_at && (
                 <>
                   <dt>{t("tickets.resolvedAt")}</dt>
