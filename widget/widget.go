@@ -13,8 +13,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/parley-chat/parley/hub"
-	"github.com/parley-chat/parley/hub/realtime"
 	"github.com/parley-chat/parley/hub/geo"
+	"github.com/parley-chat/parley/hub/realtime"
 	"github.com/parley-chat/parley/hub/web"
 )
 
