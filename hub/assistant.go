@@ -3,6 +3,7 @@ package hub
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -120,7 +121,8 @@ type KBSource struct {
 // AIProvider is a site's own OpenAI-compatible model; empty fields take
 // the node's defaults (PARLEY_AI_*). The key itself is never stored: KeyEnv
 // names the environment variable that holds it (a _FILE variant works
-// too).
+// too), PARLEY_AI_KEY_<workspace id>_<NAME>, so that one workspace can
+// never name (and send to a server of its choosing) another's key.
 type AIProvider struct {
 	BaseURL string `json:"base_url,omitempty"`
 	Model   string `json:"model,omitempty"`
@@ -139,7 +141,19 @@ func (p AIProvider) Validate() error {
 		return Errorf(EInvalid, "AI model name is over 200 characters")
 	}
 	if p.KeyEnv != "" && (!strings.HasPrefix(p.KeyEnv, "PARLEY_AI_KEY_") || strings.ContainsAny(p.KeyEnv, " =\x00")) {
-		return Errorf(EInvalid, "the key variable must be named PARLEY_AI_KEY_<something>")
+		return Errorf(EInvalid, "the key variable must be named PARLEY_AI_KEY_<workspace id>_<NAME>")
+	}
+	return nil
+}
+
+// ValidateFor checks the settings for a site of tenantID: Validate, and
+// a key variable of that workspace (PARLEY_AI_KEY_<tenantID>_…).
+func (p AIProvider) ValidateFor(tenantID int64) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if prefix := fmt.Sprintf("PARLEY_AI_KEY_%d_", tenantID); p.KeyEnv != "" && (!strings.HasPrefix(p.KeyEnv, prefix) || p.KeyEnv == prefix) {
+		return Errorf(EInvalid, "the key variable must be named %s<NAME>: a key belongs to one workspace", prefix)
 	}
 	return nil
 }

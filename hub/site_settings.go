@@ -124,7 +124,7 @@ func (in SiteUpdate) apply(site *Site) error {
 		site.Handoff = *in.Handoff
 	}
 	if in.AIProvider != nil {
-		if err := in.AIProvider.Validate(); err != nil {
+		if err := in.AIProvider.ValidateFor(site.TenantID); err != nil {
 			return err
 		}
 		site.AIProvider = *in.AIProvider

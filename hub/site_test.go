@@ -79,4 +79,16 @@ func TestUpdateSite(t *testing.T) {
 	wantCode(t, err, hub.ENotFound)
 	_, err = f.svc.Site(ctx, outsider, f.site.ID)
 	wantCode(t, err, hub.ENotFound)
+
+	// A model key belongs to one workspace: another's cannot be named.
+	own := hub.AIProvider{BaseURL: "https://llm.example.com/v1", Model: "m", KeyEnv: "PARLEY_AI_KEY_" + itoa(f.tenant.ID) + "_SHOP"}
+	if _, err := f.svc.UpdateSite(ctx, f.ownerA, f.site.ID, hub.SiteUpdate{AIProvider: &own}); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"PARLEY_AI_KEY_" + itoa(other.ID) + "_SHOP", "PARLEY_AI_KEY_SHOP", "PARLEY_AI_KEY_" + itoa(f.tenant.ID) + "_", "DATABASE_URL"} {
+		theirs := own
+		theirs.KeyEnv = key
+		_, err = f.svc.UpdateSite(ctx, f.ownerA, f.site.ID, hub.SiteUpdate{AIProvider: &theirs})
+		wantCode(t, err, hub.EInvalid)
+	}
 }

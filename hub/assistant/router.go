@@ -103,7 +103,11 @@ func (r *Router) pick(site *hub.Site) (*OpenAI, string) {
 	if site != nil {
 		log = log.With().Int64("tenant", site.TenantID).Int64("site", site.ID).Logger()
 	}
-	if err := p.Validate(); err != nil {
+	var tenant int64
+	if site != nil {
+		tenant = site.TenantID
+	}
+	if err := p.ValidateFor(tenant); err != nil {
 		log.Error().Err(err).Msg("assistant: the site's AI provider settings are invalid")
 		return nil, "the site's AI provider settings are invalid"
 	}

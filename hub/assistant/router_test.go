@@ -39,7 +39,7 @@ func routerInput(p hub.AIProvider) hub.AssistantInput {
 func TestRouterBuiltinWhenNothingConfigured(t *testing.T) {
 	builtin := &fakeFallback{}
 	r := MustRouter(t, OpenAIConfig{APIKey: "sk-node"}, builtin, nil, nil)
-	for _, p := range []hub.AIProvider{{}, {KeyEnv: "PARLEY_AI_KEY_SHOP"}} {
+	for _, p := range []hub.AIProvider{{}, {KeyEnv: "PARLEY_AI_KEY_1_SHOP"}} {
 		d, err := r.Decide(t.Context(), routerInput(p))
 		if err != nil {
 			t.Fatal(err)
@@ -74,10 +74,10 @@ func TestRouterGlobalSettings(t *testing.T) {
 
 func TestRouterPerSiteSettings(t *testing.T) {
 	env := map[string]string{
-		"PARLEY_AI_KEY_SHOP":      "sk-shop",
-		"PARLEY_AI_KEY_FILE_FILE": "/run/secrets/shop-key",
-		"PARLEY_AI_KEY_GONE_FILE": "/run/secrets/missing",
-		"PARLEY_AI_KEY_EMPTY":     "",
+		"PARLEY_AI_KEY_1_SHOP":      "sk-shop",
+		"PARLEY_AI_KEY_1_FILE_FILE": "/run/secrets/shop-key",
+		"PARLEY_AI_KEY_1_GONE_FILE": "/run/secrets/missing",
+		"PARLEY_AI_KEY_1_EMPTY":     "",
 	}
 	files := map[string]string{"/run/secrets/shop-key": "sk-from-file\n"}
 	tests := []struct {
@@ -91,26 +91,26 @@ func TestRouterPerSiteSettings(t *testing.T) {
 		{"model only: the node's server and key", func(string) hub.AIProvider { return hub.AIProvider{Model: "site-model"} },
 			"node", "site-model", "Bearer sk-node", ""},
 		{"own key on the node's server", func(string) hub.AIProvider {
-			return hub.AIProvider{KeyEnv: "PARLEY_AI_KEY_SHOP"}
+			return hub.AIProvider{KeyEnv: "PARLEY_AI_KEY_1_SHOP"}
 		}, "node", "node-model", "Bearer sk-shop", ""},
 		{"own server and key", func(u string) hub.AIProvider {
-			return hub.AIProvider{BaseURL: u, Model: "site-model", KeyEnv: "PARLEY_AI_KEY_SHOP"}
+			return hub.AIProvider{BaseURL: u, Model: "site-model", KeyEnv: "PARLEY_AI_KEY_1_SHOP"}
 		}, "site", "site-model", "Bearer sk-shop", ""},
 		{"own server never gets the node's key", func(u string) hub.AIProvider {
 			return hub.AIProvider{BaseURL: u}
 		}, "site", "node-model", "", ""},
 		{"key from the _FILE variant", func(u string) hub.AIProvider {
-			return hub.AIProvider{BaseURL: u, Model: "site-model", KeyEnv: "PARLEY_AI_KEY_FILE"}
+			return hub.AIProvider{BaseURL: u, Model: "site-model", KeyEnv: "PARLEY_AI_KEY_1_FILE"}
 		}, "site", "site-model", "Bearer sk-from-file", ""},
 		{"key variable not set", func(u string) hub.AIProvider {
-			return hub.AIProvider{BaseURL: u, Model: "site-model", KeyEnv: "PARLEY_AI_KEY_X"}
-		}, "", "", "", "key variable PARLEY_AI_KEY_X is not set"},
+			return hub.AIProvider{BaseURL: u, Model: "site-model", KeyEnv: "PARLEY_AI_KEY_1_X"}
+		}, "", "", "", "key variable PARLEY_AI_KEY_1_X is not set"},
 		{"key variable empty", func(u string) hub.AIProvider {
-			return hub.AIProvider{Model: "site-model", KeyEnv: "PARLEY_AI_KEY_EMPTY"}
-		}, "", "", "", "key variable PARLEY_AI_KEY_EMPTY is not set"},
+			return hub.AIProvider{Model: "site-model", KeyEnv: "PARLEY_AI_KEY_1_EMPTY"}
+		}, "", "", "", "key variable PARLEY_AI_KEY_1_EMPTY is not set"},
 		{"key file missing", func(u string) hub.AIProvider {
-			return hub.AIProvider{BaseURL: u, KeyEnv: "PARLEY_AI_KEY_GONE"}
-		}, "", "", "", "key file named by PARLEY_AI_KEY_GONE_FILE cannot be read"},
+			return hub.AIProvider{BaseURL: u, KeyEnv: "PARLEY_AI_KEY_1_GONE"}
+		}, "", "", "", "key file named by PARLEY_AI_KEY_1_GONE_FILE cannot be read"},
 		{"invalid settings", func(u string) hub.AIProvider {
 			return hub.AIProvider{BaseURL: u, KeyEnv: "DATABASE_URL"}
 		}, "", "", "", "the site's AI provider settings are invalid"},
@@ -156,11 +156,11 @@ func TestRouterNoModelForBaseURL(t *testing.T) {
 }
 
 func TestRouterCachesClients(t *testing.T) {
-	env := map[string]string{"PARLEY_AI_KEY_A": "sk-a", "PARLEY_AI_KEY_B": "sk-b"}
+	env := map[string]string{"PARLEY_AI_KEY_1_A": "sk-a", "PARLEY_AI_KEY_1_B": "sk-b"}
 	r := MustRouter(t, OpenAIConfig{Model: "node-model", APIKey: "sk-node"}, &fakeFallback{}, env, nil)
 	pick := func(p hub.AIProvider) *OpenAI {
 		t.Helper()
-		c, reason := r.pick(&hub.Site{ID: 1, AIProvider: p})
+		c, reason := r.pick(&hub.Site{ID: 1, TenantID: 1, AIProvider: p})
 		if c == nil {
 			t.Fatalf("no model for %+v: %s", p, reason)
 		}
@@ -170,8 +170,8 @@ func TestRouterCachesClients(t *testing.T) {
 	if pick(hub.AIProvider{}) != node || pick(hub.AIProvider{BaseURL: DefaultBaseURL + "/"}) != node {
 		t.Error("the same settings built a second client")
 	}
-	a := pick(hub.AIProvider{KeyEnv: "PARLEY_AI_KEY_A"})
-	others := []*OpenAI{node, a, pick(hub.AIProvider{KeyEnv: "PARLEY_AI_KEY_B"}), pick(hub.AIProvider{Model: "other"}),
+	a := pick(hub.AIProvider{KeyEnv: "PARLEY_AI_KEY_1_A"})
+	others := []*OpenAI{node, a, pick(hub.AIProvider{KeyEnv: "PARLEY_AI_KEY_1_B"}), pick(hub.AIProvider{Model: "other"}),
 		pick(hub.AIProvider{BaseURL: "https://llm.example.com/v1"})}
 	for i := range others {
 		for j := range i {
@@ -180,7 +180,7 @@ func TestRouterCachesClients(t *testing.T) {
 			}
 		}
 	}
-	if pick(hub.AIProvider{KeyEnv: "PARLEY_AI_KEY_A"}) != a {
+	if pick(hub.AIProvider{KeyEnv: "PARLEY_AI_KEY_1_A"}) != a {
 		t.Error("the same key built a second client")
 	}
 	if a.cfg.APIKey != "sk-a" || a.cfg.Fallback == nil || a.cfg.Timeout != 2*time.Second {
