@@ -43,6 +43,7 @@ func Mount(app *fiber.App, cfg Config) {
 	app.Get("/api/v1/auth/invites/:token", h.getInvite)
 	app.Post("/api/v1/auth/invites/:token/accept", h.acceptInvite)
 	app.Get("/ws/agent", cfg.Realtime.AgentHandler())
+	app.Get("/ws/support", cfg.Realtime.SupportHandler())
 
 	api := app.Group("/api/v1", h.authenticate)
 	api.Get("/me", h.me)
@@ -89,6 +90,22 @@ func Mount(app *fiber.App, cfg Config) {
 	api.Get("/reports", h.getReport)
 	api.Get("/reports.csv", h.getReportCSV)
 
+	// Support (support.go).
+	api.Get("/support/access", h.getSupportAccess)
+	api.Put("/support/access", h.setSupportAccess)
+	api.Get("/support/audit", h.getSupportAudit)
+	api.Get("/support/tickets", h.listSupportTickets)
+	api.Post("/support/tickets", h.createSupportTicket)
+	api.Get("/support/tickets/:id", h.getSupportTicket)
+	api.Get("/support/tickets/:id/messages", h.listSupportMessages)
+	api.Post("/support/tickets/:id/messages", h.sendSupportMessage)
+	api.Post("/support/tickets/:id/attachments", h.uploadSupportAttachment)
+	api.Post("/support/tickets/:id/read", h.markSupportRead)
+	api.Get("/support/reviews/:id", h.getReviewContext)
+	api.Post("/support/reviews/preview", h.previewReview)
+	api.Post("/support/reviews", h.submitReview)
+	api.Get("/staff/workspaces", h.listWorkspaces)
+
 	// The single-page app (assets.go), after the API: it shadows none of it.
 	mountApp(app, cfg.BaseURL)
 }
@@ -123,6 +140,11 @@ func (h *handler) authenticate(c *fiber.Ctx) error {
 	}
 	if viaCookie && c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead && !h.sameOrigin(c) {
 		return hub.Errorf(hub.EForbidden, "cross-site request refused: send it from the dashboard")
+	}
+	if c.Get(WorkspaceHeader) != "" {
+		if a, err = h.asViewer(c, a); err != nil {
+			return err
+		}
 	}
 	c.Locals("actor", a)
 	return c.Next()
@@ -182,9 +204,20 @@ func (h *handler) logout(c *fiber.Ctx) error {
 }
 
 func (h *handler) me(c *fiber.Ctx) error {
-	m, err := h.svc.Me(c.UserContext(), actor(c))
+	a := actor(c)
+	m, err := h.svc.Me(c.UserContext(), a)
 	if err != nil {
 		return err
 	}
-	return c.JSON(m)
+	// staff tells the dashboard to show the staff's inbox and workspaces;
+	// viewing names the workspace a staff member views read-only.
+	var viewing int64
+	if a.ReadOnly {
+		viewing = a.TenantID
+	}
+	return c.JSON(struct {
+		*hub.Member
+		Staff   bool  `json:"staff"`
+		Viewing int64 `json:"viewing_workspace,omitempty"`
+	}{m, a.Staff, viewing})
 }

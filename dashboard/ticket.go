@@ -33,7 +33,10 @@ func ticketFilter(c *fiber.Ctx, a hub.Actor) (hub.TicketFilter, error) {
 	if err != nil {
 		return f, err
 	}
-	f.BeforeID = before
+	f.BeforeID, f.Queue, f.ByDue = before, c.Query("queue"), c.Query("sort") == "due"
+	if v := c.Query("sort", "newest"); v != "newest" && v != "due" {
+		return f, hub.Errorf(hub.EInvalid, "sort must be newest or due")
+	}
 	if limit > 0 {
 		f.Limit = int(min(limit, 200))
 	}

@@ -9,6 +9,9 @@ const (
 	ActorMember    ActorKind = "member"
 	ActorAssistant ActorKind = "assistant"
 	ActorSystem    ActorKind = "system"
+	// ActorStaff marks audit entries written by platform staff viewing a
+	// workspace (support access); staff act as members otherwise.
+	ActorStaff ActorKind = "staff"
 )
 
 // Actor is an authenticated caller. Every service method takes one and
@@ -21,6 +24,28 @@ type Actor struct {
 	Role     Role  // members only
 	// Verified says a visitor's identity was proven by their site.
 	Verified bool
+	// OnBehalf is the member a workspace's requester actor (a visitor of
+	// the platform's Support site, RequesterActor) writes for; their name
+	// goes on the messages.
+	OnBehalf int64
+	// Staff marks members of the platform tenant.
+	Staff bool
+	// ReadOnly marks staff viewing another workspace through its support
+	// access (SupportViewer): they may read, never change (Writable).
+	ReadOnly bool
+	// HomeTenantID is the member's own tenant when they act in another:
+	// a read-only viewer's platform tenant, a requester's workspace.
+	HomeTenantID int64
+}
+
+// Writable returns EForbidden for a read-only support viewer. Adapters
+// call it for every request or frame that changes state; the Service's
+// writes call it too.
+func (a Actor) Writable() error {
+	if a.ReadOnly {
+		return Errorf(EForbidden, "support access is read-only: staff cannot change anything in this workspace")
+	}
+	return nil
 }
 
 // IsMember reports whether the actor is a dashboard member.

@@ -142,7 +142,11 @@ func (s *Service) MemberActor(ctx context.Context, token string) (Actor, error) 
 	if err != nil {
 		return Actor{}, err
 	}
-	return Actor{Kind: ActorMember, ID: m.ID, TenantID: m.TenantID, Role: m.Role}, nil
+	staff, err := s.isStaff(ctx, m.TenantID)
+	if err != nil {
+		return Actor{}, err
+	}
+	return Actor{Kind: ActorMember, ID: m.ID, TenantID: m.TenantID, Role: m.Role, Staff: staff}, nil
 }
 
 // visitorClaims is the payload of a visitor token.

@@ -157,6 +157,10 @@ func (s *Service) visitorConversation(ctx context.Context, q Queries, actor Acto
 // agents) has read the conversation up to seq, and recomputes the unread
 // count as an absolute value. Reads never move backwards.
 func (s *Service) MarkRead(ctx context.Context, actor Actor, conversationID, seq int64) (*Conversation, error) {
+	if err := actor.Writable(); err != nil {
+		return nil, err
+	}
+
 	if seq < 0 {
 		return nil, Errorf(EInvalid, "seq must not be negative")
 	}
@@ -209,6 +213,10 @@ func (s *Service) MarkRead(ctx context.Context, actor Actor, conversationID, seq
 // Typing tells the other side that the actor is (or stopped) typing. Nothing
 // is stored. A visitor's typing reaches agents; an agent's reaches both.
 func (s *Service) Typing(ctx context.Context, actor Actor, conversationID int64, typing bool) error {
+	if err := actor.Writable(); err != nil {
+		return err
+	}
+
 	c, err := findConversation(ctx, s.Store, actor, conversationID)
 	if err != nil {
 		return err
@@ -356,6 +364,10 @@ func (s *Service) ConversationDetail(ctx context.Context, actor Actor, id int64)
 // conversation" tells the visitor. The change is audited and published.
 // Taking over a conversation one already has changes nothing.
 func (s *Service) TakeOver(ctx context.Context, actor Actor, id int64) (*Conversation, error) {
+	if err := actor.Writable(); err != nil {
+		return nil, err
+	}
+
 	if !actor.IsMember() {
 		return nil, Errorf(EForbidden, "only members take over conversations")
 	}
@@ -473,6 +485,9 @@ type ViewingData struct {
 // longer) looking at it. Nothing is stored, and visitors never learn it:
 // the event goes only to the conversation's agent topic.
 func (s *Service) Viewing(ctx context.Context, actor Actor, conversationID int64, viewing, reply bool) error {
+	if err := actor.Writable(); err != nil {
+		return err
+	}
 	if !actor.IsMember() {
 		return Errorf(EForbidden, "only members tell what they are viewing")
 	}

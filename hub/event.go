@@ -44,5 +44,9 @@ func TopicInbox(tenantID int64) string { return "inbox:" + strconv.FormatInt(ten
 // TopicMember carries events for one member (their sessions, their reads).
 func TopicMember(id int64) string { return "member:" + strconv.FormatInt(id, 10) }
 
+// TopicSupport carries a workspace's support tickets as it sees them
+// (EventSupportTicket), for its owners' and admins' /ws/support sockets.
+func TopicSupport(tenantID int64) string { return "support:" + strconv.FormatInt(tenantID, 10) }
+
 // TopicVisitor carries what one visitor may see: never internal notes.
 func TopicVisitor(id int64) string { return "visitor:" + strconv.FormatInt(id, 10) }

@@ -112,7 +112,7 @@ func canManageTeam(actor Actor, tenantID int64) error {
 	if actor.Kind == ActorSystem {
 		return nil
 	}
-	if actor.Kind == ActorMember && actor.TenantID == tenantID && (actor.Role == RoleOwner || actor.Role == RoleAdmin) {
+	if actor.Kind == ActorMember && !actor.ReadOnly && actor.TenantID == tenantID && (actor.Role == RoleOwner || actor.Role == RoleAdmin) {
 		return nil
 	}
 	return Errorf(EForbidden, "only the workspace owner or an admin can do this")

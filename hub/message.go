@@ -158,7 +158,8 @@ func (in *NewMessage) validate(actor Actor) error {
 		return Errorf(EInvalid, "only the assistant asks with a prompt")
 	case in.Prompt != PromptNone && in.Prompt != PromptEmail:
 		return Errorf(EInvalid, "prompt must be empty or %q", PromptEmail)
-	case in.ConversationID == 0 && actor.Kind != ActorVisitor:
+	case in.ConversationID == 0 && (actor.Kind != ActorVisitor || actor.OnBehalf != 0):
+		// A workspace writing to support names its ticket's conversation.
 		return Errorf(EInvalid, "conversation_id is required")
 	}
 	return nil
@@ -192,6 +193,10 @@ func (s *Service) SendMessage(ctx context.Context, actor Actor, in NewMessage) (
 
 // send is SendMessage, with a file to store alongside when file is set.
 func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *Attachment) (*Message, error) {
+	if err := actor.Writable(); err != nil {
+		return nil, err
+	}
+
 	if err := in.validate(actor); err != nil {
 		return nil, err
 	}
@@ -240,8 +245,11 @@ func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *At
 		m = &Message{TenantID: conv.TenantID, ConversationID: conv.ID, AuthorKind: author, AuthorID: actor.ID,
 			Body: in.Body, StatusType: in.StatusType, Internal: in.Internal, ClientMsgID: in.ClientMsgID,
 			Prompt: in.Prompt, CreatedAt: s.now()}
-		if author == AuthorAgent {
-			member, err := q.FindMemberByID(ctx, actor.ID)
+		if by := actor.ID; author == AuthorAgent || actor.OnBehalf != 0 {
+			if actor.OnBehalf != 0 {
+				by = actor.OnBehalf
+			}
+			member, err := q.FindMemberByID(ctx, by)
 			if err != nil {
 				return err
 			}
@@ -354,6 +362,10 @@ func (o *outbox) message(c *Conversation, m *Message) {
 // vote counters (FeedbackUp, FeedbackDown) with it. Voting the same again
 // changes and publishes nothing.
 func (s *Service) SetFeedback(ctx context.Context, actor Actor, messageID int64, feedback string) (*Message, error) {
+	if err := actor.Writable(); err != nil {
+		return nil, err
+	}
+
 	if actor.Kind != ActorVisitor {
 		return nil, Errorf(EForbidden, "only visitors vote on answers")
 	}

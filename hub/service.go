@@ -40,6 +40,10 @@ type Service struct {
 	// unknownLogins throttles sign-ins to emails without an account the
 	// way accounts are throttled, so a lock reveals nothing.
 	unknownLogins *loginThrottle
+
+	// Support is the platform team's hours and response targets
+	// (support.go); the zero value is 001's defaults in Moscow time.
+	Support SupportPolicy
 }
 
 func (s *Service) now() time.Time {

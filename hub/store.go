@@ -34,6 +34,16 @@ type Queries interface {
 	CreateTenant(ctx context.Context, t *Tenant) error
 	FindTenantByID(ctx context.Context, id int64) (*Tenant, error)
 	CountTenants(ctx context.Context) (int, error)
+	// FindPlatformTenant returns the platform's own tenant (the one staff
+	// belong to), ENotFound before it exists. CreateTenant of a second
+	// platform tenant is EConflict.
+	FindPlatformTenant(ctx context.Context) (*Tenant, error)
+	// UpdateSupportAccess writes a tenant's support access (ENotFound if
+	// the tenant is gone).
+	UpdateSupportAccess(ctx context.Context, tenantID int64, a SupportAccess) error
+	// FindTenantsWithSupportAccess returns the tenants whose support
+	// access is open at now (Open, and Until nil or after now), by name.
+	FindTenantsWithSupportAccess(ctx context.Context, now time.Time) ([]*Tenant, error)
 	// NextTicketNumber returns the tenant's next ticket number (1, 2, …).
 	NextTicketNumber(ctx context.Context, tenantID int64) (int64, error)
 

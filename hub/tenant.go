@@ -12,8 +12,26 @@ type Tenant struct {
 	ID   int64  `json:"id"`
 	Name string `json:"name"`
 	// Plan gates features such as the widget ("free", "standard", "pro").
-	Plan      string    `json:"plan"`
-	CreatedAt time.Time `json:"created_at"`
+	Plan string `json:"plan"`
+	// Platform marks the platform's own tenant: its members are staff,
+	// its tickets the support requests of every other tenant.
+	Platform bool `json:"platform,omitempty"`
+	// SupportAccess says whether staff may look into this workspace.
+	SupportAccess SupportAccess `json:"support_access"`
+	CreatedAt     time.Time     `json:"created_at"`
+}
+
+// SupportAccess is a tenant's grant to platform staff (000 "Support access
+// to your account"): while open, staff may view the workspace read-only.
+type SupportAccess struct {
+	Open bool `json:"open"`
+	// Until closes the access by itself; nil: open until turned off.
+	Until *time.Time `json:"until,omitempty"`
+}
+
+// OpenAt reports whether the access is open at now.
+func (a SupportAccess) OpenAt(now time.Time) bool {
+	return a.Open && (a.Until == nil || now.Before(*a.Until))
 }
 
 // Plans. The widget needs PlanStandard or better.

@@ -85,6 +85,21 @@ type Ticket struct {
 	// Writes ignore them.
 	Unread         int       `json:"unread"`
 	LastActivityAt time.Time `json:"last_activity_at"`
+	// RequesterUnread is the conversation's UnreadByVisitor: for a
+	// support ticket, what its requester has not read. Derived like Unread.
+	RequesterUnread int `json:"-"`
+
+	// Support tickets (support.go) live in the platform tenant.
+	// Queue is QueueSupport or QueueAIReview; "" for a site's tickets.
+	Queue string `json:"queue,omitempty"`
+	// RequesterTenantID is the workspace that asked.
+	RequesterTenantID int64 `json:"requester_tenant_id,omitempty"`
+	// RequestType (RequestCritical, RequestQuestion, RequestFeature,
+	// RequestReview) sets DueAt, the response target.
+	RequestType string     `json:"request_type,omitempty"`
+	DueAt       *time.Time `json:"due_at,omitempty"`
+	// FollowsTicketID is the done ticket this one continues.
+	FollowsTicketID int64 `json:"follows_ticket_id,omitempty"`
 	// Version grows with every update; stores reject stale writes with
 	// EConflict (optimistic locking).
 	Version   int64     `json:"version"`
@@ -105,7 +120,7 @@ func (t *Ticket) follow(c *Conversation) {
 	if c == nil || c.ID != t.ConversationID {
 		return
 	}
-	t.Unread = c.UnreadByAgents
+	t.Unread, t.RequesterUnread = c.UnreadByAgents, c.UnreadByVisitor
 	if c.LastMessageAt.After(t.LastActivityAt) {
 		t.LastActivityAt = c.LastMessageAt
 	}
@@ -130,6 +145,13 @@ type TicketFilter struct {
 	AssigneeID int64          // 0: any
 	// Query matches words of the subject through the store's text index.
 	Query string
+	// Queue keeps one queue's tickets ("" any); RequesterTenantID one
+	// workspace's support tickets (0 any).
+	Queue             string
+	RequesterTenantID int64
+	// ByDue orders by DueAt, soonest first (no due time last), then ID
+	// ascending, and returns only the first page: BeforeID must be 0.
+	ByDue bool
 	// Keyset cursor: rows with ID strictly below BeforeID.
 	BeforeID int64
 	Limit    int
@@ -147,6 +169,9 @@ func (s *Service) ticketAfterMessage(ctx context.Context, q Queries, actor Actor
 	switch {
 	case author == AuthorVisitor && t.Status == TicketClosed:
 		return false, Errorf(EConflict, "%s is closed: open a new ticket and mention %s in it", t.Ref(), t.Ref())
+	case author == AuthorVisitor && t.Queue != "" && !t.Status.Active():
+		// 001: a done support ticket cannot be reopened by its workspace.
+		return false, Errorf(EConflict, "%s is done: create a new ticket that refers to %s", t.Ref(), t.Ref())
 	case author == AuthorVisitor && (t.Status == TicketOnCustomer || t.Status == TicketResolved):
 		next = TicketOpen
 	case author == AuthorAgent && (t.Status == TicketOpen || t.Status == TicketInProgress):
@@ -192,12 +217,18 @@ type NewTicket struct {
 	// Description, when set, is written into the conversation as the
 	// requester's message before the ticket's system message.
 	Description string
+	// support is set for support tickets (support.go).
+	support *supportFields
 }
 
 // CreateTicket opens a ticket. When the conversation already has an active
 // ticket, that ticket is returned instead, so a retried escalation never
 // opens two. A system message in the conversation names the new ticket.
 func (s *Service) CreateTicket(ctx context.Context, actor Actor, in NewTicket) (*Ticket, error) {
+	if err := actor.Writable(); err != nil {
+		return nil, err
+	}
+
 	if err := in.validate(actor); err != nil {
 		return nil, err
 	}
@@ -214,6 +245,18 @@ func (s *Service) CreateTicket(ctx context.Context, actor Actor, in NewTicket) (
 				return err
 			}
 			conv, in.SiteID = c, c.SiteID
+		} else if in.SiteID != 0 {
+			// A ticket without a chat may name a site of the workspace,
+			// never another one's: its emails go out in the site's name
+			// and to its support address, and the answer would tell which
+			// site ids exist (TestCreateTicketSiteOfAnotherWorkspace).
+			site, err := q.FindSiteByID(ctx, in.SiteID)
+			if IsCode(err, ENotFound) || err == nil && site.TenantID != actor.TenantID {
+				return Errorf(ENotFound, "site not found")
+			}
+			if err != nil {
+				return err
+			}
 		}
 		var created bool
 		var err error
@@ -287,6 +330,11 @@ func (s *Service) openTicket(ctx context.Context, q Queries, actor Actor, in New
 	t := &Ticket{TenantID: actor.TenantID, SiteID: in.SiteID, Number: n, Subject: in.Subject, Summary: in.Summary,
 		RequesterEmail: in.RequesterEmail, Status: TicketOpen, Priority: in.Priority, Source: in.Source,
 		ConversationID: in.ConversationID, LastActivityAt: now, CreatedAt: now, UpdatedAt: now}
+	authorName := ""
+	if sf := in.support; sf != nil {
+		t.Queue, t.RequesterTenantID, t.RequestType, t.DueAt, t.FollowsTicketID = sf.queue, sf.requester, sf.requestType, sf.due, sf.follows
+		t.Status, authorName = sf.status, sf.onBehalf
+	}
 	if err := q.CreateTicket(ctx, t); err != nil {
 		return nil, false, err
 	}
@@ -315,7 +363,8 @@ func (s *Service) openTicket(ctx context.Context, q Queries, actor Actor, in New
 		if err != nil {
 			return nil, false, err
 		}
-		descr := &Message{TenantID: t.TenantID, ConversationID: conv.ID, AuthorKind: author, AuthorID: actor.ID, Body: in.Description, CreatedAt: now}
+		descr := &Message{TenantID: t.TenantID, ConversationID: conv.ID, AuthorKind: author, AuthorID: actor.ID, AuthorName: authorName,
+			Body: in.Description, CreatedAt: now}
 		if err := s.appendMessage(ctx, q, conv, descr); err != nil {
 			return nil, false, err
 		}
@@ -358,6 +407,10 @@ type TicketUpdate struct {
 // one. Resolving stamps resolved at and by. Each change is audited; status
 // changes to resolved or closed, and reopening, are told in the thread.
 func (s *Service) UpdateTicket(ctx context.Context, actor Actor, id int64, in TicketUpdate) (*Ticket, error) {
+	if err := actor.Writable(); err != nil {
+		return nil, err
+	}
+
 	if !actor.IsMember() {
 		return nil, Errorf(EForbidden, "only members change tickets")
 	}
@@ -529,7 +582,10 @@ func (s *Service) Tickets(ctx context.Context, actor Actor, f TicketFilter) ([]*
 	if !actor.IsMember() {
 		return nil, Errorf(EForbidden, "only members read tickets")
 	}
-	f.TenantID = actor.TenantID
+	if f.ByDue && f.BeforeID != 0 {
+		return nil, Errorf(EInvalid, "tickets sorted by due time come in one page: no before cursor")
+	}
+	f.TenantID, f.RequesterTenantID = actor.TenantID, 0
 	return s.Store.FindTickets(ctx, f)
 }
 
@@ -540,4 +596,9 @@ func (o *outbox) ticket(t *Ticket) {
 		topics = append(topics, TopicConversation(t.ConversationID))
 	}
 	o.add(Event{Type: EventTicketUpdated, TenantID: t.TenantID, Data: mustJSON(t)}, topics...)
+	if t.RequesterTenantID != 0 {
+		// The requesting workspace sees its own view (support.go).
+		o.add(Event{Type: EventSupportTicket, TenantID: t.RequesterTenantID, Data: mustJSON(supportView(t))},
+			TopicSupport(t.RequesterTenantID))
+	}
 }

@@ -161,6 +161,14 @@ func TestUserAddAndMigrate(t *testing.T) {
 	if err := run(ctx, []string{"user", "add", "-email", "x@acme.test"}, env, io.Discard, io.Discard); err == nil {
 		t.Fatal("user add without a workspace succeeded")
 	}
+	if err := run(ctx, []string{"user", "add", "-email", "x@acme.test", "-staff", "-tenant-id", "1"}, env, io.Discard, io.Discard); err == nil {
+		t.Fatal("user add -staff with a workspace succeeded")
+	}
+	out.Reset()
+	if err := run(ctx, []string{"user", "add", "-email", "sam@parley.test", "-staff", "-password", "staff password"}, env, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "added platform staff") {
+		t.Fatalf("add staff: %v, said %q", err, out.String())
+	}
 
 	// The server on the same data dir has no demo (the store is not empty)
 	// and both members can sign in.
@@ -170,4 +178,10 @@ func TestUserAddAndMigrate(t *testing.T) {
 	}
 	login(t, n, "ann@acme.test", "correct horse")
 	login(t, n, "bob@acme.test", generated)
+	for email, pw := range map[string]string{"sam@parley.test": "staff password", "ann@acme.test": "correct horse"} {
+		var me struct{ Staff bool }
+		if st := do(t, "GET", n.URL+"/api/v1/me", bearer(login(t, n, email, pw)), nil, &me); st != 200 || me.Staff != (email == "sam@parley.test") {
+			t.Fatalf("%s: /me status %d, staff %v", email, st, me.Staff)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/hub/web"
 )
 
@@ -42,6 +43,9 @@ type Config struct {
 	// Proxies are the reverse proxies trusted for X-Forwarded-For and a
 	// CDN's country header (PARLEY_TRUSTED_PROXIES).
 	Proxies web.Proxies
+	// Support is the platform team's hours, which set the due times of
+	// support tickets (PARLEY_SUPPORT_TIME_ZONE, _HOURS, _DAYS).
+	Support hub.SupportPolicy
 	// env holds the environment, for the per-site model keys
 	// (PARLEY_AI_KEY_<NAME>, or _FILE) that site settings name.
 	env map[string]string
@@ -83,11 +87,14 @@ var envVars = []envVar{
 	{"PARLEY_DEMO", "true", "create a demo workspace when the store is empty", false},
 	{"PARLEY_AI_BASE_URL", "(the built-in assistant)", "OpenAI-compatible API for the assistant, e.g. https://api.openai.com/v1 or http://localhost:11434/v1 (Ollama)", false},
 	{"PARLEY_AI_MODEL", "", "model name for PARLEY_AI_BASE_URL, e.g. gpt-4o-mini or llama3.1", false},
-	{"PARLEY_AI_API_KEY", "", "API key for PARLEY_AI_BASE_URL; a site may name its own in PARLEY_AI_KEY_<NAME>", true},
+	{"PARLEY_AI_API_KEY", "", "API key for PARLEY_AI_BASE_URL; a site may name its own in PARLEY_AI_KEY_<workspace id>_<NAME>", true},
 	{"PARLEY_AI_TIMEOUT", "20s", "time limit of one request to the model; it is retried, then the built-in assistant answers", false},
 	{"PARLEY_SMTP_URL", "(mail is logged, not sent)", "smtp://user:password@host:587 (STARTTLS) or smtps://…:465 to send ticket and reply emails", true},
 	{"PARLEY_MAIL_FROM", "Parley <parley@(base URL host)>", "sender of Parley's emails", false},
 	{"PARLEY_SIGNUP", "open", "open: anyone may create a workspace (POST /api/v1/auth/signup); closed: only invitations and `parley user add`", false},
+	{"PARLEY_SUPPORT_TIME_ZONE", "Europe/Moscow", "time zone of the platform support team's business hours (IANA name)", false},
+	{"PARLEY_SUPPORT_HOURS", "09:00-18:00", "the support team's working hours; support tickets' due times count business time in them", false},
+	{"PARLEY_SUPPORT_DAYS", "mon-fri", "the support team's working days: a range such as mon-fri, or a list such as mon,tue,wed,thu,fri,sat", false},
 	{"PARLEY_TRUSTED_PROXIES", "(none)", "comma-separated addresses or CIDR ranges of your reverse proxies; only their X-Forwarded-For (client IP for rate limits) and CF-IPCountry-style country headers are believed", false},
 	{"PARLEY_SESSION_CHECK", "30s", "how often agent websockets re-check their session (at most 1m); a logout, removal or role change closes them at once, and within this time if that event is lost", false},
 }
@@ -193,6 +200,10 @@ func loadConfig(args []string, env []string, stderr io.Writer) (Config, []string
 	if c.SessionCheck, err = time.ParseDuration(get("PARLEY_SESSION_CHECK", "30s")); err != nil || c.SessionCheck <= 0 || c.SessionCheck > time.Minute {
 		return c, warnings, fmt.Errorf("PARLEY_SESSION_CHECK must be a duration from 1ms to 1m, such as 30s")
 	}
+	if c.Support, err = supportPolicy(get("PARLEY_SUPPORT_TIME_ZONE", "Europe/Moscow"), get("PARLEY_SUPPORT_HOURS", "09:00-18:00"),
+		get("PARLEY_SUPPORT_DAYS", "mon-fri")); err != nil {
+		return c, warnings, err
+	}
 	if c.Proxies, err = web.ParseProxies(get("PARLEY_TRUSTED_PROXIES", "")); err != nil {
 		return c, warnings, fmt.Errorf("PARLEY_TRUSTED_PROXIES: %v; list your proxies' addresses, such as 10.0.0.0/8,127.0.0.1", err)
 	}
@@ -271,4 +282,38 @@ func defaultBaseURL(host, port string) string {
 func (c *Config) origin() string {
 	u, _ := url.Parse(c.BaseURL)
 	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
+// supportPolicy reads the support team's business hours.
+func supportPolicy(zone, hours, days string) (hub.SupportPolicy, error) {
+	var p hub.SupportPolicy
+	start, end, ok := strings.Cut(hours, "-")
+	p.Hours = hub.BusinessHours{TimeZone: zone, Start: strings.TrimSpace(start), End: strings.TrimSpace(end)}
+	names := map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+		"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
+	if from, to, isRange := strings.Cut(days, "-"); isRange {
+		a, okA := names[strings.TrimSpace(strings.ToLower(from))]
+		b, okB := names[strings.TrimSpace(strings.ToLower(to))]
+		if !okA || !okB || a > b {
+			return p, fmt.Errorf("PARLEY_SUPPORT_DAYS must be a range such as mon-fri or a list such as mon,wed,fri")
+		}
+		for d := a; d <= b; d++ {
+			p.Hours.Days = append(p.Hours.Days, d)
+		}
+	} else {
+		for _, name := range strings.Split(days, ",") {
+			d, known := names[strings.TrimSpace(strings.ToLower(name))]
+			if !known {
+				return p, fmt.Errorf("PARLEY_SUPPORT_DAYS must be a range such as mon-fri or a list such as mon,wed,fri")
+			}
+			p.Hours.Days = append(p.Hours.Days, d)
+		}
+	}
+	if !ok {
+		return p, fmt.Errorf("PARLEY_SUPPORT_HOURS must look like 09:00-18:00")
+	}
+	if err := p.Validate(); err != nil {
+		return p, fmt.Errorf("PARLEY_SUPPORT_TIME_ZONE/PARLEY_SUPPORT_HOURS: %v", err)
+	}
+	return p, nil
 }

@@ -68,10 +68,31 @@ func TestLoadConfigErrorsSayWhatToSet(t *testing.T) {
 		{"PARLEY_SHUTDOWN_TIMEOUT=soon", "PARLEY_SHUTDOWN_TIMEOUT"},
 		{"PARLEY_DEMO=maybe", "PARLEY_DEMO"},
 		{"PARLEY_SECRET_KEY_FILE=/does/not/exist", "PARLEY_SECRET_KEY_FILE"},
+		{"PARLEY_SUPPORT_TIME_ZONE=Mars/Olympus", "PARLEY_SUPPORT_TIME_ZONE"},
+		{"PARLEY_SUPPORT_HOURS=9 to 5", "PARLEY_SUPPORT_HOURS"},
+		{"PARLEY_SUPPORT_HOURS=18:00-09:00", "PARLEY_SUPPORT_HOURS"},
+		{"PARLEY_SUPPORT_DAYS=fri-mon", "PARLEY_SUPPORT_DAYS"},
+		{"PARLEY_SUPPORT_DAYS=mon,funday", "PARLEY_SUPPORT_DAYS"},
+		{"PARLEY_TRUSTED_PROXIES=10.0.0.0/8,proxy.local", "PARLEY_TRUSTED_PROXIES"},
 	} {
 		_, _, err := loadConfig(nil, []string{tt.env}, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want one naming %s", tt.env, err, tt.want)
 		}
+	}
+}
+
+func TestLoadConfigSupportHours(t *testing.T) {
+	c, _, err := loadConfig(nil, []string{"PARLEY_SUPPORT_TIME_ZONE=Europe/Berlin", "PARLEY_SUPPORT_HOURS=08:30-17:00", "PARLEY_SUPPORT_DAYS=mon,wed,sat"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := c.Support.Hours
+	if h.TimeZone != "Europe/Berlin" || h.Start != "08:30" || h.End != "17:00" || len(h.Days) != 3 || h.Days[2] != time.Saturday {
+		t.Fatalf("support hours %+v", h)
+	}
+	c, _, err = loadConfig(nil, nil, io.Discard)
+	if err != nil || c.Support.Hours.TimeZone != "Europe/Moscow" || len(c.Support.Hours.Days) != 5 || c.Support.Hours.Days[0] != time.Monday {
+		t.Fatalf("default support hours %+v, %v", c.Support.Hours, err)
 	}
 }

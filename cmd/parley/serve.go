@@ -98,7 +98,7 @@ func start(ctx context.Context, cfg Config, log zerolog.Logger) (*node, error) {
 		}
 	}
 	n.svc = &hub.Service{Store: db, Log: log, Secret: []byte(secret), Observer: n.metrics}
-	n.svc.BaseURL, n.svc.SignupClosed = cfg.BaseURL, !cfg.SignupOpen
+	n.svc.BaseURL, n.svc.SignupClosed, n.svc.Support = cfg.BaseURL, !cfg.SignupOpen, cfg.Support
 	n.rt = realtime.New(realtime.Config{Service: n.svc, Log: log, Metrics: n.metrics, NodeID: cfg.NodeID,
 		AgentOrigins: []string{cfg.origin()}, WidgetOrigins: []string{cfg.origin()},
 		SessionCheck: cfg.SessionCheck})

@@ -9,8 +9,10 @@ import (
 	"github.com/parley-chat/parley/hub"
 )
 
-// userAdd creates a workspace with its owner (-tenant NAME) or adds a
-// member to an existing workspace (-tenant-id ID -role ROLE).
+// userAdd creates a workspace with its owner (-tenant NAME), adds a
+// member to an existing workspace (-tenant-id ID -role ROLE), or adds a
+// platform staff member (-staff), who answers the workspaces' support
+// tickets.
 func userAdd(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("parley user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -19,12 +21,19 @@ func userAdd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 	password := fs.String("password", "", "password; a random one is generated and printed when empty")
 	tenantName := fs.String("tenant", "", "create a new workspace with this name, owned by the new member")
 	tenantID := fs.Int64("tenant-id", 0, "add the member to this existing workspace")
-	role := fs.String("role", "agent", "role in an existing workspace: owner, admin or agent")
+	role := fs.String("role", "agent", "role in an existing workspace (or among staff): owner, admin or agent")
+	staff := fs.Bool("staff", false, "add platform staff, who answer the workspaces' support tickets")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
-	if *email == "" || (*tenantName == "") == (*tenantID == 0) {
-		fmt.Fprintln(stderr, "parley user add: set -email and exactly one of -tenant NAME or -tenant-id ID")
+	chosen := 0
+	for _, set := range []bool{*tenantName != "", *tenantID != 0, *staff} {
+		if set {
+			chosen++
+		}
+	}
+	if *email == "" || chosen != 1 {
+		fmt.Fprintln(stderr, "parley user add: set -email and exactly one of -tenant NAME, -tenant-id ID or -staff")
 		fs.Usage()
 		return errUsage
 	}
@@ -47,14 +56,20 @@ func userAdd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		pw, generated = hub.RandomToken(12), true
 	}
 	var m *hub.Member
-	if *tenantName != "" {
+	switch {
+	case *staff:
+		if m, err = svc.AddStaff(ctx, hub.NewMember{Email: *email, Name: *name, Password: pw, Role: hub.Role(*role)}); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "added platform staff: they answer support tickets in the dashboard")
+	case *tenantName != "":
 		var t *hub.Tenant
 		t, m, err = svc.CreateTenant(ctx, hub.NewAccount{TenantName: *tenantName, Email: *email, Name: *name, Password: pw})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "created workspace %q (id %d)\n", t.Name, t.ID)
-	} else {
+	default:
 		m, err = svc.AddMember(ctx, hub.Actor{Kind: hub.ActorSystem}, hub.NewMember{TenantID: *tenantID, Email: *email, Name: *name, Password: pw, Role: hub.Role(*role)})
 		if err != nil {
 			return err

@@ -33,7 +33,7 @@ const (
 )
 
 // env is one running node: a real SQLite store, a broker, a Fiber app on
-// 127.0.0.1:0 with both websocket routes.
+// 127.0.0.1:0 with the three websocket routes.
 type env struct {
 	t      *testing.T
 	db     *sqlite.DB
@@ -52,6 +52,7 @@ type envSettings struct {
 	db        *sqlite.DB
 	broker    func(h hub.BrokerHandler) hub.Broker
 	wrapStore func(hub.Store) hub.Store
+	service   func(*hub.Service)
 }
 
 func withConfig(f func(*realtime.Config)) envOption {
@@ -73,6 +74,11 @@ func withStoreWrapper(f func(hub.Store) hub.Store) envOption {
 
 func withBroker(f func(h hub.BrokerHandler) hub.Broker) envOption {
 	return func(_ *realtime.Config, s *envSettings) { s.broker = f }
+}
+
+// withService changes the Service before anything uses it (its Clock).
+func withService(f func(*hub.Service)) envOption {
+	return func(_ *realtime.Config, s *envSettings) { s.service = f }
 }
 
 func newEnv(t *testing.T, opts ...envOption) *env {
@@ -102,6 +108,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		store = set.wrapStore(db)
 	}
 	svc := &hub.Service{Store: store, Log: hubtest.Logger(t), Secret: []byte("test-secret-test-secret")}
+	if set.service != nil {
+		set.service(svc)
+	}
 	cfg.Service = svc
 	node := realtime.New(cfg)
 	newBroker := set.broker
@@ -121,6 +130,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	app.Use(web.Middleware(log))
 	app.Get("/ws/visitor", node.VisitorHandler())
 	app.Get("/ws/agent", node.AgentHandler())
+	app.Get("/ws/support", node.SupportHandler())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

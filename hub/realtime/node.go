@@ -1,8 +1,9 @@
 // Package realtime is Parley's websocket engine. A Node holds the
-// websockets of one process: it upgrades visitor and agent connections
-// through Fiber, authenticates and authorizes every frame through the
-// hub.Service, subscribes to the broker topics its sessions need, and fans
-// the events other nodes (and this one) publish out to its sessions.
+// websockets of one process: it upgrades visitor, agent and support
+// requester connections through Fiber, authenticates and authorizes every
+// frame through the hub.Service, subscribes to the broker topics its
+// sessions need, and fans the events other nodes (and this one) publish
+// out to its sessions.
 //
 // The broker is the fast path, the store the truth: a session tracks the
 // last message seq it delivered per conversation and fills any gap from the
@@ -19,6 +20,7 @@
 //	realtime.Prepare(app)
 //	app.Get("/ws/visitor", node.VisitorHandler())
 //	app.Get("/ws/agent", node.AgentHandler())
+//	app.Get("/ws/support", node.SupportHandler())
 package realtime
 
 import (
@@ -78,11 +80,13 @@ type Config struct {
 	// PublishQueue is the number of events waiting for the broker before
 	// Publish fails. Default 8192.
 	PublishQueue int
-	// SessionCheck is how often an agent socket re-checks its dashboard
-	// session. A logout, a password reset, a removal or a role change
+	// SessionCheck is how often an agent or requester socket re-checks
+	// its dashboard session (and a support viewer its workspace's support
+	// access). A logout, a password reset, a removal or a role change
 	// closes it with 4001 at once when its hub.EventMemberSessions arrives
-	// through the broker, and at the next check if that event was lost.
-	// Default 30 s.
+	// through the broker (a closed access: hub.EventSupportAccess), and at
+	// the next check if that event was lost or nothing was published (an
+	// access that expired). Default 30 s.
 	SessionCheck time.Duration
 	// PresenceInterval is how often the node tells the cluster which
 	// members are online on it (presence.go); a node silent for three
@@ -354,9 +358,14 @@ func (n *Node) HandleMessage(topic string, payload []byte) {
 		n.log.Error().Err(err).Str("topic", topic).Msg("undecodable broker message")
 		return
 	}
-	if ev.Type == hub.EventMemberSessions {
-		n.recheckSessions(topic) // session_check.go; never sent to clients
+	switch ev.Type {
+	case hub.EventMemberSessions:
+		n.recheckSessions(topic, false) // session_check.go; never sent to clients
 		return
+	case hub.EventSupportAccess:
+		// The workspace's support viewers check the access now; its
+		// dashboards get the event as well.
+		n.recheckSessions(topic, true)
 	}
 	if len(ev.Data) == 0 {
 		ev.Data = json.RawMessage("null")
@@ -375,7 +384,8 @@ func (n *Node) HandleMessage(topic string, payload []byte) {
 	defer n.mu.RUnlock()
 	if t := n.topics[topic]; t != nil {
 		for s := range t.subs {
-			if s.actor.Load() != nil { // see session.authenticate
+			// See session.authenticate; quiet is set before the actor.
+			if s.actor.Load() != nil && s.quiet != topic {
 				s.offer(it)
 			}
 		}
@@ -515,7 +525,7 @@ func (n *Node) unregister(s *session) {
 		n.leave(s, name)
 	}
 	n.endViewing(s) // viewing.go
-	if a := s.actor.Load(); a != nil && a.Kind == hub.ActorMember {
+	if a := s.actor.Load(); a != nil && a.Kind == hub.ActorMember && !a.ReadOnly {
 		n.presence(*a, false)
 	}
 	n.mu.Lock()

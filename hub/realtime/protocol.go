@@ -137,11 +137,19 @@ type helloData struct {
 
 type authData struct {
 	Token string `json:"token"`
+	// TenantID, on an agent socket, asks for platform staff to view that
+	// workspace read-only through its support access (support.go).
+	TenantID int64 `json:"tenant_id"`
 }
 
 type authOKData struct {
-	Kind string `json:"kind"` // "visitor" or "agent"
-	ID   int64  `json:"id"`
+	Kind string `json:"kind"` // "visitor", "agent" or "requester"
+	// ID is the visitor id (requesters: their workspace's visitor of the
+	// platform's Support site, the author_id of their messages) or the
+	// member id.
+	ID int64 `json:"id"`
+	// ReadOnly marks a support viewer: staff who may only read.
+	ReadOnly bool `json:"read_only,omitempty"`
 }
 
 type subscribeData struct {

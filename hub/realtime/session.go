@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"slices"
 	"sync"
@@ -24,6 +25,9 @@ const maxSubscriptions = 500
 const (
 	kindVisitor = "visitor"
 	kindAgent   = "agent"
+	// kindRequester is a workspace's owner or admin on /ws/support
+	// (support.go).
+	kindRequester = "requester"
 )
 
 // session is one websocket. Its reader (the goroutine that accepted the
@@ -41,14 +45,22 @@ type session struct {
 	started time.Time
 	// site is the site a visitor socket was opened for.
 	site *hub.Site
-	// preAuth is an agent authenticated by cookie at the handshake;
-	// preAuthErr tells why a cookie was refused.
+	// preAuth is an agent (or requester) authenticated by cookie at the
+	// handshake; preAuthErr tells why a cookie was refused.
 	preAuth    *hub.Actor
 	preAuthErr error
-	// token is an agent's session token, re-checked by checkLoop
-	// (session_check.go). It is written before actor is set and read
-	// only once actor is.
+	// token is an agent's or requester's session token, re-checked by
+	// checkLoop (session_check.go). It is written before actor is set and
+	// read only once actor is.
 	token string
+	// viewTenant is the workspace an agent socket's handshake asked to
+	// view as support staff (?tenant_id=, support.go); 0 for none.
+	viewTenant int64
+	// quiet is a topic the session joined only to hear that its session
+	// must be checked: HandleMessage delivers none of its events
+	// (quietTopic). Written before actor is set and read only once actor
+	// is.
+	quiet string
 	// recheck asks checkLoop to check the session now.
 	recheck chan struct{}
 
@@ -590,9 +602,16 @@ func (s *session) handle(raw []byte) {
 		s.replyError(f.ID, CodeUnknownType, "unknown frame type")
 		return
 	}
-	if f.Type != TypeAuth && s.actor.Load() == nil {
+	a := s.actor.Load()
+	if f.Type != TypeAuth && a == nil {
 		s.replyError(f.ID, hub.EUnauthorized, "authenticate first: send an auth frame")
 		return
+	}
+	if a != nil {
+		if err := s.permit(f.Type, *a); err != nil { // support.go
+			s.push(&item{kind: itemFrame, frame: s.errorFrame(f.ID, f.Type, err)})
+			return
+		}
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
 	defer cancel()
@@ -679,14 +698,27 @@ func (s *session) onAuth(ctx context.Context, f inFrame) error {
 		actor hub.Actor
 		err   error
 	)
-	if s.kind == kindVisitor {
+	switch s.kind {
+	case kindVisitor:
 		actor, err = s.n.svc.VisitorActor(ctx, d.Token)
 		if err == nil && (actor.SiteID != s.site.ID || actor.TenantID != s.site.TenantID) {
 			err = hub.Errorf(hub.EUnauthorized, "visitor token belongs to another site")
 		}
-	} else {
-		actor, err = s.n.svc.MemberActor(ctx, d.Token)
-		s.token = d.Token // for checkLoop
+	case kindAgent:
+		tenant := d.TenantID
+		switch {
+		case tenant < 0:
+			return hub.Errorf(hub.EInvalid, "tenant_id must be a workspace id")
+		case tenant == 0:
+			tenant = s.viewTenant
+		case s.viewTenant != 0 && tenant != s.viewTenant:
+			return hub.Errorf(hub.EInvalid, "tenant_id differs from the one the socket was opened for")
+		}
+		actor, err = s.n.sessionActor(ctx, s.kind, d.Token, tenant) // support.go
+		s.token = d.Token                                           // for checkLoop
+	default: // kindRequester: tenant_id is for staff on agent sockets
+		actor, err = s.n.sessionActor(ctx, s.kind, d.Token, 0)
+		s.token = d.Token
 	}
 	if err != nil {
 		return err
@@ -694,13 +726,24 @@ func (s *session) onAuth(ctx context.Context, f inFrame) error {
 	return s.authenticate(ctx, f.ID, actor)
 }
 
-// authenticate joins the actor's personal topics and replies auth.ok.
+// authenticate joins the actor's personal topics and replies auth.ok. A
+// support viewer's authentication is written to the workspace's audit log
+// first (support.go).
 func (s *session) authenticate(ctx context.Context, id string, actor hub.Actor) error {
 	var topics []string
-	if actor.Kind == hub.ActorVisitor {
+	s.quiet = quietTopic(s.kind, actor) // support.go
+	switch {
+	case s.kind == kindRequester:
+		// The conversations' events as their visitor gets them, and the
+		// workspace's support tickets (hub.EventSupportTicket).
+		topics = []string{hub.TopicVisitor(actor.ID), hub.TopicSupport(actor.HomeTenantID), s.quiet}
+	case actor.Kind == hub.ActorVisitor:
 		topics = []string{hub.TopicVisitor(actor.ID)}
-	} else {
+	default: // a support viewer's member topic is quiet
 		topics = []string{hub.TopicMember(actor.ID), hub.TopicInbox(actor.TenantID)}
+	}
+	if err := s.recordView(ctx, actor, "websocket"); err != nil {
+		return err
 	}
 	for _, t := range topics {
 		if err := s.n.join(ctx, s, t); err != nil {
@@ -713,9 +756,14 @@ func (s *session) authenticate(ctx context.Context, id string, actor hub.Actor) 
 		s.topics[t] = true
 	}
 	l := s.logger().With().Int64("tenant", actor.TenantID).Logger()
-	if actor.Kind == hub.ActorVisitor {
+	switch {
+	case actor.Kind == hub.ActorVisitor && actor.OnBehalf != 0:
+		l = l.With().Int64("visitor", actor.ID).Int64("member", actor.OnBehalf).Logger()
+	case actor.Kind == hub.ActorVisitor:
 		l = l.With().Int64("visitor", actor.ID).Logger()
-	} else {
+	case actor.ReadOnly:
+		l = l.With().Int64("member", actor.ID).Bool("support_viewer", true).Logger()
+	default:
 		l = l.With().Int64("member", actor.ID).Logger()
 	}
 	s.log.Store(&l)
@@ -723,10 +771,12 @@ func (s *session) authenticate(ctx context.Context, id string, actor hub.Actor) 
 	// events only to sessions with an actor, so none precedes auth.ok.
 	// Those published in between are not lost to the client: it loads
 	// its state after auth.ok.
-	s.reply(TypeAuthOK, id, authOKData{Kind: s.kind, ID: actor.ID})
+	s.reply(TypeAuthOK, id, authOKData{Kind: s.kind, ID: actor.ID, ReadOnly: actor.ReadOnly})
 	s.actor.Store(&actor)
 	if actor.Kind == hub.ActorMember {
-		s.n.presence(actor, true)
+		if !actor.ReadOnly { // a support viewer is not one of the team
+			s.n.presence(actor, true)
+		}
 		s.n.sendPresenceList(s, "") // presence.go: the online set, then changes
 	}
 	l.Debug().Msg("authenticated")
@@ -743,6 +793,9 @@ func (s *session) onSubscribe(ctx context.Context, f inFrame) error {
 	}
 	actor := *s.actor.Load()
 	if _, err := s.n.svc.Conversation(ctx, actor, d.ConversationID); err != nil {
+		return err
+	}
+	if err := s.recordView(ctx, actor, fmt.Sprintf("conversation %d", d.ConversationID)); err != nil { // support.go
 		return err
 	}
 	s.push(&item{kind: itemBegin, conv: d.ConversationID})
@@ -783,6 +836,12 @@ func (s *session) onSend(ctx context.Context, f inFrame) error {
 	}
 	if d.ConversationID < 0 {
 		return hub.Errorf(hub.EInvalid, "conversation_id must not be negative")
+	}
+	if d.ConversationID == 0 && s.kind == kindRequester {
+		// A visitor's first message opens its conversation; a
+		// requester's conversations are its support tickets, opened
+		// through the REST API.
+		return hub.Errorf(hub.EInvalid, "conversation_id is required: open a support ticket first")
 	}
 	actor := *s.actor.Load()
 	m, err := s.n.svc.SendMessage(ctx, actor, hub.NewMessage{ConversationID: d.ConversationID, ClientMsgID: d.ClientMsgID, Body: d.Body, Internal: d.Internal})

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/coder/websocket"
@@ -37,9 +38,20 @@ func (n *Node) VisitorHandler() fiber.Handler {
 // AgentHandler upgrades /ws/agent. The Origin header must be one of
 // Config.AgentOrigins. A valid dashboard session cookie authenticates the
 // socket at once; otherwise the client sends an auth frame with a session
-// token.
+// token. Platform staff view a workspace whose support access is open by
+// naming it, in the query (?tenant_id=, for the cookie) or the auth
+// frame: the socket is then read-only (support.go).
 func (n *Node) AgentHandler() fiber.Handler {
 	return func(c *fiber.Ctx) error { return n.upgrade(c, kindAgent) }
+}
+
+// SupportHandler upgrades /ws/support, the socket a workspace's owners and
+// admins talk to the platform's team on (support.go). It authenticates
+// like /ws/agent (the same origins, the session cookie or an auth frame
+// with a session token), as the member's requester actor: agents and
+// staff are refused with forbidden.
+func (n *Node) SupportHandler() fiber.Handler {
+	return func(c *fiber.Ctx) error { return n.upgrade(c, kindRequester) }
 }
 
 // upgrade checks the handshake, copies the request out of fasthttp's
@@ -76,12 +88,19 @@ func (n *Node) upgrade(c *fiber.Ctx, kind string) error {
 		s.site = site
 		l := s.logger().With().Int64("site", site.ID).Logger()
 		s.log.Store(&l)
-	case kindAgent:
+	case kindAgent, kindRequester:
 		if origin == "" || !n.agentOrigins[origin] {
 			return problem(c, reqID, hub.EForbidden, "origin not allowed")
 		}
+		if v := c.Query("tenant_id"); v != "" && kind == kindAgent {
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || id <= 0 {
+				return problem(c, reqID, hub.EInvalid, "tenant_id must be a workspace id")
+			}
+			s.viewTenant = id
+		}
 		if token := c.Cookies(n.cfg.SessionCookie); token != "" {
-			actor, err := n.svc.MemberActor(ctx, strings.Clone(token))
+			actor, err := n.sessionActor(ctx, kind, strings.Clone(token), s.viewTenant) // support.go
 			if err != nil {
 				s.preAuthErr = err
 			} else {

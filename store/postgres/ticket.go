@@ -13,24 +13,25 @@ import (
 )
 
 // ticketSelect reads tickets (t) with what they show of their
-// conversation (c): its unread count and last activity.
+// conversation (c): its unread counts and last activity. Its columns are
+// named id and due_at for the ORDER BY of a union (ticketQuery).
 const ticketSelect = `SELECT t.id, t.tenant_id, COALESCE(t.site_id, 0), t.number, t.subject, t.requester_email, t.status,
 	t.priority, COALESCE(t.assignee_id, 0), t.source, COALESCE(t.conversation_id, 0), t.resolved_at, t.resolved_by,
 	t.version, t.created_at, t.updated_at, t.summary, COALESCE(c.unread_by_agents, 0),
-	GREATEST(t.updated_at, c.last_message_at)
+	GREATEST(t.updated_at, c.last_message_at), COALESCE(c.unread_by_visitor, 0), t.queue,
+	COALESCE(t.requester_tenant_id, 0), t.request_type, t.due_at, COALESCE(t.follows_ticket_id, 0)
 	FROM tickets t LEFT JOIN conversations c ON c.id = t.conversation_id`
 
 func scanTicket(s scanner) (*hub.Ticket, error) {
 	var t hub.Ticket
 	err := s.Scan(&t.ID, &t.TenantID, &t.SiteID, &t.Number, &t.Subject, &t.RequesterEmail, &t.Status, &t.Priority,
 		&t.AssigneeID, &t.Source, &t.ConversationID, &t.ResolvedAt, &t.ResolvedBy, &t.Version, &t.CreatedAt, &t.UpdatedAt,
-		&t.Summary, &t.Unread, &t.LastActivityAt)
+		&t.Summary, &t.Unread, &t.LastActivityAt, &t.RequesterUnread, &t.Queue, &t.RequesterTenantID, &t.RequestType,
+		&t.DueAt, &t.FollowsTicketID)
 	if err != nil {
 		return nil, err
 	}
-	if t.ResolvedAt != nil {
-		*t.ResolvedAt = t.ResolvedAt.UTC()
-	}
+	t.ResolvedAt, t.DueAt = utcPtr(t.ResolvedAt), utcPtr(t.DueAt)
 	t.CreatedAt, t.UpdatedAt, t.LastActivityAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC(), t.LastActivityAt.UTC()
 	return &t, nil
 }
@@ -38,12 +39,15 @@ func scanTicket(s scanner) (*hub.Ticket, error) {
 // CreateTicket inserts t and sets its ID and Version 1. A number already
 // used in the tenant is EConflict.
 func (q *queries) CreateTicket(ctx context.Context, t *hub.Ticket) error {
-	t.ResolvedAt, t.CreatedAt, t.UpdatedAt = utcPtr(t.ResolvedAt), utc(t.CreatedAt), utc(t.UpdatedAt)
+	t.ResolvedAt, t.DueAt = utcPtr(t.ResolvedAt), utcPtr(t.DueAt)
+	t.CreatedAt, t.UpdatedAt = utc(t.CreatedAt), utc(t.UpdatedAt)
 	err := q.q.QueryRow(ctx, `INSERT INTO tickets (tenant_id, site_id, number, subject, requester_email, status,
-		priority, assignee_id, source, conversation_id, resolved_at, resolved_by, created_at, updated_at, summary)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+		priority, assignee_id, source, conversation_id, resolved_at, resolved_by, created_at, updated_at, summary,
+		queue, requester_tenant_id, request_type, due_at, follows_ticket_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id`,
 		t.TenantID, nullID(t.SiteID), t.Number, t.Subject, t.RequesterEmail, t.Status, t.Priority, nullID(t.AssigneeID),
-		t.Source, nullID(t.ConversationID), t.ResolvedAt, t.ResolvedBy, t.CreatedAt, t.UpdatedAt, t.Summary).Scan(&t.ID)
+		t.Source, nullID(t.ConversationID), t.ResolvedAt, t.ResolvedBy, t.CreatedAt, t.UpdatedAt, t.Summary,
+		t.Queue, nullID(t.RequesterTenantID), t.RequestType, t.DueAt, nullID(t.FollowsTicketID)).Scan(&t.ID)
 	if err != nil {
 		return storeErr(err, "ticket", "create ticket")
 	}
@@ -66,11 +70,12 @@ const (
 	maxTickets     = 200
 )
 
-// FindTickets returns tickets newest first (by ID). Query matches the
-// words of subjects through the tickets_subject_search GIN index; see
-// textsearch.Terms. A query with no words matches nothing.
+// FindTickets returns tickets newest first (by ID), or with ByDue by due
+// time (none last), then ID, in one page: BeforeID is then EInvalid. Query
+// matches the words of subjects through the tickets_subject_search GIN
+// index; see textsearch.Terms. A query with no words matches nothing.
 //
-// A search runs in two steps. The text index cannot return tickets in id
+// A search newest first runs in two steps. The text index cannot return tickets in id
 // order, so for a page of a common word the planner walks the newest
 // tickets and checks each; but when the matches are all old it walks the
 // whole history (BenchmarkInbox "q=legacy": 256 ms on a million tickets).
@@ -81,6 +86,16 @@ const (
 // older matches.
 func (q *queries) FindTickets(ctx context.Context, f hub.TicketFilter) ([]*hub.Ticket, error) {
 	f.Limit = limit(f.Limit, defaultTickets, maxTickets)
+	if f.ByDue {
+		if f.BeforeID != 0 {
+			return nil, hub.Errorf(hub.EInvalid, "tickets by due time come in one page: no before id")
+		}
+		sql, args, ok := ticketQuery(f, ticketDue, 0)
+		if !ok {
+			return []*hub.Ticket{}, nil
+		}
+		return q.ticketPage(ctx, f, sql, args)
+	}
 	if strings.TrimSpace(f.Query) == "" {
 		sql, args, _ := ticketQuery(f, ticketNewest, 0)
 		return q.ticketPage(ctx, f, sql, args)
@@ -157,6 +172,10 @@ const (
 	ticketNewest = iota
 	// ticketMatches has the text index find every match first.
 	ticketMatches
+	// ticketDue orders by due time (hub.TicketFilter.ByDue): the tickets
+	// with one through tickets_tenant_due, then those without, oldest
+	// first; a search is one more condition.
+	ticketDue
 )
 
 // ticketQuery is a FindTickets statement (the benchmark EXPLAINs exactly
@@ -198,6 +217,14 @@ func ticketQuery(f hub.TicketFilter, mode int, floor int64) (sql string, args []
 	if f.AssigneeID != 0 {
 		w.add(t+"assignee_id = ?", f.AssigneeID)
 	}
+	if f.Queue != "" {
+		w.add(t+"queue = ?", f.Queue)
+	}
+	if f.RequesterTenantID != 0 {
+		// Implies requester_tenant_id IS NOT NULL, so tickets_requester
+		// can serve a workspace's support list.
+		w.add(t+"requester_tenant_id = ?", f.RequesterTenantID)
+	}
 	if search != "" {
 		w.add(t+"subject_search @@ to_tsquery('simple', ?)", search)
 	}
@@ -209,6 +236,15 @@ func ticketQuery(f hub.TicketFilter, mode int, floor int64) (sql string, args []
 	}
 	w.args = append(w.args, limit(f.Limit, defaultTickets, maxTickets))
 	n := `$` + strconv.Itoa(len(w.args))
+	if mode == ticketDue {
+		// Both arms share the conditions and their $n. The first has the
+		// condition of the partial index tickets_tenant_due; due_at
+		// sorts NULLs last, and names the column of ticketSelect.
+		return `(` + ticketSelect + ` WHERE ` + w.String() + ` AND t.due_at IS NOT NULL ORDER BY t.due_at, t.id LIMIT ` + n + `)
+			UNION ALL
+			(` + ticketSelect + ` WHERE ` + w.String() + ` AND t.due_at IS NULL ORDER BY t.id LIMIT ` + n + `)
+			ORDER BY due_at, id LIMIT ` + n, w.args, true
+	}
 	if search != "" && mode == ticketMatches {
 		// Both CTEs are MATERIALIZED, so the planner finds every match
 		// (through the text index, and the other filters' indexes) before
@@ -235,13 +271,15 @@ func tsquery(terms []string) string {
 // if the stored version is still t.Version; then t.Version grows by one.
 // A stale version is EConflict, a missing row ENotFound.
 func (q *queries) UpdateTicket(ctx context.Context, t *hub.Ticket) error {
-	t.ResolvedAt, t.UpdatedAt = utcPtr(t.ResolvedAt), utc(t.UpdatedAt)
+	t.ResolvedAt, t.DueAt, t.UpdatedAt = utcPtr(t.ResolvedAt), utcPtr(t.DueAt), utc(t.UpdatedAt)
 	tag, err := q.q.Exec(ctx, `UPDATE tickets SET site_id = $3, subject = $4, requester_email = $5, status = $6,
 		priority = $7, assignee_id = $8, source = $9, conversation_id = $10, resolved_at = $11, resolved_by = $12,
-		updated_at = $13, summary = $14, version = version + 1
+		updated_at = $13, summary = $14, queue = $15, requester_tenant_id = $16, request_type = $17, due_at = $18,
+		follows_ticket_id = $19, version = version + 1
 		WHERE id = $1 AND version = $2`,
 		t.ID, t.Version, nullID(t.SiteID), t.Subject, t.RequesterEmail, t.Status, t.Priority, nullID(t.AssigneeID),
-		t.Source, nullID(t.ConversationID), t.ResolvedAt, t.ResolvedBy, t.UpdatedAt, t.Summary)
+		t.Source, nullID(t.ConversationID), t.ResolvedAt, t.ResolvedBy, t.UpdatedAt, t.Summary, t.Queue,
+		nullID(t.RequesterTenantID), t.RequestType, t.DueAt, nullID(t.FollowsTicketID))
 	if err != nil {
 		return storeErr(err, "ticket", "update ticket %d", t.ID)
 	}

@@ -2,30 +2,98 @@ package sqlite
 
 import (
 	"context"
+	"time"
 
 	"github.com/parley-chat/parley/hub"
 )
 
-// CreateTenant inserts t and sets its ID.
-func (q *queries) CreateTenant(ctx context.Context, t *hub.Tenant) error {
-	t.CreatedAt = utc(t.CreatedAt)
-	err := q.q.QueryRowContext(ctx, `INSERT INTO tenants (name, plan, created_at) VALUES (?, ?, ?) RETURNING id`,
-		t.Name, t.Plan, micros(t.CreatedAt)).Scan(&t.ID)
+const tenantColumns = `id, name, plan, platform, support_access_open, support_access_until, created_at`
+
+func scanTenant(s scanner) (*hub.Tenant, error) {
+	var t hub.Tenant
+	err := s.Scan(&t.ID, &t.Name, &t.Plan, &t.Platform, &t.SupportAccess.Open, nullTimeCol{&t.SupportAccess.Until},
+		timeCol{&t.CreatedAt})
 	if err != nil {
-		return storeErr(err, "tenant", "create tenant")
+		return nil, err
+	}
+	return &t, nil
+}
+
+// CreateTenant inserts t and sets its ID. A second platform tenant is
+// EConflict (the unique index tenants_platform).
+func (q *queries) CreateTenant(ctx context.Context, t *hub.Tenant) error {
+	t.SupportAccess.Until, t.CreatedAt = utcPtr(t.SupportAccess.Until), utc(t.CreatedAt)
+	err := q.q.QueryRowContext(ctx, `INSERT INTO tenants (name, plan, platform, support_access_open, support_access_until,
+		created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		t.Name, t.Plan, t.Platform, t.SupportAccess.Open, microsPtr(t.SupportAccess.Until), micros(t.CreatedAt)).Scan(&t.ID)
+	if err != nil {
+		return storeErr(err, tenantNoun(t), "create tenant")
 	}
 	return nil
 }
 
+// tenantNoun names t in CreateTenant's errors: the only unique index on
+// tenants is the platform's, so a conflict says "platform tenant already
+// exists".
+func tenantNoun(t *hub.Tenant) string {
+	if t.Platform {
+		return "platform tenant"
+	}
+	return "tenant"
+}
+
 // FindTenantByID returns ENotFound when there is no such tenant.
 func (q *queries) FindTenantByID(ctx context.Context, id int64) (*hub.Tenant, error) {
-	var t hub.Tenant
-	err := q.q.QueryRowContext(ctx, `SELECT id, name, plan, created_at FROM tenants WHERE id = ?`, id).
-		Scan(&t.ID, &t.Name, &t.Plan, timeCol{&t.CreatedAt})
+	t, err := scanTenant(q.q.QueryRowContext(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE id = ?`, id))
 	if err != nil {
 		return nil, storeErr(err, "tenant", "find tenant %d", id)
 	}
-	return &t, nil
+	return t, nil
+}
+
+// FindPlatformTenant returns ENotFound before the platform tenant exists.
+func (q *queries) FindPlatformTenant(ctx context.Context) (*hub.Tenant, error) {
+	t, err := scanTenant(q.q.QueryRowContext(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE platform = 1`))
+	if err != nil {
+		return nil, storeErr(err, "platform tenant", "find platform tenant")
+	}
+	return t, nil
+}
+
+// UpdateSupportAccess writes the tenant's support access; ENotFound when
+// there is no such tenant.
+func (q *queries) UpdateSupportAccess(ctx context.Context, tenantID int64, a hub.SupportAccess) error {
+	res, err := q.q.ExecContext(ctx, `UPDATE tenants SET support_access_open = ?, support_access_until = ? WHERE id = ?`,
+		a.Open, microsPtr(utcPtr(a.Until)), tenantID)
+	if err != nil {
+		return storeErr(err, "tenant", "update support access of tenant %d", tenantID)
+	}
+	return mustChange(res, "tenant", tenantID)
+}
+
+// FindTenantsWithSupportAccess returns the tenants whose access is open at
+// now, by name, then id, through tenants_support_access (whose condition
+// the statement repeats word for word, so that SQLite uses it).
+func (q *queries) FindTenantsWithSupportAccess(ctx context.Context, now time.Time) ([]*hub.Tenant, error) {
+	rows, err := q.q.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants
+		WHERE support_access_open = 1 AND (support_access_until IS NULL OR support_access_until > ?)
+		ORDER BY name, id`, micros(utc(now)))
+	if err != nil {
+		return nil, storeErr(err, "tenant", "find tenants with support access")
+	}
+	defer rows.Close()
+	out := []*hub.Tenant{}
+	for rows.Next() {
+		t, err := scanTenant(rows)
+		if err != nil {
+			return nil, storeErr(err, "tenant", "scan tenant")
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "tenant", "find tenants with support access")
+	}
+	return out, nil
 }
 
 // CountTenants counts every tenant.

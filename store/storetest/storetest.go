@@ -66,6 +66,11 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"CannedResponses", testCannedResponses},
 		// Reports (report.go).
 		{"Report", testReport},
+		// The support section (support.go).
+		{"PlatformTenant", testPlatformTenant},
+		{"SupportAccess", testSupportAccess},
+		{"SupportTickets", testSupportTickets},
+		{"SupportTicketFilters", testSupportTicketFilters},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
