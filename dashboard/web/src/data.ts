@@ -1,12 +1,111 @@
 // The app's shared state: the signed-in member, the team and its presence,
 // and the newest version of every conversation and ticket seen, fed by REST
 // loads and the live events.
-import { ApiError, get } from "./api";
-import { live } from "./live";
+import { ApiError, get, setWorkspace } from "./api";
+import { live, supportLive } from "./live";
 import { Store } from "./store";
-import type { Conversation, Member, Page, Ticket } from "./types";
+import type { Conversation, Member, Page, SupportTicket, Ticket } from "./types";
 
 export const me = new Store<Member | null>(null);
+
+/** Viewing is the workspace a staff member views read-only (support access). */
+export interface Viewing {
+  id: number;
+  name: string;
+}
+
+function storedViewing(): Viewing | null {
+  try {
+    const v = JSON.parse(sessionStorage.getItem("parley.viewing") || "null");
+    return v && typeof v.id === "number" ? { id: v.id, name: String(v.name || "") } : null;
+  } catch (e) {
+    return null;
+  }
+}
+
+/** viewingWs survives reloads of the tab (sessionStorage), not the tab itself. */
+export const viewingWs = new Store<Viewing | null>(storedViewing());
+setWorkspace(viewingWs.value?.id || 0);
+
+/** setViewing enters (v) or leaves (null) a workspace's read-only view: every request and the socket then name it. */
+export function setViewing(v: Viewing | null): void {
+  if (v) sessionStorage.setItem("parley.viewing", JSON.stringify(v));
+  else sessionStorage.removeItem("parley.viewing");
+  setWorkspace(v?.id || 0);
+  viewingWs.set(v);
+}
+
+/** readOnly: a staff member viewing a workspace, who may change nothing in it. */
+export const readOnly = () => !!viewingWs.value;
+
+/** viewEnded names the workspace whose view ended because its access closed, for a notice. */
+export const viewEnded = new Store<string>("");
+
+/** manages: an owner or admin of the workspace shown (never a staff viewer). */
+export const manages = (m: Member | null) => !!m && (m.role === "owner" || m.role === "admin") && !readOnly();
+
+/** contactsSupport: who has the Support section (owners and admins, not staff). */
+export const contactsSupport = (m: Member | null) => manages(m) && !m!.staff;
+
+/** supportTickets is the newest version seen of each support ticket of the workspace. */
+export const supportTickets = new Store<Record<number, SupportTicket>>({});
+/** supportVersions: conversation id -> version of the unread count applied. */
+let supportVersions: Record<number, number> = {};
+
+/** applySupport keeps a support ticket as the server last told it. */
+export function applySupport(tk: SupportTicket): void {
+  const cur = supportTickets.value[tk.id];
+  if (cur && JSON.stringify(cur) === JSON.stringify({ ...cur, ...tk })) return;
+  supportTickets.set({ ...supportTickets.value, [tk.id]: { ...cur, ...tk } });
+}
+
+/** applySupportUnread records an absolute unread count of a support conversation. */
+export function applySupportUnread(convId: number, unread: number, version?: number): void {
+  if (version !== undefined) {
+    if ((supportVersions[convId] || 0) > version) return;
+    supportVersions[convId] = version;
+  }
+  const tk = Object.values(supportTickets.value).find((x) => x.conversation_id === convId);
+  if (tk && tk.unread !== unread) supportTickets.set({ ...supportTickets.value, [tk.id]: { ...tk, unread } });
+}
+
+/** supportUnread counts the unread replies of the support team. */
+export function supportUnread(all: Record<number, SupportTicket>): number {
+  let n = 0;
+  for (const tk of Object.values(all)) n += tk.unread || 0;
+  return n;
+}
+
+/** loadSupport seeds the support tickets (for the menu's unread count). */
+export async function loadSupport(): Promise<void> {
+  if (!contactsSupport(me.value)) return;
+  try {
+    const p = await get<Page<SupportTicket>>("/support/tickets?status=all");
+    for (const tk of p.items) applySupport(tk);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+  }
+}
+
+/** wireSupport feeds the support tickets from the Support socket. */
+export function wireSupport(): void {
+  supportLive.on("support.ticket", (tk: SupportTicket) => applySupport(tk));
+  supportLive.on("unread", (d: { conversation_id: number; count: number; version?: number }) => applySupportUnread(d.conversation_id, d.count, d.version));
+  supportLive.on("read.ok", (d: { conversation_id: number; unread: number; version?: number }) => applySupportUnread(d.conversation_id, d.unread, d.version));
+  supportLive.onResync(loadSupport);
+  // Messages tell of changes too: a conversation not known yet is a new
+  // ticket, a system message a change of status. This keeps the list
+  // right even where support.ticket events do not come.
+  let again = 0;
+  supportLive.on("message.created", (m: { conversation_id: number; author_kind: string }) => {
+    const tk = Object.values(supportTickets.value).find((x) => x.conversation_id === m.conversation_id);
+    if (tk && m.author_kind === "system") get<SupportTicket>("/support/tickets/" + tk.id).then(applySupport, () => {});
+    if (!tk) {
+      clearTimeout(again);
+      again = setTimeout(loadSupport, 300) as unknown as number;
+    }
+  });
+}
 export const members = new Store<Member[]>([]);
 /** online is the set of members the presence events say are connected. */
 export const online = new Store<Record<number, boolean>>({});
@@ -25,12 +124,19 @@ export const openConversation = new Store<number>(0);
 /** resetData forgets everything of the member who signed out. */
 export function resetData(): void {
   me.set(null);
+  clearData();
+}
+
+/** clearData forgets what was loaded of a workspace (switching to or from a staff view). */
+export function clearData(): void {
   members.set([]);
   online.set({});
   convs.set({});
   tickets.set({});
   viewing.set({});
   typing.set({});
+  supportTickets.set({});
+  supportVersions = {};
 }
 
 /** applyConv keeps the newest version of a conversation; it reports whether it changed. */
@@ -103,11 +209,12 @@ export async function loadMembers(): Promise<void> {
     members.set(p.items);
     const on: Record<number, boolean> = {};
     for (const m of p.items) if (m.online) on[m.id] = true;
-    if (me.value) on[me.value.id] = true;
+    // A staff viewer is not one of the workspace's team.
+    if (me.value && !readOnly()) on[me.value.id] = true;
     online.set(on);
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    if (me.value && !members.value.length) members.set([me.value]);
+    if (me.value && !members.value.length && !readOnly()) members.set([me.value]);
   }
 }
 
@@ -139,13 +246,14 @@ export function wireLive(): void {
   live.on("conversation.updated", (c: Conversation) => {
     const before = convs.value[c.id]?.unread_by_agents || 0;
     const seen = openConversation.value === c.id && document.visibilityState === "visible";
-    if (applyConv(c) && (c.unread_by_agents || 0) > before && !seen) {
+    // A staff viewer is not the workspace's team: no sounds or notifications for it.
+    if (applyConv(c) && (c.unread_by_agents || 0) > before && !seen && !readOnly()) {
       notices.set({ kind: "message", id: c.id, text: "", seq: ++noticeSeq });
     }
   });
   live.on("ticket.updated", (t: Ticket) => {
     const isNew = !tickets.value[t.id];
-    if (applyTicket(t) && isNew && t.status === "open" && (t.version || 0) <= 2) {
+    if (applyTicket(t) && isNew && t.status === "open" && (t.version || 0) <= 2 && !readOnly()) {
       notices.set({ kind: "ticket", id: t.id, text: (t.ref || "TKT-" + t.number) + " " + t.subject, seq: ++noticeSeq });
     }
   });

@@ -1,6 +1,10 @@
-// The agent's websocket (docs/protocol.md): authenticated by the session
-// cookie at the handshake, reconnecting with jittered backoff, resuming
-// subscriptions with after_seq, and telling the app when it has caught up.
+// The dashboard's websockets (docs/protocol.md): authenticated by the
+// session cookie at the handshake, reconnecting with jittered backoff,
+// resuming subscriptions with after_seq, and telling the app when it has
+// caught up. Two of them: the agent's (/ws/agent, with ?tenant_id= while
+// staff view a workspace) and the Support section's (/ws/support, which
+// speaks the visitor side of the protocol).
+import { workspaceId } from "./api";
 import { Store } from "./store";
 
 export interface Frame {
@@ -40,6 +44,15 @@ export interface Subscription {
 }
 
 export class Live {
+  /**
+   * url gives the socket's path (read at each connection); agent sockets
+   * ask for presence after a reconnection, the visitor side has none.
+   */
+  constructor(
+    private url: () => string,
+    private agent = true,
+  ) {}
+
   state = new Store<LiveState>("connecting");
   /** everOnline tells a first connection from a reconnection. */
   everOnline = false;
@@ -169,7 +182,7 @@ export class Live {
     if (!this.everOnline) this.state.set("connecting");
     let ws: WebSocket;
     try {
-      ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/agent");
+      ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + this.url());
     } catch (e) {
       return this.later();
     }
@@ -250,8 +263,10 @@ export class Live {
         this.catchUp();
         return;
       case "error":
-        if (!f.id && f.data?.code === "unauthorized") {
-          // The cookie was refused: the session ended.
+        if (!f.id && !this.authed && (f.data?.code === "unauthorized" || f.data?.code === "forbidden")) {
+          // The cookie was refused: the session ended, or the member may
+          // not have this socket (Support for an agent, a staff view
+          // whose access closed).
           this.stopped = true;
           this.ws?.close(1000);
           this.state.set("unauthorized");
@@ -278,7 +293,7 @@ export class Live {
     // Lists loaded before auth.ok may have missed events: reload them too,
     // and presence (the server sends a list after auth.ok, not after resume).
     for (const r of this.resyncers) jobs.push(r());
-    if (!first) jobs.push(this.request("presence.list", {}));
+    if (!first && this.agent) jobs.push(this.request("presence.list", {}));
     this.state.set(first ? "online" : "syncing");
     const ws = this.ws;
     const results = await Promise.allSettled(jobs);
@@ -288,4 +303,8 @@ export class Live {
   }
 }
 
-export const live = new Live();
+/** live is the agent socket; staff viewing a workspace name it (read-only). */
+export const live = new Live(() => "/ws/agent" + (workspaceId() ? "?tenant_id=" + workspaceId() : ""));
+
+/** supportLive is the Support section's socket: the workspace as the platform team's visitor. */
+export const supportLive = new Live(() => "/ws/support", false);

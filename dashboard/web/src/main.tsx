@@ -1,56 +1,68 @@
-// Parley's dashboard: a single-page app over the REST API and the agent
-// websocket. The session is the HttpOnly cookie; the app never sees it.
+// Parley's dashboard: a single-page app over the REST API, the agent
+// websocket and, for the Support section, the support websocket. The
+// session is the HttpOnly cookie; the app never sees it. Staff viewing a
+// workspace read-only switch it with view.ts.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { get, whenUnauthorized } from "./api";
-import { loadInbox, loadMembers, me, resetData, wireLive } from "./data";
-import { initLang, lang, t } from "./i18n";
-import { live } from "./live";
+import { get, whenUnauthorized, whenViewForbidden } from "./api";
+import { contactsSupport, me, resetData, setViewing, viewingWs } from "./data";
+import { lang, t } from "./i18n";
+import { live, supportLive } from "./live";
 import { loc, match, navigate } from "./router";
 import { useStore } from "./store";
 import type { Member } from "./types";
+import { begin, boot, checkView, watchView } from "./view";
 import { Invite, Login, Reset, Signup } from "./views/auth";
 import { ConversationsView } from "./views/conversations";
 import { ReportsView } from "./views/reports";
 import { SettingsView } from "./views/settings";
 import { Shell } from "./views/shell";
+import { SupportView } from "./views/support";
 import { TicketsView } from "./views/tickets";
+import { WorkspacesView } from "./views/workspaces";
 
 const PUBLIC = ["/login", "/signup", "/reset", "/invite"];
-let wired = false;
 
-function begin(m: Member) {
-  me.set(m);
-  initLang(m.locale);
-  if (!wired) {
-    wired = true;
-    wireLive();
-  }
-  loadMembers();
-  loadInbox();
-  live.start();
+/** signOut forgets everything of the session, a staff member's view too. */
+function signOut(next: string) {
+  live.stop();
+  supportLive.stop();
+  resetData();
+  setViewing(null);
+  navigate(next, true);
 }
 
 whenUnauthorized(() => {
   if (!me.value) return;
-  live.stop();
-  resetData();
-  navigate("/login?next=" + encodeURIComponent(location.pathname + location.search), true);
+  signOut("/login?next=" + encodeURIComponent(location.pathname + location.search));
 });
-live.sessionCheck = () =>
-  get<Member>("/me").then(
+// A refused request while viewing a workspace: its access may have closed.
+whenViewForbidden(() => {
+  if (me.value) checkView();
+});
+watchView();
+live.sessionCheck = async () => {
+  if (viewingWs.value && !(await checkView())) return false; // left the view: it reconnects as the member
+  return get<Member>("/me").then(
     (m) => {
       me.set(m);
       return true;
     },
     () => false, // a 401 has signed out already (whenUnauthorized)
   );
+};
+// The Support socket reconnects only while the member still contacts support (an owner or admin).
+supportLive.sessionCheck = () =>
+  get<Member>("/me").then(
+    (m) => {
+      me.set(m);
+      return contactsSupport(m);
+    },
+    () => false,
+  );
 live.state.subscribe(() => {
-  if (live.state.value === "unauthorized" && me.value) {
-    live.stop();
-    resetData();
-    navigate("/login", true);
-  }
+  // A support viewer's socket refused: the view is checked (watchView), not the session.
+  if (live.state.value === "unauthorized" && me.value && !viewingWs.value) signOut("/login");
 });
 
 function Routes() {
@@ -61,6 +73,9 @@ function Routes() {
   if (path === "/conversations") return <ConversationsView id={0} />;
   if ((p = match("/conversations/:id", path))) return <ConversationsView id={+p.id || 0} />;
   if (path === "/reports") return <ReportsView />;
+  if (path === "/support") return <SupportView id={0} />;
+  if ((p = match("/support/:id", path))) return <SupportView id={+p.id || 0} />;
+  if (path === "/workspaces") return <WorkspacesView />;
   if (path === "/settings") return <SettingsView section="sites" id={0} />;
   if ((p = match("/settings/:section", path))) return <SettingsView section={p.section} id={0} />;
   if ((p = match("/settings/sites/:id", path))) return <SettingsView section="sites" id={+p.id || 0} />;
@@ -70,11 +85,12 @@ function Routes() {
 function App() {
   const l = useStore(loc);
   const m = useStore(me);
+  const v = useStore(viewingWs);
   useStore(lang);
   const [ready, setReady] = useState(false);
   useEffect(() => {
-    get<Member>("/me")
-      .then(begin, () => {})
+    boot()
+      .then((mm) => mm && begin(mm))
       .finally(() => setReady(true));
   }, []);
   const isPublic = PUBLIC.includes(l.path);
@@ -85,15 +101,21 @@ function App() {
   }, [ready, m, l.path]);
   if (!ready) return <p class="muted pad">{t("common.loading")}</p>;
   const signedIn = (mm: Member) => {
-    begin(mm);
-    navigate(safeNext(loc.value.query.get("next")), true);
+    // /me says more than the sign-in's member (staff): begin with it when it answers.
+    get<Member>("/me")
+      .catch(() => mm)
+      .then((full) => {
+        begin(full);
+        navigate(safeNext(loc.value.query.get("next")), true);
+      });
   };
   if (l.path === "/reset") return <Reset />;
   if (l.path === "/invite") return <Invite signedIn={signedIn} />;
   if (!m) return l.path === "/signup" ? <Signup signedIn={signedIn} /> : <Login signedIn={signedIn} />;
+  // Entering or leaving a workspace's view starts every page afresh.
   return (
     <Shell>
-      <Routes />
+      <Routes key={v?.id || 0} />
     </Shell>
   );
 }

@@ -19,6 +19,10 @@ export interface Member {
   role: Role;
   locale?: string;
   online?: boolean;
+  /** staff: a member of the platform's team (GET /me). */
+  staff?: boolean;
+  /** viewing_workspace: the workspace a staff member views read-only. */
+  viewing_workspace?: number;
 }
 
 export interface Page<T> {
@@ -88,6 +92,81 @@ export interface Ticket {
   updated_at?: string;
   visitor?: Visitor;
   conversation?: Conversation;
+  /** Support tickets (staff): the queue, the request type, the response target. */
+  queue?: SupportQueue;
+  request_type?: RequestType;
+  due_at?: string | null;
+  follows_ticket_id?: number;
+  requester_tenant_id?: number;
+}
+
+export type SupportQueue = "support" | "ai_review";
+export type RequestType = "critical" | "question" | "feature" | "review";
+
+/** SupportTicket is a support ticket as its workspace sees it. */
+export interface SupportTicket {
+  id: number;
+  ref: string;
+  subject: string;
+  status: "on_customer" | "done";
+  queue: SupportQueue;
+  request_type: RequestType;
+  priority: string;
+  unread: number;
+  conversation_id: number;
+  follows_ticket_id?: number;
+  due_at?: string | null;
+  last_activity_at: string;
+  created_at: string;
+}
+
+export interface SupportAccess {
+  open: boolean;
+  until?: string | null;
+}
+
+export interface AuditEntry {
+  id: number;
+  actor_kind: string;
+  actor_id?: number;
+  action: string;
+  subject: string;
+  data?: any;
+  created_at: string;
+}
+
+export interface Workspace {
+  id: number;
+  name: string;
+  until?: string | null;
+}
+
+export interface ToolUse {
+  name: string;
+  input?: string;
+  result?: string;
+}
+
+export interface DecisionTrace {
+  language: string;
+  provider: string;
+  fallback?: string;
+  tools?: ToolUse[];
+  sources?: { entry_id: number; title: string; score: number; used: boolean }[];
+  answer_source?: string;
+  intent?: string;
+  decision: string;
+}
+
+export interface ReviewContext {
+  message_id: number;
+  conversation_id: number;
+  question: string;
+  answer: string;
+  trace: DecisionTrace | null;
+  instructions: string;
+  tools: string[];
+  site_name: string;
 }
 
 export interface Attachment {

@@ -3,13 +3,14 @@
 // "Open ticket", "Export JSON", and lets an agent take over and reply.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, get, post, qs } from "../api";
-import { applyConv, convs, me, memberName } from "../data";
+import { applyConv, convs, me, memberName, readOnly } from "../data";
 import { t } from "../i18n";
 import { live } from "../live";
 import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
 import type { Conversation, Page, Site } from "../types";
 import { ErrorBox, errorText, fmtAgo, fmtDateTime } from "../ui";
+import { ReadOnlyNote } from "./tickets";
 import { Composer, Timeline, useCanned, useReadMarker, useThread, useViewing, Viewers } from "./thread";
 
 /** useSites loads the workspace's sites. */
@@ -230,6 +231,7 @@ function ConversationDetail({ id, back }: { id: number; back: string }) {
     );
   }
   const human = c.handoff === "human" || c.handoff === "ticket_open" || c.owner === "human";
+  const ro = readOnly();
   const takeOver = async () => {
     setBusy(true);
     setError(null);
@@ -262,10 +264,13 @@ function ConversationDetail({ id, back }: { id: number; back: string }) {
               {t("conv.openTicket")}
             </button>
           )}
-          <a class="button" href={`/api/v1/conversations/${id}/export`} download={`conversation-${id}.json`} data-testid="export-json">
-            {t("conv.export")}
-          </a>
-          {(!human || (c.assignee_id && c.assignee_id !== mine?.id)) && (
+          {/* A download link cannot name the workspace viewed: staff viewers read the thread here. */}
+          {!ro && (
+            <a class="button" href={`/api/v1/conversations/${id}/export`} download={`conversation-${id}.json`} data-testid="export-json">
+              {t("conv.export")}
+            </a>
+          )}
+          {!ro && (!human || (c.assignee_id && c.assignee_id !== mine?.id)) && (
             <button type="button" class="primary" onClick={takeOver} disabled={busy} data-testid="take-over">
               {t("conv.takeOver")}
             </button>
@@ -283,7 +288,13 @@ function ConversationDetail({ id, back }: { id: number; back: string }) {
       <div class="detail-body">
         <div class="detail-main">
           <Timeline id={id} thread={thread} />
-          {human ? <Composer id={id} thread={thread} canned={canned} /> : <p class="muted takeover-hint">{t("conv.takeOverHint")}</p>}
+          {ro ? (
+            <ReadOnlyNote />
+          ) : human ? (
+            <Composer id={id} thread={thread} canned={canned} />
+          ) : (
+            <p class="muted takeover-hint">{t("conv.takeOverHint")}</p>
+          )}
         </div>
         <aside class="sidebar">
           <section class="card" data-testid="identity-card">

@@ -2,6 +2,7 @@
 // charts, the medians and the assistant's share, a date range and a CSV link.
 import { useEffect, useState } from "preact/hooks";
 import { get, qs } from "../api";
+import { readOnly } from "../data";
 import { lang, t } from "../i18n";
 import { loc, navigate } from "../router";
 import { useStore } from "../store";
@@ -61,9 +62,12 @@ export function ReportsView() {
             <span>{t("conv.to")}</span>
             <input type="date" value={f.to} onChange={(e) => go({ to: (e.target as HTMLInputElement).value })} />
           </label>
-          <a class="button" href={"/api/v1/reports.csv" + query} download="parley-report.csv" data-testid="csv">
-            {t("reports.csv")}
-          </a>
+          {/* A download link cannot name the workspace a staff member views. */}
+          {!readOnly() && (
+            <a class="button" href={"/api/v1/reports.csv" + query} download="parley-report.csv" data-testid="csv">
+              {t("reports.csv")}
+            </a>
+          )}
         </form>
       </header>
       <ErrorBox error={error} />

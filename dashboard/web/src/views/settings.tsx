@@ -5,7 +5,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, del, get, patch, post } from "../api";
-import { loadMembers, me } from "../data";
+import { loadMembers, manages, me, readOnly } from "../data";
 import { lang, LANGS, setLang, t } from "../i18n";
 import { Link, navigate } from "../router";
 import { useStore } from "../store";
@@ -17,7 +17,8 @@ const SECTIONS = ["sites", "knowledge", "team", "canned", "profile"] as const;
 
 export function SettingsView({ section, id }: { section: string; id: number }) {
   const mine = useStore(me);
-  const manager = mine?.role === "owner" || mine?.role === "admin";
+  // A staff member viewing the workspace reads its settings, as an agent does.
+  const manager = manages(mine);
   return (
     <div class="settings">
       <nav class="tabs" aria-label={t("nav.settings")}>
@@ -32,7 +33,7 @@ export function SettingsView({ section, id }: { section: string; id: number }) {
       {section === "knowledge" && <Knowledge manager={manager} />}
       {section === "team" && <Team manager={manager} />}
       {section === "canned" && <CannedSettings manager={manager} />}
-      {section === "profile" && <Profile />}
+      {section === "profile" && (readOnly() ? <p class="muted">{t("view.readOnly")}</p> : <Profile />)}
     </div>
   );
 }
@@ -526,7 +527,7 @@ function Team({ manager }: { manager: boolean }) {
     if (manager) get<Page<Invite>>("/invites").then((p) => setInvites(p.items || []), () => setInvites(null));
   };
   useEffect(load, [manager]);
-  const isOwner = mine?.role === "owner";
+  const isOwner = mine?.role === "owner" && manager;
   return (
     <div class="cards">
       <Card title={t("team.members")} testid="team">

@@ -4,12 +4,29 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { post } from "../api";
-import { convs, me, memberName, members, notices, online, resetData, tickets, totalUnread } from "../data";
+import {
+  contactsSupport,
+  convs,
+  me,
+  memberName,
+  members,
+  notices,
+  online,
+  resetData,
+  setViewing,
+  supportTickets,
+  supportUnread,
+  tickets,
+  totalUnread,
+  viewEnded,
+  viewingWs,
+} from "../data";
 import { LangSwitch, t } from "../i18n";
-import { live } from "../live";
+import { live, supportLive } from "../live";
 import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
 import { Modal } from "../ui";
+import { leaveView } from "../view";
 
 const pref = (k: string) => localStorage.getItem("parley." + k) === "1";
 const setPref = (k: string, v: boolean) => localStorage.setItem("parley." + k, v ? "1" : "0");
@@ -39,8 +56,35 @@ export async function logout(): Promise<void> {
     // The session may already be gone.
   }
   live.stop();
+  supportLive.stop();
   resetData();
+  setViewing(null);
   navigate("/login", true);
+}
+
+/** ViewingBanner says, on every page, that a staff member views a workspace read-only. */
+function ViewingBanner() {
+  const v = useStore(viewingWs);
+  const ended = useStore(viewEnded);
+  if (v) {
+    return (
+      <div class="banner viewing" role="status" data-testid="viewing-banner" data-id={v.id}>
+        <span>{t("view.banner", { name: v.name })}</span>
+        <button type="button" class="small" onClick={leaveView} data-testid="leave-view">
+          {t("view.leave")}
+        </button>
+      </div>
+    );
+  }
+  if (!ended) return null;
+  return (
+    <div class="banner ended" role="status" data-testid="view-ended">
+      <span>{t("view.ended", { name: ended })}</span>
+      <button type="button" class="link" onClick={() => viewEnded.set("")}>
+        {t("common.dismiss")}
+      </button>
+    </div>
+  );
 }
 
 function Banner() {
@@ -196,6 +240,8 @@ function useShortcuts(setHelp: (f: (v: boolean) => boolean) => void) {
 export function Shell({ children }: { children: ComponentChildren }) {
   const l = useStore(loc);
   const mine = useStore(me);
+  const viewing = useStore(viewingWs);
+  const sts = useStore(supportTickets);
   const total = useTitleAndNotices();
   const [help, setHelp] = useState(false);
   const [menu, setMenu] = useState(false);
@@ -209,6 +255,10 @@ export function Shell({ children }: { children: ComponentChildren }) {
     ["/reports", "nav.reports"],
     ["/settings", "nav.settings"],
   ];
+  // Support is for a workspace's owners and admins; Workspaces for staff in their own inbox.
+  if (contactsSupport(mine)) nav.push(["/support", "nav.support"]);
+  if (mine?.staff && !viewing) nav.push(["/workspaces", "nav.workspaces"]);
+  const sUnread = supportUnread(sts);
   return (
     <div class={"shell" + (menu ? " menu-open" : "")}>
       <header class="topbar">
@@ -231,6 +281,11 @@ export function Shell({ children }: { children: ComponentChildren }) {
               {href === "/tickets" && total > 0 && (
                 <span class="unread-badge" data-testid="nav-unread">
                   {total}
+                </span>
+              )}
+              {href === "/support" && sUnread > 0 && (
+                <span class="unread-badge" data-testid="nav-support-unread">
+                  {sUnread}
                 </span>
               )}
             </Link>
@@ -266,7 +321,7 @@ export function Shell({ children }: { children: ComponentChildren }) {
             />
             <span>{t("shell.sound")}</span>
           </label>
-          <LangSwitch save />
+          <LangSwitch save={!viewing} />
           <button type="button" class="link" onClick={() => setHelp(true)} data-testid="help-button">
             {t("keys.title")} (?)
           </button>
@@ -281,6 +336,7 @@ export function Shell({ children }: { children: ComponentChildren }) {
         </div>
       </aside>
       <div class="main">
+        <ViewingBanner />
         <Banner />
         {children}
       </div>

@@ -3,13 +3,14 @@
 // read marker, typing and viewing hints, and the composer with its outbox.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, get, post, upload } from "../api";
-import { applyUnread, convs, memberName, openConversation, typing, viewing } from "../data";
+import { applyUnread, convs, me, memberName, openConversation, readOnly, typing, viewing } from "../data";
 import { t } from "../i18n";
-import { live, LiveError } from "../live";
+import { Live, live, LiveError } from "../live";
 import { useStore } from "../store";
 import { ExtLink, Text } from "../text";
 import type { Attachment, Canned, Message, Page } from "../types";
 import { errorText, fmtDateTime, fmtTime } from "../ui";
+import { ReviewDialog } from "./review";
 
 const FAR = 9007199254740991;
 
@@ -40,8 +41,28 @@ export interface Thread {
   discard(clientMsgId: string): void;
 }
 
-/** useThread follows conversation id while mounted. */
-export function useThread(id: number): Thread {
+/**
+ * Channel is where a thread lives: its socket, and the REST path its
+ * messages, attachments and read marker are under. Agents read their
+ * workspace's conversations; the Support section reads its tickets
+ * through the visitor side of the protocol, polling REST while its
+ * socket is down.
+ */
+export interface Channel {
+  live: Live;
+  rest: string;
+  poll?: boolean;
+}
+
+/** agentChannel is the agent socket and REST path of one conversation. */
+export const agentChannel = (id: number): Channel => ({ live, rest: "/conversations/" + id });
+
+/** POLL is how often a thread without its socket asks REST for new messages. */
+const POLL = 4000;
+
+/** useThread follows conversation id while mounted, through ch (the agent's by default). */
+export function useThread(id: number, ch: Channel = agentChannel(id)): Thread {
+  const sock = ch.live;
   const [byseq, setBySeq] = useState<Map<number, Message>>(() => new Map());
   const [outbox, setOutbox] = useState<Outgoing[]>([]);
   const [loading, setLoading] = useState(true);
@@ -77,7 +98,7 @@ export function useThread(id: number): Thread {
     return n;
   };
   const history = async (before: number) => {
-    const f = await live.request("history", { conversation_id: id, before_seq: before, limit: 200 });
+    const f = await sock.request("history", { conversation_id: id, before_seq: before, limit: 200 });
     insert(f.data?.messages || []);
   };
 
@@ -89,12 +110,12 @@ export function useThread(id: number): Thread {
     setLoading(true);
     setError(null);
     let gone = false;
-    get<Page<Message>>(`/conversations/${id}/messages?before_seq=${FAR}&limit=200`)
+    get<Page<Message>>(`${ch.rest}/messages?before_seq=${FAR}&limit=200`)
       .then((p) => !gone && insert(p.items || []))
       .catch((e) => !gone && setError(e))
       .finally(() => !gone && setLoading(false));
     const offs = [
-      live.subscribe({
+      sock.subscribe({
         conversationId: id,
         lastSeq,
         subscribed: (d) => {
@@ -104,21 +125,29 @@ export function useThread(id: number): Thread {
           if (d.resync) history((d.conversation?.last_seq || 0) + 1).catch(() => {});
         },
       }),
-      live.on("message.created", (m: Message) => insert([m])),
-      live.on("message.updated", (m: Message) => insert([m])),
-      live.on("ack", (d: { message: Message }) => d?.message && insert([d.message])),
-      live.on("resync", (d: { conversation_id: number; last_seq: number }) => {
+      sock.on("message.created", (m: Message) => insert([m])),
+      sock.on("message.updated", (m: Message) => insert([m])),
+      sock.on("ack", (d: { message: Message }) => d?.message && insert([d.message])),
+      sock.on("resync", (d: { conversation_id: number; last_seq: number }) => {
         if (d.conversation_id === id) history(d.last_seq + 1).catch(() => {});
       }),
       // Re-send what got no ack, with the same client_msg_id (idempotent).
-      live.state.subscribe(() => {
+      sock.state.subscribe(() => {
         // Files are uploaded over HTTP: a reconnect does not concern them.
-        if (live.state.value === "online") for (const o of ref.current.outbox) if (!o.failed && !o.file) deliver(o);
+        if (sock.state.value === "online") for (const o of ref.current.outbox) if (!o.failed && !o.file) deliver(o);
       }),
     ];
-    openConversation.set(id);
+    // Without its socket, a polled thread still sees what arrives.
+    const poller = ch.poll
+      ? setInterval(() => {
+          if (sock.state.value === "online" || document.visibilityState !== "visible") return;
+          get<Page<Message>>(`${ch.rest}/messages?after_seq=${lastSeq()}`).then((p) => !gone && insert(p.items || []), () => {});
+        }, POLL)
+      : 0;
+    if (sock === live) openConversation.set(id); // the agent's: what notifications leave out
     return () => {
       gone = true;
+      clearInterval(poller);
       offs.forEach((off) => off());
       if (openConversation.value === id) openConversation.set(0);
     };
@@ -134,19 +163,20 @@ export function useThread(id: number): Thread {
       form.append("file", o.file, o.file.name);
       form.append("client_msg_id", o.clientMsgId);
       try {
-        insert([await upload<Message>(`/conversations/${id}/attachments`, form)]);
+        insert([await upload<Message>(`${ch.rest}/attachments`, form)]);
       } catch (e) {
         failed(o.clientMsgId, errorText(e)); // the server's reason (problem detail)
       }
       return;
     }
-    const data = { conversation_id: id, client_msg_id: o.clientMsgId, body: o.body, internal: o.internal };
+    // Only agents write notes: the visitor side sends no internal flag.
+    const note = o.internal ? { internal: true } : {};
     try {
-      if (live.online) {
-        const f = await live.request("send", data);
+      if (sock.online) {
+        const f = await sock.request("send", { conversation_id: id, client_msg_id: o.clientMsgId, body: o.body, ...note });
         insert([f.data.message]);
       } else {
-        insert([await post<Message>(`/conversations/${id}/messages`, { client_msg_id: o.clientMsgId, body: o.body, internal: o.internal })]);
+        insert([await post<Message>(`${ch.rest}/messages`, { client_msg_id: o.clientMsgId, body: o.body, ...note })]);
       }
     } catch (e) {
       const offline = (e instanceof LiveError && (e.code === "offline" || e.code === "timeout")) || (e instanceof ApiError && e.status === 0);
@@ -170,8 +200,8 @@ export function useThread(id: number): Thread {
     hasEarlier: messages.length > 0 && messages[0].seq > 1,
     loadEarlier: () => {
       const first = messages[0]?.seq || 0;
-      if (live.online) history(first).catch(() => {});
-      else get<Page<Message>>(`/conversations/${id}/messages?before_seq=${first}&limit=200`).then((p) => insert(p.items || []));
+      if (sock.online) history(first).catch(() => {});
+      else get<Page<Message>>(`${ch.rest}/messages?before_seq=${first}&limit=200`).then((p) => insert(p.items || []), () => {});
     },
     send: (body, internal) => queue({ clientMsgId: clientId(), body, internal }),
     sendFile: (file) => queue({ clientMsgId: clientId(), body: file.name, internal: false, file }),
@@ -197,7 +227,8 @@ export function useReadMarker(id: number, messages: Message[]): void {
   useEffect(() => {
     const unread = conv ? conv.unread_by_agents : 0;
     const behind = conv && conv.agent_read_seq !== undefined ? conv.agent_read_seq < last : unread > 0;
-    if (!last || (!unread && !behind)) return;
+    // A staff viewer reads without marking: the workspace's unread stays its own.
+    if (!last || (!unread && !behind) || readOnly()) return;
     const mark = () => {
       if (document.visibilityState !== "visible") return;
       if (live.online) live.request("read", { conversation_id: id, seq: last }).catch(() => {});
@@ -222,6 +253,7 @@ export function useReadMarker(id: number, messages: Message[]): void {
  */
 export function useViewing(id: number): void {
   useEffect(() => {
+    if (readOnly()) return; // staff viewers are not among the workspace's agents
     const say = (on: boolean) => live.notify("viewing", { conversation_id: id, viewing: on });
     say(true);
     const timer = setInterval(() => say(true), 30000);
@@ -288,12 +320,43 @@ function AttachmentView({ a }: { a: Attachment }) {
 
 const LABEL: Record<string, string> = { visitor: "label.user", assistant: "label.assistant", system: "label.system", agent: "label.agent" };
 
-function Bubble({ m }: { m: Message }) {
-  const label = m.internal ? t("label.note") : t(LABEL[m.author_kind] as any);
-  const who = m.author_kind === "agent" ? m.author_name || memberName(m.author_id) : "";
+/**
+ * Thread views: "agent" is the workspace's side of its conversations;
+ * "support" is the workspace writing to the platform's team, where its
+ * own messages (the visitor's side) are on the right and the team's on
+ * the left.
+ */
+export type ThreadMode = "agent" | "support";
+
+function ThumbsDown() {
+  return (
+    <svg viewBox="0 0 24 24" width="15" height="15" aria-hidden="true">
+      <path
+        d="M10 15v4a3 3 0 0 0 3 3l4-9V2H5.7a2 2 0 0 0-2 1.7l-1.4 9a2 2 0 0 0 2 2.3H10zM17 2h2.7A2.3 2.3 0 0 1 22 4v7a2.3 2.3 0 0 1-2.3 2H17"
+        fill="none"
+        stroke="currentColor"
+        stroke-width="1.8"
+        stroke-linejoin="round"
+      />
+    </svg>
+  );
+}
+
+function Bubble({ m, mode, onReview }: { m: Message; mode: ThreadMode; onReview?: (m: Message) => void }) {
+  const support = mode === "support";
+  const label = m.internal
+    ? t("label.note")
+    : support && m.author_kind === "visitor"
+      ? t("support.you")
+      : support && m.author_kind === "agent"
+        ? t("support.team")
+        : t(LABEL[m.author_kind] as any);
+  // A support ticket's requester writes as the workspace's visitor, under their own name.
+  const who =
+    m.author_kind === "agent" ? m.author_name || (support ? "" : memberName(m.author_id)) : m.author_kind === "visitor" ? m.author_name || "" : "";
   const att = m.attachment;
   return (
-    <li class={"msg " + m.author_kind + (m.internal ? " internal" : "")} data-testid="message" data-seq={m.seq} data-kind={m.author_kind}>
+    <li class={"msg " + m.author_kind + (m.internal ? " internal" : "")} data-testid="message" data-seq={m.seq} data-kind={m.author_kind} data-id={m.id}>
       <div class="meta">
         <span class="who" data-testid="message-label">
           {label}
@@ -306,6 +369,18 @@ function Bubble({ m }: { m: Message }) {
         )}
         {m.feedback && <span class={"fb " + m.feedback}>{m.feedback === "up" ? t("fb.up") : t("fb.down")}</span>}
         <time title={fmtDateTime(m.created_at)}>{fmtTime(m.created_at)}</time>
+        {onReview && m.author_kind === "assistant" && !m.internal && (
+          <button
+            type="button"
+            class="icon review-button"
+            aria-label={t("review.button")}
+            title={t("review.button")}
+            onClick={() => onReview(m)}
+            data-testid="review-button"
+          >
+            <ThumbsDown />
+          </button>
+        )}
       </div>
       {att && <AttachmentView a={att} />}
       {m.body && !(att && m.body === att.name) && (
@@ -323,16 +398,25 @@ function Bubble({ m }: { m: Message }) {
   );
 }
 
-/** Timeline shows the messages, the outbox and who is typing. */
-export function Timeline({ id, thread }: { id: number; thread: Thread }) {
+/**
+ * Timeline shows the messages, the outbox and who is typing. In the
+ * agent's view every assistant message has "Mark response as unhelpful",
+ * which opens the four-step review (review.tsx); staff, who review
+ * nothing of a workspace, do not get it.
+ */
+export function Timeline({ id, thread, mode = "agent", typingLine }: { id: number; thread: Thread; mode?: ThreadMode; typingLine?: string }) {
   const box = useRef<HTMLDivElement>(null);
+  const mine = useStore(me);
+  const [reviewing, setReviewing] = useState(0);
   const count = thread.messages.length + thread.outbox.length;
   useEffect(() => {
     // Scroll the thread, not the page: the header stays in view.
     if (box.current) box.current.scrollTop = box.current.scrollHeight;
   }, [count, id]);
+  const reviews = mode === "agent" && !!mine && !mine.staff && !readOnly();
+  const own = mode === "support" ? "visitor" : "agent";
   return (
-    <div class="timeline" data-testid="timeline" ref={box}>
+    <div class={"timeline" + (mode === "support" ? " support-thread" : "")} data-testid="timeline" ref={box}>
       {thread.hasEarlier && (
         <button type="button" class="link" onClick={thread.loadEarlier}>
           {t("thread.earlier")}
@@ -343,12 +427,12 @@ export function Timeline({ id, thread }: { id: number; thread: Thread }) {
       {!thread.loading && !thread.messages.length && !thread.error && <p class="muted">{t("thread.empty")}</p>}
       <ol class="messages">
         {thread.messages.map((m) => (
-          <Bubble key={m.seq} m={m} />
+          <Bubble key={m.seq} m={m} mode={mode} onReview={reviews ? (m) => setReviewing(m.id) : undefined} />
         ))}
         {thread.outbox.map((o) => (
-          <li key={o.clientMsgId} class={"msg agent pending" + (o.internal ? " internal" : "")} data-testid="message-pending">
+          <li key={o.clientMsgId} class={"msg " + own + " pending" + (o.internal ? " internal" : "")} data-testid="message-pending">
             <div class="meta">
-              <span class="who">{o.internal ? t("label.note") : t("label.agent")}</span>
+              <span class="who">{o.internal ? t("label.note") : mode === "support" ? t("support.you") : t("label.agent")}</span>
               <span class={o.failed ? "error" : "muted"} data-testid="pending-state" role={o.failed ? "alert" : undefined}>
                 {o.failed ? t("thread.failed", { why: o.failed }) : o.file ? t("thread.uploading") : t("thread.sending")}
               </span>
@@ -369,7 +453,16 @@ export function Timeline({ id, thread }: { id: number; thread: Thread }) {
           </li>
         ))}
       </ol>
-      <Typing id={id} />
+      {mode === "agent" ? (
+        <Typing id={id} />
+      ) : (
+        typingLine && (
+          <p class="typing" role="status" data-testid="typing">
+            {typingLine}
+          </p>
+        )
+      )}
+      {reviewing ? <ReviewDialog messageId={reviewing} onClose={() => setReviewing(0)} /> : null}
     </div>
   );
 }
@@ -406,8 +499,14 @@ export function Viewers({ id }: { id: number }) {
   );
 }
 
-/** Composer writes replies to the visitor or private notes, with canned responses. */
-export function Composer({ id, thread, canned, label }: { id: number; thread: Thread; canned?: Canned[]; label?: string }) {
+/**
+ * Composer writes replies to the visitor or private notes, with canned
+ * responses; plain (Support) writes messages only, with typing told
+ * through its channel's socket.
+ */
+export function Composer(props: { id: number; thread: Thread; canned?: Canned[]; label?: string; plain?: boolean; ch?: Channel; placeholder?: string }) {
+  const { id, thread, canned, label, plain } = props;
+  const sock = props.ch?.live || live;
   const [body, setBody] = useState("");
   const [internal, setInternal] = useState(false);
   const [fileError, setFileError] = useState("");
@@ -417,7 +516,7 @@ export function Composer({ id, thread, canned, label }: { id: number; thread: Th
   const typingOn = useRef(false);
   const stopTyping = () => {
     clearTimeout(stopTimer.current);
-    if (typingOn.current && !internal) live.notify("typing", { conversation_id: id, typing: false });
+    if (typingOn.current && !internal) sock.notify("typing", { conversation_id: id, typing: false });
     typingOn.current = false;
     lastTyping.current = 0;
   };
@@ -429,7 +528,7 @@ export function Composer({ id, thread, canned, label }: { id: number; thread: Th
     if (v.trim() && now - lastTyping.current > 3000) {
       lastTyping.current = now;
       typingOn.current = true;
-      live.notify("typing", { conversation_id: id, typing: true });
+      sock.notify("typing", { conversation_id: id, typing: true });
     }
     clearTimeout(stopTimer.current);
     stopTimer.current = setTimeout(stopTyping, 4000) as unknown as number;
@@ -453,7 +552,7 @@ export function Composer({ id, thread, canned, label }: { id: number; thread: Th
   };
   return (
     <form class={"composer" + (internal ? " note" : "")} onSubmit={submit} data-testid="composer">
-      <div class="composer-tabs" role="tablist">
+      {!plain && <div class="composer-tabs" role="tablist">
         <button type="button" role="tab" aria-selected={!internal} class={!internal ? "on" : ""} onClick={() => setInternal(false)} data-testid="mode-reply">
           {label || t("thread.reply")}
         </button>
@@ -477,13 +576,13 @@ export function Composer({ id, thread, canned, label }: { id: number; thread: Th
             ))}
           </select>
         )}
-      </div>
+      </div>}
       <textarea
         id="reply-box"
         data-testid="reply-box"
         rows={3}
         value={body}
-        placeholder={internal ? t("thread.notePlaceholder") : t("thread.replyPlaceholder")}
+        placeholder={internal ? t("thread.notePlaceholder") : props.placeholder || t("thread.replyPlaceholder")}
         aria-label={internal ? t("thread.note") : label || t("thread.reply")}
         onInput={(e) => onInput((e.target as HTMLTextAreaElement).value)}
         onBlur={stopTyping}

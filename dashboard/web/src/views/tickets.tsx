@@ -1,16 +1,19 @@
 // Tickets (003): the list with its filters, search and "load more", and the
 // detail page with the conversation, visitor information, reply, status,
-// assignment, resolution and private notes.
+// assignment, resolution and private notes. Staff (the platform's team)
+// also choose a queue (the workspaces' support tickets or their AI
+// response reviews) and may order by due time. A staff member viewing a
+// workspace sees its tickets read-only.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, get, patch, qs } from "../api";
-import { applyConv, applyTicket, convs, me, memberName, members, online, ticketUnread, tickets } from "../data";
+import { applyConv, applyTicket, convs, me, memberName, members, online, readOnly, ticketUnread, tickets } from "../data";
 import { t } from "../i18n";
 import { live } from "../live";
 import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
 import { ExtLink } from "../text";
 import type { Conversation, Page, Ticket, TicketPriority, TicketStatus, Visitor } from "../types";
-import { CopyButton, ErrorBox, errorText, fmtAgo, fmtDateTime } from "../ui";
+import { CopyButton, ErrorBox, errorText, fmtAgo, fmtDateTime, fmtDuration } from "../ui";
 import { Composer, Timeline, useCanned, useReadMarker, useThread, useViewing, Viewers } from "./thread";
 
 export const FILTERS = ["all", "mine", "open", "in_progress", "on_customer", "resolved", "closed"] as const;
@@ -20,10 +23,46 @@ export const PRIORITIES: TicketPriority[] = ["low", "normal", "high", "urgent"];
 
 export const ref = (tk: Ticket) => tk.ref || "TKT-" + tk.number;
 
+/** Staff's queues and orders (the platform's own tickets are the workspaces' support tickets). */
+export const QUEUES = ["all", "support", "ai_review"] as const;
+type Queue = (typeof QUEUES)[number];
+type Sort = "newest" | "due";
+interface ListOpts {
+  filter: Filter;
+  q: string;
+  queue: Queue;
+  sort: Sort;
+}
+
 /** listOrder is the ticket ids shown in the list, for j/k in the detail. */
 export let listOrder: number[] = [];
 
-function matches(tk: Ticket, filter: Filter, q: string, myId: number): boolean {
+/** owed: the team owes an answer (On Customer waits for the customer): its due time counts. */
+const owed = (tk: Ticket) => tk.status === "open" || tk.status === "in_progress";
+
+/** dueOrder is the API's due order: soonest first, no due time last, then oldest first. */
+function dueOrder(all: Record<number, Ticket>) {
+  return (a: number, b: number) => {
+    const da = all[a]?.due_at ? Date.parse(all[a].due_at!) : Infinity;
+    const db = all[b]?.due_at ? Date.parse(all[b].due_at!) : Infinity;
+    return da === db ? a - b : da < db ? -1 : 1;
+  };
+}
+
+/** Due says when the response is due, or how late it is. */
+export function Due({ tk }: { tk: Ticket }) {
+  if (!tk.due_at || !owed(tk)) return null;
+  const left = (Date.parse(tk.due_at) - Date.now()) / 1000;
+  const over = left < 0;
+  return (
+    <span class={"due" + (over ? " overdue" : "")} data-testid="due" data-overdue={over ? "1" : "0"} title={fmtDateTime(tk.due_at)}>
+      {over ? t("due.over", { t: fmtDuration(-left) }) : t("due.in", { t: fmtDuration(left) })}
+    </span>
+  );
+}
+
+function matches(tk: Ticket, { filter, q, queue }: ListOpts, myId: number): boolean {
+  if (queue !== "all" && tk.queue !== queue) return false;
   if (filter === "mine" && tk.assignee_id !== myId) return false;
   if (filter !== "all" && filter !== "mine" && tk.status !== filter) return false;
   if (q && !tk.subject.toLowerCase().includes(q.toLowerCase())) return false;
@@ -50,21 +89,31 @@ export function PriorityBadge({ priority }: { priority?: string }) {
 
 export function TicketsView({ id }: { id: number }) {
   const l = useStore(loc);
+  const mine = useStore(me);
+  const staff = !!mine?.staff && !readOnly();
   const filter = (FILTERS as readonly string[]).includes(l.query.get("filter") || "") ? (l.query.get("filter") as Filter) : "all";
   const q = l.query.get("q") || "";
+  const queue = staff && (QUEUES as readonly string[]).includes(l.query.get("queue") || "") ? (l.query.get("queue") as Queue) : "all";
+  const sort: Sort = staff && l.query.get("sort") === "due" ? "due" : "newest";
   return (
     <div class={"split" + (id ? " has-detail" : "")}>
-      <TicketList filter={filter} q={q} selected={id} />
+      <TicketList o={{ filter, q, queue, sort }} staff={staff} selected={id} />
       {id ? <TicketDetail key={id} id={id} /> : <div class="detail-empty muted">{t("tickets.pick")}</div>}
     </div>
   );
 }
 
-function listURL(filter: Filter, q: string) {
-  return "/tickets" + qs({ filter: filter === "all" ? "" : filter, q });
+/** query is the list's query string (ticket links keep it, for the way back). */
+function query({ filter, q, queue, sort }: ListOpts) {
+  return qs({ filter: filter === "all" ? "" : filter, q, queue: queue === "all" ? "" : queue, sort: sort === "due" ? "due" : "" });
 }
 
-function TicketList({ filter, q, selected }: { filter: Filter; q: string; selected: number }) {
+function listURL(o: ListOpts) {
+  return "/tickets" + query(o);
+}
+
+function TicketList({ o, staff, selected }: { o: ListOpts; staff: boolean; selected: number }) {
+  const { filter, q, queue, sort } = o;
   const all = useStore(tickets);
   const cs = useStore(convs);
   const mine = useStore(me);
@@ -80,16 +129,19 @@ function TicketList({ filter, q, selected }: { filter: Filter; q: string; select
     setLoading(true);
     setError(null);
     try {
-      const p = await get<Page<Ticket>>("/tickets" + qs({ filter, q, before, limit: 50 }));
+      // Due order comes in one page of the most pressing (no cursor).
+      const p = await get<Page<Ticket>>(
+        "/tickets" + qs({ filter, q, before, limit: sort === "due" ? 200 : 50, queue: queue === "all" ? "" : queue, sort: sort === "due" ? "due" : "" }),
+      );
       for (const tk of p.items) applyTicket(tk);
       const got = p.items.map((tk) => tk.id);
       if (before) setIds([...idsRef.current, ...got.filter((i) => !idsRef.current.includes(i))]);
       else {
         // Keep tickets that arrived live meanwhile and still match.
-        const arrived = idsRef.current.filter((i) => !got.includes(i) && i > (got[0] || 0) && tickets.value[i] && matches(tickets.value[i], filter, q, me.value?.id || 0));
-        setIds([...arrived, ...got]);
+        const arrived = idsRef.current.filter((i) => !got.includes(i) && i > (got[0] || 0) && tickets.value[i] && matches(tickets.value[i], o, me.value?.id || 0));
+        setIds(sort === "due" ? [...arrived, ...got].sort(dueOrder(tickets.value)) : [...arrived, ...got]);
       }
-      setNext(p.next);
+      setNext(sort === "due" ? undefined : p.next);
     } catch (e) {
       setError(e);
     } finally {
@@ -103,8 +155,8 @@ function TicketList({ filter, q, selected }: { filter: Filter; q: string; select
     load();
     // New tickets appear at once, when they match the filter.
     const off = live.on("ticket.updated", (tk: Ticket) => {
-      if (!idsRef.current.includes(tk.id) && matches(tk, filter, q, me.value?.id || 0)) {
-        setIds([tk.id, ...idsRef.current].sort((a, b) => b - a));
+      if (!idsRef.current.includes(tk.id) && matches(tk, o, me.value?.id || 0)) {
+        setIds([tk.id, ...idsRef.current].sort(sort === "due" ? dueOrder(tickets.value) : (a, b) => b - a));
       }
     });
     const offResync = live.onResync(() => load());
@@ -112,7 +164,7 @@ function TicketList({ filter, q, selected }: { filter: Filter; q: string; select
       off();
       offResync();
     };
-  }, [filter, q]);
+  }, [filter, q, queue, sort]);
 
   listOrder = ids;
   const myId = mine?.id || 0;
@@ -125,7 +177,7 @@ function TicketList({ filter, q, selected }: { filter: Filter; q: string; select
           role="search"
           onSubmit={(e) => {
             e.preventDefault();
-            navigate(listURL(filter, search.trim()));
+            navigate(listURL({ ...o, q: search.trim() }));
           }}
         >
           <input
@@ -141,11 +193,29 @@ function TicketList({ filter, q, selected }: { filter: Filter; q: string; select
       </header>
       <nav class="filters" aria-label={t("tickets.filters")}>
         {FILTERS.map((f) => (
-          <Link href={listURL(f, q)} class={"chip" + (f === filter ? " on" : "")} aria-current={f === filter ? "true" : undefined} data-testid={"filter-" + f}>
+          <Link href={listURL({ ...o, filter: f })} class={"chip" + (f === filter ? " on" : "")} aria-current={f === filter ? "true" : undefined} data-testid={"filter-" + f}>
             {t(("filter." + f) as any)}
           </Link>
         ))}
       </nav>
+      {staff && (
+        <div class="staff-filters">
+          <nav class="filters" aria-label={t("tickets.queues")}>
+            {QUEUES.map((qu) => (
+              <Link href={listURL({ ...o, queue: qu })} class={"chip" + (qu === queue ? " on" : "")} aria-current={qu === queue ? "true" : undefined} data-testid={"queue-" + qu}>
+                {t(("queue." + qu) as any)}
+              </Link>
+            ))}
+          </nav>
+          <nav class="filters" aria-label={t("tickets.sort")}>
+            {(["newest", "due"] as Sort[]).map((so) => (
+              <Link href={listURL({ ...o, sort: so })} class={"chip" + (so === sort ? " on" : "")} aria-current={so === sort ? "true" : undefined} data-testid={"sort-" + so}>
+                {t(("sort." + so) as any)}
+              </Link>
+            ))}
+          </nav>
+        </div>
+      )}
       <ErrorBox error={error} />
       <ul class="rows" data-testid="ticket-list">
         {ids.map((i) => {
@@ -154,13 +224,18 @@ function TicketList({ filter, q, selected }: { filter: Filter; q: string; select
           const unread = ticketUnread(tk, cs);
           return (
             <li key={i} class={(i === selected ? "sel " : "") + (unread ? "unread" : "")} data-testid="ticket-row" data-id={i}>
-              <Link href={"/tickets/" + i + qs({ filter: filter === "all" ? "" : filter, q })} class="row">
+              <Link href={"/tickets/" + i + query(o)} class="row">
                 <div class="row-top">
                   <span class="ref" data-testid="ticket-ref">
                     {ref(tk)}
                   </span>
                   <StatusBadge status={tk.status} />
                   <PriorityBadge priority={tk.priority} />
+                  {tk.request_type && (
+                    <span class={"badge request-" + tk.request_type} data-testid="request-type" data-type={tk.request_type}>
+                      {t(("request." + tk.request_type) as any)}
+                    </span>
+                  )}
                   {unread > 0 && (
                     <span class="unread-badge" data-testid="unread" aria-label={t("tickets.unread", { n: unread })}>
                       {unread}
@@ -173,6 +248,7 @@ function TicketList({ filter, q, selected }: { filter: Filter; q: string; select
                 </div>
                 <div class="row-bottom muted">
                   <span class="email">{tk.requester_email}</span>
+                  <Due tk={tk} />
                   <span class="assignee" data-testid="ticket-assignee-name">
                     {tk.assignee_id ? (tk.assignee_id === myId ? t("tickets.me") : memberName(tk.assignee_id)) : t("tickets.unassigned")}
                   </span>
@@ -258,6 +334,7 @@ function TicketDetail({ id }: { id: number }) {
   const v = visitor || tk.visitor || conv?.visitor;
   const closed = tk.status === "resolved" || tk.status === "closed";
   const myId = mine?.id || 0;
+  const ro = readOnly();
   const back = loc.value.query.toString();
   return (
     <section class="detail-pane" data-testid="ticket-detail" data-id={id}>
@@ -270,12 +347,12 @@ function TicketDetail({ id }: { id: number }) {
           <h1 data-testid="detail-subject">{tk.subject}</h1>
         </div>
         <div class="actions">
-          {tk.assignee_id !== myId && (
+          {!ro && tk.assignee_id !== myId && (
             <button type="button" onClick={() => update({ assignee_id: myId })} disabled={saving} data-testid="assign-me">
               {t("tickets.assignMe")}
             </button>
           )}
-          {closed && (
+          {!ro && closed && (
             <button type="button" onClick={() => update({ status: "open" })} disabled={saving} data-testid="reopen">
               {t("tickets.reopen")}
             </button>
@@ -304,7 +381,7 @@ function TicketDetail({ id }: { id: number }) {
                 id="ticket-status"
                 data-testid="ticket-status"
                 value={tk.status}
-                disabled={saving}
+                disabled={saving || ro}
                 onChange={(e) => update({ status: (e.target as HTMLSelectElement).value as TicketStatus })}
               >
                 {STATUSES.map((s) => (
@@ -317,7 +394,7 @@ function TicketDetail({ id }: { id: number }) {
               <select
                 data-testid="ticket-assignee"
                 value={String(tk.assignee_id || 0)}
-                disabled={saving}
+                disabled={saving || ro}
                 onChange={(e) => update({ assignee_id: +(e.target as HTMLSelectElement).value })}
               >
                 <option value="0">{t("tickets.unassigned")}</option>
@@ -334,7 +411,7 @@ function TicketDetail({ id }: { id: number }) {
               <select
                 data-testid="ticket-priority"
                 value={tk.priority || "normal"}
-                disabled={saving}
+                disabled={saving || ro}
                 onChange={(e) => update({ priority: (e.target as HTMLSelectElement).value as TicketPriority })}
               >
                 {PRIORITIES.map((p) => (
@@ -345,6 +422,32 @@ function TicketDetail({ id }: { id: number }) {
             <dl class="facts">
               <dt>{t("tickets.created")}</dt>
               <dd>{fmtDateTime(tk.created_at)}</dd>
+              {tk.queue && (
+                <>
+                  <dt>{t("tickets.queue")}</dt>
+                  <dd data-testid="ticket-queue">{t(("queue." + tk.queue) as any)}</dd>
+                  <dt>{t("tickets.requestType")}</dt>
+                  <dd>{tk.request_type ? t(("request." + tk.request_type) as any) : "—"}</dd>
+                </>
+              )}
+              {tk.due_at && (
+                <>
+                  <dt>{t("tickets.due")}</dt>
+                  <dd>
+                    {fmtDateTime(tk.due_at)} <Due tk={tk} />
+                  </dd>
+                </>
+              )}
+              {tk.follows_ticket_id ? (
+                <>
+                  <dt>{t("tickets.follows")}</dt>
+                  <dd>
+                    <Link href={"/tickets/" + tk.follows_ticket_id} data-testid="ticket-follows">
+                      {tickets.value[tk.follows_ticket_id] ? ref(tickets.value[tk.follows_ticket_id]) : "#" + tk.follows_ticket_id}
+                    </Link>
+                  </dd>
+                </>
+              ) : null}
               {tk.resolved_at && (
                 <>
                   <dt>{t("tickets.resolvedAt")}</dt>
@@ -405,7 +508,16 @@ function TicketThread({ convId, canned }: { convId: number; canned: ReturnType<t
   return (
     <>
       <Timeline id={convId} thread={thread} />
-      <Composer id={convId} thread={thread} canned={canned} label={t("tickets.replyToVisitor")} />
+      {readOnly() ? <ReadOnlyNote /> : <Composer id={convId} thread={thread} canned={canned} label={t("tickets.replyToVisitor")} />}
     </>
+  );
+}
+
+/** ReadOnlyNote stands where the composer is for a staff member viewing a workspace. */
+export function ReadOnlyNote() {
+  return (
+    <p class="muted read-only-note" data-testid="read-only-note">
+      {t("view.readOnly")}
+    </p>
   );
 }
