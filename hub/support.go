@@ -182,11 +182,23 @@ func (s *Service) isStaff(ctx context.Context, tenantID int64) (bool, error) {
 	return t.Platform, nil
 }
 
-// AddStaff adds a member to the platform tenant (`parley user add --staff`).
+// AddStaff adds a member to the platform tenant (`parley user add
+// -staff`). Without a role, the first staff member is its owner (who
+// manages the staff and gets the new-ticket emails), the others agents.
 func (s *Service) AddStaff(ctx context.Context, in NewMember) (*Member, error) {
 	t, _, err := s.EnsurePlatform(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if in.Role == "" {
+		staff, err := s.Store.FindMembers(ctx, t.ID)
+		if err != nil {
+			return nil, err
+		}
+		in.Role = RoleAgent
+		if len(staff) == 0 {
+			in.Role = RoleOwner
+		}
 	}
 	m, err := s.newMember(in)
 	if err != nil {

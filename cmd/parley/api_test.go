@@ -166,8 +166,12 @@ func TestUserAddAndMigrate(t *testing.T) {
 	}
 	out.Reset()
 	if err := run(ctx, []string{"user", "add", "-email", "sam@parley.test", "-staff", "-password", "staff password"}, env, &out, io.Discard); err != nil ||
-		!strings.Contains(out.String(), "added platform staff") {
+		!strings.Contains(out.String(), "added platform staff") || !strings.Contains(out.String(), "(owner") {
 		t.Fatalf("add staff: %v, said %q", err, out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"user", "add", "-email", "tom@parley.test", "-staff"}, env, &out, io.Discard); err != nil || !strings.Contains(out.String(), "(agent") {
+		t.Fatalf("second staff: %v, said %q (the first is the owner, the others agents)", err, out.String())
 	}
 
 	// The server on the same data dir has no demo (the store is not empty)

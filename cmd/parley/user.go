@@ -21,7 +21,7 @@ func userAdd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 	password := fs.String("password", "", "password; a random one is generated and printed when empty")
 	tenantName := fs.String("tenant", "", "create a new workspace with this name, owned by the new member")
 	tenantID := fs.Int64("tenant-id", 0, "add the member to this existing workspace")
-	role := fs.String("role", "agent", "role in an existing workspace (or among staff): owner, admin or agent")
+	role := fs.String("role", "", "role in an existing workspace (default agent) or among staff (default: owner for the first, agent after): owner, admin or agent")
 	staff := fs.Bool("staff", false, "add platform staff, who answer the workspaces' support tickets")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -70,6 +70,9 @@ func userAdd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		}
 		fmt.Fprintf(stdout, "created workspace %q (id %d)\n", t.Name, t.ID)
 	default:
+		if *role == "" {
+			*role = string(hub.RoleAgent)
+		}
 		m, err = svc.AddMember(ctx, hub.Actor{Kind: hub.ActorSystem}, hub.NewMember{TenantID: *tenantID, Email: *email, Name: *name, Password: pw, Role: hub.Role(*role)})
 		if err != nil {
 			return err
