@@ -65,6 +65,18 @@ func doHeaders(tb testing.TB, method, url string, header http.Header, body, out 
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	st, h, raw := exchange(tb, req)
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			tb.Fatalf("%s %s: decode %q: %v", method, url, raw, err)
+		}
+	}
+	return st, h
+}
+
+// exchange sends req and returns the status, the headers and the body.
+func exchange(tb testing.TB, req *http.Request) (int, http.Header, []byte) {
+	tb.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		tb.Fatal(err)
@@ -74,12 +86,7 @@ func doHeaders(tb testing.TB, method, url string, header http.Header, body, out 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if out != nil && len(raw) > 0 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			tb.Fatalf("%s %s: decode %q: %v", method, url, raw, err)
-		}
-	}
-	return resp.StatusCode, resp.Header
+	return resp.StatusCode, resp.Header, raw
 }
 
 func bearer(token string) http.Header { return http.Header{"Authorization": {"Bearer " + token}} }

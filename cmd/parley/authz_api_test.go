@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"slices"
@@ -340,16 +339,8 @@ func (w *authzWorld) send(tb testing.TB, method, path, body string, header http.
 	}
 	req.Header = header.Clone()
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return resp.StatusCode, raw
+	st, _, raw := exchange(tb, req)
+	return st, raw
 }
 
 // must sends a request as a member of A and decodes the answer, failing

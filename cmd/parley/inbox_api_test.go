@@ -42,16 +42,7 @@ func inboxRaw(tb testing.TB, method, url string, header http.Header, body string
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, raw
+	return exchange(tb, req)
 }
 
 // inboxVisitor starts a visit with identity details (unverified: email,

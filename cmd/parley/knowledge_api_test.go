@@ -44,24 +44,8 @@ func knowledgeUser(tb testing.TB, n *testNode, dataDir, email string, args ...st
 // knowledgeCall sends body as is and returns the status, content type and body.
 func knowledgeCall(tb testing.TB, method, url string, header http.Header, body string) (int, string, string) {
 	tb.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	req.Header = header.Clone()
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header.Get("Content-Type"), string(raw)
+	st, h, raw := inboxRaw(tb, method, url, header, body)
+	return st, h.Get("Content-Type"), string(raw)
 }
 
 // TestKnowledgeAPI drives the knowledge base endpoints on the real server:
