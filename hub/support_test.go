@@ -117,9 +117,18 @@ func TestSupportTicketFlow(t *testing.T) {
 	if err != nil || len(listed) != 1 || listed[0].Unread != 1 || listed[0].Status != hub.SupportOnCustomer {
 		t.Fatalf("listed %+v, %v", listed, err)
 	}
+	// The team answered: nothing is owed until the workspace writes.
+	if listed[0].DueAt != nil {
+		t.Fatalf("due %v after the team's answer, want none", listed[0].DueAt)
+	}
+	f.now = time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC) // Monday 20:00 in Moscow
 	reply := mustSend(t, f.svc, r, hub.NewMessage{ConversationID: conv, Body: "shop.test"})
 	if reply.AuthorName != "Olga" {
 		t.Fatalf("reply author %q", reply.AuthorName)
+	}
+	again, err := f.svc.SupportTicket(ctx, f.ownerA, st.ID)
+	if want := time.Date(2026, 11, 24, 15, 0, 0, 0, time.UTC); err != nil || again.DueAt == nil || !again.DueAt.Equal(want) {
+		t.Fatalf("due after the workspace's answer %+v (%v), want %v", again, err, want)
 	}
 
 	// Done: staff resolve; the workspace cannot reopen it by writing.
@@ -129,6 +138,9 @@ func TestSupportTicketFlow(t *testing.T) {
 	}
 	_, err = f.svc.SendMessage(ctx, r, hub.NewMessage{ConversationID: conv, Body: "it is back"})
 	wantCode(t, err, hub.EConflict)
+	if done, err := f.svc.SupportTicket(ctx, f.ownerA, st.ID); err != nil || done.DueAt != nil {
+		t.Fatalf("a done ticket owes nothing: %+v, %v", done, err)
+	}
 	if got := supportList(t, f, f.ownerA, hub.SupportFilter{Status: hub.SupportDone}); len(got) != 1 || got[0] != "Widget does not load:done" {
 		t.Fatalf("done filter %v", got)
 	}

@@ -165,6 +165,7 @@ func (s TicketStatus) Active() bool {
 // ticketAfterMessage applies the status rules for a message written to a
 // ticket's conversation and reports whether the ticket changed.
 func (s *Service) ticketAfterMessage(ctx context.Context, q Queries, actor Actor, author AuthorKind, t *Ticket) (bool, error) {
+	dueChanged := s.owedAfterMessage(t, author)
 	var next TicketStatus
 	switch {
 	case author == AuthorVisitor && t.Status == TicketClosed:
@@ -176,10 +177,31 @@ func (s *Service) ticketAfterMessage(ctx context.Context, q Queries, actor Actor
 		next = TicketOpen
 	case author == AuthorAgent && (t.Status == TicketOpen || t.Status == TicketInProgress):
 		next = TicketOnCustomer
+	case dueChanged:
+		t.touch(s.now())
+		return true, stale(q.UpdateTicket(ctx, t))
 	default:
 		return false, nil
 	}
 	return true, s.setTicketStatus(ctx, q, actor, t, next)
+}
+
+// owedAfterMessage keeps a support ticket's due time on what the team
+// owes: the team's reply meets it; the workspace's message, when nothing
+// is owed, starts a new one. It reports whether DueAt changed.
+func (s *Service) owedAfterMessage(t *Ticket, author AuthorKind) bool {
+	switch {
+	case t.Queue == "":
+		return false
+	case author == AuthorAgent && t.DueAt != nil:
+		t.DueAt = nil
+		return true
+	case author == AuthorVisitor && t.DueAt == nil && t.Status.Active():
+		due := s.Support.Due(t.RequestType, s.now())
+		t.DueAt = &due
+		return true
+	}
+	return false
 }
 
 // setTicketStatus changes t's status, stamps or clears the resolution,
@@ -194,6 +216,9 @@ func (s *Service) setTicketStatus(ctx context.Context, q Queries, actor Actor, t
 		t.ResolvedAt, t.ResolvedBy = &now, actor.ID
 	case next.Active():
 		t.ResolvedAt, t.ResolvedBy = nil, 0
+	}
+	if !next.Active() {
+		t.DueAt = nil // nothing is owed on a done ticket
 	}
 	if err := q.CreateAuditEntry(ctx, &AuditEntry{TenantID: t.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
 		Action: "ticket.status", Subject: ticketSubject(t), Data: mustJSON(map[string]any{"from": prev, "to": next}), CreatedAt: now}); err != nil {

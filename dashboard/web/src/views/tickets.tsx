@@ -37,9 +37,6 @@ interface ListOpts {
 /** listOrder is the ticket ids shown in the list, for j/k in the detail. */
 export let listOrder: number[] = [];
 
-/** owed: the team owes an answer (On Customer waits for the customer): its due time counts. */
-const owed = (tk: Ticket) => tk.status === "open" || tk.status === "in_progress";
-
 /** dueOrder is the API's due order: soonest first, no due time last, then oldest first. */
 function dueOrder(all: Record<number, Ticket>) {
   return (a: number, b: number) => {
@@ -51,7 +48,8 @@ function dueOrder(all: Record<number, Ticket>) {
 
 /** Due says when the response is due, or how late it is. */
 export function Due({ tk }: { tk: Ticket }) {
-  if (!tk.due_at || !owed(tk)) return null;
+  // The server keeps a due time only while the team owes an answer.
+  if (!tk.due_at) return null;
   const left = (Date.parse(tk.due_at) - Date.now()) / 1000;
   const over = left < 0;
   return (
