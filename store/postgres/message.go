@@ -39,14 +39,19 @@ func scanMessage(s scanner) (*hub.Message, error) {
 // CreateMessage takes the conversation's next seq and inserts m with it in
 // one statement: the UPDATE locks the conversation row, so concurrent
 // writers queue and seqs have no gaps or duplicates; if the insert fails
-// the increment is undone with it. Sets m.ID and m.Seq. A duplicate
-// (conversation, client message id) is EConflict.
-// Guarded by storetest MessageSeqConcurrent, MessageSeqWithoutTx and
-// MessageClientIDs.
+// the increment is undone with it. The same UPDATE keeps the response
+// times that reports read (setResponseTimes). Sets m.ID and m.Seq. A
+// duplicate (conversation, client message id) is EConflict.
+// Guarded by storetest MessageSeqConcurrent, MessageSeqWithoutTx,
+// MessageClientIDs and Report.
 func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 	m.CreatedAt = utc(m.CreatedAt)
+	set := `last_seq = last_seq + 1`
+	if times := setResponseTimes(m, "$10::timestamptz"); times != "" {
+		set += ", " + times
+	}
 	err := q.q.QueryRow(ctx, `WITH s AS (
-			UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq
+			UPDATE conversations SET `+set+` WHERE id = $1 RETURNING last_seq
 		)
 		INSERT INTO messages (tenant_id, conversation_id, seq, author_kind, author_id, body, status_type, internal,
 			client_msg_id, attachment, created_at, author_name, prompt, trace)
@@ -61,6 +66,29 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 		return storeErr(err, "message", "create message in conversation %d", m.ConversationID)
 	}
 	return nil
+}
+
+// setResponseTimes is the SET list by which m, the conversation's newest
+// message, updates the conversation's response times that reports read
+// (migrations/0008_response_times.sql), at being the placeholder of m's
+// time; "" when m changes none of them (internal notes, system messages).
+// SET reads the row as it was before, and m comes after every message
+// written so far: a reply is after the visitor's first message when
+// asked_at is already set. store/sqlite writes the same.
+func setResponseTimes(m *hub.Message, at string) string {
+	reply := `replied_at = COALESCE(replied_at, CASE WHEN asked_at IS NOT NULL THEN ` + at + ` END)`
+	switch {
+	case m.Internal:
+		return ""
+	case m.AuthorKind == hub.AuthorVisitor:
+		return `asked_at = COALESCE(asked_at, ` + at + `)`
+	case m.AuthorKind == hub.AuthorAssistant:
+		return reply + `, by_assistant = true`
+	case m.AuthorKind == hub.AuthorAgent:
+		return reply + `, agent_replied_at = COALESCE(agent_replied_at, CASE WHEN asked_at IS NOT NULL THEN ` + at + ` END),
+			by_agent = true`
+	}
+	return ""
 }
 
 // FindMessageByID returns ENotFound when there is no such message.

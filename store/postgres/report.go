@@ -150,31 +150,19 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 	// The conversations of the range with a visitor message: the waits for
 	// the first reply and the first agent reply (NULL: none yet, which
 	// percentile_cont leaves out), and whether the assistant handled it
-	// alone. store/sqlite runs the same query.
+	// alone. CreateMessage keeps the times and who wrote on the
+	// conversation (migrations/0008_response_times.sql), so this reads no
+	// message. store/sqlite runs the same query.
 	var visitorConvs, assistantAlone int
 	var firstReply, firstAgentReply *float64
-	err = q.QueryRow(ctx, `WITH firsts AS MATERIALIZED (
-			SELECT c.id, c.ticket_id,
-				MIN(m.seq) FILTER (WHERE m.author_kind = 'visitor') AS asked_seq,
-				bool_or(m.author_kind = 'agent') AS by_agent,
-				bool_or(m.author_kind = 'assistant') AS by_assistant
-			FROM conversations c JOIN messages m ON m.conversation_id = c.id
-			WHERE c.tenant_id = $1 AND c.created_at >= $2 AND c.created_at < $3`+site("c.site_id = $4")+` AND NOT m.internal
-			GROUP BY c.id, c.ticket_id
-		), waits AS (
-			SELECT a.created_at AS asked_at,
-				(SELECT r.created_at FROM messages r WHERE r.conversation_id = f.id AND r.seq > f.asked_seq AND NOT r.internal
-					AND r.author_kind IN ('agent', 'assistant') ORDER BY r.seq LIMIT 1) AS replied_at,
-				CASE WHEN f.by_agent THEN (SELECT r.created_at FROM messages r WHERE r.conversation_id = f.id
-					AND r.seq > f.asked_seq AND NOT r.internal AND r.author_kind = 'agent' ORDER BY r.seq LIMIT 1) END AS agent_replied_at,
-				f.by_assistant AND NOT f.by_agent AND f.ticket_id IS NULL
-					AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = f.id) AS alone
-			FROM firsts f JOIN messages a ON a.conversation_id = f.id AND a.seq = f.asked_seq
-		)
-		SELECT count(*), count(*) FILTER (WHERE alone),
-			percentile_cont(0.5) WITHIN GROUP (ORDER BY `+reportMicros("asked_at", "replied_at")+`),
-			percentile_cont(0.5) WITHIN GROUP (ORDER BY `+reportMicros("asked_at", "agent_replied_at")+`)
-		FROM waits`, args...).Scan(&visitorConvs, &assistantAlone, &firstReply, &firstAgentReply)
+	err = q.QueryRow(ctx, `SELECT count(*),
+			count(*) FILTER (WHERE c.by_assistant AND NOT c.by_agent AND c.ticket_id IS NULL
+				AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = c.id)),
+			percentile_cont(0.5) WITHIN GROUP (ORDER BY `+reportMicros("c.asked_at", "c.replied_at")+`),
+			percentile_cont(0.5) WITHIN GROUP (ORDER BY `+reportMicros("c.asked_at", "c.agent_replied_at")+`)
+		FROM conversations c
+		WHERE c.tenant_id = $1 AND c.created_at >= $2 AND c.created_at < $3`+site("c.site_id = $4")+`
+		AND c.asked_at IS NOT NULL`, args...).Scan(&visitorConvs, &assistantAlone, &firstReply, &firstAgentReply)
 	if err != nil {
 		return fail(err, "responses")
 	}

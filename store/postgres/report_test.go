@@ -75,8 +75,6 @@ func BenchmarkReport(b *testing.B) {
 			c.created_at + interval '10 minutes', c.created_at + interval '10 minutes'
 		FROM conversations c WHERE c.id % 5 = 0 AND c.tenant_id = $1`, []any{tn.ID}},
 		{`UPDATE conversations SET ticket_id = id WHERE id % 5 = 0 AND tenant_id = $1`, []any{tn.ID}},
-		// A database that has been running for a while has statistics.
-		{`ANALYZE`, nil},
 	} {
 		if _, err := conn.Exec(ctx, st.sql, st.args...); err != nil {
 			b.Fatalf("%s: %v", st.sql, err)
@@ -84,6 +82,18 @@ func BenchmarkReport(b *testing.B) {
 	}
 	b.Logf("seeded %d conversations, %d messages in %s", conversations, conversations*messages,
 		time.Since(start).Round(time.Millisecond))
+	// The messages were written with SQL, not CreateMessage: the backfill
+	// of migration 0008 fills in the conversations' response times.
+	start = time.Now()
+	if _, err := db.BackfillResponseTimes(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("backfilled the response times in %s", time.Since(start).Round(time.Millisecond))
+	// A database that has been running for a while has statistics, and
+	// autovacuum has cleared the old versions of the rows updated above.
+	if _, err := conn.Exec(ctx, `VACUUM ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
 
 	day := func(n int) time.Time { return year.AddDate(0, 0, n) }
 	for _, bm := range []struct {

@@ -126,29 +126,18 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 
 	// One row per conversation of the range with a visitor message: the
 	// waits for the first reply and the first agent reply (NULL: none
-	// yet), and whether the assistant handled it alone. One pass over the
-	// conversations' messages finds the first visitor message and who
-	// wrote; the replies after it are then looked up by (conversation,
-	// seq), which stops at the first. store/postgres runs the same query.
+	// yet), and whether the assistant handled it alone. CreateMessage
+	// keeps the times and who wrote on the conversation
+	// (migrations/0008_response_times.sql), so this reads no message.
+	// store/postgres runs the same query.
 	var firstReplies, firstAgentReplies []int64
 	visitorConvs, assistantAlone := 0, 0
-	err = eachRow(ctx, q, `WITH firsts AS MATERIALIZED (
-			SELECT c.id, c.ticket_id,
-				MIN(CASE WHEN m.author_kind = 'visitor' THEN m.seq END) AS asked_seq,
-				MAX(m.author_kind = 'agent') AS by_agent,
-				MAX(m.author_kind = 'assistant') AS by_assistant
-			FROM conversations c JOIN messages m ON m.conversation_id = c.id
-			WHERE c.tenant_id = ?1 AND c.created_at >= ?2 AND c.created_at < ?3`+site("c.site_id = ?4")+` AND m.internal = 0
-			GROUP BY c.id, c.ticket_id
-		)
-		SELECT
-			(SELECT r.created_at FROM messages r WHERE r.conversation_id = f.id AND r.seq > f.asked_seq AND r.internal = 0
-				AND r.author_kind IN ('agent', 'assistant') ORDER BY r.seq LIMIT 1) - a.created_at,
-			CASE WHEN f.by_agent THEN (SELECT r.created_at FROM messages r WHERE r.conversation_id = f.id
-				AND r.seq > f.asked_seq AND r.internal = 0 AND r.author_kind = 'agent' ORDER BY r.seq LIMIT 1) - a.created_at END,
-			f.by_assistant AND NOT f.by_agent AND f.ticket_id IS NULL
-				AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = f.id)
-		FROM firsts f JOIN messages a ON a.conversation_id = f.id AND a.seq = f.asked_seq`, args, func(s scanner) error {
+	err = eachRow(ctx, q, `SELECT c.replied_at - c.asked_at, c.agent_replied_at - c.asked_at,
+			c.by_assistant AND NOT c.by_agent AND c.ticket_id IS NULL
+				AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = c.id)
+		FROM conversations c
+		WHERE c.tenant_id = ?1 AND c.created_at >= ?2 AND c.created_at < ?3`+site("c.site_id = ?4")+`
+		AND c.asked_at IS NOT NULL`, args, func(s scanner) error {
 		var reply, agentReply sql.NullInt64
 		var alone bool
 		if err := s.Scan(&reply, &agentReply, &alone); err != nil {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -96,7 +97,9 @@ func reportDays(first time.Time, cols ...[]int) []hub.ReportDay {
 // messages and one without a reply, tickets linked either way, a ticket
 // resolved outside the range, one closed without resolution, feedback on
 // messages of a conversation older than the range, a site filter, another
-// tenant, and a tenant without data.
+// tenant, and a tenant without data. The same numbers again after the
+// backfill of migration 0008 recomputes the response times that
+// CreateMessage kept.
 func testReport(t *testing.T, s hub.Store) {
 	ctx := t.Context()
 	d := &reportData{t: t, s: s}
@@ -245,6 +248,27 @@ func testReport(t *testing.T, s hub.Store) {
 		})
 	}
 
+	// The response times come from CreateMessage, which keeps them on the
+	// conversation as messages are written. A database written before
+	// migration 0008 gets them from that migration's backfill instead,
+	// which must find the same ones.
+	b, ok := s.(responseTimesBackfiller)
+	if !ok {
+		t.Fatalf("%T has no BackfillResponseTimes to check its migration 0008 with", s)
+	}
+	changed, err := b.BackfillResponseTimes(ctx)
+	must(t, err)
+	if len(changed) != 0 {
+		t.Fatalf("the backfill changed the response times of conversations %v", changed)
+	}
+	for _, tt := range tests {
+		t.Run("backfill/"+tt.name, func(t *testing.T) {
+			got, err := s.Report(ctx, tt.filter)
+			must(t, err)
+			wantReport(t, got, tt.want)
+		})
+	}
+
 	// Inside a transaction the report sees the transaction's writes.
 	must(t, s.Tx(ctx, func(q hub.Queries) error {
 		late := &hub.Conversation{TenantID: tn.ID, SiteID: s2.ID, VisitorID: c3.VisitorID, Owner: hub.OwnerAssistant,
@@ -260,6 +284,13 @@ func testReport(t *testing.T, s hub.Store) {
 			got.Days[2].Conversations}, []int{0, 1, 1})
 		return nil
 	}))
+}
+
+// responseTimesBackfiller is a store that can run the backfill of its
+// migration 0008_response_times.sql again (in its tests: export_test.go),
+// reporting the conversations whose times it changed.
+type responseTimesBackfiller interface {
+	BackfillResponseTimes(ctx context.Context) ([]int64, error)
 }
 
 // wantReport fails unless got equals want, showing both as JSON (the

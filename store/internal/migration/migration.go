@@ -80,3 +80,25 @@ func CheckVersion(current, latest int) error {
 	}
 	return nil
 }
+
+// Statement returns the statement of the migration named name in ms that
+// begins a line with prefix, up to and without its closing semicolon. Tests
+// run such a statement again, a backfill say, over data written since.
+func Statement(ms []Migration, name, prefix string) (string, error) {
+	for _, m := range ms {
+		if m.Name != name {
+			continue
+		}
+		sql := "\n" + m.SQL
+		i := strings.Index(sql, "\n"+prefix)
+		if i < 0 {
+			return "", fmt.Errorf("migration: %s has no statement starting with %q", name, prefix)
+		}
+		stmt, _, ok := strings.Cut(sql[i+1:], ";")
+		if !ok {
+			return "", fmt.Errorf("migration: %s: the statement starting with %q has no semicolon", name, prefix)
+		}
+		return stmt, nil
+	}
+	return "", fmt.Errorf("migration: no migration %s", name)
+}

@@ -38,3 +38,19 @@ func TestCheckVersion(t *testing.T) {
 		t.Errorf("CheckVersion(4, 3) = %v, want %s", err, hub.EUnavailable)
 	}
 }
+
+func TestStatement(t *testing.T) {
+	ms := []Migration{{Version: 1, Name: "0001_init.sql", SQL: "CREATE TABLE t (n INTEGER);\n-- Fill it.\nUPDATE t\n\tSET n = 1;\nCREATE INDEX i ON t (n);\n"}}
+	got, err := Statement(ms, "0001_init.sql", "UPDATE t")
+	if err != nil || got != "UPDATE t\n\tSET n = 1" {
+		t.Fatalf("Statement = %q, %v", got, err)
+	}
+	if got, err := Statement(ms, "0001_init.sql", "CREATE TABLE"); err != nil || got != "CREATE TABLE t (n INTEGER)" {
+		t.Fatalf("Statement of the first line = %q, %v", got, err)
+	}
+	for _, c := range [][2]string{{"0001_init.sql", "DELETE"}, {"0002_more.sql", "UPDATE t"}, {"0001_init.sql", "SET n"}} {
+		if got, err := Statement(ms, c[0], c[1]); err == nil {
+			t.Errorf("Statement(%s, %q) = %q, want an error", c[0], c[1], got)
+		}
+	}
+}
