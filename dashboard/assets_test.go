@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/rs/zerolog"
 
+	"github.com/parley-chat/parley/hub/hubtest"
 	"github.com/parley-chat/parley/hub/web"
 )
 
@@ -93,24 +93,6 @@ func newAppServer(t *testing.T, baseURL string) *fiber.App {
 	return app
 }
 
-func fetch(t *testing.T, app *fiber.App, target string, header ...string) (*http.Response, []byte) {
-	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, target, nil)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := app.Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, body
-}
-
 func TestClientRoutesServeIndex(t *testing.T) {
 	app := newAppServer(t, "https://chat.example.com")
 	b, err := loadBundle()
@@ -119,7 +101,7 @@ func TestClientRoutesServeIndex(t *testing.T) {
 	}
 	for _, path := range []string{"/", "/login", "/signup", "/reset?token=abc", "/invite?token=abc", "/inbox", "/conversations", "/conversations/42",
 		"/tickets", "/tickets/7", "/tickets/", "/settings", "/settings/sites/3", "/settings/team", "/reports", "/reports?from=2026-01-01"} {
-		resp, body := fetch(t, app, path)
+		resp, body := hubtest.Get(t, app, path)
 		if resp.StatusCode != http.StatusOK || !bytes.Equal(body, b.Files["index.html"].Body) {
 			t.Errorf("%s: status %d, body is index.html: %v", path, resp.StatusCode, bytes.Equal(body, b.Files["index.html"].Body))
 			continue
@@ -152,7 +134,7 @@ func TestPlainHTTPBaseURLAllowsWS(t *testing.T) {
 func TestAppShadowsNoOtherRoute(t *testing.T) {
 	app := newAppServer(t, "https://chat.example.com")
 	for _, path := range []string{"/api/v1/me", "/ws/agent", "/widget.js", "/widget/frame", "/files/1/sig/a.txt", "/demo", "/healthz", "/readyz", "/metrics"} {
-		resp, body := fetch(t, app, path)
+		resp, body := hubtest.Get(t, app, path)
 		if resp.StatusCode != http.StatusOK || string(body) != "other:"+path {
 			t.Errorf("%s: status %d, body %.40q: the app shadows it", path, resp.StatusCode, body)
 		}
@@ -160,7 +142,7 @@ func TestAppShadowsNoOtherRoute(t *testing.T) {
 	// Paths that are neither the app's nor anyone's stay 404, and so do
 	// lookalikes of client routes.
 	for _, path := range []string{"/nope", "/api/v1/nope", "/ticketsx", "/assets/app-000000000000.js", "/assets/..%2fmanifest.json", "/assets/manifest.json"} {
-		if resp, _ := fetch(t, app, path); resp.StatusCode != http.StatusNotFound {
+		if resp, _ := hubtest.Get(t, app, path); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: status %d, want 404", path, resp.StatusCode)
 		}
 	}
@@ -175,7 +157,7 @@ func TestAssetHeaders(t *testing.T) {
 	for _, tt := range []struct{ name, contentType string }{{"app.js", "application/javascript; charset=utf-8"}, {"app.css", "text/css; charset=utf-8"}} {
 		file := b.Manifest[tt.name]
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := fetch(t, app, "/"+file)
+			resp, body := hubtest.Get(t, app, "/"+file)
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("status %d", resp.StatusCode)
 			}
@@ -191,7 +173,7 @@ func TestAssetHeaders(t *testing.T) {
 			if !bytes.Equal(body, b.Files[file].Body) {
 				t.Errorf("body is not the embedded %s", file)
 			}
-			resp, body = fetch(t, app, "/"+file, "Accept-Encoding", "gzip")
+			resp, body = hubtest.Get(t, app, "/"+file, "Accept-Encoding", "gzip")
 			if resp.Header.Get("Content-Encoding") != "gzip" {
 				t.Fatalf("Content-Encoding = %q, want gzip", resp.Header.Get("Content-Encoding"))
 			}
@@ -206,7 +188,7 @@ func TestAssetHeaders(t *testing.T) {
 			if !bytes.Equal(plain, b.Files[file].Body) {
 				t.Errorf("gzipped body is not the embedded %s", file)
 			}
-			if resp, _ := fetch(t, app, "/"+file, "If-None-Match", resp.Header.Get("ETag")); resp.StatusCode != http.StatusNotModified {
+			if resp, _ := hubtest.Get(t, app, "/"+file, "If-None-Match", resp.Header.Get("ETag")); resp.StatusCode != http.StatusNotModified {
 				t.Errorf("If-None-Match: status %d, want 304", resp.StatusCode)
 			}
 		})

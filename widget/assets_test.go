@@ -6,7 +6,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/hubtest"
 	"github.com/parley-chat/parley/hub/web"
 	"github.com/parley-chat/parley/store/sqlite"
 )
@@ -102,27 +102,9 @@ func newAssetApp(t *testing.T, origins ...string) (*fiber.App, *hub.Site) {
 	return app, site
 }
 
-func get(t *testing.T, app *fiber.App, target string, header ...string) (*http.Response, []byte) {
-	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, target, nil)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := app.Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, body
-}
-
 func TestFramePage(t *testing.T) {
 	app, site := newAssetApp(t, "https://shop.example", "http://localhost:3000")
-	resp, body := get(t, app, "/widget/frame?site="+site.Key)
+	resp, body := hubtest.Get(t, app, "/widget/frame?site="+site.Key)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
 	}
@@ -167,7 +149,7 @@ func TestFramePage(t *testing.T) {
 
 func TestFramePageOfSiteWithoutOriginsCannotBeFramed(t *testing.T) {
 	app, site := newAssetApp(t)
-	resp, _ := get(t, app, "/widget/frame?site="+site.Key)
+	resp, _ := hubtest.Get(t, app, "/widget/frame?site="+site.Key)
 	if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "frame-ancestors 'none';") {
 		t.Errorf("CSP = %q, want frame-ancestors 'none'", csp)
 	}
@@ -176,7 +158,7 @@ func TestFramePageOfSiteWithoutOriginsCannotBeFramed(t *testing.T) {
 func TestFramePageOfUnknownSiteIsNotFound(t *testing.T) {
 	app, _ := newAssetApp(t, "https://shop.example")
 	for _, target := range []string{"/widget/frame?site=site_nope", "/widget/frame"} {
-		resp, body := get(t, app, target)
+		resp, body := hubtest.Get(t, app, target)
 		if resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Header.Get("Content-Type"), "problem+json") {
 			t.Errorf("%s: status %d %s, want a 404 problem: %s", target, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
@@ -198,7 +180,7 @@ func TestAssetHeaders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			resp, body := get(t, app, tt.path)
+			resp, body := hubtest.Get(t, app, tt.path)
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("status %d", resp.StatusCode)
 			}
@@ -216,7 +198,7 @@ func TestAssetHeaders(t *testing.T) {
 			}
 
 			// Gzipped on request, and the same bytes once inflated.
-			resp, body = get(t, app, tt.path, "Accept-Encoding", "gzip, br")
+			resp, body = hubtest.Get(t, app, tt.path, "Accept-Encoding", "gzip, br")
 			if resp.Header.Get("Content-Encoding") != "gzip" {
 				t.Fatalf("Content-Encoding = %q, want gzip", resp.Header.Get("Content-Encoding"))
 			}
@@ -233,14 +215,14 @@ func TestAssetHeaders(t *testing.T) {
 			}
 
 			// Revalidation answers 304.
-			resp, _ = get(t, app, tt.path, "If-None-Match", resp.Header.Get("ETag"))
+			resp, _ = hubtest.Get(t, app, tt.path, "If-None-Match", resp.Header.Get("ETag"))
 			if resp.StatusCode != http.StatusNotModified {
 				t.Errorf("If-None-Match: status %d, want 304", resp.StatusCode)
 			}
 		})
 	}
 	for _, missing := range []string{"/widget/assets/frame-0000.js", "/widget/assets/..%2fmanifest.json", "/widget/assets/"} {
-		if resp, _ := get(t, app, missing); resp.StatusCode != http.StatusNotFound {
+		if resp, _ := hubtest.Get(t, app, missing); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: status %d, want 404", missing, resp.StatusCode)
 		}
 	}

@@ -1,11 +1,16 @@
 // Package hubtest holds helpers shared by Parley's tests: where the real
-// services are, and a logger that writes through testing.TB.
+// services are, a logger that writes through testing.TB, and an
+// in-process GET of a Fiber app.
 package hubtest
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"testing"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/rs/zerolog"
 )
 
@@ -38,4 +43,24 @@ func required(tb testing.TB, name, what string) string {
 // Logger returns a zerolog.Logger that writes to the test log.
 func Logger(tb testing.TB) zerolog.Logger {
 	return zerolog.New(zerolog.NewTestWriter(tb)).Level(zerolog.DebugLevel).With().Timestamp().Logger()
+}
+
+// Get sends a GET for target to app in process, with header given as
+// name, value pairs, and returns the response and its whole body.
+func Get(tb testing.TB, app *fiber.App, target string, header ...string) (*http.Response, []byte) {
+	tb.Helper()
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := app.Test(req, -1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return resp, body
 }
