@@ -384,3 +384,15 @@ func TestSupportDue(t *testing.T) {
 		t.Errorf("custom hours: due %v, want %v", got, want)
 	}
 }
+
+// TestSupportListBeforeAnyTicket: listing creates nothing.
+func TestSupportListBeforeAnyTicket(t *testing.T) {
+	t.Parallel()
+	f := mustFixture(t)
+	list, err := f.svc.SupportTickets(context.Background(), f.ownerA, hub.SupportFilter{})
+	if err != nil || list == nil || len(list) != 0 {
+		t.Fatalf("list %v, %v", list, err)
+	}
+	_, err = f.svc.Store.FindPlatformTenant(context.Background())
+	wantCode(t, err, hub.ENotFound)
+}
