@@ -209,7 +209,6 @@ func (h *handler) me(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// staff tells the dashboard to show the staff's inbox and workspaces;
 	// viewing names the workspace a staff member views read-only.
 	var viewing int64
 	if a.ReadOnly {
@@ -217,7 +216,6 @@ func (h *handler) me(c *fiber.Ctx) error {
 	}
 	return c.JSON(struct {
 		*hub.Member
-		Staff   bool  `json:"staff"`
 		Viewing int64 `json:"viewing_workspace,omitempty"`
-	}{m, a.Staff, viewing})
+	}{m, viewing})
 }

@@ -142,11 +142,7 @@ func (s *Service) MemberActor(ctx context.Context, token string) (Actor, error) 
 	if err != nil {
 		return Actor{}, err
 	}
-	staff, err := s.isStaff(ctx, m.TenantID)
-	if err != nil {
-		return Actor{}, err
-	}
-	return Actor{Kind: ActorMember, ID: m.ID, TenantID: m.TenantID, Role: m.Role, Staff: staff}, nil
+	return Actor{Kind: ActorMember, ID: m.ID, TenantID: m.TenantID, Role: m.Role, Staff: m.Staff}, nil
 }
 
 // visitorClaims is the payload of a visitor token.

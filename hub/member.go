@@ -38,6 +38,9 @@ type Member struct {
 	LockedUntil  time.Time `json:"-"`
 	// RoleChangedAt is when Role last changed; zero: never.
 	RoleChangedAt time.Time `json:"-"`
+	// Staff is derived by the store when it reads a member: their tenant
+	// is the platform's (hub/support.go). Writes ignore it.
+	Staff bool `json:"staff"`
 }
 
 // Session is a member's logged-in dashboard session. Only a hash of the

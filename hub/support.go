@@ -173,15 +173,6 @@ func (s *Service) EnsurePlatform(ctx context.Context) (*Tenant, *Site, error) {
 	return nil, nil, Errorf(EUnavailable, "the platform tenant could not be created: try again")
 }
 
-// isStaff reports whether a member of tenantID is platform staff.
-func (s *Service) isStaff(ctx context.Context, tenantID int64) (bool, error) {
-	t, err := s.Store.FindTenantByID(ctx, tenantID)
-	if err != nil {
-		return false, err
-	}
-	return t.Platform, nil
-}
-
 // AddStaff adds a member to the platform tenant (`parley user add
 // -staff`). Without a role, the first staff member is its owner (who
 // manages the staff and gets the new-ticket emails), the others agents.

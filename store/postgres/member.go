@@ -8,8 +8,10 @@ import (
 	"github.com/parley-chat/parley/hub"
 )
 
+// memberColumns read a member with the derived Staff: whether their
+// tenant is the platform's (a primary-key lookup in the same statement).
 const memberColumns = `id, tenant_id, email, name, role, locale, password_hash, created_at, failed_logins, locked_until,
-	role_changed_at`
+	role_changed_at, (SELECT t.platform FROM tenants t WHERE t.id = members.tenant_id)`
 
 func scanMember(s scanner) (*hub.Member, error) {
 	var (
@@ -17,7 +19,7 @@ func scanMember(s scanner) (*hub.Member, error) {
 		lockedUntil, roleChangedAt *time.Time
 	)
 	if err := s.Scan(&m.ID, &m.TenantID, &m.Email, &m.Name, &m.Role, &m.Locale, &m.PasswordHash, &m.CreatedAt,
-		&m.FailedLogins, &lockedUntil, &roleChangedAt); err != nil {
+		&m.FailedLogins, &lockedUntil, &roleChangedAt, &m.Staff); err != nil {
 		return nil, err
 	}
 	m.CreatedAt, m.LockedUntil, m.RoleChangedAt = m.CreatedAt.UTC(), fromNullTime(lockedUntil), fromNullTime(roleChangedAt)

@@ -8,13 +8,15 @@ import (
 	"github.com/parley-chat/parley/hub"
 )
 
+// memberColumns read a member with the derived Staff: whether their
+// tenant is the platform's (a primary-key lookup in the same statement).
 const memberColumns = `id, tenant_id, email, name, role, locale, password_hash, created_at, failed_logins, locked_until,
-	role_changed_at`
+	role_changed_at, (SELECT t.platform FROM tenants t WHERE t.id = members.tenant_id)`
 
 func scanMember(s scanner) (*hub.Member, error) {
 	var m hub.Member
 	if err := s.Scan(&m.ID, &m.TenantID, &m.Email, &m.Name, &m.Role, &m.Locale, &m.PasswordHash, timeCol{&m.CreatedAt},
-		&m.FailedLogins, optionalTimeCol{&m.LockedUntil}, optionalTimeCol{&m.RoleChangedAt}); err != nil {
+		&m.FailedLogins, optionalTimeCol{&m.LockedUntil}, optionalTimeCol{&m.RoleChangedAt}, &m.Staff); err != nil {
 		return nil, err
 	}
 	return &m, nil

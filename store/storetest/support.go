@@ -42,6 +42,21 @@ func testPlatformTenant(t *testing.T, s hub.Store) {
 	n, err := s.CountTenants(ctx)
 	must(t, err)
 	wantEqual(t, "CountTenants", n, 3)
+
+	// Members read with the derived Staff: the platform's members only.
+	staff, other := mustMember(t, s, p.ID), mustMember(t, s, mustTenant(t, s).ID)
+	for _, m := range []*hub.Member{staff, other} {
+		byID, err := s.FindMemberByID(ctx, m.ID)
+		must(t, err)
+		byEmail, err := s.FindMemberByEmail(ctx, m.Email)
+		must(t, err)
+		list, err := s.FindMembers(ctx, m.TenantID)
+		must(t, err)
+		want := m == staff
+		if byID.Staff != want || byEmail.Staff != want || len(list) != 1 || list[0].Staff != want {
+			t.Errorf("member of tenant %d: Staff %v, %v, %v; want %v", m.TenantID, byID.Staff, byEmail.Staff, list, want)
+		}
+	}
 }
 
 // testSupportAccess checks that tenants keep their support access and
