@@ -173,19 +173,30 @@ func (h *handler) exportConversation(c *fiber.Ctx) error {
 	return c.Send(body)
 }
 
+// messageFilter reads a page of a conversation's messages: after_seq,
+// or the newest before before_seq.
+func messageFilter(c *fiber.Ctx, conversationID int64) (hub.MessageFilter, error) {
+	f := hub.MessageFilter{ConversationID: conversationID, Limit: 100}
+	var err error
+	if f.AfterSeq, err = queryInt(c, "after_seq"); err != nil {
+		return f, err
+	}
+	if f.BeforeSeq, err = queryInt(c, "before_seq"); err != nil {
+		return f, err
+	}
+	f.Newest = f.BeforeSeq > 0 && f.AfterSeq == 0
+	return f, nil
+}
+
 func (h *handler) listMessages(c *fiber.Ctx) error {
 	id, err := idParam(c)
 	if err != nil {
 		return err
 	}
-	f := hub.MessageFilter{ConversationID: id, Limit: 100}
-	if f.AfterSeq, err = queryInt(c, "after_seq"); err != nil {
+	f, err := messageFilter(c, id)
+	if err != nil {
 		return err
 	}
-	if f.BeforeSeq, err = queryInt(c, "before_seq"); err != nil {
-		return err
-	}
-	f.Newest = f.BeforeSeq > 0 && f.AfterSeq == 0
 	msgs, err := h.svc.Messages(c.UserContext(), actor(c), f)
 	if err != nil {
 		return err

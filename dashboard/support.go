@@ -151,14 +151,10 @@ func (h *handler) listSupportMessages(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := hub.MessageFilter{ConversationID: conv, Limit: 100}
-	if f.AfterSeq, err = queryInt(c, "after_seq"); err != nil {
+	f, err := messageFilter(c, conv)
+	if err != nil {
 		return err
 	}
-	if f.BeforeSeq, err = queryInt(c, "before_seq"); err != nil {
-		return err
-	}
-	f.Newest = f.BeforeSeq > 0 && f.AfterSeq == 0
 	msgs, err := h.svc.Messages(c.UserContext(), r, f)
 	if err != nil {
 		return err

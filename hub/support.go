@@ -450,9 +450,6 @@ func (s *Service) openSupportTicket(ctx context.Context, member Actor, in suppor
 		o, t = outbox{}, nil
 		if in.follows != 0 {
 			prev, err := s.supportTicket(ctx, q, member, in.follows)
-			if IsCode(err, EForbidden) {
-				err = Errorf(ENotFound, "ticket not found")
-			}
 			if err != nil {
 				return err
 			}
