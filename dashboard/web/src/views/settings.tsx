@@ -452,24 +452,15 @@ function Knowledge({ manager }: { manager: boolean }) {
               <span class="badge">{k.kind === "qa" ? t("kb.qa") : t("kb.article")}</span> <strong>{k.title}</strong>
               <p class="muted clamp">{k.body}</p>
               {manager && (
-                <span class="row-actions">
-                  <button type="button" class="small" onClick={() => setEdit(k)}>
-                    {t("common.edit")}
-                  </button>
-                  <button
-                    type="button"
-                    class="small danger"
-                    onClick={() =>
-                      confirm(t("common.confirmDelete")) &&
-                      run(async () => {
-                        await del("/knowledge/" + k.id);
-                        setItems((items || []).filter((x) => x.id !== k.id));
-                      })
-                    }
-                  >
-                    {t("common.delete")}
-                  </button>
-                </span>
+                <RowActions
+                  onEdit={() => setEdit(k)}
+                  onDelete={() =>
+                    run(async () => {
+                      await del("/knowledge/" + k.id);
+                      setItems((items || []).filter((x) => x.id !== k.id));
+                    })
+                  }
+                />
               )}
             </li>
           ))}
@@ -675,24 +666,15 @@ function CannedSettings({ manager }: { manager: boolean }) {
               <strong>{c.title}</strong>
               <p class="muted clamp">{c.body}</p>
               {manager && (
-                <span class="row-actions">
-                  <button type="button" class="small" onClick={() => setEdit(c)}>
-                    {t("common.edit")}
-                  </button>
-                  <button
-                    type="button"
-                    class="small danger"
-                    onClick={() =>
-                      confirm(t("common.confirmDelete")) &&
-                      run(async () => {
-                        await del("/canned-responses/" + c.id);
-                        setItems((items || []).filter((x) => x.id !== c.id));
-                      })
-                    }
-                  >
-                    {t("common.delete")}
-                  </button>
-                </span>
+                <RowActions
+                  onEdit={() => setEdit(c)}
+                  onDelete={() =>
+                    run(async () => {
+                      await del("/canned-responses/" + c.id);
+                      setItems((items || []).filter((x) => x.id !== c.id));
+                    })
+                  }
+                />
               )}
             </li>
           ))}
@@ -778,5 +760,19 @@ function Profile() {
         />
       </Card>
     </div>
+  );
+}
+
+/** RowActions are a list row's Edit and Delete buttons; Delete asks first. */
+function RowActions({ onEdit, onDelete }: { onEdit: () => void; onDelete: () => void }) {
+  return (
+    <span class="row-actions">
+      <button type="button" class="small" onClick={onEdit}>
+        {t("common.edit")}
+      </button>
+      <button type="button" class="small danger" onClick={() => confirm(t("common.confirmDelete")) && onDelete()}>
+        {t("common.delete")}
+      </button>
+    </span>
   );
 }
