@@ -206,3 +206,35 @@ func utcDate(t time.Time) time.Time {
 	y, m, d := t.UTC().Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// ResponseStep is what a message does to its conversation's response
+// times, which stores keep on the conversation for reports
+// (MedianFirstResponseSeconds and the assistant-resolved share): the
+// visitor's first message asks; the first assistant or agent message after
+// it replies, an agent's first also as the agent reply; any assistant or
+// agent message marks that they wrote. Internal notes and system messages
+// change nothing.
+type ResponseStep int
+
+// Response steps.
+const (
+	ResponseNone       ResponseStep = iota // an internal note or a system message
+	ResponseAsk                            // the visitor's
+	ResponseReply                          // the assistant's
+	ResponseAgentReply                     // an agent's
+)
+
+// ResponseStep classifies m for its conversation's response times.
+func (m *Message) ResponseStep() ResponseStep {
+	switch {
+	case m.Internal:
+		return ResponseNone
+	case m.AuthorKind == AuthorVisitor:
+		return ResponseAsk
+	case m.AuthorKind == AuthorAssistant:
+		return ResponseReply
+	case m.AuthorKind == AuthorAgent:
+		return ResponseAgentReply
+	}
+	return ResponseNone
+}

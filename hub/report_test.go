@@ -149,3 +149,20 @@ func deref(p *int64) any {
 	}
 	return *p
 }
+
+func TestResponseStep(t *testing.T) {
+	for _, tc := range []struct {
+		m    hub.Message
+		want hub.ResponseStep
+	}{
+		{hub.Message{AuthorKind: hub.AuthorVisitor}, hub.ResponseAsk},
+		{hub.Message{AuthorKind: hub.AuthorAssistant}, hub.ResponseReply},
+		{hub.Message{AuthorKind: hub.AuthorAgent}, hub.ResponseAgentReply},
+		{hub.Message{AuthorKind: hub.AuthorAgent, Internal: true}, hub.ResponseNone},
+		{hub.Message{AuthorKind: hub.AuthorSystem}, hub.ResponseNone},
+	} {
+		if got := tc.m.ResponseStep(); got != tc.want {
+			t.Errorf("%s (internal %v): %v, want %v", tc.m.AuthorKind, tc.m.Internal, got, tc.want)
+		}
+	}
+}

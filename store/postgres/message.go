@@ -71,20 +71,18 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 // setResponseTimes is the SET list by which m, the conversation's newest
 // message, updates the conversation's response times that reports read
 // (migrations/0008_response_times.sql), at being the placeholder of m's
-// time; "" when m changes none of them (internal notes, system messages).
+// time, following m.ResponseStep(); "" when m changes none of them.
 // SET reads the row as it was before, and m comes after every message
 // written so far: a reply is after the visitor's first message when
 // asked_at is already set. store/sqlite writes the same.
 func setResponseTimes(m *hub.Message, at string) string {
 	reply := `replied_at = COALESCE(replied_at, CASE WHEN asked_at IS NOT NULL THEN ` + at + ` END)`
-	switch {
-	case m.Internal:
-		return ""
-	case m.AuthorKind == hub.AuthorVisitor:
+	switch m.ResponseStep() {
+	case hub.ResponseAsk:
 		return `asked_at = COALESCE(asked_at, ` + at + `)`
-	case m.AuthorKind == hub.AuthorAssistant:
+	case hub.ResponseReply:
 		return reply + `, by_assistant = true`
-	case m.AuthorKind == hub.AuthorAgent:
+	case hub.ResponseAgentReply:
 		return reply + `, agent_replied_at = COALESCE(agent_replied_at, CASE WHEN asked_at IS NOT NULL THEN ` + at + ` END),
 			by_agent = true`
 	}
