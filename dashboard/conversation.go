@@ -151,6 +151,31 @@ func (h *handler) takeOver(c *fiber.Ctx) error {
 	return c.JSON(conv)
 }
 
+type conversationUpdate struct {
+	Status *string `json:"status"`
+}
+
+// updateConversation changes a conversation's status (open, resolved or
+// closed; hub.Service.SetConversationStatus has the rules).
+func (h *handler) updateConversation(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var req conversationUpdate
+	if err := web.BindJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Status == nil {
+		return hub.Errorf(hub.EInvalid, "status is required")
+	}
+	conv, err := h.svc.SetConversationStatus(c.UserContext(), actor(c), id, *req.Status)
+	if err != nil {
+		return err
+	}
+	return c.JSON(conv)
+}
+
 // exportConversation downloads the whole conversation as JSON (004
 // "Export JSON").
 func (h *handler) exportConversation(c *fiber.Ctx) error {

@@ -57,6 +57,7 @@ func Mount(app *fiber.App, cfg Config) {
 	api.Delete("/invites/:id", h.revokeInvite)
 	api.Get("/conversations", h.listConversations)
 	api.Get("/conversations/:id", h.getConversation)
+	api.Patch("/conversations/:id", h.updateConversation)
 	api.Get("/conversations/:id/messages", h.listMessages)
 	api.Post("/conversations/:id/messages", h.sendMessage)
 	api.Post("/conversations/:id/read", h.markRead)

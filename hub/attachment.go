@@ -65,14 +65,14 @@ type NewAttachment struct {
 // (office documents) are taken, up to MaxAttachmentBytes.
 func (s *Service) SendAttachment(ctx context.Context, actor Actor, in NewAttachment) (*Message, error) {
 	if len(in.Data) == 0 {
-		return nil, Errorf(EInvalid, "the file is empty")
+		return nil, Reasonf(EInvalid, ReasonFileEmpty, "the file is empty")
 	}
 	if len(in.Data) > MaxAttachmentBytes {
-		return nil, Errorf(EInvalid, "the file is over %d MiB", MaxAttachmentBytes>>20)
+		return nil, Reasonf(EInvalid, ReasonFileTooLarge, "the file is over %d MiB", MaxAttachmentBytes>>20)
 	}
 	ctype := http.DetectContentType(in.Data)
 	if !attachmentTypes[ctype] {
-		return nil, Errorf(EInvalid, "files of type %s are not accepted: send an image, a PDF, a text file or a document", strings.Split(ctype, ";")[0])
+		return nil, Reasonf(EInvalid, ReasonFileType, "files of type %s are not accepted: send an image, a PDF, a text file or a document", strings.Split(ctype, ";")[0])
 	}
 	name := cleanFileName(in.Name)
 	body := strings.TrimSpace(in.Caption)

@@ -15,10 +15,14 @@ const (
 	OwnerHuman     Owner = "human"
 )
 
-// Conversation states.
+// Conversation states (docs/architecture.md "Conversation lifecycle";
+// the rules are in lifecycle.go). A resolved conversation reopens when the
+// visitor writes; a closed one is read-only for the visitor, whose next
+// message starts a new conversation.
 const (
 	ConversationOpen     = "open"
 	ConversationResolved = "resolved"
+	ConversationClosed   = "closed"
 )
 
 // Conversation is the one thread between a visitor and a site.
@@ -61,17 +65,65 @@ type Conversation struct {
 	// assistant's messages; SetFeedback keeps them in step with the votes.
 	FeedbackUp   int `json:"feedback_up"`
 	FeedbackDown int `json:"feedback_down"`
+	// Preview is the start of the newest message both sides see (never an
+	// internal note), and PreviewAuthor who wrote it (notePreview).
+	Preview       string     `json:"preview"`
+	PreviewAuthor AuthorKind `json:"preview_author,omitempty"`
 	// Version grows with every change, so clients can ignore stale state.
 	Version       int64     `json:"version"`
 	LastMessageAt time.Time `json:"last_message_at"`
 	CreatedAt     time.Time `json:"created_at"`
 	UpdatedAt     time.Time `json:"updated_at"`
+
+	// statusChanged: setStatus changed Status in this write, so the
+	// visitor is told (outbox.conversation).
+	statusChanged bool
+}
+
+// setStatus changes c's status (lifecycle.go decides when).
+func (c *Conversation) setStatus(status string) {
+	if c.Status != status {
+		c.Status, c.statusChanged = status, true
+	}
+}
+
+// VisitorConversation is what a visitor sees of a conversation: never the
+// team's side of it (assignee, hand-off, traces, the team's unread count).
+type VisitorConversation struct {
+	ID      int64  `json:"id"`
+	Status  string `json:"status"`
+	LastSeq int64  `json:"last_seq"`
+	// Unread counts the messages the visitor has not read.
+	Unread        int        `json:"unread"`
+	Version       int64      `json:"version"`
+	Preview       string     `json:"preview"`
+	PreviewAuthor AuthorKind `json:"preview_author,omitempty"`
+	LastMessageAt time.Time  `json:"last_message_at"`
+	CreatedAt     time.Time  `json:"created_at"`
+}
+
+// ForVisitor returns the fields of c its visitor may see.
+func (c *Conversation) ForVisitor() VisitorConversation {
+	return VisitorConversation{ID: c.ID, Status: c.Status, LastSeq: c.LastSeq, Unread: c.UnreadByVisitor, Version: c.Version,
+		Preview: c.Preview, PreviewAuthor: c.PreviewAuthor, LastMessageAt: c.LastMessageAt, CreatedAt: c.CreatedAt}
+}
+
+// View returns c as actor may see it: the whole conversation for agents,
+// the visitor's view for visitors (Message.View decides the same for a
+// message).
+func (c *Conversation) View(actor Actor) any {
+	if actor.Kind == ActorVisitor {
+		return c.ForVisitor()
+	}
+	return c
 }
 
 // ConversationFilter selects conversations, newest activity first, by keyset.
 type ConversationFilter struct {
 	TenantID int64
 	SiteID   int64 // 0: all sites
+	// VisitorID keeps one visitor's conversations; 0 is anyone's.
+	VisitorID int64
 	// AssigneeID keeps the member's conversations; 0 is anyone's.
 	AssigneeID int64
 	Status     string
@@ -108,6 +160,19 @@ func authorizeConversation(actor Actor, c *Conversation) error {
 
 func findConversation(ctx context.Context, q Queries, actor Actor, id int64) (*Conversation, error) {
 	c, err := q.FindConversationByID(ctx, id)
+	return authorizedConversation(actor, c, err)
+}
+
+// lockConversation is findConversation for a write transaction: the row
+// stays locked until the transaction ends, so writers of one conversation
+// queue up instead of losing a version race that a client would see as a
+// conflict (TestConcurrentWritersNeverConflict).
+func lockConversation(ctx context.Context, q Queries, actor Actor, id int64) (*Conversation, error) {
+	c, err := q.LockConversation(ctx, id)
+	return authorizedConversation(actor, c, err)
+}
+
+func authorizedConversation(actor Actor, c *Conversation, err error) (*Conversation, error) {
 	if IsCode(err, ENotFound) {
 		return nil, Errorf(ENotFound, "conversation not found")
 	}
@@ -137,22 +202,6 @@ func (s *Service) Conversations(ctx context.Context, actor Actor, f Conversation
 	return s.Store.FindConversations(ctx, f)
 }
 
-// visitorConversation returns the visitor's newest conversation, creating
-// one when they have none. It runs inside the caller's transaction.
-func (s *Service) visitorConversation(ctx context.Context, q Queries, actor Actor) (*Conversation, error) {
-	c, err := q.FindConversationByVisitor(ctx, actor.ID)
-	if err == nil || !IsCode(err, ENotFound) {
-		return c, err
-	}
-	now := s.now()
-	c = &Conversation{TenantID: actor.TenantID, SiteID: actor.SiteID, VisitorID: actor.ID, Owner: OwnerAssistant,
-		Status: ConversationOpen, LastMessageAt: now, CreatedAt: now, UpdatedAt: now}
-	if err := q.CreateConversation(ctx, c); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
 // MarkRead records that the actor's side (the visitor, or the team of
 // agents) has read the conversation up to seq, and recomputes the unread
 // count as an absolute value. Reads never move backwards.
@@ -170,7 +219,7 @@ func (s *Service) MarkRead(ctx context.Context, actor Actor, conversationID, seq
 	var conv *Conversation
 	changed := false
 	err := s.tx(ctx, func(q Queries) error {
-		c, err := findConversation(ctx, q, actor, conversationID)
+		c, err := lockConversation(ctx, q, actor, conversationID)
 		if err != nil {
 			return err
 		}
@@ -258,13 +307,18 @@ type UnreadData struct {
 }
 
 // conversation queues conversation.updated for agents and the visitor's
-// absolute unread count for the visitor.
+// absolute unread count for the visitor, and when its status changed, the
+// visitor's view of it (conversation.updated) as well.
 func (o *outbox) conversation(c *Conversation) {
 	o.add(Event{Type: EventConversationUpdated, TenantID: c.TenantID, ConversationID: c.ID, Data: mustJSON(c)},
 		TopicInbox(c.TenantID), TopicConversation(c.ID))
 	o.add(Event{Type: EventUnread, TenantID: c.TenantID, ConversationID: c.ID,
 		Data: mustJSON(UnreadData{ConversationID: c.ID, Count: c.UnreadByVisitor, Version: c.Version})},
 		TopicVisitor(c.VisitorID))
+	if c.statusChanged {
+		o.add(Event{Type: EventConversationUpdated, TenantID: c.TenantID, ConversationID: c.ID, Data: mustJSON(c.ForVisitor())},
+			TopicVisitor(c.VisitorID))
+	}
 }
 
 // FeedbackFilter selects conversations by the visitor's votes on the
@@ -291,8 +345,8 @@ func (f FeedbackFilter) Valid() bool {
 
 func (f ConversationFilter) validate() error {
 	switch {
-	case f.Status != "" && f.Status != ConversationOpen && f.Status != ConversationResolved:
-		return Errorf(EInvalid, "status must be open or resolved")
+	case f.Status != "" && !validConversationStatus(f.Status):
+		return Errorf(EInvalid, "status must be open, resolved or closed")
 	case !f.Feedback.Valid():
 		return Errorf(EInvalid, "feedback must be any, up, down, both or none")
 	case !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until):
@@ -378,7 +432,7 @@ func (s *Service) TakeOver(ctx context.Context, actor Actor, id int64) (*Convers
 	err := s.tx(ctx, func(q Queries) error {
 		note = nil
 		var err error
-		if conv, err = findConversation(ctx, q, actor, id); err != nil {
+		if conv, err = lockConversation(ctx, q, actor, id); err != nil {
 			return err
 		}
 		if conv.Handoff == HandoffHuman && conv.Owner == OwnerHuman && conv.AssigneeID == actor.ID {

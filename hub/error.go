@@ -22,6 +22,11 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Reason, when set, says which of the code's cases this is, so that a
+	// client can tell its user what happened and what to do next in their
+	// own language (one of the Reason* constants; docs/protocol.md
+	// "Errors").
+	Reason string
 	// Err is the underlying cause, if any; it is logged, never shown.
 	Err error
 }
@@ -38,6 +43,49 @@ func (e *Error) Unwrap() error { return e.Err }
 // Errorf returns an *Error with the given code and formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Reasonf returns an *Error with a code, a reason and a formatted message.
+func Reasonf(code, reason, format string, args ...any) *Error {
+	return &Error{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// Reasons: the cases of an error code a visitor's or requester's action
+// can meet and that a client tells apart (docs/protocol.md "Errors").
+const (
+	// ReasonConversationClosed (conflict): the conversation is closed;
+	// write with conversation_id 0 to start a new one.
+	ReasonConversationClosed = "conversation_closed"
+	// ReasonTicketDone (conflict): a support ticket is Done, which is
+	// final; open a new ticket that refers to it.
+	ReasonTicketDone = "ticket_done"
+	// ReasonBodyEmpty and ReasonBodyTooLong (invalid): the message text.
+	ReasonBodyEmpty   = "body_empty"
+	ReasonBodyTooLong = "body_too_long"
+	// ReasonFileEmpty, ReasonFileTooLarge, ReasonFileType (invalid): an
+	// attachment that is empty, over MaxAttachmentBytes, or of a type not
+	// accepted.
+	ReasonFileEmpty    = "file_empty"
+	ReasonFileTooLarge = "file_too_large"
+	ReasonFileType     = "file_type"
+	// ReasonEmailInvalid and ReasonSubjectInvalid (invalid): the ticket form.
+	ReasonEmailInvalid   = "email_invalid"
+	ReasonSubjectInvalid = "subject_invalid"
+	// ReasonChatUnavailable (forbidden): the site's chat is off or paused.
+	ReasonChatUnavailable = "chat_unavailable"
+	// ReasonVerifiedOnly (unauthorized, forbidden): the site chats only
+	// with visitors whose identity it verified.
+	ReasonVerifiedOnly = "verified_only"
+)
+
+// ErrorReason returns the reason of the first *Error in err's chain, "" when
+// it has none.
+func ErrorReason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return ""
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EInternal for

@@ -286,12 +286,18 @@ func (s *Service) applyPlan(ctx context.Context, conversationID, target int64, f
 	var o outbox
 	err := s.tx(ctx, func(q Queries) error {
 		o = outbox{}
-		c, err := q.FindConversationByID(ctx, conversationID)
+		c, err := q.LockConversation(ctx, conversationID)
 		if err != nil {
 			return err
 		}
 		if c.AssistantSeq >= target || c.Handoff != from {
 			return nil
+		}
+		if c.Status == ConversationClosed {
+			// Closed while the assistant worked: nothing more is said in
+			// it, and the work is done.
+			c.AssistantSeq = target
+			return stale(q.UpdateConversation(ctx, c))
 		}
 		now := s.now()
 		actor := Actor{Kind: ActorAssistant, TenantID: c.TenantID}

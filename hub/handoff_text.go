@@ -12,22 +12,25 @@ const (
 	textTicketCreated
 	textOutOfHours
 	textHandoffOff
+	textTicketReopened
 )
 
 var handoffTexts = map[string][]string{
 	"en": {
-		textAskEmail:      "If you leave your email address, I'll create a ticket for our team: they will reply here and by email.",
-		textInvalidEmail:  "Sorry, “%s” doesn't look like an email address. Could you check it and send it again? For example: name@example.com",
-		textTicketCreated: "Thank you! I've created ticket %s. Our team will reply here and at %s.",
-		textOutOfHours:    "Our team is offline right now and will get back to you during working hours.",
-		textHandoffOff:    "I'm sorry, I can't help with that here.",
+		textAskEmail:       "If you leave your email address, I'll create a ticket for our team: they will reply here and by email.",
+		textInvalidEmail:   "Sorry, “%s” doesn't look like an email address. Could you check it and send it again? For example: name@example.com",
+		textTicketCreated:  "Thank you! I've created ticket %s. Our team will reply here and at %s.",
+		textOutOfHours:     "Our team is offline right now and will get back to you during working hours.",
+		textHandoffOff:     "I'm sorry, I can't help with that here.",
+		textTicketReopened: "Thanks, I've added your message to ticket %s, which is open again. Our team will reply here and by email.",
 	},
 	"ru": {
-		textAskEmail:      "Оставьте, пожалуйста, адрес электронной почты — я создам обращение, и наша команда ответит здесь и по почте.",
-		textInvalidEmail:  "Извините, «%s» не похоже на адрес электронной почты. Проверьте его и отправьте ещё раз, например: name@example.com",
-		textTicketCreated: "Спасибо! Я создал обращение %s. Наша команда ответит здесь и на %s.",
-		textOutOfHours:    "Сейчас команда не в сети и ответит в рабочее время.",
-		textHandoffOff:    "К сожалению, здесь я не могу с этим помочь.",
+		textAskEmail:       "Оставьте, пожалуйста, адрес электронной почты — я создам обращение, и наша команда ответит здесь и по почте.",
+		textInvalidEmail:   "Извините, «%s» не похоже на адрес электронной почты. Проверьте его и отправьте ещё раз, например: name@example.com",
+		textTicketCreated:  "Спасибо! Я создал обращение %s. Наша команда ответит здесь и на %s.",
+		textOutOfHours:     "Сейчас команда не в сети и ответит в рабочее время.",
+		textHandoffOff:     "К сожалению, здесь я не могу с этим помочь.",
+		textTicketReopened: "Спасибо, я добавил ваше сообщение в обращение %s — оно снова открыто. Наша команда ответит здесь и по почте.",
 	},
 }
 

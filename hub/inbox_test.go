@@ -43,7 +43,7 @@ func TestConversationFilterValidation(t *testing.T) {
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	for _, bad := range []hub.ConversationFilter{
 		{Feedback: "either"},
-		{Status: "closed"},
+		{Status: "archived"},
 		{Since: day, Until: day},
 		{Since: day.AddDate(0, 0, 1), Until: day},
 	} {

@@ -143,9 +143,9 @@ func (in *NewMessage) validate(actor Actor) error {
 	in.Body = strings.TrimSpace(in.Body)
 	switch {
 	case in.Body == "":
-		return Errorf(EInvalid, "message body is empty")
+		return Reasonf(EInvalid, ReasonBodyEmpty, "message body is empty")
 	case len(in.Body) > MaxBodyBytes:
-		return Errorf(EInvalid, "message body is over %d bytes", MaxBodyBytes)
+		return Reasonf(EInvalid, ReasonBodyTooLong, "message body is over %d bytes", MaxBodyBytes)
 	case !utf8.ValidString(in.Body):
 		return Errorf(EInvalid, "message body is not valid UTF-8")
 	case len(in.ClientMsgID) > MaxClientIDBytes:
@@ -180,13 +180,16 @@ func authorOf(actor Actor) (AuthorKind, error) {
 }
 
 // SendMessage validates, authorizes and stores a message, applies what it
-// means for the conversation and its ticket, commits, and then publishes.
+// means for the conversation and its ticket (lifecycle.go), commits, and
+// then publishes.
 //
-// Rules: an agent's reply moves the ticket from open or in_progress to
-// on_customer and hands the conversation to a human; a visitor's message
-// moves on_customer or resolved back to open; a visitor cannot write to a
-// closed ticket. A retried send (same ClientMsgID) returns the original
-// message unchanged and publishes nothing.
+// A visitor's message with no conversation id goes to their current
+// conversation (the newest that is not closed), or starts a new one; a
+// visitor cannot write into a closed conversation. A visitor's message to a
+// resolved conversation reopens it: without a ticket the assistant answers
+// it afresh; with one, the ticket is Open again and the visitor is told so.
+// A retried send (same ClientMsgID) returns the original message unchanged
+// and publishes nothing.
 func (s *Service) SendMessage(ctx context.Context, actor Actor, in NewMessage) (*Message, error) {
 	return s.send(ctx, actor, in, nil)
 }
@@ -208,15 +211,21 @@ func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *At
 		m      *Message
 		conv   *Conversation
 		ticket *Ticket
+		ack    *Message // told to a visitor whose message reopened their ticket
 		dup    bool
 	)
 	err = s.tx(ctx, func(q Queries) error {
-		m, conv, ticket, dup = nil, nil, nil, false
+		m, conv, ticket, ack, dup = nil, nil, nil, nil, false
 		var err error
 		if in.ConversationID == 0 {
-			conv, err = s.visitorConversation(ctx, q, actor)
+			var prev *Message
+			conv, prev, err = s.currentConversation(ctx, q, actor, in.ClientMsgID)
+			if prev != nil {
+				m, dup = prev, true
+				return sameAuthor(prev, author, actor.ID)
+			}
 		} else {
-			conv, err = findConversation(ctx, q, actor, in.ConversationID)
+			conv, err = lockConversation(ctx, q, actor, in.ConversationID)
 		}
 		if err != nil {
 			return err
@@ -231,15 +240,10 @@ func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *At
 				return err
 			}
 		}
-		if conv.TicketID != 0 && !in.Internal {
-			t, err := q.FindTicketByID(ctx, conv.TicketID)
-			if err != nil {
+		wasResolved := conv.Status == ConversationResolved
+		if !in.Internal {
+			if ticket, err = s.ticketAfterMessage(ctx, q, actor, author, conv); err != nil {
 				return err
-			}
-			if changed, err := s.ticketAfterMessage(ctx, q, actor, author, t); err != nil {
-				return err
-			} else if changed {
-				ticket = t
 			}
 		}
 		m = &Message{TenantID: conv.TenantID, ConversationID: conv.ID, AuthorKind: author, AuthorID: actor.ID,
@@ -265,6 +269,11 @@ func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *At
 		}
 		if err := s.appendMessage(ctx, q, conv, m); err != nil {
 			return err
+		}
+		if author == AuthorVisitor && wasResolved {
+			if ack, err = s.reopenForVisitor(ctx, q, conv, ticket, m); err != nil {
+				return err
+			}
 		}
 		if author == AuthorAgent && !in.Internal {
 			// A human has taken over: the assistant stays silent from now on.
@@ -293,6 +302,9 @@ func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *At
 	}
 	var o outbox
 	o.message(conv, m)
+	if ack != nil {
+		o.message(conv, ack)
+	}
 	o.conversation(conv)
 	if ticket != nil {
 		ticket.follow(conv)
@@ -327,16 +339,12 @@ func (s *Service) appendMessage(ctx context.Context, q Queries, conv *Conversati
 	if m.Internal {
 		return nil
 	}
+	conv.notePreview(m)
 	switch m.AuthorKind {
 	case AuthorVisitor:
 		conv.UnreadByAgents++
 		conv.VisitorReadSeq, conv.UnreadByVisitor = m.Seq, 0
 		conv.VisitorSeq = m.Seq
-		if conv.Status == ConversationResolved {
-			// Starting again: the assistant takes it, from a clean context.
-			conv.Status = ConversationOpen
-			conv.restartWithAssistant(m.Seq)
-		}
 	case AuthorAgent:
 		conv.UnreadByVisitor++
 		conv.AgentReadSeq, conv.UnreadByAgents = m.Seq, 0
@@ -384,7 +392,7 @@ func (s *Service) SetFeedback(ctx context.Context, actor Actor, messageID int64,
 		} else if err != nil {
 			return err
 		}
-		if conv, err = findConversation(ctx, q, actor, m.ConversationID); err != nil {
+		if conv, err = lockConversation(ctx, q, actor, m.ConversationID); err != nil {
 			return Errorf(ENotFound, "message not found")
 		}
 		if m.AuthorKind != AuthorAssistant || m.Internal {

@@ -53,12 +53,14 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC().Truncate(time.Microsecond)
 }
 
-// maxTxAttempts bounds retries of a transaction that lost an optimistic
-// version race.
-const maxTxAttempts = 5
+// maxTxAttempts bounds retries of a transaction that lost a race. Writers
+// of one conversation lock it first (lockConversation), so a race is rare
+// and a client never sees one (TestConcurrentWritersNeverConflict).
+const maxTxAttempts = 10
 
 // tx runs fn in a store transaction, retrying when a version check lost a
-// race (EConflict from an Update). fn must be safe to run again.
+// race (EConflict from an Update) or the store says the transaction may
+// succeed when run again (Retryable). fn must be safe to run again.
 func (s *Service) tx(ctx context.Context, fn func(q Queries) error) error {
 	var err error
 	for range maxTxAttempts {
@@ -83,6 +85,13 @@ func (e errStale) Unwrap() error { return e.err }
 func isStaleVersion(err error) bool {
 	_, ok := err.(errStale)
 	return ok
+}
+
+// Retryable is how a store reports that the database gave up on a
+// transaction (a deadlock, a serialization failure) and running it again
+// may succeed; when the attempts run out the client sees EUnavailable.
+func Retryable(err error) error {
+	return errStale{&Error{Code: EUnavailable, Message: "the database is busy: try again", Err: err}}
 }
 
 // stale wraps an Update's EConflict as retryable.

@@ -242,7 +242,7 @@ func gateError(reason string) error {
 	if reason == ReasonSiteNotMapped {
 		code = ENotFound
 	}
-	return &Error{Code: code, Message: reason + ": " + ReasonFix(reason)}
+	return &Error{Code: code, Reason: reason, Message: reason + ": " + ReasonFix(reason)}
 }
 
 // siteOpen checks, for a visitor already holding a token, that their
@@ -250,9 +250,9 @@ func gateError(reason string) error {
 func siteOpen(site *Site, verified bool) error {
 	switch {
 	case !site.WidgetEnabled || site.Paused:
-		return Errorf(EForbidden, "the chat is not available on this site")
+		return Reasonf(EForbidden, ReasonChatUnavailable, "the chat is not available on this site")
 	case site.VerifiedOnly && !verified:
-		return Errorf(EUnauthorized, "this site chats only with verified visitors: identify again")
+		return Reasonf(EUnauthorized, ReasonVerifiedOnly, "this site chats only with verified visitors: identify again")
 	}
 	return nil
 }

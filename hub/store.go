@@ -9,8 +9,10 @@ import (
 // store/postgres and store/sqlite, both checked by store/storetest.
 //
 // Errors: ENotFound when a Find* finds nothing (never a nil result with a nil
-// error), EConflict on a unique-key violation or a stale version, EInternal
-// (a plain wrapped error) for anything else.
+// error), EConflict on a unique-key violation or a stale version,
+// Retryable(err) when the database gave up on the transaction but running
+// it again may succeed (a deadlock, a serialization failure), EInternal (a
+// plain wrapped error) for anything else.
 type Store interface {
 	Queries
 	// Tx runs fn in one read-write transaction and commits when fn returns
@@ -74,8 +76,21 @@ type Queries interface {
 	// CreateConversation sets ID, LastSeq 0 and Version 1.
 	CreateConversation(ctx context.Context, c *Conversation) error
 	FindConversationByID(ctx context.Context, id int64) (*Conversation, error)
+	// LockConversation is FindConversationByID for a write: inside Tx it
+	// also locks the row until the transaction ends (SELECT … FOR UPDATE),
+	// so writers of one conversation queue up instead of racing on its
+	// version.
+	LockConversation(ctx context.Context, id int64) (*Conversation, error)
 	// FindConversationByVisitor returns the visitor's newest conversation.
 	FindConversationByVisitor(ctx context.Context, visitorID int64) (*Conversation, error)
+	// FindCurrentConversation returns the visitor's newest conversation
+	// whose status is not ConversationClosed.
+	FindCurrentConversation(ctx context.Context, visitorID int64) (*Conversation, error)
+	// LockVisitor, inside Tx, makes every other transaction that calls it
+	// for the same visitor wait until this one ends, so that a visitor's
+	// first message starts one conversation however many nodes receive
+	// it. ENotFound when the visitor does not exist.
+	LockVisitor(ctx context.Context, id int64) error
 	// FindConversations applies every field of f (the caller validated
 	// it); Escalated means a ticket was opened from the conversation
 	// (TicketID set). Never nil.
@@ -109,6 +124,9 @@ type Queries interface {
 	// FindTicketByID and FindTickets fill the derived Unread and
 	// LastActivityAt from the ticket's conversation.
 	FindTicketByID(ctx context.Context, id int64) (*Ticket, error)
+	// LockTicket is FindTicketByID for a write: inside Tx it also locks
+	// the ticket's row until the transaction ends.
+	LockTicket(ctx context.Context, id int64) (*Ticket, error)
 	// FindTickets matches f.Query against subjects through a text index.
 	FindTickets(ctx context.Context, f TicketFilter) ([]*Ticket, error)
 	// UpdateTicket is optimistic like UpdateConversation.

@@ -109,7 +109,7 @@ func TestSupportTicketFlow(t *testing.T) {
 	for _, m := range msgs {
 		bodies = append(bodies, string(m.AuthorKind)+"/"+m.AuthorName+":"+m.Body)
 	}
-	want := []string{"visitor/Olga:Since yesterday the widget is blank.", "system/:Ticket TKT-1 created", "agent/Sam:Which site is it?"}
+	want := []string{"visitor/Olga:Since yesterday the widget is blank.", "system/:Ticket SUP-1 created", "agent/Sam:Which site is it?"}
 	if strings.Join(bodies, "|") != strings.Join(want, "|") {
 		t.Fatalf("workspace sees %q, want %q", bodies, want)
 	}
@@ -144,7 +144,7 @@ func TestSupportTicketFlow(t *testing.T) {
 	if got := supportList(t, f, f.ownerA, hub.SupportFilter{Status: hub.SupportDone}); len(got) != 1 || got[0] != "Widget does not load:done" {
 		t.Fatalf("done filter %v", got)
 	}
-	follow := mustSupportTicket(t, f, f.ownerA, hub.NewSupportTicket{Subject: "URGENT: widget blank again", Body: "Same as TKT-1.",
+	follow := mustSupportTicket(t, f, f.ownerA, hub.NewSupportTicket{Subject: "URGENT: widget blank again", Body: "Same as SUP-1.",
 		FollowsTicketID: st.ID})
 	if follow.FollowsTicketID != st.ID || follow.Priority != hub.PriorityUrgent || follow.RequestType != hub.RequestCritical ||
 		!follow.DueAt.Equal(f.now.Add(4*time.Hour)) {

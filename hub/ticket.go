@@ -126,8 +126,15 @@ func (t *Ticket) follow(c *Conversation) {
 	}
 }
 
-// Ref is the ticket's human reference, e.g. "TKT-42".
-func (t *Ticket) Ref() string { return fmt.Sprintf("TKT-%d", t.Number) }
+// Ref is the ticket's human reference: "TKT-42" for a site's ticket,
+// "SUP-42" for a support ticket, whose numbers are the platform tenant's
+// own sequence, so they never read like a workspace's own tickets.
+func (t *Ticket) Ref() string {
+	if t.Queue != "" {
+		return fmt.Sprintf("SUP-%d", t.Number)
+	}
+	return fmt.Sprintf("TKT-%d", t.Number)
+}
 
 // MarshalJSON adds the reference ("ref": "TKT-42") to the ticket's fields.
 func (t Ticket) MarshalJSON() ([]byte, error) {
@@ -162,28 +169,46 @@ func (s TicketStatus) Active() bool {
 	return s == TicketOpen || s == TicketInProgress || s == TicketOnCustomer
 }
 
-// ticketAfterMessage applies the status rules for a message written to a
-// ticket's conversation and reports whether the ticket changed.
-func (s *Service) ticketAfterMessage(ctx context.Context, q Queries, actor Actor, author AuthorKind, t *Ticket) (bool, error) {
-	dueChanged := s.owedAfterMessage(t, author)
-	var next TicketStatus
-	switch {
-	case author == AuthorVisitor && t.Status == TicketClosed:
-		return false, Errorf(EConflict, "%s is closed: open a new ticket and mention %s in it", t.Ref(), t.Ref())
-	case author == AuthorVisitor && t.Queue != "" && !t.Status.Active():
-		// 001: a done support ticket cannot be reopened by its workspace.
-		return false, Errorf(EConflict, "%s is done: create a new ticket that refers to %s", t.Ref(), t.Ref())
-	case author == AuthorVisitor && (t.Status == TicketOnCustomer || t.Status == TicketResolved):
-		next = TicketOpen
-	case author == AuthorAgent && (t.Status == TicketOpen || t.Status == TicketInProgress):
-		next = TicketOnCustomer
-	case dueChanged:
-		t.touch(s.now())
-		return true, stale(q.UpdateTicket(ctx, t))
+// ticketAfterMessage applies the status table (lifecycle.go) to a message
+// the actor writes into conv, which is not an internal note, and returns
+// conv's ticket when it changed (its status or due time), else nil. It
+// refuses a visitor's message to a closed conversation.
+func (s *Service) ticketAfterMessage(ctx context.Context, q Queries, actor Actor, author AuthorKind, conv *Conversation) (*Ticket, error) {
+	var ev ticketEvent
+	switch author {
+	case AuthorVisitor:
+		ev = eventRequester
+	case AuthorAgent:
+		ev = eventTeamReply
 	default:
-		return false, nil
+		return nil, nil
 	}
-	return true, s.setTicketStatus(ctx, q, actor, t, next)
+	if conv.TicketID == 0 {
+		if ev == eventRequester && conv.Status == ConversationClosed {
+			return nil, errConversationClosed
+		}
+		return nil, nil
+	}
+	t, err := q.LockTicket(ctx, conv.TicketID)
+	if err != nil {
+		return nil, err
+	}
+	next, err := nextTicketStatus(t.Queue != "", ev, t.Status)
+	if err != nil {
+		if IsCode(err, EConflict) {
+			return nil, Reasonf(EConflict, ErrorReason(err), "%s: %s", t.Ref(), ErrorMessage(err))
+		}
+		return nil, err
+	}
+	dueChanged := s.owedAfterMessage(t, author)
+	if next != t.Status {
+		return t, s.setTicketStatus(ctx, q, actor, t, next, conv)
+	}
+	if dueChanged {
+		t.touch(s.now())
+		return t, stale(q.UpdateTicket(ctx, t))
+	}
+	return nil, nil
 }
 
 // owedAfterMessage keeps a support ticket's due time on what the team
@@ -205,12 +230,17 @@ func (s *Service) owedAfterMessage(t *Ticket, author AuthorKind) bool {
 }
 
 // setTicketStatus changes t's status, stamps or clears the resolution,
-// audits the change and writes the ticket.
-func (s *Service) setTicketStatus(ctx context.Context, q Queries, actor Actor, t *Ticket, next TicketStatus) error {
+// audits the change and writes the ticket. When conv is the conversation
+// whose current ticket t is, its status follows (conversationStatusOf);
+// the caller writes conv.
+func (s *Service) setTicketStatus(ctx context.Context, q Queries, actor Actor, t *Ticket, next TicketStatus, conv *Conversation) error {
 	prev := t.Status
 	now := s.now()
 	t.Status = next
 	t.touch(now)
+	if conv != nil && conv.ID == t.ConversationID && conv.TicketID == t.ID {
+		conv.setStatus(conversationStatusOf(next))
+	}
 	switch {
 	case next == TicketResolved:
 		t.ResolvedAt, t.ResolvedBy = &now, actor.ID
@@ -265,7 +295,7 @@ func (s *Service) CreateTicket(ctx context.Context, actor Actor, in NewTicket) (
 	err := s.tx(ctx, func(q Queries) error {
 		o, t, conv = outbox{}, nil, nil
 		if in.ConversationID != 0 {
-			c, err := findConversation(ctx, q, actor, in.ConversationID)
+			c, err := lockConversation(ctx, q, actor, in.ConversationID)
 			if err != nil {
 				return err
 			}
@@ -311,9 +341,9 @@ func (in *NewTicket) validate(actor Actor) error {
 	}
 	switch {
 	case in.Subject == "" || utf8.RuneCountInString(in.Subject) > 200:
-		return Errorf(EInvalid, "subject must be 1 to 200 characters")
+		return Reasonf(EInvalid, ReasonSubjectInvalid, "subject must be 1 to 200 characters")
 	case !validEmail(in.RequesterEmail):
-		return Errorf(EInvalid, "%q is not a valid email address", in.RequesterEmail)
+		return Reasonf(EInvalid, ReasonEmailInvalid, "%q is not a valid email address", in.RequesterEmail)
 	case !validPriority(in.Priority):
 		return Errorf(EInvalid, "priority must be low, normal, high or urgent")
 	case in.ConversationID == 0 && !actor.IsMember():
@@ -377,6 +407,7 @@ func (s *Service) openTicket(ctx context.Context, q Queries, actor Actor, in New
 		}
 	}
 	conv.TicketID = t.ID
+	conv.setStatus(conversationStatusOf(t.Status))
 	switch {
 	case actor.IsMember():
 		conv.Handoff, conv.Owner = HandoffHuman, OwnerHuman
@@ -451,12 +482,11 @@ func (s *Service) UpdateTicket(ctx context.Context, actor Actor, id int64, in Ti
 		note *Message
 	)
 	err := s.tx(ctx, func(q Queries) error {
-		conv, note = nil, nil
 		var err error
-		t, err = findTicket(ctx, q, actor, id)
-		if err != nil {
+		if t, conv, err = lockTicket(ctx, q, actor, id); err != nil {
 			return err
 		}
+		note = nil
 		now := s.now()
 		audit := func(action string, data map[string]any) error {
 			return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: t.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
@@ -483,27 +513,17 @@ func (s *Service) UpdateTicket(ctx context.Context, actor Actor, id int64, in Ti
 			}
 			t.Priority = *in.Priority
 		}
-		statusChanged := in.Status != nil && *in.Status != t.Status
-		if statusChanged {
-			wasDone := !t.Status.Active()
-			if err := s.setTicketStatus(ctx, q, actor, t, *in.Status); err != nil {
+		if in.Status != nil && *in.Status != t.Status {
+			if note, err = s.chooseTicketStatus(ctx, q, actor, t, *in.Status, conv); err != nil {
 				return err
 			}
-			if body := statusNote(t, wasDone); body != "" && t.ConversationID != 0 {
-				if conv, err = q.FindConversationByID(ctx, t.ConversationID); err != nil {
-					return err
-				}
-				note = &Message{TenantID: t.TenantID, ConversationID: conv.ID, AuthorKind: AuthorSystem, Body: body, CreatedAt: now}
-				if err := s.appendMessage(ctx, q, conv, note); err != nil {
-					return err
-				}
-				if err := stale(q.UpdateConversation(ctx, conv)); err != nil {
-					return err
-				}
-				t.follow(conv)
+			if conv == nil {
+				return nil
 			}
-			return nil
+			t.follow(conv)
+			return stale(q.UpdateConversation(ctx, conv))
 		}
+		conv = nil // unchanged
 		t.touch(now)
 		return stale(q.UpdateTicket(ctx, t))
 	})
@@ -514,23 +534,57 @@ func (s *Service) UpdateTicket(ctx context.Context, actor Actor, id int64, in Ti
 	o.ticket(t)
 	if note != nil {
 		o.message(conv, note)
+	}
+	if conv != nil {
 		o.conversation(conv)
 	}
 	s.publish(ctx, &o)
 	return t, nil
 }
 
-// statusNote is the system message a status change leaves in the thread.
-func statusNote(t *Ticket, wasDone bool) string {
-	switch {
-	case t.Status == TicketResolved:
-		return fmt.Sprintf("Ticket %s resolved", t.Ref())
-	case t.Status == TicketClosed:
-		return fmt.Sprintf("Ticket %s closed", t.Ref())
-	case wasDone && t.Status.Active():
-		return fmt.Sprintf("Ticket %s reopened", t.Ref())
+// chooseTicketStatus applies an agent's explicit choice of status to t
+// (lifecycle.go: only a support ticket's Done is final) and, when t has
+// conversation conv, tells the change in its thread and returns that
+// note; conv's status follows when t is its current ticket. The caller
+// writes conv.
+func (s *Service) chooseTicketStatus(ctx context.Context, q Queries, actor Actor, t *Ticket, next TicketStatus, conv *Conversation) (*Message, error) {
+	if err := checkTicketStatusChoice(t, next); err != nil {
+		return nil, err
 	}
-	return ""
+	from := t.Status
+	if err := s.setTicketStatus(ctx, q, actor, t, next, conv); err != nil {
+		return nil, err
+	}
+	body := ticketNote(t, from)
+	if body == "" || conv == nil {
+		return nil, nil
+	}
+	note := &Message{TenantID: t.TenantID, ConversationID: conv.ID, AuthorKind: AuthorSystem, Body: body, CreatedAt: s.now()}
+	return note, s.appendMessage(ctx, q, conv, note)
+}
+
+// lockTicket returns a ticket of the actor's tenant and its conversation
+// (nil for a ticket without one), both locked for a write: the
+// conversation first, as every writer of both does, so that two writers
+// never wait for each other in opposite orders.
+func lockTicket(ctx context.Context, q Queries, actor Actor, id int64) (*Ticket, *Conversation, error) {
+	t, err := findTicket(ctx, q, actor, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	var conv *Conversation
+	if t.ConversationID != 0 {
+		if conv, err = q.LockConversation(ctx, t.ConversationID); err != nil && !IsCode(err, ENotFound) {
+			return nil, nil, err
+		}
+		if conv != nil && conv.TenantID != t.TenantID {
+			conv = nil
+		}
+	}
+	if t, err = q.LockTicket(ctx, id); err != nil {
+		return nil, nil, err
+	}
+	return t, conv, nil
 }
 
 func findTicket(ctx context.Context, q Queries, actor Actor, id int64) (*Ticket, error) {

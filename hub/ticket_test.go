@@ -69,27 +69,24 @@ func TestTicketWorkflow(t *testing.T) {
 		return got
 	}
 
-	// An agent's reply waits for the customer.
+	// An agent's first reply to an Open ticket: someone is working on it.
 	mustSend(t, f.svc, f.ownerA, hub.NewMessage{ConversationID: conv, Body: "Which order?"})
-	if s := status().Status; s != hub.TicketOnCustomer {
-		t.Fatalf("after agent reply: %s, want on_customer", s)
+	if s := status().Status; s != hub.TicketInProgress {
+		t.Fatalf("after agent reply: %s, want in_progress", s)
 	}
-	// A note does not.
-	if _, err := f.svc.UpdateTicket(ctx, f.ownerA, tk.ID, hub.TicketUpdate{Status: ptr(hub.TicketInProgress)}); err != nil {
+	// On Customer is the agent's choice, and nothing automatic overrides
+	// it: not the customer's reply, not the agent's.
+	if _, err := f.svc.UpdateTicket(ctx, f.ownerA, tk.ID, hub.TicketUpdate{Status: ptr(hub.TicketOnCustomer)}); err != nil {
 		t.Fatal(err)
 	}
-	mustSend(t, f.svc, f.ownerA, hub.NewMessage{ConversationID: conv, Body: "checking", Internal: true})
-	if s := status().Status; s != hub.TicketInProgress {
-		t.Fatalf("after a note: %s, want in_progress", s)
-	}
-	mustSend(t, f.svc, f.ownerA, hub.NewMessage{ConversationID: conv, Body: "Found it"})
-	// The customer's reply reopens.
 	mustSend(t, f.svc, f.visitor, hub.NewMessage{ConversationID: conv, Body: "Order 42"})
-	if s := status().Status; s != hub.TicketOpen {
-		t.Fatalf("after customer reply: %s, want open", s)
+	mustSend(t, f.svc, f.ownerA, hub.NewMessage{ConversationID: conv, Body: "Found it"})
+	mustSend(t, f.svc, f.ownerA, hub.NewMessage{ConversationID: conv, Body: "checking", Internal: true})
+	if s := status().Status; s != hub.TicketOnCustomer {
+		t.Fatalf("after replies to on_customer: %s, want on_customer", s)
 	}
 
-	// Resolving stamps when and who.
+	// Resolving stamps when and who, and resolves the conversation.
 	f.now = f.now.Add(time.Hour)
 	got, err := f.svc.UpdateTicket(ctx, f.ownerA, tk.ID, hub.TicketUpdate{Status: ptr(hub.TicketResolved)})
 	if err != nil {
@@ -98,19 +95,35 @@ func TestTicketWorkflow(t *testing.T) {
 	if got.ResolvedAt == nil || !got.ResolvedAt.Equal(f.now) || got.ResolvedBy != f.owner.ID {
 		t.Fatalf("resolved ticket = %+v", got)
 	}
-	// The customer writing again reopens and clears the stamp.
+	if c := mustConversation(t, f.svc, f.visitor, conv); c.Status != hub.ConversationResolved {
+		t.Fatalf("conversation of a resolved ticket is %s", c.Status)
+	}
+	// The customer writing again reopens, clears the stamp, and is told.
+	f.pub.take()
 	mustSend(t, f.svc, f.visitor, hub.NewMessage{ConversationID: conv, Body: "Still broken"})
 	if got := status(); got.Status != hub.TicketOpen || got.ResolvedAt != nil {
 		t.Fatalf("after customer reply to resolved: %+v", got)
 	}
+	if c := mustConversation(t, f.svc, f.visitor, conv); c.Status != hub.ConversationOpen {
+		t.Fatalf("conversation after the reopening message is %s", c.Status)
+	}
+	ack, err := f.svc.Messages(ctx, f.visitor, hub.MessageFilter{ConversationID: conv, Newest: true, Limit: 1})
+	if err != nil || len(ack) != 1 || ack[0].AuthorKind != hub.AuthorAssistant || !strings.Contains(ack[0].Body, "TKT-1, which is open again") {
+		t.Fatalf("the visitor was told %+v, %v", ack, err)
+	}
+	if n := len(topics(f.pub.take(), hub.EventMessageCreated)); n != 4 {
+		t.Fatalf("%d message.created publications, want 4 (the message and the acknowledgement, each to agents and the visitor)", n)
+	}
 
-	// Closed is final for the customer.
+	// Closed is final for the customer: the conversation is closed too.
 	if _, err := f.svc.UpdateTicket(ctx, f.ownerA, tk.ID, hub.TicketUpdate{Status: ptr(hub.TicketClosed)}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.svc.SendMessage(ctx, f.visitor, hub.NewMessage{ConversationID: conv, Body: "hello?"})
-	wantCode(t, err, hub.EConflict)
-	if msg := hub.ErrorMessage(err); !strings.Contains(msg, "TKT-1 is closed") || !strings.Contains(msg, "new ticket") {
+	if hub.ErrorCode(err) != hub.EConflict || hub.ErrorReason(err) != hub.ReasonConversationClosed {
+		t.Fatalf("writing to a closed ticket: %v, want conflict %s", err, hub.ReasonConversationClosed)
+	}
+	if msg := hub.ErrorMessage(err); !strings.Contains(msg, "TKT-1") || !strings.Contains(msg, "closed") {
 		t.Fatalf("refusal says %q", msg)
 	}
 	// Agents may reopen it.
@@ -124,9 +137,9 @@ func TestTicketWorkflow(t *testing.T) {
 	}
 	var bodies []string
 	for _, m := range msgs {
-		bodies = append(bodies, m.Body)
+		bodies = append(bodies, string(m.AuthorKind)+":"+m.Body)
 	}
-	if strings.Join(bodies, "|") != "Still broken|Ticket TKT-1 closed|Ticket TKT-1 reopened" {
+	if strings.Join(bodies[1:], "|") != "system:Ticket TKT-1 closed|system:Ticket TKT-1 reopened" {
 		t.Fatalf("thread ends with %q", bodies)
 	}
 
@@ -140,9 +153,9 @@ func TestTicketWorkflow(t *testing.T) {
 			statusChanges++
 		}
 	}
-	// on_customer, in_progress, on_customer, open, resolved, open, closed, open
-	if statusChanges != 8 {
-		t.Fatalf("audited %d status changes, want 8", statusChanges)
+	// in_progress, on_customer, resolved, open, closed, open
+	if statusChanges != 6 {
+		t.Fatalf("audited %d status changes, want 6", statusChanges)
 	}
 }
 

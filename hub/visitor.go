@@ -109,7 +109,7 @@ func (s *Service) StartVisitor(ctx context.Context, in VisitorStart) (*Visit, er
 		return nil, err
 	}
 	if site.VerifiedOnly && !verified {
-		return nil, Errorf(EForbidden, "this site chats only with verified visitors: call identify with externalId and userHash (or token)")
+		return nil, Reasonf(EForbidden, ReasonVerifiedOnly, "this site chats only with verified visitors: call identify with externalId and userHash (or token)")
 	}
 	if err := validateDetails(&id); err != nil {
 		return nil, err

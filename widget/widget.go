@@ -122,21 +122,16 @@ type startVisitorRequest struct {
 	Identity    *identityRequest `json:"identity"`
 }
 
-type conversationSummary struct {
-	ID      int64 `json:"id"`
-	LastSeq int64 `json:"last_seq"`
-	Unread  int   `json:"unread"`
-	Version int64 `json:"version"`
-}
-
 type startVisitorResponse struct {
 	VisitorID   int64  `json:"visitor_id"`
 	AnonymousID string `json:"anonymous_id"`
 	Token       string `json:"token"`
 	Verified    bool   `json:"verified"`
 	// Email prefills the widget's ticket form.
-	Email        string               `json:"email,omitempty"`
-	Conversation *conversationSummary `json:"conversation"`
+	Email string `json:"email,omitempty"`
+	// Conversation is the visitor's newest conversation, as they see it;
+	// the widget shows a closed one read-only (docs/protocol.md).
+	Conversation *hub.VisitorConversation `json:"conversation"`
 }
 
 // startVisitor begins or continues a visit and returns the visitor token
@@ -163,7 +158,8 @@ func (h *handler) startVisitor(c *fiber.Ctx) error {
 	resp := startVisitorResponse{VisitorID: visit.Visitor.ID, AnonymousID: visit.Visitor.AnonymousID, Token: visit.Token, Verified: visit.Verified,
 		Email: visit.Visitor.ContactEmail()}
 	if cv := visit.Conversation; cv != nil {
-		resp.Conversation = &conversationSummary{ID: cv.ID, LastSeq: cv.LastSeq, Unread: cv.UnreadByVisitor, Version: cv.Version}
+		view := cv.ForVisitor()
+		resp.Conversation = &view
 	}
 	return c.JSON(resp)
 }

@@ -110,6 +110,7 @@ var authzRoutes = map[string]authzCase{
 
 	"GET /api/v1/conversations":              {access: routeMember, path: "/api/v1/conversations", stranger: 200, list: "conversations"},
 	"GET /api/v1/conversations/:id":          {access: routeMember, path: "/api/v1/conversations/{conv}", stranger: 404},
+	"PATCH /api/v1/conversations/:id":        {access: routeMember, path: "/api/v1/conversations/{conv}", body: `{"status":"closed"}`, stranger: 404},
 	"GET /api/v1/conversations/:id/messages": {access: routeMember, path: "/api/v1/conversations/{conv}/messages", stranger: 404},
 	"POST /api/v1/conversations/:id/messages": {access: routeMember, path: "/api/v1/conversations/{conv}/messages",
 		body: `{"client_msg_id":"hijack","body":"hijack","internal":true}`, stranger: 404},
@@ -1012,6 +1013,17 @@ func (w *authzWorld) websocketFrames(t *testing.T) {
 			}
 		}
 		w.checkNothingOfA(t, name, s)
+	}
+	// A visitor's list of conversations holds their own only; agents
+	// have none.
+	for name, s := range map[string]*authzSocket{"B's visitor": w.bVisitor, "another visitor of A": w.v2} {
+		f := s.request("conversations", nil)
+		if f.Type != "conversations" || strings.Contains(string(f.Data), fmt.Sprintf(`"id":%d,`, conv)) {
+			t.Errorf("%s's conversations: %s %s, want a list without conversation %d", name, f.Type, f.Data, conv)
+		}
+	}
+	if f := w.bOwner.request("conversations", nil); f.Type != "error" || authzString(authzData(t, f), "code") != "forbidden" {
+		t.Errorf("B's owner's conversations: %s %s, want forbidden", f.Type, f.Data)
 	}
 	// A's own visitor cannot write a note either.
 	f := w.v1.request("send", map[string]any{"conversation_id": conv, "client_msg_id": "own-note", "body": "note?", "internal": true})

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -25,6 +26,9 @@ const (
 	TypeFeedback = "feedback"
 	// TypeTicketCreate opens a ticket from the visitor's conversation.
 	TypeTicketCreate = "ticket.create"
+	// TypeConversations lists the visitor's own conversations, newest
+	// first (visitors); the reply has the same type.
+	TypeConversations = "conversations"
 )
 
 // Frame types of the inbox (presence.go, viewing.go).
@@ -158,19 +162,23 @@ type subscribeData struct {
 }
 
 // subscribedData answers subscribe. Conversation is a *hub.Conversation for
-// agents and a visitorConversation for visitors.
+// agents and a hub.VisitorConversation for visitors (Conversation.View).
 type subscribedData struct {
 	Conversation any   `json:"conversation"`
 	Messages     []any `json:"messages"`
 	Resync       bool  `json:"resync,omitempty"`
 }
 
-// visitorConversation is what a visitor sees of a conversation.
-type visitorConversation struct {
-	ID      int64 `json:"id"`
-	LastSeq int64 `json:"last_seq"`
-	Unread  int   `json:"unread"`
-	Version int64 `json:"version"`
+type conversationsData struct {
+	// Before is the cursor: the last_message_at and id of the last row of
+	// the previous page.
+	BeforeTime time.Time `json:"before_time"`
+	BeforeID   int64     `json:"before_id"`
+	Limit      int       `json:"limit"`
+}
+
+type conversationsReply struct {
+	Conversations []hub.VisitorConversation `json:"conversations"`
 }
 
 type conversationRef struct {
@@ -247,6 +255,7 @@ const (
 
 type errorData struct {
 	Code    string `json:"code"`
+	Reason  string `json:"reason,omitempty"` // hub.Reason*
 	Message string `json:"message"`
 }
 

@@ -217,7 +217,7 @@ func (s *session) errorFrame(id, frameType string, err error) []byte {
 	if code == hub.EInternal {
 		s.logger().Error().Err(err).Str("frame", frameType).Msg("frame failed")
 	}
-	frame, _ := encodeFrame(TypeError, id, errorData{Code: code, Message: hub.ErrorMessage(err)})
+	frame, _ := encodeFrame(TypeError, id, errorData{Code: code, Reason: hub.ErrorReason(err), Message: hub.ErrorMessage(err)})
 	return frame
 }
 
@@ -517,7 +517,7 @@ func (s *session) subscribed(it *item) error {
 		return s.write(s.errorFrame(it.id, TypeSubscribe, err))
 	}
 	st := &convState{}
-	data := subscribedData{Conversation: conversationView(actor, conv), Messages: []any{}}
+	data := subscribedData{Conversation: conv.View(actor), Messages: []any{}}
 	if len(msgs) > limit {
 		data.Resync = true
 		st.lastSeq = conv.LastSeq
@@ -569,14 +569,6 @@ func (s *session) resume(reason string) error {
 		}
 	}
 	return s.writeFrame(TypeResume, "", resumeData{Reason: reason})
-}
-
-// conversationView is a conversation as actor may see it.
-func conversationView(actor hub.Actor, c *hub.Conversation) any {
-	if actor.Kind == hub.ActorVisitor {
-		return visitorConversation{ID: c.ID, LastSeq: c.LastSeq, Unread: c.UnreadByVisitor, Version: c.Version}
-	}
-	return c
 }
 
 // handle decodes and handles one client frame, on the reader.
@@ -640,6 +632,8 @@ func (s *session) handlers(typ string) func(context.Context, inFrame) error {
 		return s.onFeedback
 	case TypeTicketCreate:
 		return s.onTicketCreate
+	case TypeConversations:
+		return s.onConversations
 	case TypeViewing: // viewing.go
 		return s.onViewing
 	case TypePresenceList: // presence.go
@@ -680,6 +674,25 @@ func (s *session) onTicketCreate(ctx context.Context, f inFrame) error {
 		return err
 	}
 	s.reply(TypeTicketOK, f.ID, ticketOKData{Ticket: ticketRef{ID: t.ID, Ref: t.Ref(), Subject: t.Subject, Status: t.Status}})
+	return nil
+}
+
+// onConversations lists the visitor's own conversations (the widget's
+// past conversations).
+func (s *session) onConversations(ctx context.Context, f inFrame) error {
+	var d conversationsData
+	if err := decodeData(f.Data, &d); err != nil {
+		return err
+	}
+	if d.Limit < 0 || d.BeforeID < 0 {
+		return hub.Errorf(hub.EInvalid, "limit and before_id must not be negative")
+	}
+	convs, err := s.n.svc.VisitorConversations(ctx, *s.actor.Load(),
+		hub.ConversationFilter{BeforeTime: d.BeforeTime, BeforeID: d.BeforeID, Limit: d.Limit})
+	if err != nil {
+		return err
+	}
+	s.reply(TypeConversations, f.ID, conversationsReply{Conversations: convs})
 	return nil
 }
 

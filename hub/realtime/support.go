@@ -59,7 +59,7 @@ func (n *Node) sessionActor(ctx context.Context, kind, token string, tenantID in
 func (s *session) permit(typ string, a hub.Actor) error {
 	if s.kind == kindRequester {
 		switch typ {
-		case TypeFeedback, TypeTicketCreate, TypeViewing, TypePresenceList:
+		case TypeFeedback, TypeTicketCreate, TypeViewing, TypePresenceList, TypeConversations:
 			return hub.Errorf(hub.EForbidden, "the support socket does not take %s frames", typ)
 		}
 	}

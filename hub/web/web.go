@@ -20,11 +20,13 @@ const RequestIDHeader = "X-Request-Id"
 
 // Problem is an RFC 9457 problem body with Parley's stable error code.
 type Problem struct {
-	Type      string `json:"type"`
-	Title     string `json:"title"`
-	Status    int    `json:"status"`
-	Detail    string `json:"detail"`
-	Code      string `json:"code"`
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Code   string `json:"code"`
+	// Reason tells some cases of a code apart (hub.Reason*).
+	Reason    string `json:"reason,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
 }
 
@@ -95,7 +97,7 @@ func WriteError(c *fiber.Ctx, err error) error {
 	}
 	c.Set(fiber.HeaderContentType, "application/problem+json")
 	return c.Status(status).JSON(Problem{Type: "about:blank", Title: http.StatusText(status), Status: status,
-		Detail: hub.ErrorMessage(err), Code: code, RequestID: RequestID(c)}, "application/problem+json")
+		Detail: hub.ErrorMessage(err), Code: code, Reason: hub.ErrorReason(err), RequestID: RequestID(c)}, "application/problem+json")
 }
 
 func codeForStatus(status int) string {

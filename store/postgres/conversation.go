@@ -13,14 +13,15 @@ import (
 const conversationColumns = `id, tenant_id, site_id, visitor_id, owner, status, COALESCE(assignee_id, 0),
 	COALESCE(ticket_id, 0), last_seq, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, version,
 	last_message_at, created_at, updated_at, handoff, handoff_reason, context_seq, visitor_seq, assistant_seq,
-	escalation_subject, escalation_summary, feedback_up, feedback_down`
+	escalation_subject, escalation_summary, feedback_up, feedback_down, preview, preview_author`
 
 func scanConversation(s scanner) (*hub.Conversation, error) {
 	var c hub.Conversation
 	err := s.Scan(&c.ID, &c.TenantID, &c.SiteID, &c.VisitorID, &c.Owner, &c.Status, &c.AssigneeID, &c.TicketID,
 		&c.LastSeq, &c.AgentReadSeq, &c.VisitorReadSeq, &c.UnreadByAgents, &c.UnreadByVisitor, &c.Version,
 		&c.LastMessageAt, &c.CreatedAt, &c.UpdatedAt, &c.Handoff, &c.HandoffReason, &c.ContextSeq, &c.VisitorSeq,
-		&c.AssistantSeq, &c.EscalationSubject, &c.EscalationSummary, &c.FeedbackUp, &c.FeedbackDown)
+		&c.AssistantSeq, &c.EscalationSubject, &c.EscalationSummary, &c.FeedbackUp, &c.FeedbackDown, &c.Preview,
+		&c.PreviewAuthor)
 	if err != nil {
 		return nil, err
 	}
@@ -37,12 +38,12 @@ func (q *queries) CreateConversation(ctx context.Context, c *hub.Conversation) e
 	err := q.q.QueryRow(ctx, `INSERT INTO conversations (tenant_id, site_id, visitor_id, owner, status, assignee_id,
 		ticket_id, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, last_message_at, created_at,
 		updated_at, handoff, handoff_reason, context_seq, visitor_seq, assistant_seq, escalation_subject,
-		escalation_summary, feedback_up, feedback_down) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-		$14, $15, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING id`,
+		escalation_summary, feedback_up, feedback_down, preview, preview_author) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+		$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id`,
 		c.TenantID, c.SiteID, c.VisitorID, c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq,
 		c.VisitorReadSeq, c.UnreadByAgents, c.UnreadByVisitor, c.LastMessageAt, c.CreatedAt, c.UpdatedAt, c.Handoff,
 		c.HandoffReason, c.ContextSeq, c.VisitorSeq, c.AssistantSeq, c.EscalationSubject, c.EscalationSummary,
-		c.FeedbackUp, c.FeedbackDown).Scan(&c.ID)
+		c.FeedbackUp, c.FeedbackDown, c.Preview, c.PreviewAuthor).Scan(&c.ID)
 	if err != nil {
 		return storeErr(err, "conversation", "create conversation")
 	}
@@ -55,6 +56,26 @@ func (q *queries) FindConversationByID(ctx context.Context, id int64) (*hub.Conv
 	c, err := scanConversation(q.q.QueryRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = $1`, id))
 	if err != nil {
 		return nil, storeErr(err, "conversation", "find conversation %d", id)
+	}
+	return c, nil
+}
+
+// LockConversation reads the conversation and locks its row until the
+// transaction ends.
+func (q *queries) LockConversation(ctx context.Context, id int64) (*hub.Conversation, error) {
+	c, err := scanConversation(q.q.QueryRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = $1 FOR UPDATE`, id))
+	if err != nil {
+		return nil, storeErr(err, "conversation", "lock conversation %d", id)
+	}
+	return c, nil
+}
+
+// FindCurrentConversation walks conversations_visitor_current.
+func (q *queries) FindCurrentConversation(ctx context.Context, visitorID int64) (*hub.Conversation, error) {
+	c, err := scanConversation(q.q.QueryRow(ctx, `SELECT `+conversationColumns+` FROM conversations
+		WHERE visitor_id = $1 AND status <> $2 ORDER BY id DESC LIMIT 1`, visitorID, hub.ConversationClosed))
+	if err != nil {
+		return nil, storeErr(err, "conversation", "find current conversation of visitor %d", visitorID)
 	}
 	return c, nil
 }
@@ -97,6 +118,9 @@ func conversationQuery(f hub.ConversationFilter) (string, []any) {
 	w.add("tenant_id = ?", f.TenantID)
 	if f.SiteID != 0 {
 		w.add("site_id = ?", f.SiteID)
+	}
+	if f.VisitorID != 0 {
+		w.add("visitor_id = ?", f.VisitorID)
 	}
 	if f.AssigneeID != 0 {
 		w.add("assignee_id = ?", f.AssigneeID)
@@ -180,11 +204,12 @@ func (q *queries) UpdateConversation(ctx context.Context, c *hub.Conversation) e
 		agent_read_seq = $7, visitor_read_seq = $8, unread_by_agents = $9, unread_by_visitor = $10,
 		last_message_at = $11, updated_at = $12, handoff = $13, handoff_reason = $14, context_seq = $15,
 		visitor_seq = $16, assistant_seq = $17, escalation_subject = $18, escalation_summary = $19,
-		feedback_up = $20, feedback_down = $21, version = version + 1
+		feedback_up = $20, feedback_down = $21, preview = $22, preview_author = $23, version = version + 1
 		WHERE id = $1 AND version = $2`,
 		c.ID, c.Version, c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq, c.VisitorReadSeq,
 		c.UnreadByAgents, c.UnreadByVisitor, c.LastMessageAt, c.UpdatedAt, c.Handoff, c.HandoffReason, c.ContextSeq,
-		c.VisitorSeq, c.AssistantSeq, c.EscalationSubject, c.EscalationSummary, c.FeedbackUp, c.FeedbackDown)
+		c.VisitorSeq, c.AssistantSeq, c.EscalationSubject, c.EscalationSummary, c.FeedbackUp, c.FeedbackDown, c.Preview,
+		c.PreviewAuthor)
 	if err != nil {
 		return storeErr(err, "conversation", "update conversation %d", c.ID)
 	}

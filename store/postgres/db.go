@@ -106,7 +106,11 @@ type scanner interface {
 }
 
 // Error codes of PostgreSQL that the store translates.
-const uniqueViolation = "23505"
+const (
+	uniqueViolation      = "23505"
+	serializationFailure = "40001"
+	deadlockDetected     = "40P01"
+)
 
 // storeErr translates a driver error: no rows is ENotFound ("<noun> not
 // found"), a unique violation EConflict, and anything else is wrapped with
@@ -121,6 +125,8 @@ func storeErr(err error, noun string, format string, args ...any) error {
 		return hub.Errorf(hub.ENotFound, "%s not found", noun)
 	case errors.As(err, &pe) && pe.Code == uniqueViolation:
 		return &hub.Error{Code: hub.EConflict, Message: noun + " already exists", Err: err}
+	case errors.As(err, &pe) && (pe.Code == deadlockDetected || pe.Code == serializationFailure):
+		return hub.Retryable(fmt.Errorf("postgres: %s: %w", fmt.Sprintf(format, args...), err))
 	}
 	return fmt.Errorf("postgres: %s: %w", fmt.Sprintf(format, args...), err)
 }

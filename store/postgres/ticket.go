@@ -64,6 +64,16 @@ func (q *queries) FindTicketByID(ctx context.Context, id int64) (*hub.Ticket, er
 	return t, nil
 }
 
+// LockTicket reads the ticket and locks its row (not its conversation's)
+// until the transaction ends.
+func (q *queries) LockTicket(ctx context.Context, id int64) (*hub.Ticket, error) {
+	t, err := scanTicket(q.q.QueryRow(ctx, ticketSelect+` WHERE t.id = $1 FOR UPDATE OF t`, id))
+	if err != nil {
+		return nil, storeErr(err, "ticket", "lock ticket %d", id)
+	}
+	return t, nil
+}
+
 // Page sizes of FindTickets.
 const (
 	defaultTickets = 50

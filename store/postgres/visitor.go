@@ -52,6 +52,14 @@ func (q *queries) FindVisitorByID(ctx context.Context, id int64) (*hub.Visitor, 
 	return v, nil
 }
 
+// LockVisitor locks the visitor's row until the transaction ends.
+func (q *queries) LockVisitor(ctx context.Context, id int64) error {
+	if err := q.q.QueryRow(ctx, `SELECT id FROM visitors WHERE id = $1 FOR UPDATE`, id).Scan(&id); err != nil {
+		return storeErr(err, "visitor", "lock visitor %d", id)
+	}
+	return nil
+}
+
 // FindVisitorByAnonymousID finds a site's visitor by the widget's id.
 func (q *queries) FindVisitorByAnonymousID(ctx context.Context, siteID int64, anonymousID string) (*hub.Visitor, error) {
 	v, err := scanVisitor(q.q.QueryRow(ctx, `SELECT `+visitorColumns+` FROM visitors

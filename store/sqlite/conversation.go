@@ -11,14 +11,15 @@ import (
 const conversationColumns = `id, tenant_id, site_id, visitor_id, owner, status, COALESCE(assignee_id, 0),
 	COALESCE(ticket_id, 0), last_seq, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, version,
 	last_message_at, created_at, updated_at, handoff, handoff_reason, context_seq, visitor_seq, assistant_seq,
-	escalation_subject, escalation_summary, feedback_up, feedback_down`
+	escalation_subject, escalation_summary, feedback_up, feedback_down, preview, preview_author`
 
 func scanConversation(s scanner) (*hub.Conversation, error) {
 	var c hub.Conversation
 	err := s.Scan(&c.ID, &c.TenantID, &c.SiteID, &c.VisitorID, &c.Owner, &c.Status, &c.AssigneeID, &c.TicketID,
 		&c.LastSeq, &c.AgentReadSeq, &c.VisitorReadSeq, &c.UnreadByAgents, &c.UnreadByVisitor, &c.Version,
 		timeCol{&c.LastMessageAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &c.Handoff, &c.HandoffReason,
-		&c.ContextSeq, &c.VisitorSeq, &c.AssistantSeq, &c.EscalationSubject, &c.EscalationSummary, &c.FeedbackUp, &c.FeedbackDown)
+		&c.ContextSeq, &c.VisitorSeq, &c.AssistantSeq, &c.EscalationSubject, &c.EscalationSummary, &c.FeedbackUp, &c.FeedbackDown,
+		&c.Preview, &c.PreviewAuthor)
 	if err != nil {
 		return nil, err
 	}
@@ -34,12 +35,12 @@ func (q *queries) CreateConversation(ctx context.Context, c *hub.Conversation) e
 	err := q.q.QueryRowContext(ctx, `INSERT INTO conversations (tenant_id, site_id, visitor_id, owner, status,
 		assignee_id, ticket_id, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, last_message_at,
 		created_at, updated_at, handoff, handoff_reason, context_seq, visitor_seq, assistant_seq, escalation_subject,
-		escalation_summary, feedback_up, feedback_down)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		escalation_summary, feedback_up, feedback_down, preview, preview_author)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		c.TenantID, c.SiteID, c.VisitorID, c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq,
 		c.VisitorReadSeq, c.UnreadByAgents, c.UnreadByVisitor, micros(c.LastMessageAt), micros(c.CreatedAt),
 		micros(c.UpdatedAt), c.Handoff, c.HandoffReason, c.ContextSeq, c.VisitorSeq, c.AssistantSeq,
-		c.EscalationSubject, c.EscalationSummary, c.FeedbackUp, c.FeedbackDown).Scan(&c.ID)
+		c.EscalationSubject, c.EscalationSummary, c.FeedbackUp, c.FeedbackDown, c.Preview, c.PreviewAuthor).Scan(&c.ID)
 	if err != nil {
 		return storeErr(err, "conversation", "create conversation")
 	}
@@ -52,6 +53,22 @@ func (q *queries) FindConversationByID(ctx context.Context, id int64) (*hub.Conv
 	c, err := scanConversation(q.q.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id))
 	if err != nil {
 		return nil, storeErr(err, "conversation", "find conversation %d", id)
+	}
+	return c, nil
+}
+
+// LockConversation is FindConversationByID: SQLite has one writer at a
+// time (DB.tx), so a write transaction's rows cannot change under it.
+func (q *queries) LockConversation(ctx context.Context, id int64) (*hub.Conversation, error) {
+	return q.FindConversationByID(ctx, id)
+}
+
+// FindCurrentConversation walks conversations_visitor_current.
+func (q *queries) FindCurrentConversation(ctx context.Context, visitorID int64) (*hub.Conversation, error) {
+	c, err := scanConversation(q.q.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations
+		WHERE visitor_id = ? AND status <> ? ORDER BY id DESC LIMIT 1`, visitorID, hub.ConversationClosed))
+	if err != nil {
+		return nil, storeErr(err, "conversation", "find current conversation of visitor %d", visitorID)
 	}
 	return c, nil
 }
@@ -82,6 +99,9 @@ func (q *queries) FindConversations(ctx context.Context, f hub.ConversationFilte
 	w.add("tenant_id = ?", f.TenantID)
 	if f.SiteID != 0 {
 		w.add("site_id = ?", f.SiteID)
+	}
+	if f.VisitorID != 0 {
+		w.add("visitor_id = ?", f.VisitorID)
 	}
 	if f.AssigneeID != 0 {
 		w.add("assignee_id = ?", f.AssigneeID)
@@ -169,12 +189,13 @@ func (q *queries) UpdateConversation(ctx context.Context, c *hub.Conversation) e
 	res, err := q.q.ExecContext(ctx, `UPDATE conversations SET owner = ?, status = ?, assignee_id = ?, ticket_id = ?,
 		agent_read_seq = ?, visitor_read_seq = ?, unread_by_agents = ?, unread_by_visitor = ?, last_message_at = ?,
 		updated_at = ?, handoff = ?, handoff_reason = ?, context_seq = ?, visitor_seq = ?, assistant_seq = ?,
-		escalation_subject = ?, escalation_summary = ?, feedback_up = ?, feedback_down = ?, version = version + 1
+		escalation_subject = ?, escalation_summary = ?, feedback_up = ?, feedback_down = ?, preview = ?,
+		preview_author = ?, version = version + 1
 		WHERE id = ? AND version = ?`,
 		c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq, c.VisitorReadSeq,
 		c.UnreadByAgents, c.UnreadByVisitor, micros(c.LastMessageAt), micros(c.UpdatedAt), c.Handoff, c.HandoffReason,
 		c.ContextSeq, c.VisitorSeq, c.AssistantSeq, c.EscalationSubject, c.EscalationSummary, c.FeedbackUp,
-		c.FeedbackDown, c.ID, c.Version)
+		c.FeedbackDown, c.Preview, c.PreviewAuthor, c.ID, c.Version)
 	if err != nil {
 		return storeErr(err, "conversation", "update conversation %d", c.ID)
 	}

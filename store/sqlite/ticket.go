@@ -171,3 +171,8 @@ func (q *queries) UpdateTicket(ctx context.Context, t *hub.Ticket) error {
 	t.Version++
 	return nil
 }
+
+// LockTicket is FindTicketByID: SQLite has one writer at a time (DB.tx).
+func (q *queries) LockTicket(ctx context.Context, id int64) (*hub.Ticket, error) {
+	return q.FindTicketByID(ctx, id)
+}

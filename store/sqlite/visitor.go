@@ -116,3 +116,12 @@ func (q *queries) FindVisitorsByIDs(ctx context.Context, ids []int64) ([]*hub.Vi
 	}
 	return out, nil
 }
+
+// LockVisitor only checks that the visitor exists: SQLite has one writer
+// at a time (DB.tx), which already serializes what the lock guards.
+func (q *queries) LockVisitor(ctx context.Context, id int64) error {
+	if err := q.q.QueryRowContext(ctx, `SELECT id FROM visitors WHERE id = ?`, id).Scan(&id); err != nil {
+		return storeErr(err, "visitor", "lock visitor %d", id)
+	}
+	return nil
+}

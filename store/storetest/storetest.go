@@ -71,6 +71,9 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"SupportAccess", testSupportAccess},
 		{"SupportTickets", testSupportTickets},
 		{"SupportTicketFilters", testSupportTicketFilters},
+		// The conversation lifecycle (lifecycle.go).
+		{"ConversationLifecycle", testConversationLifecycle},
+		{"ConversationLocks", testConversationLocks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
