@@ -219,7 +219,7 @@ func TestInboxConversations(t *testing.T) {
 			t.Errorf("conversations?%s = %v, want %v", query, got, want)
 		}
 	}
-	for _, bad := range []string{"feedback=either", "escalated=maybe", "from=2026-13-01", "to=yesterday", "status=closed",
+	for _, bad := range []string{"feedback=either", "escalated=maybe", "from=2026-13-01", "to=yesterday", "status=archived",
 		"from=" + day(1) + "&to=" + day(-1), "site=-1", "before=xyz"} {
 		if st, _, body := inboxRaw(t, "GET", base+"/conversations?"+bad, auth, ""); st != 400 || !strings.Contains(string(body), `"code":"invalid"`) {
 			t.Errorf("conversations?%s: %d %s, want 400 invalid", bad, st, body)
