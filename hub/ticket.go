@@ -613,6 +613,9 @@ type TicketDetail struct {
 	*Ticket
 	Visitor      *Visitor      `json:"visitor"`
 	Conversation *Conversation `json:"conversation"`
+	// Workspace is the workspace that asked, for a support ticket (staff
+	// see it where a site's ticket shows its visitor).
+	Workspace *Workspace `json:"workspace,omitempty"`
 }
 
 // MarshalJSON writes the ticket's fields (with its ref) and the two
@@ -625,7 +628,8 @@ func (d TicketDetail) MarshalJSON() ([]byte, error) {
 		Ref          string        `json:"ref"`
 		Visitor      *Visitor      `json:"visitor"`
 		Conversation *Conversation `json:"conversation"`
-	}{fields(*d.Ticket), d.Ref(), d.Visitor, d.Conversation})
+		Workspace    *Workspace    `json:"workspace,omitempty"`
+	}{fields(*d.Ticket), d.Ref(), d.Visitor, d.Conversation, d.Workspace})
 }
 
 // TicketDetail returns a ticket of the member's tenant with its visitor
@@ -636,6 +640,15 @@ func (s *Service) TicketDetail(ctx context.Context, actor Actor, id int64) (*Tic
 		return nil, err
 	}
 	d := &TicketDetail{Ticket: t}
+	if t.RequesterTenantID != 0 {
+		ws, err := s.Store.FindTenantByID(ctx, t.RequesterTenantID)
+		if err != nil && !IsCode(err, ENotFound) {
+			return nil, err
+		}
+		if ws != nil {
+			d.Workspace = &Workspace{ID: ws.ID, Name: ws.Name}
+		}
+	}
 	if t.ConversationID == 0 {
 		return d, nil
 	}

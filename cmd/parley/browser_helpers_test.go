@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -415,4 +416,23 @@ func customerPage(tb testing.TB, hubURL, siteKey string, scripts func(r *http.Re
 func allowOrigin(tb testing.TB, dataDir, siteKey, origin string) {
 	tb.Helper()
 	siteIn(tb, dataDir, siteKey, func(s *hub.Site) { s.AllowedOrigins = append(s.AllowedOrigins, origin) })
+}
+
+// shot saves a PNG of the tab's viewport as <name>.png in the directory
+// PARLEY_SCREENSHOTS names, for people to look at; without it, nothing.
+func (p *tab) shot(tb testing.TB, name string) {
+	tb.Helper()
+	dir := os.Getenv("PARLEY_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, browserWait)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		tb.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		tb.Fatal(err)
+	}
 }

@@ -212,15 +212,33 @@ func TestBrowserSupport(t *testing.T) {
 	sam.wait(t, "newest first", fmt.Sprintf(`!location.search.includes("sort=due") && JSON.stringify(%s) === "[%d,%d]"`, shownRows, t2.ID, t1), shownRows)
 	sam.click(t, fmt.Sprintf(`[data-testid="ticket-row"][data-id="%d"] a`, t1))
 
+	// Staff see a support ticket as one: SUP-n, the workspace that asked
+	// (not a visitor's card), and "Reply to the workspace".
+	sam.wait(t, "the support ticket's template", `document.querySelector('[data-testid="ticket-detail"] .ref').textContent.startsWith("SUP-") &&
+		document.querySelector('[data-testid="workspace-name"]').textContent.startsWith("Demo") && !document.querySelector('[data-testid="visitor-info"]') &&
+		document.querySelector('[data-testid="reply-box"]').getAttribute("aria-label") === "Reply to the workspace"`,
+		`document.querySelector('[data-testid="ticket-detail"]').innerText`)
+
 	// 7. Staff resolve it: Done for the owner, live, and the composer is
-	// replaced by a new ticket that refers to it.
+	// replaced by a new ticket that refers to it. Done is final for staff
+	// too: no reopening, no reply.
 	sam.setField(t, tid("ticket-status"), "resolved")
+	sam.wait(t, "Done is final for staff", `document.querySelector('[data-testid="ticket-status"]').disabled && !document.querySelector('[data-testid="reopen"]') &&
+		!document.querySelector('[data-testid="reply-box"]') && document.querySelector('[data-testid="done-note"]').textContent.includes("Done is final")`,
+		`document.querySelector('[data-testid="ticket-detail"]').innerText`)
+	var refused struct {
+		Code   string `json:"code"`
+		Reason string `json:"reason"`
+	}
+	if st := do(t, "PATCH", fmt.Sprintf("%s/api/v1/tickets/%d", n.URL, t1), staff, map[string]string{"status": "open"}, &refused); st != 409 || refused.Reason != "ticket_done" {
+		t.Fatalf("staff reopening a Done ticket: %d %+v, want 409 ticket_done", st, refused)
+	}
 	ann.wait(t, "Done, live", rowStatus(t1)+` === "done" && document.querySelector('[data-testid="ticket-detail"] [data-testid="status"]').textContent === "Done" &&
 		!document.querySelector('[data-testid="composer"]') && !!document.querySelector('[data-testid="support-done"]')`,
 		`document.querySelector('[data-testid="ticket-detail"]').innerText`)
 	ann.click(t, tid("follow-up"))
 	ann.wait(t, "New ticket prefilled", fmt.Sprintf(`(d => !!d && d.querySelector('[data-testid="new-ticket-follows"]').dataset.id === "%d" &&
-		d.querySelector('[data-testid="new-ticket-title"]').value === %q && d.querySelector('[data-testid="new-ticket-body"]').value.startsWith("Follow-up to TKT-"))(document.querySelector('[data-testid="new-ticket-dialog"]'))`, t1, subject),
+		d.querySelector('[data-testid="new-ticket-title"]').value === %q && d.querySelector('[data-testid="new-ticket-body"]').value.startsWith("Follow-up to SUP-"))(document.querySelector('[data-testid="new-ticket-dialog"]'))`, t1, subject),
 		`document.querySelector('[data-testid="new-ticket-dialog"]')?.innerText`)
 	ann.setField(t, tid("new-ticket-body"), "Follow-up: the launcher is missing again.")
 	ann.click(t, tid("new-ticket-submit"))

@@ -147,7 +147,11 @@ export function applyConv(c: Conversation): boolean {
     // Same version: keep extra fields (visitor) a list item may lack.
     if (!c.visitor || cur.visitor) return false;
   }
-  convs.set({ ...convs.value, [c.id]: { ...cur, ...c, visitor: c.visitor || cur?.visitor } });
+  // The newer version replaces the older whole: the server leaves out
+  // empty fields (an unassigned conversation has no assignee_id), so a
+  // merge would keep stale ones. Only the identity card, which events do
+  // not carry, is kept.
+  convs.set({ ...convs.value, [c.id]: { ...c, visitor: c.visitor || cur?.visitor } });
   return true;
 }
 
@@ -168,7 +172,9 @@ export function applyTicket(t: Ticket): boolean {
   const cur = tickets.value[t.id];
   if (cur && cur.version > t.version) return false;
   if (cur && cur.version === t.version && cur.unread === t.unread && (!t.visitor || cur.visitor)) return false;
-  tickets.set({ ...tickets.value, [t.id]: { ...cur, ...t } });
+  // Replaced whole, as applyConv does (a reopened ticket has no
+  // resolved_at); what only the detail carries is kept.
+  tickets.set({ ...tickets.value, [t.id]: { ...t, visitor: t.visitor || cur?.visitor, conversation: t.conversation || cur?.conversation, workspace: t.workspace || cur?.workspace } });
   if (t.conversation) applyConv(t.conversation);
   return true;
 }

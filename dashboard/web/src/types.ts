@@ -65,6 +65,9 @@ export interface Conversation {
   visitor?: Visitor;
   feedback_up?: number;
   feedback_down?: number;
+  /** preview is the start of the newest message both sides see; preview_author who wrote it. */
+  preview?: string;
+  preview_author?: string;
 }
 
 export type TicketStatus = "open" | "in_progress" | "on_customer" | "resolved" | "closed";
@@ -98,6 +101,8 @@ export interface Ticket {
   due_at?: string | null;
   follows_ticket_id?: number;
   requester_tenant_id?: number;
+  /** workspace is the workspace that asked (support tickets, in the detail). */
+  workspace?: { id: number; name: string };
 }
 
 export type SupportQueue = "support" | "ai_review";

@@ -12,6 +12,7 @@ import type { Conversation, Page, Site } from "../types";
 import { ErrorBox, errorText, fmtAgo, fmtDateTime } from "../ui";
 import { ReadOnlyNote } from "./tickets";
 import { Composer, Timeline, useCanned, useReadMarker, useThread, useViewing, Viewers } from "./thread";
+import { ClosedNote, ConvStatusActions, ConvStatusBadge } from "./lifecycle";
 
 /** useSites loads the workspace's sites. */
 export function useSites(): [Site[] | null, unknown, (s: Site[]) => void] {
@@ -179,6 +180,7 @@ function ConvList({ f, selected }: { f: Query; selected: number }) {
                 <span class="ref">#{c.id}</span>
                 <span class={"badge handoff-" + (c.handoff || c.owner || "")}>{t(("handoff." + (c.handoff || c.owner || "assistant")) as any)}</span>
                 {c.ticket_id ? <span class="badge escalated">{t("conv.escalatedBadge")}</span> : null}
+                <ConvStatusBadge status={c.status} />
                 {c.unread_by_agents > 0 && (
                   <span class="unread-badge" data-testid="unread">
                     {c.unread_by_agents}
@@ -270,6 +272,7 @@ function ConversationDetail({ id, back }: { id: number; back: string }) {
               {t("conv.export")}
             </a>
           )}
+          <ConvStatusActions c={c} />
           {!ro && (!human || (c.assignee_id && c.assignee_id !== mine?.id)) && (
             <button type="button" class="primary" onClick={takeOver} disabled={busy} data-testid="take-over">
               {t("conv.takeOver")}
@@ -278,6 +281,7 @@ function ConversationDetail({ id, back }: { id: number; back: string }) {
         </div>
       </header>
       <div class="presence-line">
+        <ConvStatusBadge status={c.status} />
         <span class="muted">
           {t("conv.state")}: {t(("handoff." + (c.handoff || c.owner || "assistant")) as any)}
           {c.assignee_id ? " · " + memberName(c.assignee_id) : ""}
@@ -288,6 +292,7 @@ function ConversationDetail({ id, back }: { id: number; back: string }) {
       <div class="detail-body">
         <div class="detail-main">
           <Timeline id={id} thread={thread} />
+          <ClosedNote c={c} />
           {ro ? (
             <ReadOnlyNote />
           ) : human ? (

@@ -15,6 +15,7 @@ import { ExtLink } from "../text";
 import type { Conversation, Page, Ticket, TicketPriority, TicketStatus, Visitor } from "../types";
 import { CopyButton, ErrorBox, errorText, fmtAgo, fmtDateTime, fmtDuration } from "../ui";
 import { Composer, Timeline, useCanned, useReadMarker, useThread, useViewing, Viewers } from "./thread";
+import { ClosedNote, DoneNote, isDone, WorkspaceCard } from "./lifecycle";
 
 export const FILTERS = ["all", "mine", "open", "in_progress", "on_customer", "resolved", "closed"] as const;
 export type Filter = (typeof FILTERS)[number];
@@ -350,7 +351,7 @@ function TicketDetail({ id }: { id: number }) {
               {t("tickets.assignMe")}
             </button>
           )}
-          {!ro && closed && (
+          {!ro && closed && !isDone(tk) && (
             <button type="button" onClick={() => update({ status: "open" })} disabled={saving} data-testid="reopen">
               {t("tickets.reopen")}
             </button>
@@ -368,7 +369,7 @@ function TicketDetail({ id }: { id: number }) {
               <strong>{t("tickets.summary")}</strong> {tk.summary}
             </div>
           )}
-          {tk.conversation_id ? <TicketThread convId={tk.conversation_id} canned={canned} /> : <p class="muted">{t("tickets.noConversation")}</p>}
+          {tk.conversation_id ? <TicketThread tk={tk} convId={tk.conversation_id} canned={canned} /> : <p class="muted">{t("tickets.noConversation")}</p>}
         </div>
         <aside class="sidebar">
           <section class="card">
@@ -379,7 +380,7 @@ function TicketDetail({ id }: { id: number }) {
                 id="ticket-status"
                 data-testid="ticket-status"
                 value={tk.status}
-                disabled={saving || ro}
+                disabled={saving || ro || isDone(tk)}
                 onChange={(e) => update({ status: (e.target as HTMLSelectElement).value as TicketStatus })}
               >
                 {STATUSES.map((s) => (
@@ -464,7 +465,7 @@ function TicketDetail({ id }: { id: number }) {
               ) : null}
             </dl>
           </section>
-          <section class="card" data-testid="visitor-info">
+          {tk.queue ? <WorkspaceCard tk={tk} /> : <section class="card" data-testid="visitor-info">
             <h2>{t("tickets.visitor")}</h2>
             <dl class="facts">
               <dt>{t("tickets.email")}</dt>
@@ -492,21 +493,25 @@ function TicketDetail({ id }: { id: number }) {
               )}
             </dl>
             <p class="hint">{t("tickets.emailTip")}</p>
-          </section>
+          </section>}
         </aside>
       </div>
     </section>
   );
 }
 
-function TicketThread({ convId, canned }: { convId: number; canned: ReturnType<typeof useCanned> }) {
+function TicketThread({ tk, convId, canned }: { tk: Ticket; convId: number; canned: ReturnType<typeof useCanned> }) {
   const thread = useThread(convId);
+  const conv = useStore(convs)[convId];
   useReadMarker(convId, thread.messages);
   useViewing(convId);
+  // A support ticket is answered to the workspace; a Done one is final.
+  const label = tk.queue ? t("support.replyToWorkspace") : t("tickets.replyToVisitor");
   return (
     <>
       <Timeline id={convId} thread={thread} />
-      {readOnly() ? <ReadOnlyNote /> : <Composer id={convId} thread={thread} canned={canned} label={t("tickets.replyToVisitor")} />}
+      {!tk.queue && <ClosedNote c={conv} />}
+      {readOnly() ? <ReadOnlyNote /> : isDone(tk) ? <DoneNote /> : <Composer id={convId} thread={thread} canned={canned} label={label} />}
     </>
   );
 }
