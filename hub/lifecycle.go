@@ -161,30 +161,32 @@ func (s *Service) currentConversation(ctx context.Context, q Queries, actor Acto
 	if err := q.LockVisitor(ctx, actor.ID); err != nil {
 		return nil, nil, err
 	}
-	if clientMsgID != "" {
-		newest, err := q.FindConversationByVisitor(ctx, actor.ID)
-		if err != nil && !IsCode(err, ENotFound) {
+	newest, err := q.FindConversationByVisitor(ctx, actor.ID)
+	if err != nil && !IsCode(err, ENotFound) {
+		return nil, nil, err
+	}
+	if newest != nil && clientMsgID != "" {
+		prev, err := q.FindMessageByClientID(ctx, newest.ID, clientMsgID)
+		if err == nil {
+			return newest, prev, nil
+		}
+		if !IsCode(err, ENotFound) {
 			return nil, nil, err
 		}
-		if newest != nil {
-			prev, err := q.FindMessageByClientID(ctx, newest.ID, clientMsgID)
-			if err == nil {
-				return newest, prev, nil
-			}
-			if !IsCode(err, ENotFound) {
-				return nil, nil, err
-			}
+	}
+	current := newest
+	if current != nil && current.Status == ConversationClosed {
+		// An agent may have reopened an older one.
+		if current, err = q.FindCurrentConversation(ctx, actor.ID); err != nil && !IsCode(err, ENotFound) {
+			return nil, nil, err
 		}
 	}
-	c, err := q.FindCurrentConversation(ctx, actor.ID)
-	if err == nil {
-		c, err = q.LockConversation(ctx, c.ID)
-	}
-	if err == nil || !IsCode(err, ENotFound) {
+	if current != nil {
+		c, err := q.LockConversation(ctx, current.ID)
 		return c, nil, err
 	}
 	now := s.now()
-	c = &Conversation{TenantID: actor.TenantID, SiteID: actor.SiteID, VisitorID: actor.ID, Owner: OwnerAssistant,
+	c := &Conversation{TenantID: actor.TenantID, SiteID: actor.SiteID, VisitorID: actor.ID, Owner: OwnerAssistant,
 		Status: ConversationOpen, LastMessageAt: now, CreatedAt: now, UpdatedAt: now}
 	if err := q.CreateConversation(ctx, c); err != nil {
 		return nil, nil, err
