@@ -76,6 +76,10 @@ const (
 	// ReasonVerifiedOnly (unauthorized, forbidden): the site chats only
 	// with visitors whose identity it verified.
 	ReasonVerifiedOnly = "verified_only"
+	// ReasonPrivateAddress (invalid): a URL a workspace gave leads to a
+	// private, local or reserved address, which Parley does not call on a
+	// workspace's behalf (hub/egress).
+	ReasonPrivateAddress = "private_address"
 )
 
 // ErrorReason returns the reason of the first *Error in err's chain, "" when

@@ -44,6 +44,11 @@ type Service struct {
 	// Support is the platform team's hours and response targets
 	// (support.go); the zero value is 001's defaults in Moscow time.
 	Support SupportPolicy
+
+	// CheckURL, when set, says whether the server may call a URL a
+	// workspace saves (a site's model base URL): hub/egress.CheckURL with
+	// the operator's allowed ranges. Nil accepts any http(s) URL.
+	CheckURL func(ctx context.Context, rawURL string) error
 }
 
 func (s *Service) now() time.Time {

@@ -48,6 +48,9 @@ func (s *Service) Site(ctx context.Context, actor Actor, id int64) (*Site, error
 // UpdateSite applies in to a site of the actor's workspace; owners and
 // admins only. Everything is validated before anything is written.
 func (s *Service) UpdateSite(ctx context.Context, actor Actor, id int64, in SiteUpdate) (*Site, error) {
+	if err := s.checkSiteURLs(ctx, actor, id, in); err != nil {
+		return nil, err
+	}
 	var site *Site
 	err := s.tx(ctx, func(q Queries) error {
 		var err error
@@ -175,4 +178,27 @@ func InstructionsWarning(instructions string) string {
 		}
 	}
 	return ""
+}
+
+// checkSiteURLs refuses a model base URL that leads to a private, local or
+// reserved address, when the Service has a CheckURL. The owner is told why
+// without the address; the egress client refuses it at every connection
+// anyway. It authorizes first, so that nobody else can probe names.
+func (s *Service) checkSiteURLs(ctx context.Context, actor Actor, id int64, in SiteUpdate) error {
+	if s.CheckURL == nil || in.AIProvider == nil || in.AIProvider.BaseURL == "" {
+		return nil
+	}
+	site, err := s.Site(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	if err := canManageTeam(actor, site.TenantID); err != nil {
+		return err
+	}
+	if err := s.CheckURL(ctx, in.AIProvider.BaseURL); err != nil {
+		return Reasonf(EInvalid, ReasonPrivateAddress, "the model's base URL leads to a private, local or reserved address, "+
+			"which Parley does not call on a workspace's behalf; use a public address, or ask the server's operator to allow "+
+			"the range (PARLEY_ALLOW_PRIVATE_URLS)")
+	}
+	return nil
 }

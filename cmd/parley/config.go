@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/egress"
 	"github.com/parley-chat/parley/hub/web"
 )
 
@@ -43,6 +45,9 @@ type Config struct {
 	// Proxies are the reverse proxies trusted for X-Forwarded-For and a
 	// CDN's country header (PARLEY_TRUSTED_PROXIES).
 	Proxies web.Proxies
+	// AllowPrivate are the reserved ranges that requests on a
+	// workspace's behalf may reach (PARLEY_ALLOW_PRIVATE_URLS; hub/egress).
+	AllowPrivate []netip.Prefix
 	// Support is the platform team's hours, which set the due times of
 	// support tickets (PARLEY_SUPPORT_TIME_ZONE, _HOURS, _DAYS).
 	Support hub.SupportPolicy
@@ -96,6 +101,7 @@ var envVars = []envVar{
 	{"PARLEY_SUPPORT_HOURS", "09:00-18:00", "the support team's working hours; support tickets' due times count business time in them", false},
 	{"PARLEY_SUPPORT_DAYS", "mon-fri", "the support team's working days: a range such as mon-fri, or a list such as mon,tue,wed,thu,fri,sat", false},
 	{"PARLEY_TRUSTED_PROXIES", "(none)", "comma-separated addresses or CIDR ranges of your reverse proxies; only their X-Forwarded-For (client IP for rate limits) and CF-IPCountry-style country headers are believed", false},
+	{"PARLEY_ALLOW_PRIVATE_URLS", "(none)", "comma-separated CIDR ranges or addresses that a site's own model base URL may reach although private or local, e.g. 10.0.0.0/8 for a model server on your network; PARLEY_AI_BASE_URL is yours and never restricted", false},
 	{"PARLEY_SESSION_CHECK", "30s", "how often agent websockets re-check their session (at most 1m); a logout, removal or role change closes them at once, and within this time if that event is lost", false},
 }
 
@@ -206,6 +212,9 @@ func loadConfig(args []string, env []string, stderr io.Writer) (Config, []string
 	}
 	if c.Proxies, err = web.ParseProxies(get("PARLEY_TRUSTED_PROXIES", "")); err != nil {
 		return c, warnings, fmt.Errorf("PARLEY_TRUSTED_PROXIES: %v; list your proxies' addresses, such as 10.0.0.0/8,127.0.0.1", err)
+	}
+	if c.AllowPrivate, err = egress.ParseAllow(get("PARLEY_ALLOW_PRIVATE_URLS", "")); err != nil {
+		return c, warnings, fmt.Errorf("PARLEY_ALLOW_PRIVATE_URLS: %v; list ranges such as 10.0.0.0/8,192.168.1.20", err)
 	}
 	switch v := strings.ToLower(get("PARLEY_DEMO", "true")); v {
 	case "true", "1", "yes":

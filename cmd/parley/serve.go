@@ -16,6 +16,7 @@ import (
 	"github.com/parley-chat/parley/dashboard"
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/hub/broker"
+	"github.com/parley-chat/parley/hub/egress"
 	"github.com/parley-chat/parley/hub/metrics"
 	"github.com/parley-chat/parley/hub/realtime"
 	"github.com/parley-chat/parley/hub/web"
@@ -99,6 +100,7 @@ func start(ctx context.Context, cfg Config, log zerolog.Logger) (*node, error) {
 	}
 	n.svc = &hub.Service{Store: db, Log: log, Secret: []byte(secret), Observer: n.metrics}
 	n.svc.BaseURL, n.svc.SignupClosed, n.svc.Support = cfg.BaseURL, !cfg.SignupOpen, cfg.Support
+	n.svc.CheckURL = func(ctx context.Context, u string) error { return egress.CheckURL(ctx, u, cfg.AllowPrivate) }
 	n.rt = realtime.New(realtime.Config{Service: n.svc, Log: log, Metrics: n.metrics, NodeID: cfg.NodeID,
 		AgentOrigins: []string{cfg.origin()}, WidgetOrigins: []string{cfg.origin()},
 		SessionCheck: cfg.SessionCheck})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/hub/assistant"
+	"github.com/parley-chat/parley/hub/egress"
 	"github.com/parley-chat/parley/hub/mail"
 )
 
@@ -36,8 +37,10 @@ func (n *node) startWorkers() error {
 		Default:   assistant.OpenAIConfig{BaseURL: n.cfg.AIBaseURL, Model: n.cfg.AIModel, APIKey: n.cfg.AIKey, Timeout: n.cfg.AITimeout},
 		Builtin:   builtin,
 		Knowledge: n.store,
-		LookupEnv: n.cfg.lookupEnv,
-		Log:       n.log,
+		// A site's own base URL is the workspace's choice: hub/egress.
+		SiteHTTPClient: egress.NewClient(egress.Config{AllowPrivate: n.cfg.AllowPrivate, Timeout: 2 * n.cfg.AITimeout}),
+		LookupEnv:      n.cfg.lookupEnv,
+		Log:            n.log,
 	})
 	runner := &hub.AssistantRunner{Service: n.svc, Assistant: router, Log: n.log}
 	n.svc.AssistantNotify = runner.Notify

@@ -19,6 +19,7 @@ import (
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/egress"
 	"github.com/rs/zerolog"
 )
 
@@ -289,6 +290,10 @@ func (a *OpenAI) complete(ctx context.Context, params openai.ChatCompletionNewPa
 			retry = code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500
 		case httpRes != nil:
 			reason, retry = "model returned a malformed response", false
+		case errors.Is(err, egress.ErrPrivateAddress):
+			// The workspace's base URL leads into the server's own
+			// networks: said without the address, and not retried.
+			reason, retry = "model not called: its address is private, local or reserved", false
 		default:
 			reason = fmt.Sprintf("model unreachable after %s", attemptsText(attempt))
 		}

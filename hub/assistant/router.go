@@ -3,6 +3,7 @@ package assistant
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -29,6 +30,9 @@ type Config struct {
 	Builtin hub.Assistant
 	// Knowledge is given to the models; nil gives them no entries.
 	Knowledge hub.KnowledgeSearcher
+	// SiteHTTPClient makes the requests to a base URL a site chose (not
+	// the node's): hub/egress's guarded client. Nil uses Default's.
+	SiteHTTPClient *http.Client
 	// LookupEnv reads the variable a site's AIProvider.KeyEnv names; nil
 	// means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
@@ -133,7 +137,7 @@ func (r *Router) pick(site *hub.Site) (*OpenAI, string) {
 		}
 		key = k
 	}
-	c, err := r.client(baseURL, model, key)
+	c, err := r.client(baseURL, model, key, baseURL != def.BaseURL)
 	if err != nil {
 		log.Error().Err(err).Msg("assistant: cannot set up the AI model")
 		return nil, "the AI model cannot be set up: its base URL is invalid"
@@ -175,7 +179,7 @@ func (r *Router) key(log zerolog.Logger, name string) (string, string) {
 
 // client returns the cached model client for these settings, building it
 // on first use.
-func (r *Router) client(baseURL, model, key string) (*OpenAI, error) {
+func (r *Router) client(baseURL, model, key string, sites bool) (*OpenAI, error) {
 	k := routerClientKey{baseURL: baseURL, model: model, key: key}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -185,6 +189,9 @@ func (r *Router) client(baseURL, model, key string) (*OpenAI, error) {
 	cfg := r.cfg.Default
 	cfg.BaseURL, cfg.Model, cfg.APIKey = baseURL, model, key
 	cfg.Knowledge, cfg.Fallback, cfg.Log = r.cfg.Knowledge, r.cfg.Builtin, r.cfg.Log
+	if sites && r.cfg.SiteHTTPClient != nil {
+		cfg.HTTPClient = r.cfg.SiteHTTPClient
+	}
 	c, err := NewOpenAI(cfg)
 	if err != nil {
 		return nil, err
