@@ -3,7 +3,6 @@ package dashboard
 import (
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -58,7 +57,7 @@ func withRetryAfter(c *fiber.Ctx, err error) error {
 }
 
 func (h *handler) signup(c *fiber.Ctx) error {
-	if wait := h.limits.take("signup:"+web.ClientIP(c), time.Now()); wait > 0 {
+	if wait := h.ipWait(c, "signup", false); wait > 0 {
 		return limited(c, wait)
 	}
 	var req hub.Signup
@@ -80,7 +79,7 @@ type emailRequest struct {
 // requestPasswordReset answers 204 whatever happens, so that it tells
 // nothing about which emails have accounts; a failure is only logged.
 func (h *handler) requestPasswordReset(c *fiber.Ctx) error {
-	if wait := h.limits.take("reset:"+web.ClientIP(c), time.Now()); wait > 0 {
+	if wait := h.ipWait(c, "reset", false); wait > 0 {
 		return limited(c, wait)
 	}
 	var req emailRequest
@@ -99,7 +98,7 @@ type resetConfirmRequest struct {
 }
 
 func (h *handler) confirmPasswordReset(c *fiber.Ctx) error {
-	if wait := h.limits.take("reset:"+web.ClientIP(c), time.Now()); wait > 0 {
+	if wait := h.ipWait(c, "reset", false); wait > 0 {
 		return limited(c, wait)
 	}
 	var req resetConfirmRequest
@@ -243,76 +242,26 @@ func (h *handler) revokeInvite(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// ipLimits are token buckets per key (an action and an IP address): each
-// holds up to burst tokens and gains perMinute a minute. Buckets that are
-// full again are forgotten when there are many, so memory stays bounded
-// by the addresses active in the last minute or so.
-type ipLimits struct {
-	mu        sync.Mutex
-	buckets   map[string]*bucket
-	perMinute float64
-	burst     float64
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-// maxBuckets is when full buckets are swept.
-const maxBuckets = 10000
-
-func newIPLimits(perMinute int) *ipLimits {
-	if perMinute <= 0 {
-		perMinute = DefaultIPLimit
+// ipWait takes a token of the caller's address for action (with peek,
+// only looks) and returns how long until there is one: 0 lets the request
+// go ahead. The limit is IPLimit a minute, in bursts of as many, counted
+// across the cluster (hub.Limits). When it cannot be checked (Redis is
+// down) the request goes ahead and the failure is logged: accounts lock
+// in the database anyway.
+func (h *handler) ipWait(c *fiber.Ctx, action string, peek bool) time.Duration {
+	key, r := action+":"+web.ClientIP(c), hub.Rate{N: h.ipLimit, Per: time.Minute}
+	var (
+		wait time.Duration
+		err  error
+	)
+	if peek {
+		wait, err = h.limits.Peek(c.UserContext(), key, r)
+	} else {
+		wait, err = h.limits.Take(c.UserContext(), key, r)
 	}
-	return &ipLimits{buckets: map[string]*bucket{}, perMinute: float64(perMinute), burst: float64(perMinute)}
-}
-
-// refill returns key's bucket with the tokens gained since it was last
-// seen. l.mu must be held.
-func (l *ipLimits) refill(key string, now time.Time) *bucket {
-	b := l.buckets[key]
-	if b == nil {
-		if len(l.buckets) >= maxBuckets {
-			for k, old := range l.buckets {
-				if old.tokens+now.Sub(old.at).Minutes()*l.perMinute >= l.burst {
-					delete(l.buckets, k)
-				}
-			}
-		}
-		b = &bucket{tokens: l.burst, at: now}
-		l.buckets[key] = b
-	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.at).Minutes()*l.perMinute)
-	b.at = now
-	return b
-}
-
-// wait returns 0 when key has a token, else how long until it has one.
-func (l *ipLimits) wait(b *bucket) time.Duration {
-	if b.tokens >= 1 {
+	if err != nil {
+		web.Logger(c).Warn().Err(err).Str("action", action).Msg("per-address limit not checked")
 		return 0
 	}
-	return time.Duration((1 - b.tokens) / l.perMinute * float64(time.Minute))
-}
-
-// peek reports how long until key has a token (0: it has one now).
-func (l *ipLimits) peek(key string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.wait(l.refill(key, now))
-}
-
-// take takes a token of key and returns 0, or returns how long until
-// there is one.
-func (l *ipLimits) take(key string, now time.Time) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.refill(key, now)
-	if w := l.wait(b); w > 0 {
-		return w
-	}
-	b.tokens--
-	return 0
+	return wait
 }

@@ -5,11 +5,11 @@ package dashboard
 import (
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/ratelimit"
 	"github.com/parley-chat/parley/hub/realtime"
 	"github.com/parley-chat/parley/hub/web"
 )
@@ -36,7 +36,13 @@ func Mount(app *fiber.App, cfg Config) {
 	app.Post("/api/v1/auth/login", h.login)
 	app.Post("/api/v1/auth/logout", h.logout)
 	// Accounts, outside the session (account.go).
-	h.rt, h.limits = cfg.Realtime, newIPLimits(cfg.IPLimit)
+	h.rt, h.limits, h.ipLimit = cfg.Realtime, cfg.Service.Limits, cfg.IPLimit
+	if h.limits == nil {
+		h.limits = ratelimit.NewMemory()
+	}
+	if h.ipLimit <= 0 {
+		h.ipLimit = DefaultIPLimit
+	}
 	app.Post("/api/v1/auth/signup", h.signup)
 	app.Post("/api/v1/auth/password-reset", h.requestPasswordReset)
 	app.Post("/api/v1/auth/password-reset/confirm", h.confirmPasswordReset)
@@ -119,8 +125,9 @@ type handler struct {
 	baseURL string
 	// Accounts (account.go): the cluster's presence for the team list,
 	// and the per-IP limits.
-	rt     *realtime.Node
-	limits *ipLimits
+	rt      *realtime.Node
+	limits  hub.Limits
+	ipLimit int
 }
 
 func actor(c *fiber.Ctx) hub.Actor {
@@ -171,8 +178,7 @@ type loginResponse struct {
 // per-IP limit) and the account (hub's lock); both answer 429 with
 // Retry-After.
 func (h *handler) login(c *fiber.Ctx) error {
-	key := "login:" + web.ClientIP(c)
-	if wait := h.limits.peek(key, time.Now()); wait > 0 {
+	if wait := h.ipWait(c, "login", true); wait > 0 {
 		return limited(c, wait)
 	}
 	var req loginRequest
@@ -181,7 +187,7 @@ func (h *handler) login(c *fiber.Ctx) error {
 	}
 	token, m, err := h.svc.Login(c.UserContext(), req.Email, req.Password)
 	if hub.IsCode(err, hub.EUnauthorized) || hub.IsCode(err, hub.ERateLimited) {
-		h.limits.take(key, time.Now())
+		h.ipWait(c, "login", false)
 	}
 	if err != nil {
 		return withRetryAfter(c, err)

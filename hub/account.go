@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -121,70 +120,48 @@ func (s *Service) verifyPassword(ctx context.Context, m *Member, password string
 	return nil
 }
 
-// loginThrottle counts failed sign-ins to emails that have no account, in
-// memory, with the same schedule as accounts, so that locking an email does
-// not prove it has an account. (With several nodes each counts its own;
-// the per-IP limit of the HTTP layer bounds guessing anyway.)
-type loginThrottle struct {
-	emails map[string]*loginFailures
-}
+// unknownKeep is how long failed sign-ins to an email without an account
+// are remembered, as a day of quiet would forget nothing of an account's.
+const unknownKeep = 24 * time.Hour
 
-type loginFailures struct {
-	count       int
-	lockedUntil time.Time
-	last        time.Time
-}
+// unknownKey is the key of an email without an account in Limits.
+func unknownKey(email string) string { return "unknown-email:" + email }
 
-// loginThrottleMu guards every Service's unknownLogins. It is global
-// rather than a field so that a Service stays copyable (tests copy it);
-// the throttle is only touched by sign-ins to unknown emails.
-var loginThrottleMu sync.Mutex
-
-// maxThrottledEmails bounds the throttle's memory; when it is full, counts
-// older than a day are forgotten, and if that is not enough, all of them.
-const maxThrottledEmails = 10000
-
-// throttleUnknown refuses a sign-in to an unknown email that failed too
-// often, like a locked account.
-func (s *Service) throttleUnknown(email string, now time.Time) error {
-	loginThrottleMu.Lock()
-	defer loginThrottleMu.Unlock()
-	if s.unknownLogins == nil {
+// throttleUnknown refuses a sign-in to an email without an account that
+// failed too often, like a locked account, so that a lock does not prove
+// that an account exists. The counts are in Limits, so they hold on every
+// node (TestUnknownEmailThrottleAcrossNodes); a Service without Limits
+// counts nothing. When the limits cannot be read the sign-in goes on: it
+// fails anyway, there being no account.
+func (s *Service) throttleUnknown(ctx context.Context, email string) error {
+	if s.Limits == nil {
 		return nil
 	}
-	if f := s.unknownLogins.emails[email]; f != nil && f.lockedUntil.After(now) {
-		return tooManyAttempts(f.lockedUntil.Sub(now))
+	d, err := s.Limits.Locked(ctx, unknownKey(email))
+	if err != nil {
+		s.Log.Warn().Err(err).Msg("sign-in throttle of unknown emails not checked")
+		return nil
+	}
+	if d > 0 {
+		return tooManyAttempts(d)
 	}
 	return nil
 }
 
-// failUnknown counts a failed sign-in to an unknown email.
-func (s *Service) failUnknown(email string, now time.Time) {
-	loginThrottleMu.Lock()
-	defer loginThrottleMu.Unlock()
-	if s.unknownLogins == nil {
-		s.unknownLogins = &loginThrottle{emails: map[string]*loginFailures{}}
+// failUnknown counts a failed sign-in to an email without an account, and
+// locks it on the accounts' schedule (lockFor).
+func (s *Service) failUnknown(ctx context.Context, email string) {
+	if s.Limits == nil {
+		return
 	}
-	emails := s.unknownLogins.emails
-	f := emails[email]
-	if f == nil {
-		if len(emails) >= maxThrottledEmails {
-			for k, v := range emails {
-				if now.Sub(v.last) > 24*time.Hour {
-					delete(emails, k)
-				}
-			}
-			if len(emails) >= maxThrottledEmails {
-				clear(emails)
-			}
+	n, err := s.Limits.Strike(ctx, unknownKey(email), unknownKeep)
+	if err == nil {
+		if lock := lockFor(n); lock > 0 {
+			err = s.Limits.Lock(ctx, unknownKey(email), lock)
 		}
-		f = &loginFailures{}
-		emails[email] = f
 	}
-	f.count++
-	f.last = now
-	if lock := lockFor(f.count); lock > 0 {
-		f.lockedUntil = now.Add(lock)
+	if err != nil {
+		s.Log.Warn().Err(err).Msg("sign-in throttle of unknown emails not counted")
 	}
 }
 

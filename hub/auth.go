@@ -68,13 +68,13 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, *M
 	email = normalizeEmail(email)
 	m, err := s.Store.FindMemberByEmail(ctx, email)
 	if IsCode(err, ENotFound) {
-		if err := s.throttleUnknown(email, s.now()); err != nil {
+		if err := s.throttleUnknown(ctx, email); err != nil {
 			return "", nil, err
 		}
 		// Spend the same time as a real check, so timing does not reveal
 		// which emails have accounts.
 		_ = bcrypt.CompareHashAndPassword([]byte("$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z6gXbT9Kxg7tRp5r0b0l3RCm"), []byte(password))
-		s.failUnknown(email, s.now())
+		s.failUnknown(ctx, email)
 		return "", nil, denied
 	}
 	if err != nil {

@@ -37,9 +37,10 @@ type Service struct {
 	BaseURL string
 	// SignupClosed refuses self-service sign-up (PARLEY_SIGNUP=closed).
 	SignupClosed bool
-	// unknownLogins throttles sign-ins to emails without an account the
-	// way accounts are throttled, so a lock reveals nothing.
-	unknownLogins *loginThrottle
+	// Limits count what must be limited across the cluster: sign-ins to
+	// emails without an account here (account.go), the per-address limits
+	// in the HTTP layer. hub/ratelimit has them in Redis or in memory.
+	Limits Limits
 
 	// Support is the platform team's hours and response targets
 	// (support.go); the zero value is 001's defaults in Moscow time.

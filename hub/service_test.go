@@ -10,6 +10,7 @@ import (
 
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/hub/hubtest"
+	"github.com/parley-chat/parley/hub/ratelimit"
 	"github.com/parley-chat/parley/store/sqlite"
 )
 
@@ -70,8 +71,10 @@ func mustFixture(tb testing.TB) *fixture {
 		tb.Fatal(err)
 	}
 	f := &fixture{pub: &recorder{}, now: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
+	limits := ratelimit.NewMemory()
+	limits.Clock = func() time.Time { return f.now }
 	f.svc = &hub.Service{Store: db, Publisher: f.pub, Log: hubtest.Logger(tb), Secret: []byte("test-secret"),
-		Clock: func() time.Time { return f.now }}
+		Clock: func() time.Time { return f.now }, Limits: limits}
 	f.tenant, f.owner = mustTenant(tb, f.svc, "Acme", "owner@acme.test")
 	f.ownerA = hub.Actor{Kind: hub.ActorMember, ID: f.owner.ID, TenantID: f.tenant.ID, Role: hub.RoleOwner}
 	f.site, err = f.svc.CreateSite(ctx, f.ownerA, hub.NewSite{TenantID: f.tenant.ID, Name: "Shop", AllowedOrigins: []string{"https://shop.test"}})

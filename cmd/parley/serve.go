@@ -18,6 +18,7 @@ import (
 	"github.com/parley-chat/parley/hub/broker"
 	"github.com/parley-chat/parley/hub/egress"
 	"github.com/parley-chat/parley/hub/metrics"
+	"github.com/parley-chat/parley/hub/ratelimit"
 	"github.com/parley-chat/parley/hub/realtime"
 	"github.com/parley-chat/parley/hub/web"
 	"github.com/parley-chat/parley/widget"
@@ -37,6 +38,8 @@ type node struct {
 	metrics *metrics.Metrics
 	app     *fiber.App
 	workers *workers
+	// closeLimits closes the Redis connections of the limits, if any.
+	closeLimits func() error
 }
 
 func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
@@ -101,6 +104,16 @@ func start(ctx context.Context, cfg Config, log zerolog.Logger) (*node, error) {
 	n.svc = &hub.Service{Store: db, Log: log, Secret: []byte(secret), Observer: n.metrics}
 	n.svc.BaseURL, n.svc.SignupClosed, n.svc.Support = cfg.BaseURL, !cfg.SignupOpen, cfg.Support
 	n.svc.CheckURL = func(ctx context.Context, u string) error { return egress.CheckURL(ctx, u, cfg.AllowPrivate) }
+	// Limits hold across the cluster in Redis, or in this node's memory.
+	n.svc.Limits, n.closeLimits = ratelimit.NewMemory(), func() error { return nil }
+	if cfg.RedisURL != "" {
+		limits, err := ratelimit.NewRedis(cfg.RedisURL, cfg.RedisPrefix)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("PARLEY_REDIS_URL: %w", err)
+		}
+		n.svc.Limits, n.closeLimits = limits, limits.Close
+	}
 	n.rt = realtime.New(realtime.Config{Service: n.svc, Log: log, Metrics: n.metrics, NodeID: cfg.NodeID,
 		AgentOrigins: []string{cfg.origin()}, WidgetOrigins: []string{cfg.origin()},
 		SessionCheck: cfg.SessionCheck})
@@ -110,11 +123,13 @@ func start(ctx context.Context, cfg Config, log zerolog.Logger) (*node, error) {
 		n.broker = broker.NewMemory(n.rt, broker.MemoryConfig{Metrics: n.metrics})
 	}
 	if err != nil {
+		n.closeLimits()
 		db.Close()
 		return nil, fmt.Errorf("connect broker (PARLEY_REDIS_URL): %w", err)
 	}
 	if err := n.rt.Start(n.broker); err != nil {
 		n.broker.Close()
+		n.closeLimits()
 		db.Close()
 		return nil, fmt.Errorf("start realtime: %w", err)
 	}
@@ -205,6 +220,9 @@ func (n *node) close() {
 	n.workers.stop()
 	if err := n.broker.Close(); err != nil {
 		n.log.Warn().Err(err).Msg("close broker")
+	}
+	if err := n.closeLimits(); err != nil {
+		n.log.Warn().Err(err).Msg("close limits")
 	}
 	if err := n.store.Close(); err != nil {
 		n.log.Warn().Err(err).Msg("close store")

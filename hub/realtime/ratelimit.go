@@ -1,66 +1,49 @@
 package realtime
 
-import "time"
+import (
+	"time"
 
-// bucket is a token bucket: rate tokens per second, at most burst saved.
-type bucket struct {
-	rate, burst float64
-	tokens      float64
-	last        time.Time
-}
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/ratelimit"
+)
 
-func newBucket(rate, burst float64, now time.Time) bucket {
-	return bucket{rate: rate, burst: burst, tokens: burst, last: now}
-}
-
-func (b *bucket) allow(now time.Time) bool {
-	if d := now.Sub(b.last); d > 0 {
-		b.tokens = min(b.burst, b.tokens+d.Seconds()*b.rate)
-		b.last = now
-	}
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
-
-// Per-frame-type limits. A client over a type's limit gets a rate_limited
-// error for that frame; one that keeps sending far beyond every limit
-// (the abuse bucket, which counts refused frames too) is disconnected.
-const (
-	sendRate, sendBurst     = 10, 20
-	typingRate, typingBurst = 5, 10
-	otherRate, otherBurst   = 30, 60
-	abuseRate, abuseBurst   = 100, 200
+// Per-frame-type limits of one connection (docs/protocol.md "Limits"). A
+// client over a type's limit gets a rate_limited error for that frame;
+// one that keeps sending far beyond every limit (the abuse bucket, which
+// counts refused frames too) is disconnected.
+var (
+	sendRate   = hub.Rate{N: 10, Per: time.Second, Burst: 20}
+	typingRate = hub.Rate{N: 5, Per: time.Second, Burst: 10}
+	otherRate  = hub.Rate{N: 30, Per: time.Second, Burst: 60}
+	abuseRate  = hub.Rate{N: 100, Per: time.Second, Burst: 200}
 )
 
 // limiter holds one session's buckets. Only the session's reader uses it.
 type limiter struct {
-	send, typing, other, abuse bucket
+	send, typing, other, abuse *ratelimit.Local
 }
 
 func newLimiter(now time.Time) *limiter {
 	return &limiter{
-		send:   newBucket(sendRate, sendBurst, now),
-		typing: newBucket(typingRate, typingBurst, now),
-		other:  newBucket(otherRate, otherBurst, now),
-		abuse:  newBucket(abuseRate, abuseBurst, now),
+		send:   ratelimit.NewLocal(sendRate, now),
+		typing: ratelimit.NewLocal(typingRate, now),
+		other:  ratelimit.NewLocal(otherRate, now),
+		abuse:  ratelimit.NewLocal(abuseRate, now),
 	}
 }
 
 // allow reports whether a frame of type typ may be handled now, and whether
 // the client is sending so much that it should be disconnected.
 func (l *limiter) allow(typ string, now time.Time) (ok, abusive bool) {
-	if !l.abuse.allow(now) {
+	if !l.abuse.Allow(now) {
 		return false, true
 	}
 	switch typ {
 	case TypeSend, TypeTicketCreate:
-		return l.send.allow(now), false
+		return l.send.Allow(now), false
 	case TypeTyping:
-		return l.typing.allow(now), false
+		return l.typing.Allow(now), false
 	default:
-		return l.other.allow(now), false
+		return l.other.Allow(now), false
 	}
 }
