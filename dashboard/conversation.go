@@ -191,7 +191,7 @@ func (h *handler) exportConversation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="conversation-%d.json"`, id))
+	c.Set(fiber.HeaderContentDisposition, web.ContentDisposition("attachment", fmt.Sprintf("conversation-%d.json", id)))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Type("json", "utf-8")

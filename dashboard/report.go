@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/web"
 )
 
 // Reports: GET /reports for the charts and GET /reports.csv for the same
@@ -81,7 +82,7 @@ func (h *handler) getReportCSV(c *fiber.Ctx) error {
 	// From and To are dates the service formatted, so the name holds
 	// nothing but digits and dashes.
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="parley-report-`+r.From+"-"+r.To+`.csv"`)
+	c.Set(fiber.HeaderContentDisposition, web.ContentDisposition("attachment", "parley-report-"+r.From+"-"+r.To+".csv"))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(buf.Bytes())
 }

@@ -103,15 +103,40 @@ func cleanFileName(name string) string {
 	return name
 }
 
-// attachmentPath is the signed download path of file id.
-func (s *Service) attachmentPath(id int64, name string) string {
-	return "/files/" + strconv.FormatInt(id, 10) + "/" + s.attachmentSig(id) + "/" + urlPathEscape(name)
+// AttachmentLinkTTL is how long a file's signed link works at least after
+// it was handed out; every listing of messages hands out fresh ones, so a
+// link in a page that stays open keeps working for a day. Expiries are
+// rounded up to the next hour, so that a file's link stays the same within
+// an hour (and the browser's cache holds).
+const AttachmentLinkTTL = 24 * time.Hour
+
+// attachmentPath is the download path of file id, signed with the current
+// secret, working until AttachmentLinkTTL (and up to an hour more) after
+// now: /files/<id>/<expiry>.<mac>/<name>.
+func (s *Service) attachmentPath(id int64, name string, now time.Time) string {
+	exp := now.Add(AttachmentLinkTTL).Truncate(time.Hour).Add(time.Hour).Unix()
+	return "/files/" + strconv.FormatInt(id, 10) + "/" + strconv.FormatInt(exp, 10) + "." + linkMAC(s.Secret, id, exp) +
+		"/" + urlPathEscape(name)
 }
 
-func (s *Service) attachmentSig(id int64) string {
-	mac := hmac.New(sha256.New, s.Secret)
-	mac.Write([]byte("attachment." + strconv.FormatInt(id, 10)))
+func linkMAC(secret []byte, id, exp int64) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte("attachment." + strconv.FormatInt(id, 10) + "." + strconv.FormatInt(exp, 10)))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:18])
+}
+
+// signLinks gives the files of msgs links that work from now, as
+// attachmentPath makes them: stored messages keep the link of the day they
+// were written.
+func (s *Service) signLinks(msgs []*Message) {
+	now := s.now()
+	for _, m := range msgs {
+		if a := m.Attachment; a != nil {
+			ref := *a
+			ref.Path = s.attachmentPath(a.ID, a.Name, now)
+			m.Attachment = &ref
+		}
+	}
 }
 
 // urlPathEscape escapes a file name for the last path segment.
@@ -127,10 +152,23 @@ func urlPathEscape(name string) string {
 	return b.String()
 }
 
-// Attachment returns the file whose signed path names id and sig.
+// Attachment returns the file whose signed path names id and sig, while
+// the link has not expired; it is signed with the current secret or one of
+// the PreviousSecrets, so that links handed out before a change of secret
+// keep working until they expire. Anything else is ENotFound: an expired
+// link tells nothing more than a forged one.
 func (s *Service) Attachment(ctx context.Context, id int64, sig string) (*Attachment, error) {
-	if !hmac.Equal([]byte(sig), []byte(s.attachmentSig(id))) {
-		return nil, Errorf(ENotFound, "file not found")
+	expText, mac, _ := strings.Cut(sig, ".")
+	exp, err := strconv.ParseInt(expText, 10, 64)
+	if err != nil || !s.now().Before(time.Unix(exp, 0)) {
+		return nil, Errorf(ENotFound, "file not found, or its link has expired: reload the conversation")
+	}
+	valid := false
+	for _, secret := range append([][]byte{s.Secret}, s.PreviousSecrets...) {
+		valid = valid || hmac.Equal([]byte(mac), []byte(linkMAC(secret, id, exp)))
+	}
+	if !valid {
+		return nil, Errorf(ENotFound, "file not found, or its link has expired: reload the conversation")
 	}
 	a, err := s.Store.FindAttachment(ctx, id)
 	if IsCode(err, ENotFound) {

@@ -511,6 +511,7 @@ func (s *Service) ExportConversation(ctx context.Context, actor Actor, id int64)
 		if len(page) == 0 {
 			break
 		}
+		s.signLinks(page)
 		out.Messages = append(out.Messages, page...)
 		after = page[len(page)-1].Seq
 	}

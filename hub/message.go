@@ -123,7 +123,12 @@ func (s *Service) Messages(ctx context.Context, actor Actor, f MessageFilter) ([
 	if actor.Kind == ActorVisitor {
 		f.VisitorView = true
 	}
-	return s.Store.FindMessages(ctx, f)
+	msgs, err := s.Store.FindMessages(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	s.signLinks(msgs)
+	return msgs, nil
 }
 
 // NewMessage is a message to send.
@@ -265,7 +270,7 @@ func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *At
 				return err
 			}
 			m.Attachment = &AttachmentRef{ID: file.ID, Name: file.Name, ContentType: file.ContentType, Size: file.Size,
-				Path: s.attachmentPath(file.ID, file.Name)}
+				Path: s.attachmentPath(file.ID, file.Name, m.CreatedAt)}
 		}
 		if err := s.appendMessage(ctx, q, conv, m); err != nil {
 			return err

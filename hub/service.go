@@ -20,8 +20,12 @@ type Service struct {
 	Store     Store
 	Publisher Publisher
 	Log       zerolog.Logger
-	// Secret signs visitor tokens; every node of a cluster must share it.
-	Secret []byte
+	// Secret signs visitor tokens and file links; every node of a cluster
+	// must share it. PreviousSecrets still verify file links, so that
+	// those handed out before a change of Secret work until they expire
+	// (PARLEY_SECRET_KEY_PREVIOUS).
+	Secret          []byte
+	PreviousSecrets [][]byte
 	// Clock defaults to time.Now.
 	Clock Clock
 	// Observer may be nil.

@@ -489,7 +489,7 @@ func (s *Service) openSupportTicket(ctx context.Context, member Actor, in suppor
 			}
 			fm := &Message{TenantID: conv.TenantID, ConversationID: conv.ID, AuthorKind: AuthorVisitor, AuthorID: r.ID,
 				AuthorName: m.Name, Body: in.file.Name, CreatedAt: now, Attachment: &AttachmentRef{ID: in.file.ID,
-					Name: in.file.Name, ContentType: in.file.ContentType, Size: in.file.Size, Path: s.attachmentPath(in.file.ID, in.file.Name)}}
+					Name: in.file.Name, ContentType: in.file.ContentType, Size: in.file.Size, Path: s.attachmentPath(in.file.ID, in.file.Name, now)}}
 			if err := s.appendMessage(ctx, q, conv, fm); err != nil {
 				return err
 			}

@@ -1,7 +1,6 @@
 package widget
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -48,7 +47,7 @@ func (h *handler) serveFile(c *fiber.Ctx) error {
 		disposition = "inline"
 	}
 	c.Set(fiber.HeaderContentType, a.ContentType)
-	c.Set(fiber.HeaderContentDisposition, disposition+"; filename*=UTF-8''"+url.PathEscape(a.Name))
+	c.Set(fiber.HeaderContentDisposition, web.ContentDisposition(disposition, a.Name))
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; sandbox")
 	c.Set(fiber.HeaderCacheControl, "private, max-age=86400, immutable")

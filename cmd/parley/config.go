@@ -21,24 +21,27 @@ import (
 // Config is the whole configuration of a node, built from PARLEY_*
 // environment variables, which flags may override.
 type Config struct {
-	Addr            string        // PARLEY_ADDR
-	BaseURL         string        // PARLEY_BASE_URL
-	DataDir         string        // PARLEY_DATA_DIR
-	DatabaseURL     string        // PARLEY_DATABASE_URL(_FILE); "" = SQLite in DataDir
-	RedisURL        string        // PARLEY_REDIS_URL(_FILE); "" = in-process broker
-	RedisPrefix     string        // PARLEY_REDIS_PREFIX
-	SecretKey       string        // PARLEY_SECRET_KEY(_FILE); "" = generated once, kept in the store
-	LogLevel        string        // PARLEY_LOG_LEVEL
-	LogFormat       string        // PARLEY_LOG_FORMAT: auto, json or console
-	NodeID          string        // PARLEY_NODE_ID
-	ShutdownTimeout time.Duration // PARLEY_SHUTDOWN_TIMEOUT
-	Demo            bool          // PARLEY_DEMO: seed a demo workspace into an empty store
-	AIBaseURL       string        // PARLEY_AI_BASE_URL: an OpenAI-compatible API; "" = the built-in assistant
-	AIModel         string        // PARLEY_AI_MODEL
-	AIKey           string        // PARLEY_AI_API_KEY(_FILE)
-	AITimeout       time.Duration // PARLEY_AI_TIMEOUT: per request to the model
-	SMTPURL         string        // PARLEY_SMTP_URL(_FILE); "" = mail is logged, not sent
-	MailFrom        string        // PARLEY_MAIL_FROM
+	Addr        string // PARLEY_ADDR
+	BaseURL     string // PARLEY_BASE_URL
+	DataDir     string // PARLEY_DATA_DIR
+	DatabaseURL string // PARLEY_DATABASE_URL(_FILE); "" = SQLite in DataDir
+	RedisURL    string // PARLEY_REDIS_URL(_FILE); "" = in-process broker
+	RedisPrefix string // PARLEY_REDIS_PREFIX
+	SecretKey   string // PARLEY_SECRET_KEY(_FILE); "" = generated once, kept in the store
+	// PreviousSecretKeys still verify file links after a change of
+	// PARLEY_SECRET_KEY (PARLEY_SECRET_KEY_PREVIOUS(_FILE), comma-separated).
+	PreviousSecretKeys []string
+	LogLevel           string        // PARLEY_LOG_LEVEL
+	LogFormat          string        // PARLEY_LOG_FORMAT: auto, json or console
+	NodeID             string        // PARLEY_NODE_ID
+	ShutdownTimeout    time.Duration // PARLEY_SHUTDOWN_TIMEOUT
+	Demo               bool          // PARLEY_DEMO: seed a demo workspace into an empty store
+	AIBaseURL          string        // PARLEY_AI_BASE_URL: an OpenAI-compatible API; "" = the built-in assistant
+	AIModel            string        // PARLEY_AI_MODEL
+	AIKey              string        // PARLEY_AI_API_KEY(_FILE)
+	AITimeout          time.Duration // PARLEY_AI_TIMEOUT: per request to the model
+	SMTPURL            string        // PARLEY_SMTP_URL(_FILE); "" = mail is logged, not sent
+	MailFrom           string        // PARLEY_MAIL_FROM
 	// Accounts.
 	SignupOpen   bool          // PARLEY_SIGNUP: open (default) or closed
 	SessionCheck time.Duration // PARLEY_SESSION_CHECK: how often agent sockets re-check their session
@@ -84,7 +87,8 @@ var envVars = []envVar{
 	{"PARLEY_DATABASE_URL", "(SQLite in the data dir)", "postgres://… to use Postgres", true},
 	{"PARLEY_REDIS_URL", "(in-process broker)", "redis://… to fan out between nodes through Redis", true},
 	{"PARLEY_REDIS_PREFIX", "parley:", "prefix of every Redis channel, to share one Redis between deployments", false},
-	{"PARLEY_SECRET_KEY", "(generated, kept in the store)", "key that signs visitor tokens; all nodes must share it", true},
+	{"PARLEY_SECRET_KEY", "(generated, kept in the store)", "key that signs visitor tokens and file links; all nodes must share it", true},
+	{"PARLEY_SECRET_KEY_PREVIOUS", "(none)", "after changing PARLEY_SECRET_KEY: the former key(s), comma-separated, so that file links handed out before keep working until they expire (a day)", true},
 	{"PARLEY_LOG_LEVEL", "info", "debug, info, warn or error", false},
 	{"PARLEY_LOG_FORMAT", "auto", "auto (console on a terminal, else JSON), json or console", false},
 	{"PARLEY_NODE_ID", "(host name and a random suffix)", "name of this node in logs and metrics", false},
@@ -175,6 +179,15 @@ func loadConfig(args []string, env []string, stderr io.Writer) (Config, []string
 	}
 	if c.SecretKey, err = secret("PARLEY_SECRET_KEY"); err != nil {
 		return c, warnings, err
+	}
+	previous, err := secret("PARLEY_SECRET_KEY_PREVIOUS")
+	if err != nil {
+		return c, warnings, err
+	}
+	for _, k := range strings.Split(previous, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			c.PreviousSecretKeys = append(c.PreviousSecretKeys, k)
+		}
 	}
 	if c.AIKey, err = secret("PARLEY_AI_API_KEY"); err != nil {
 		return c, warnings, err

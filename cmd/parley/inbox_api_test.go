@@ -272,7 +272,7 @@ func TestInboxConversations(t *testing.T) {
 		t.Fatalf("note: %d", st)
 	}
 	st, h, body := inboxRaw(t, "GET", fmt.Sprintf("%s/conversations/%d/export", base, c1), auth, "")
-	if st != 200 || h.Get("Content-Disposition") != fmt.Sprintf(`attachment; filename="conversation-%d.json"`, c1) ||
+	if st != 200 || h.Get("Content-Disposition") != fmt.Sprintf(`attachment; filename="conversation-%[1]d.json"; filename*=UTF-8''conversation-%[1]d.json`, c1) ||
 		!strings.HasPrefix(h.Get("Content-Type"), "application/json") {
 		t.Fatalf("export: %d %v", st, h)
 	}

@@ -134,7 +134,7 @@ func reportFlow(t *testing.T, env []string) {
 
 	// The same days as CSV.
 	header, body := getCSV(t, base+"/reports.csv"+query, auth)
-	if cd := header.Get("Content-Disposition"); cd != `attachment; filename="parley-report-`+from+"-"+to+`.csv"` {
+	if cd := header.Get("Content-Disposition"); cd != `attachment; filename="parley-report-`+from+"-"+to+`.csv"; filename*=UTF-8''parley-report-`+from+"-"+to+`.csv` {
 		t.Errorf("Content-Disposition %q", cd)
 	}
 	if ct := header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {

@@ -102,6 +102,9 @@ func start(ctx context.Context, cfg Config, log zerolog.Logger) (*node, error) {
 		}
 	}
 	n.svc = &hub.Service{Store: db, Log: log, Secret: []byte(secret), Observer: n.metrics}
+	for _, k := range cfg.PreviousSecretKeys {
+		n.svc.PreviousSecrets = append(n.svc.PreviousSecrets, []byte(k))
+	}
 	n.svc.BaseURL, n.svc.SignupClosed, n.svc.Support = cfg.BaseURL, !cfg.SignupOpen, cfg.Support
 	n.svc.CheckURL = func(ctx context.Context, u string) error { return egress.CheckURL(ctx, u, cfg.AllowPrivate) }
 	// Limits hold across the cluster in Redis, or in this node's memory.

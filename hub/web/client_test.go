@@ -51,3 +51,18 @@ func TestClientIPAndCountry(t *testing.T) {
 		t.Error("ParseProxies accepted bogus")
 	}
 }
+
+// TestContentDisposition: RFC 6266 with an RFC 8187 filename* and an ASCII
+// stand-in that cannot break the header.
+func TestContentDisposition(t *testing.T) {
+	for name, want := range map[string]string{
+		"report.csv":        `attachment; filename="report.csv"; filename*=UTF-8''report.csv`,
+		`a "b";c,d=e\f.txt`: `attachment; filename="a _b_;c,d=e_f.txt"; filename*=UTF-8''a%20%22b%22%3Bc%2Cd%3De%5Cf.txt`,
+		"счёт №5.pdf":       `attachment; filename="____ _5.pdf"; filename*=UTF-8''%D1%81%D1%87%D1%91%D1%82%20%E2%84%965.pdf`,
+		"line\r\nbreak.png": `attachment; filename="line__break.png"; filename*=UTF-8''line%0D%0Abreak.png`,
+	} {
+		if got := ContentDisposition("attachment", name); got != want {
+			t.Errorf("%q:\n got %s\nwant %s", name, got, want)
+		}
+	}
+}

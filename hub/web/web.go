@@ -6,7 +6,9 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -132,4 +134,35 @@ func BindJSON(c *fiber.Ctx, v any) error {
 		return hub.Errorf(hub.EInvalid, "request body must be a JSON object: %v", err)
 	}
 	return nil
+}
+
+// ContentDisposition is a Content-Disposition value (RFC 6266) of the given
+// type (inline or attachment) for a file name: filename*, the name in UTF-8
+// percent-encoded as RFC 8187 says, and filename, an ASCII stand-in for
+// clients that know only that.
+func ContentDisposition(disposition, name string) string {
+	var ascii, ext strings.Builder
+	for _, r := range name {
+		switch {
+		case r < 0x20 || r == 0x7f || r == '"' || r == '\\':
+			ascii.WriteByte('_')
+		case r < 0x80:
+			ascii.WriteRune(r)
+		default:
+			ascii.WriteByte('_')
+		}
+	}
+	for _, b := range []byte(name) {
+		if attrChar(b) {
+			ext.WriteByte(b)
+		} else {
+			fmt.Fprintf(&ext, "%%%02X", b)
+		}
+	}
+	return disposition + `; filename="` + ascii.String() + `"; filename*=UTF-8''` + ext.String()
+}
+
+// attrChar reports whether b may stand unencoded in an RFC 8187 value.
+func attrChar(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.IndexByte("!#$&+-.^_`|~", b) >= 0
 }
