@@ -22,6 +22,7 @@ import (
 // environment variables, which flags may override.
 type Config struct {
 	Addr        string // PARLEY_ADDR
+	AdminAddr   string // PARLEY_ADMIN_ADDR: /metrics and /debug/pprof/; "" = /metrics on Addr, no pprof
 	BaseURL     string // PARLEY_BASE_URL
 	DataDir     string // PARLEY_DATA_DIR
 	DatabaseURL string // PARLEY_DATABASE_URL(_FILE); "" = SQLite in DataDir
@@ -82,6 +83,7 @@ type envVar struct {
 
 var envVars = []envVar{
 	{"PARLEY_ADDR", ":8080", "address to listen on", false},
+	{"PARLEY_ADMIN_ADDR", "(none: /metrics on PARLEY_ADDR)", "address of the operator's listener for /metrics and /debug/pprof/, e.g. 127.0.0.1:9090; keep it private (no authentication)", false},
 	{"PARLEY_BASE_URL", "http://localhost:<port>", "public URL of the hub, used in snippets, emails and as the dashboard's origin", false},
 	{"PARLEY_DATA_DIR", "./parley-data", "directory for the SQLite database and uploads", false},
 	{"PARLEY_DATABASE_URL", "(SQLite in the data dir)", "postgres://… to use Postgres", true},
@@ -159,6 +161,7 @@ func loadConfig(args []string, env []string, stderr io.Writer) (Config, []string
 
 	c := Config{
 		Addr:        get("PARLEY_ADDR", ":8080"),
+		AdminAddr:   get("PARLEY_ADMIN_ADDR", ""),
 		BaseURL:     get("PARLEY_BASE_URL", ""),
 		DataDir:     get("PARLEY_DATA_DIR", "./parley-data"),
 		LogLevel:    get("PARLEY_LOG_LEVEL", "info"),

@@ -132,6 +132,16 @@ func TestRedisOutage(t *testing.T) {
 
 	p.cut()
 	waitReady(t, n, http.StatusServiceUnavailable)
+	// Anyone may ask: the answer says states, never the causes.
+	resp, err := http.Get(n.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != `{"checks":{"broker":"unavailable","store":"ok"},"status":"unavailable"}` {
+		t.Fatalf("/readyz while Redis is away: %s", body)
+	}
 	// Writes still commit while Redis is away: the store is the truth.
 	visitor.call("send", "ack", map[string]any{"client_msg_id": "v2", "body": "during the outage"})
 

@@ -68,6 +68,14 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	}
 	log.Info().Str("addr", ln.Addr().String()).Str("base_url", cfg.BaseURL).Str("node", n.rt.NodeID()).
 		Str("version", version).Msg("listening")
+	var adm *admin
+	if cfg.AdminAddr != "" {
+		if adm, err = n.startAdmin(cfg.AdminAddr); err != nil {
+			ln.Close()
+			n.close()
+			return fmt.Errorf("listen on %s (PARLEY_ADMIN_ADDR): %w", cfg.AdminAddr, err)
+		}
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- n.app.Listener(ln) }()
@@ -80,6 +88,9 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	log.Info().Dur("deadline", cfg.ShutdownTimeout).Msg("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
+	if err := adm.shutdown(sctx); err != nil {
+		log.Warn().Err(err).Msg("admin shutdown")
+	}
 	n.shutdown(sctx)
 	log.Info().Msg("stopped")
 	return nil
@@ -169,7 +180,10 @@ func (n *node) newApp() *fiber.App {
 	app.Use(n.cfg.Proxies.Middleware)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", n.ready)
-	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(n.metrics.Registry, promhttp.HandlerOpts{})))
+	if n.cfg.AdminAddr == "" {
+		// Without an admin listener the metrics are public (admin.go).
+		app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(n.metrics.Registry, promhttp.HandlerOpts{})))
+	}
 	widget.Mount(app, widget.Config{Service: n.svc, Realtime: n.rt, BaseURL: n.cfg.BaseURL, DemoSiteKey: func(ctx context.Context) (string, error) {
 		return n.store.FindSetting(ctx, demoSiteKeySetting)
 	}})
@@ -178,21 +192,24 @@ func (n *node) newApp() *fiber.App {
 }
 
 // ready answers 200 only when the store answers and an event makes a round
-// trip through the broker, each within readyTimeout.
+// trip through the broker, each within readyTimeout. Anyone may ask, so
+// the answer holds states only ("ok", "unavailable"); the causes go to the
+// log.
 func (n *node) ready(c *fiber.Ctx) error {
 	ctx, cancel := context.WithTimeout(c.UserContext(), readyTimeout)
 	defer cancel()
 	checks := fiber.Map{"store": "ok", "broker": "ok"}
 	ok := true
 	if err := n.store.Ping(ctx); err != nil {
-		checks["store"], ok = err.Error(), false
+		checks["store"], ok = "unavailable", false
 		n.metrics.StoreError()
+		web.Logger(c).Warn().Err(err).Msg("not ready: the store does not answer")
 	}
 	if err := n.rt.Probe(ctx); err != nil {
-		checks["broker"], ok = err.Error(), false
+		checks["broker"], ok = "unavailable", false
+		web.Logger(c).Warn().Err(err).Msg("not ready: events do not make the round trip through the broker")
 	}
 	if !ok {
-		web.Logger(c).Warn().Interface("checks", checks).Msg("not ready")
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "checks": checks})
 	}
 	return c.JSON(fiber.Map{"status": "ok", "checks": checks})

@@ -167,3 +167,29 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		t.Fatalf("unknown command: %v", err)
 	}
 }
+
+// TestAdminListener (issue 12 §4): with PARLEY_ADMIN_ADDR, /metrics and
+// pprof answer there and /metrics no longer on the public listener.
+func TestAdminListener(t *testing.T) {
+	n := startNode(t, "PARLEY_ADMIN_ADDR=127.0.0.1:0")
+	addr := n.logs.wait(t, "admin listening: /metrics and /debug/pprof/")["addr"].(string)
+	for url, want := range map[string]int{
+		"http://" + addr + "/metrics":      200,
+		"http://" + addr + "/debug/pprof/": 200,
+		n.URL + "/metrics":                 404,
+		n.URL + "/debug/pprof/":            404,
+	} {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s: %d, want %d", url, resp.StatusCode, want)
+		}
+		if want == 200 && strings.HasSuffix(url, "/metrics") && !strings.Contains(string(body), "parley_") {
+			t.Errorf("GET %s has no parley_ metrics", url)
+		}
+	}
+}
