@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -191,5 +192,29 @@ func TestAdminListener(t *testing.T) {
 		if want == 200 && strings.HasSuffix(url, "/metrics") && !strings.Contains(string(body), "parley_") {
 			t.Errorf("GET %s has no parley_ metrics", url)
 		}
+	}
+}
+
+// TestHealthcheck (issue 12 §5): `parley healthcheck` passes against a
+// running node on PARLEY_ADDR and fails, saying why, when nothing answers.
+func TestHealthcheck(t *testing.T) {
+	n := startNode(t)
+	addr := strings.TrimPrefix(n.URL, "http://")
+	var out, errOut strings.Builder
+	if err := run(context.Background(), []string{"healthcheck"}, []string{"PARLEY_ADDR=" + addr}, &out, &errOut); err != nil {
+		t.Fatalf("healthcheck against a running node: %v (%s)", err, errOut.String())
+	}
+	if !strings.HasPrefix(out.String(), `ok: {"checks":{"broker":"ok","store":"ok"},"status":"ok"}`) {
+		t.Fatalf("healthcheck printed %q", out.String())
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	free := l.Addr().String()
+	l.Close()
+	err = run(context.Background(), []string{"healthcheck", "-timeout", "2s"}, []string{"PARLEY_ADDR=" + free}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "healthcheck") {
+		t.Fatalf("healthcheck with no node: %v", err)
 	}
 }
