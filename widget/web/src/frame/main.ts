@@ -2,7 +2,7 @@
 // the iframe the loader draws. It waits for the loader's init message (from
 // one of the site's allowed origins, checked against the list the server
 // put into the page), then speaks protocol v1 over the visitor websocket.
-import type { Appearance, Attachment, FromFrame, Message, ToFrame, VisitConversation } from "../types";
+import type { Appearance, Attachment, FromFrame, Message, ToFrame, VisitorConversation } from "../types";
 import { Conn, ConnState, Frame } from "./conn";
 import { button, el, setFieldError, validEmail } from "./dom";
 import { strings, Strings } from "./i18n";
@@ -666,7 +666,7 @@ function init(m: Extract<ToFrame, { type: "init" }>) {
     greeting.hidden = false;
     appendText(greeting, a.greeting);
   }
-  const c: VisitConversation | null = m.conversation;
+  const c: VisitorConversation | null = m.conversation;
   if (c && c.id) {
     conv = c.id;
     setUnread(c.unread, -1);
