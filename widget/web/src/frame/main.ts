@@ -5,6 +5,7 @@
 import type { Appearance, Attachment, FromFrame, Message, ToFrame, VisitorConversation } from "../types";
 import { Conn, ConnState, Frame } from "./conn";
 import { button, el, setFieldError, validEmail } from "./dom";
+import { errorText, httpProblem } from "./errors";
 import { strings, Strings } from "./i18n";
 import { appendText } from "./linkify";
 import { openTicketForm, TicketResult } from "./ticket";
@@ -442,7 +443,7 @@ async function upload(it: Item) {
     maybeRead();
   } else {
     if (res && res.status === 401) toParent({ type: "reauth" });
-    fail(it, !res ? t.uploadFailed : res.status === 400 && j.detail ? j.detail : errorText(j.code || "", j.detail || ""));
+    fail(it, !res ? t.uploadFailed : errorText(t, "upload", httpProblem(res.status, j)));
   }
   flush();
 }
@@ -507,23 +508,6 @@ function maybeRead() {
   if (isOpen && conv && lastSeq > readSent && document.visibilityState === "visible" && conn && conn.online) {
     if (request("read", { conversation_id: conv, seq: lastSeq })) readSent = lastSeq;
   }
-}
-
-function errorText(code: string, message: string): string {
-  switch (code) {
-    case "rate_limited":
-      return t.rateLimited;
-    case "unavailable":
-    case "internal":
-      return t.unavailable;
-    case "forbidden":
-      return t.forbidden;
-    case "not_found":
-      return t.notFound;
-    case "invalid":
-      return message || t.error;
-  }
-  return t.error;
 }
 
 function onFrame(f: Frame) {
@@ -600,14 +584,15 @@ function onFrame(f: Frame) {
       if (d.conversation_id === conv) loadRecent(d.last_seq + 1);
       break;
     case "error": {
-      const text = errorText(d.code, d.message);
-      if (r && r.kind === "send") fail(r.item, text);
+      // The visitor's language, from the stable code and reason (errors.ts).
+      if (r && r.kind === "send") fail(r.item, errorText(t, "send", d));
       else if (r && r.kind === "feedback") {
         undoVote(r.item, r.prev);
-        showError(text);
-      } else if (r && r.kind === "ticket") r.done({ error: text });
+        showError(errorText(t, "vote", d));
+      } else if (r && r.kind === "ticket") r.done({ error: errorText(t, "ticket", d) });
       else if (r && r.kind === "history" && r.older) loadingOlder = false;
-      else showError(text);
+      else if (r) showError(errorText(t, "load", d));
+      else console.warn("[parley]", d.code, d.reason || "", d.message || ""); // a frame without reply (typing)
     }
   }
 }
