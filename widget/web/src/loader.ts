@@ -7,7 +7,7 @@
 // and owns the chat iframe (served from the hub's origin), talking to it by
 // postMessage with strict origin and source checks. The size budget is
 // 4 KiB gzipped (widget/assets_test.go): keep it small.
-import type { Appearance, ChatConfig, FromFrame, Message, ToFrame, VisitConversation } from "./types";
+import type { Appearance, ChatConfig, FromFrame, Message, ToFrame, VisitorConversation } from "./types";
 
 interface Identity {
   externalId?: string;
@@ -24,7 +24,7 @@ interface Visit {
   token: string;
   verified?: boolean;
   email?: string;
-  conversation?: VisitConversation | null;
+  conversation?: VisitorConversation | null;
 }
 
 type Handler = (arg?: unknown) => void;
@@ -183,7 +183,9 @@ async function start() {
     ready = false;
   }
   post({ type: "token", token: v.token, email: v.email || "" });
-  setUnread(v.conversation ? v.conversation.unread : 0);
+  // A running frame counts the unread replies of all the visitor's
+  // conversations; the visit knows only the newest one's.
+  if (!ready) setUnread(v.conversation ? v.conversation.unread : 0);
   if (!frame && (v.conversation || isOpen)) makeFrame();
 }
 

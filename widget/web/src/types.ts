@@ -22,11 +22,23 @@ export interface ChatConfig {
   appearance?: Appearance;
 }
 
-/** The visitor's conversation as POST /api/v1/sdk/visitors reports it. */
-export interface VisitConversation {
+/**
+ * A conversation as its visitor sees it (hub.VisitorConversation): POST
+ * /api/v1/sdk/visitors reports the newest, the websocket's conversations
+ * frame lists them, conversation.updated and subscribed carry one.
+ */
+export interface VisitorConversation {
   id: number;
+  /** "open", "resolved" or "closed"; "" while not known yet. */
+  status: string;
   last_seq: number;
   unread: number;
+  version: number;
+  /** The start of the newest message, and who wrote it. */
+  preview: string;
+  preview_author?: string;
+  last_message_at: string;
+  created_at: string;
 }
 
 /** A message as a visitor's websocket delivers it (docs/protocol.md). */
@@ -65,7 +77,7 @@ export type ToFrame =
       type: "init";
       token: string;
       visitorId: number;
-      conversation: VisitConversation | null;
+      conversation: VisitorConversation | null;
       locale: string;
       appearance: Appearance;
       parentOrigin: string;

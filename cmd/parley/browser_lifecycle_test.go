@@ -1,0 +1,454 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/parley-chat/parley/hub"
+)
+
+// The chat frame's lifecycle DOM, read inside the frame.
+const (
+	// frameView is what the frame shows, for failure messages.
+	frameView = `({title: document.querySelector("header h1").textContent, pill: document.querySelector("header .pill").textContent,
+		composerHidden: document.querySelector("form.c").hidden,
+		bar: (b => b && !b.hidden ? b.innerText : "")(document.querySelector(".th .closed")),
+		log: Array.from(document.querySelectorAll("ol.log > li"), li => li.className + ": " + li.innerText),
+		list: Array.from(document.querySelectorAll("ul.cl button.cv"), b => b.dataset.id + ": " + b.innerText),
+		back: document.querySelector("header button.bk").getAttribute("aria-label") + " " + document.querySelector("header button.bk").innerText,
+		alert: document.querySelector("p.err").textContent, focus: document.activeElement.outerHTML.slice(0, 120)})`
+	// frameRows is the conversation list as [id, preview, status, unread] per row.
+	frameRows = `Array.from(document.querySelectorAll("ul.cl > li > button.cv"), b => [b.dataset.id,
+		b.querySelector(".pv").textContent, (b.querySelector(".stl") || {}).textContent || "", (b.querySelector(".un") || {}).textContent || ""])`
+)
+
+// frameClosed is true when the thread is read-only: the closed line and
+// the button instead of the composer, and the header's status.
+func frameClosed(line, button, pill string) string {
+	return fmt.Sprintf(`(() => {
+		const bar = document.querySelector(".th .closed");
+		const form = document.querySelector("form.c");
+		return !!bar && !bar.hidden && bar.querySelector(".cline").textContent === %q &&
+			bar.querySelector("button.pri").textContent === %q && form.hidden && getComputedStyle(form).display === "none" &&
+			document.querySelector("header .pill").textContent === %q;
+	})()`, line, button, pill)
+}
+
+// screenshot saves what the tab shows as <test>-<name>.png, in
+// $PARLEY_TEST_SCREENSHOTS when set (to look at them), else in the test's
+// temporary directory.
+func screenshot(tb testing.TB, p *tab, name string) {
+	tb.Helper()
+	dir := os.Getenv("PARLEY_TEST_SCREENSHOTS")
+	if dir == "" {
+		dir = tb.TempDir()
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, browserWait)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		tb.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, tb.Name()+"-"+name+".png"), png, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// verifiedPage serves the customer page that identifies its visitor as
+// externalID with a valid userHash, before the snippet boots, so that the
+// visit is verified from the start.
+func verifiedPage(tb testing.TB, n *testNode, siteKey, externalID, email string, secret *string) string {
+	tb.Helper()
+	return customerPage(tb, n.Origin, siteKey, func(*http.Request) (template.HTML, template.HTML) {
+		mac := hmac.New(sha256.New, []byte(*secret))
+		mac.Write([]byte(externalID))
+		return template.HTML(`<script>
+window.Parley = function () { (Parley.q = Parley.q || []).push(arguments); };
+Parley("identify", {externalId: ` + jsString(externalID) + `, userHash: "` + hex.EncodeToString(mac.Sum(nil)) + `", email: ` + jsString(email) + `});
+</script>`), ""
+	})
+}
+
+// setStatus changes a conversation's or a ticket's status as an agent does.
+func setStatus(tb testing.TB, n *testNode, bearer http.Header, what string, id int64, status string) {
+	tb.Helper()
+	if st := do(tb, "PATCH", fmt.Sprintf("%s/api/v1/%s/%d", n.URL, what, id), bearer, map[string]string{"status": status}, nil); st != 200 {
+		tb.Fatalf("PATCH %s %d status %s: %d", what, id, status, st)
+	}
+}
+
+type wireConversation struct {
+	ID       int64  `json:"id"`
+	Status   string `json:"status"`
+	TicketID int64  `json:"ticket_id"`
+}
+
+// conversationsOf lists the workspace's conversations, newest activity first.
+func conversationsOf(tb testing.TB, n *testNode, bearer http.Header) []wireConversation {
+	tb.Helper()
+	var out struct {
+		Items []wireConversation `json:"items"`
+	}
+	if st := do(tb, "GET", n.URL+"/api/v1/conversations", bearer, nil, &out); st != 200 {
+		tb.Fatalf("list conversations: status %d", st)
+	}
+	return out.Items
+}
+
+// bodiesOf is what the server holds in a conversation, in seq order.
+func bodiesOf(tb testing.TB, n *testNode, bearer http.Header, conv int64) []string {
+	tb.Helper()
+	var out struct {
+		Items []wireMessage `json:"items"`
+	}
+	if st := do(tb, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), bearer, nil, &out); st != 200 {
+		tb.Fatalf("list messages of %d: status %d", conv, st)
+	}
+	var got []string
+	for _, m := range out.Items {
+		got = append(got, m.Body)
+	}
+	return got
+}
+
+func clickFrame(tb testing.TB, p *tab, selector string) {
+	tb.Helper()
+	var ok bool
+	if err := p.evalFrame(`(b => !!b && (b.click(), true))(document.querySelector(`+jsString(selector)+`))`, &ok); err != nil || !ok {
+		tb.Fatalf("click %s in the frame: %v (found %v)", selector, err, ok)
+	}
+}
+
+// TestBrowserLifecycle: a visitor is never locked out (issue 11). The
+// visitor chats with the assistant; an agent closes the conversation and
+// the widget shows it read-only at once and after a reload (in Russian
+// too), with "Start a new conversation"; the next message starts a new
+// conversation the assistant answers; the list shows both, newest first,
+// with previews and statuses, and the old one opens read-only. A message
+// written in a stale tab, while its conversation's ticket was closed, is
+// refused with the localized reason and goes, on the visitor's word, into
+// a new conversation. A verified visitor sees the same list on another
+// device.
+func TestBrowserLifecycle(t *testing.T) {
+	chromiumPath(t)
+	dataDir := t.TempDir()
+	n, px := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
+	email, password := demoLogin(t, n)
+	siteKey := demoSiteKey(t, n)
+	token := login(t, n, email, password)
+	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	var secret string
+	page := verifiedPage(t, n, siteKey, "u-7", "ann@shop.test", &secret)
+	secret = siteIn(t, dataDir, siteKey, func(s *hub.Site) { s.AllowedOrigins = append(s.AllowedOrigins, page) }).IdentitySecret
+
+	p := newTab(t, newBrowser(t), n.Origin, true)
+	p.do(t, "load the page of a signed-in customer", chromedp.Navigate(page+"/"), chromedp.WaitVisible(launcher),
+		chromedp.Click(launcher), chromedp.WaitVisible(chatFrame))
+	p.waitFrame(t, "chat online", frameOnline, frameState)
+	p.waitFrame(t, "a new conversation, composer focused", `document.activeElement === document.querySelector("form.c textarea") &&
+		document.querySelectorAll("ol.log > li").length === 0 && !document.querySelector("header button.bk").hidden`, frameView)
+
+	// 1. The visitor asks; the assistant answers.
+	const q1 = "How long does shipping take?"
+	p.do(t, "ask", chromedp.KeyEvent(q1), chromedp.KeyEvent("\r"))
+	p.waitFrame(t, "the assistant answers", `(li => !!li && li.querySelector(".body").textContent.startsWith("Orders ship"))(
+		document.querySelector("ol.log > li.in.assistant"))`, frameView)
+	convs := conversationsOf(t, n, bearer)
+	if len(convs) != 1 || convs[0].Status != "open" {
+		t.Fatalf("conversations %+v, want one open", convs)
+	}
+	first := convs[0].ID
+
+	// 2. An agent closes it: the widget shows it read-only at once.
+	setStatus(t, n, bearer, "conversations", first, "closed")
+	p.waitFrame(t, "closed live", frameClosed("This conversation is closed", "Start a new conversation", "Closed")+
+		` && Array.from(document.querySelectorAll("ol.log > li.sys .body")).some(b => b.textContent === "Conversation closed")`, frameView)
+	p.waitFrame(t, "focus moved from the hidden composer to the button", `document.activeElement === document.querySelector(".th .closed button")`, frameView)
+	screenshot(t, p, "1-closed-live")
+
+	// 3. After a reload, still read-only: no composer, the history, the button.
+	p.do(t, "reload", chromedp.Reload(), chromedp.WaitVisible(launcher), chromedp.Click(launcher), chromedp.WaitVisible(chatFrame))
+	p.waitFrame(t, "closed after a reload", frameClosed("This conversation is closed", "Start a new conversation", "Closed")+
+		` && document.querySelector("ol.log > li.out .body").textContent === `+jsString(q1)+
+		` && document.activeElement === document.querySelector(".th .closed button")`, frameView)
+	screenshot(t, p, "2-closed-reload")
+
+	// 4. In Russian.
+	if err := p.evalPage(`Parley("setLocale", "ru"), true`, nil); err != nil {
+		t.Fatal(err)
+	}
+	p.waitFrame(t, "closed, in Russian", frameClosed("Этот разговор закрыт", "Начать новый разговор", "Закрыт")+
+		` && document.querySelector("header button.bk").getAttribute("aria-label") === "Ваши разговоры"`, frameView)
+	screenshot(t, p, "3-closed-ru")
+	if err := p.evalPage(`Parley("setLocale", "en"), true`, nil); err != nil {
+		t.Fatal(err)
+	}
+	p.waitFrame(t, "back in English", frameClosed("This conversation is closed", "Start a new conversation", "Closed"), frameView)
+
+	// 5. Start a new conversation: an empty thread to write in; the first
+	// message goes without a conversation id and the assistant answers it.
+	clickFrame(t, p, ".th .closed button")
+	p.waitFrame(t, "a new conversation to write in", `!document.querySelector("form.c").hidden &&
+		document.activeElement === document.querySelector("form.c textarea") && document.querySelectorAll("ol.log > li").length === 0 &&
+		document.querySelector("header .pill").hidden`, frameView)
+	const q2 = "What are your opening hours?"
+	p.do(t, "ask again", chromedp.KeyEvent(q2), chromedp.KeyEvent("\r"))
+	p.waitFrame(t, "the new conversation is answered", `JSON.stringify(Array.from(document.querySelectorAll("ol.log > li .body"), b => b.textContent.slice(0, 19))) ===
+		JSON.stringify([`+jsString(q2)+`.slice(0, 19), "Our support team wo"])`, frameView)
+	convs = conversationsOf(t, n, bearer)
+	if len(convs) != 2 || convs[1].ID != first || convs[1].Status != "closed" || convs[0].Status != "open" {
+		t.Fatalf("conversations %+v, want a new open one and %d closed", convs, first)
+	}
+	second := convs[0].ID
+	if got := bodiesOf(t, n, bearer, first); len(got) != 3 || got[0] != q1 || got[2] != "Conversation closed" {
+		t.Fatalf("the closed conversation holds %q", got)
+	}
+	if got := bodiesOf(t, n, bearer, second); len(got) != 2 || got[0] != q2 {
+		t.Fatalf("the new conversation holds %q", got)
+	}
+
+	// 6. The list: both, newest first, with previews and statuses.
+	clickFrame(t, p, "header button.bk")
+	wantRows := mustJSON(t, [][]string{
+		{fmt.Sprint(second), "Our support team works Monday to Friday, 9:00–18:00 (Moscow time). The assistant answers around the clock.", "Open", ""},
+		{fmt.Sprint(first), "Conversation closed", "Closed", ""},
+	})
+	p.waitFrame(t, "the list", `JSON.stringify(`+frameRows+`) === `+jsString(wantRows)+` &&
+		document.querySelector("header h1").textContent === "Your conversations" && document.querySelector("form.c").hidden &&
+		document.querySelector(".lv .foot button").textContent === "Continue the conversation" &&
+		document.activeElement === document.querySelector("ul.cl button.cv")`, frameRows)
+	screenshot(t, p, "4-list")
+	p.do(t, "phone screen", chromedp.EmulateViewport(390, 700))
+	screenshot(t, p, "5-list-phone")
+
+	// The old one opens read-only, with its history; the list's main action
+	// continues the open one.
+	clickFrame(t, p, fmt.Sprintf(`ul.cl button[data-id="%d"]`, first))
+	p.waitFrame(t, "the old conversation, read-only", frameClosed("This conversation is closed", "Continue the conversation", "Closed")+
+		` && document.querySelector("ol.log > li.out .body").textContent === `+jsString(q1), frameView)
+	screenshot(t, p, "6-old-phone")
+	p.do(t, "desktop screen", chromedp.EmulateViewport(1280, 800))
+	clickFrame(t, p, "header button.bk")
+	p.waitFrame(t, "the list again", `document.querySelectorAll("ul.cl button.cv").length === 2`, frameRows)
+	clickFrame(t, p, ".lv .foot button")
+	p.waitFrame(t, "the open conversation continues", `!document.querySelector("form.c").hidden &&
+		document.querySelector("ol.log > li.out .body").textContent === `+jsString(q2)+` && document.activeElement === document.querySelector("form.c textarea")`, frameView)
+
+	// 7. A ticket from a downvote; the agent closes the ticket while the
+	// visitor's tab is offline, and the visitor writes there: the message is
+	// refused with the reason, and goes into a new conversation on the
+	// visitor's word.
+	clickFrame(t, p, `li.in.assistant button[aria-label="Mark response as unhelpful"]`)
+	p.waitFrame(t, "ticket offered", `!!document.querySelector("li.in.assistant .offer button")`, frameView)
+	clickFrame(t, p, "li.in.assistant .offer button")
+	p.waitFrame(t, "ticket form prefilled", `document.querySelector(".tk #f-email").value === "ann@shop.test" && document.querySelector(".tk #f-subject").value === `+jsString(q2), frameView)
+	screenshot(t, p, "7-ticket-form")
+	clickFrame(t, p, ".tk button[type=submit]")
+	p.waitFrame(t, "ticket created", `!!document.querySelector(".tk .ok")`, frameView)
+	clickFrame(t, p, ".tk button.pri")
+	tickets := ticketsOf(t, n, bearer)
+	if len(tickets) != 1 || tickets[0].ConversationID != second {
+		t.Fatalf("tickets %+v, want one of conversation %d", tickets, second)
+	}
+	var noOffer bool
+	setOffline(t, p, px, true)
+	p.waitFrame(t, "the tab is offline", `document.getElementById("app").dataset.state === "reconnecting"`, frameState)
+	setStatus(t, n, bearer, "tickets", tickets[0].ID, "closed")
+	if c := conversationsOf(t, n, bearer); c[0].ID != second || c[0].Status != "closed" {
+		t.Fatalf("after closing its ticket, conversation %d is %+v, want closed", second, c[0])
+	}
+	const q3 = "How do I reset my password?"
+	p.waitFrame(t, "composer focused", `document.querySelector("form.c textarea").focus(), document.activeElement === document.querySelector("form.c textarea")`, frameView)
+	p.do(t, "write in the stale tab", chromedp.KeyEvent(q3), chromedp.KeyEvent("\r"))
+	p.waitFrame(t, "queued while offline", `!!document.querySelector("ol.log > li.out .ss.queued")`, frameView)
+	setOffline(t, p, px, false)
+	p.waitFrame(t, "refused: closed, with the reason, the text kept", frameClosed("This conversation is closed", "Start a new conversation", "Closed")+
+		` && document.querySelector(".th .closed .why").textContent === "Your message was not sent. Start a new conversation to send it." &&
+		document.querySelector(".th .closed .carry").textContent === `+jsString(q3)+` &&
+		!document.querySelector("ol.log > li.out .ss.queued, ol.log > li.out .ss.failed") &&
+		!document.querySelector("p.err").textContent.includes("Something went wrong")`, frameView)
+	screenshot(t, p, "8-refused")
+	if err := p.evalFrame(`!document.querySelector("li.in.assistant .offer")`, &noOffer); err != nil || !noOffer {
+		t.Fatalf("a closed conversation still offers a ticket (%v)", err)
+	}
+	if got := bodiesOf(t, n, bearer, second); slices.Contains(got, q3) {
+		t.Fatalf("the closed conversation took the message: %q", got)
+	}
+	clickFrame(t, p, ".th .closed button")
+	p.waitFrame(t, "sent in a new conversation and answered", `JSON.stringify(Array.from(document.querySelectorAll("ol.log > li .body"), b => b.textContent.slice(0, 15))) ===
+		JSON.stringify([`+jsString(q3)+`.slice(0, 15), "Click “Forgot p"]) && !document.querySelector("form.c").hidden`, frameView)
+	screenshot(t, p, "9-carried")
+	convs = conversationsOf(t, n, bearer)
+	if len(convs) != 3 || convs[0].Status != "open" || convs[1].ID != second || convs[2].ID != first {
+		t.Fatalf("conversations %+v, want a third, open one on top", convs)
+	}
+	third := convs[0].ID
+	if got := bodiesOf(t, n, bearer, third); len(got) != 2 || got[0] != q3 {
+		t.Fatalf("the third conversation holds %q", got)
+	}
+	// 8. An agent resolves it: still writable, marked Resolved; the
+	// visitor's next message reopens it and the assistant answers.
+	setStatus(t, n, bearer, "conversations", third, "resolved")
+	p.waitFrame(t, "resolved, still writable", `document.querySelector("header .pill").textContent === "Resolved" &&
+		!document.querySelector("form.c").hidden && document.querySelector(".th .closed").hidden`, frameView)
+	screenshot(t, p, "10-resolved")
+	p.waitFrame(t, "composer focused", `document.querySelector("form.c textarea").focus(), document.activeElement === document.querySelector("form.c textarea")`, frameView)
+	p.do(t, "write to the resolved conversation", chromedp.KeyEvent(q1), chromedp.KeyEvent("\r"))
+	p.waitFrame(t, "reopened and answered", `document.querySelector("header .pill").hidden &&
+		Array.from(document.querySelectorAll("ol.log > li.in.assistant .body")).some(b => b.textContent.startsWith("Orders ship"))`, frameView)
+	if c := conversationsOf(t, n, bearer); len(c) != 3 || c[0].ID != third || c[0].Status != "open" {
+		t.Fatalf("after the visitor wrote, conversations are %+v, want %d open on top", c, third)
+	}
+
+	clickFrame(t, p, "header button.bk")
+	p.waitFrame(t, "three in the list", `document.querySelectorAll("ul.cl button.cv").length === 3 &&
+		document.querySelector("ul.cl button.cv .pv").textContent.startsWith("Orders ship")`, frameRows)
+	var rows [][]string
+	if err := p.evalFrame(frameRows, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if ids := []string{rows[0][0], rows[1][0], rows[2][0]}; !slices.Equal(ids, []string{fmt.Sprint(third), fmt.Sprint(second), fmt.Sprint(first)}) ||
+		rows[0][2] != "Open" || rows[1][2] != "Closed" || rows[2][2] != "Closed" || rows[1][1] != "Ticket "+tickets[0].Ref+" closed" {
+		t.Fatalf("list %q, want %d (open), %d (closed by its ticket), %d (closed)", rows, third, second, first)
+	}
+
+	// 9. The verified visitor on another device: the newest conversation,
+	// and the same list.
+	q := newTab(t, newBrowser(t), n.Origin, true)
+	q.do(t, "another device", chromedp.Navigate(page+"/"), chromedp.WaitVisible(launcher), chromedp.Click(launcher), chromedp.WaitVisible(chatFrame))
+	q.waitFrame(t, "the newest conversation there", `!document.querySelector("form.c").hidden &&
+		(b => !!b && b.textContent === `+jsString(q3)+`)(document.querySelector("ol.log > li.out .body"))`, frameView)
+	clickFrame(t, q, "header button.bk")
+	q.waitFrame(t, "the same list there", `JSON.stringify(`+frameRows+`) === `+jsString(mustJSON(t, rows)), frameRows)
+	screenshot(t, q, "11-other-device")
+
+	for _, tb := range []*tab{p, q} {
+		if ex := tb.exceptionLines(); len(ex) > 0 {
+			t.Fatalf("uncaught exceptions in the page or the frame:\n%s", strings.Join(ex, "\n"))
+		}
+	}
+}
+
+// TestBrowserLifecycleList: the list pages in older conversations by
+// keyset, follows events of conversations other than the one shown (which
+// never shows them), and counts their unread replies on the launcher.
+func TestBrowserLifecycleList(t *testing.T) {
+	chromiumPath(t)
+	dataDir := t.TempDir()
+	n, _ := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
+	email, password := demoLogin(t, n)
+	siteKey := demoSiteKey(t, n)
+	token := login(t, n, email, password)
+	withoutAssistant(t, n, token)
+	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	var secret string
+	page := verifiedPage(t, n, siteKey, "u-9", "bob@shop.test", &secret)
+	secret = siteIn(t, dataDir, siteKey, func(s *hub.Site) { s.AllowedOrigins = append(s.AllowedOrigins, page) }).IdentitySecret
+
+	// 22 conversations of the visitor, all but the newest closed: a page of
+	// the list (20) and then some.
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte("u-9"))
+	var start struct {
+		Token string `json:"token"`
+	}
+	if st := do(t, "POST", n.URL+"/api/v1/sdk/visitors", http.Header{"Origin": {page}}, map[string]any{"site": siteKey,
+		"identity": map[string]string{"external_id": "u-9", "user_hash": hex.EncodeToString(mac.Sum(nil))}}, &start); st != 200 {
+		t.Fatalf("start the visitor: status %d", st)
+	}
+	v := dial(t, n.URL+"/ws/visitor?site="+siteKey, page, nil)
+	v.call("auth", "auth.ok", map[string]string{"token": start.Token})
+	const total = 22
+	ids := make([]int64, 0, total)
+	for i := 1; i <= total; i++ {
+		ack := decode[struct {
+			Message wireMessage `json:"message"`
+		}](t, v.call("send", "ack", map[string]any{"client_msg_id": fmt.Sprintf("q%d", i), "body": fmt.Sprintf("Question %d", i)}))
+		if len(ids) > 0 && ack.Message.ConversationID == ids[len(ids)-1] {
+			t.Fatalf("message %d went into the closed conversation %d", i, ack.Message.ConversationID)
+		}
+		ids = append(ids, ack.Message.ConversationID)
+		if i < total {
+			setStatus(t, n, bearer, "conversations", ack.Message.ConversationID, "closed")
+			// The visitor saw it closed: "Conversation closed" counts as
+			// unread until read, like every message of the other side.
+			v.call("read", "read.ok", map[string]any{"conversation_id": ack.Message.ConversationID, "seq": 1 << 30})
+		}
+	}
+	v.conn.CloseNow()
+
+	p := newTab(t, newBrowser(t), n.Origin, true)
+	p.do(t, "load the page", chromedp.Navigate(page+"/"), chromedp.WaitVisible(launcher), chromedp.Click(launcher), chromedp.WaitVisible(chatFrame))
+	p.waitFrame(t, "the newest conversation, open", `!document.querySelector("form.c").hidden &&
+		(b => !!b && b.textContent === "Question 22")(document.querySelector("ol.log > li.out .body"))`, frameView)
+
+	// 1. An agent writes into an old, closed conversation: the launcher and
+	// the list button count it; the thread shown does not show it.
+	agent := agentFor(t, n, token)
+	old := ids[2]
+	const reply = "We found your parcel"
+	agentSend(t, agent, old, "a1", reply)
+	p.waitFrame(t, "the list button counts the other conversation", `document.querySelector("header button.bk .n").textContent === "1" &&
+		document.querySelector("header button.bk").getAttribute("aria-label") === "Your conversations, 1 unread"`, frameView)
+	p.do(t, "launcher badge", chromedp.WaitVisible(launchBadge))
+	checkLauncher(t, p, "true", "1")
+	var bodies []string
+	if err := p.evalFrame(frameBodies, &bodies); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(bodies, []string{"Question 22"}) {
+		t.Fatalf("the thread of conversation %d shows %q", ids[total-1], bodies)
+	}
+	screenshot(t, p, "1-other-unread")
+
+	// 2. The list: that conversation on top with its reply and unread count,
+	// then the open one with the visitor's question; a page of 20.
+	clickFrame(t, p, "header button.bk")
+	p.waitFrame(t, "the first page", `(rows => rows.length === 20 &&
+		JSON.stringify(rows[0]) === `+jsString(mustJSON(t, []string{fmt.Sprint(old), reply, "Closed", "1"}))+` &&
+		JSON.stringify(rows[1]) === `+jsString(mustJSON(t, []string{fmt.Sprint(ids[total-1]), "You: Question 22", "Open", ""}))+` &&
+		rows.slice(2).every(r => r[1] === "Conversation closed" && r[2] === "Closed" && r[3] === ""))(`+frameRows+`) &&
+		document.querySelector(".lv button.older").textContent === "Show older" && !document.querySelector(".lv button.older").hidden`, frameRows)
+	screenshot(t, p, "2-first-page")
+
+	// 3. Show older: the rest, each once, newest activity first.
+	// As the keyboard does it: focus, then Enter.
+	if err := p.evalFrame(`(b => (b.focus(), b.click(), true))(document.querySelector(".lv button.older"))`, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{fmt.Sprint(old)}
+	for i := total - 1; i >= 0; i-- {
+		if ids[i] != old {
+			want = append(want, fmt.Sprint(ids[i]))
+		}
+	}
+	p.waitFrame(t, "all conversations", `JSON.stringify(Array.from(document.querySelectorAll("ul.cl button.cv"), b => b.dataset.id)) === `+
+		jsString(mustJSON(t, want))+` && document.querySelector(".lv button.older").hidden &&
+		document.activeElement === document.querySelectorAll("ul.cl button.cv")[20]`, frameView)
+	p.do(t, "phone screen", chromedp.EmulateViewport(390, 700))
+	screenshot(t, p, "3-all-phone")
+
+	// 4. Opening the old conversation reads it: the counts go.
+	clickFrame(t, p, fmt.Sprintf(`ul.cl button[data-id="%d"]`, old))
+	p.waitFrame(t, "the old conversation, read-only, with the reply", frameClosed("This conversation is closed", "Continue the conversation", "Closed")+
+		` && Array.from(document.querySelectorAll("ol.log > li.in.agent .body")).some(b => b.textContent === `+jsString(reply)+`)`, frameView)
+	p.do(t, "launcher badge gone", chromedp.WaitNotVisible(launchBadge))
+	checkLauncher(t, p, "true", "")
+	screenshot(t, p, "4-old-phone")
+
+	if ex := p.exceptionLines(); len(ex) > 0 {
+		t.Fatalf("uncaught exceptions in the page or the frame:\n%s", strings.Join(ex, "\n"))
+	}
+}
