@@ -2,10 +2,11 @@
 // status, unread count and last message, merged from every source (the
 // visit, the conversations list, subscribed, conversation.updated, unread,
 // read.ok, message.created). State with a version keeps the highest
-// version; the preview keeps the newest message (highest seq).
+// version; the preview keeps the newest message (highest seq). A live
+// message stands as the preview whole: the list shows one line of it
+// (CSS cuts it), so the server's cut (hub.Conversation.notePreview) need
+// not be repeated here.
 import type { Message, VisitorConversation } from "../types";
-
-const PREVIEW = 140; // hub previewRunes
 
 export class Convs {
   private byId = new Map<number, VisitorConversation>();
@@ -73,7 +74,7 @@ export class Convs {
     const o = this.byId.get(id) || blank(id, {});
     if (m.seq > o.last_seq) {
       o.last_seq = m.seq;
-      o.preview = Array.from(m.body.replace(/[\r\n\t]/g, " ")).slice(0, PREVIEW).join("");
+      o.preview = m.body;
       o.preview_author = m.author_kind;
       o.last_message_at = m.created_at || o.last_message_at;
     }
