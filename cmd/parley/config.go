@@ -342,3 +342,39 @@ func supportPolicy(zone, hours, days string) (hub.SupportPolicy, error) {
 	}
 	return p, nil
 }
+
+// addressWarnings says when the listen address and the base URL disagree
+// in a way that breaks the dashboard and the widget: browsers must use the
+// base URL's origin exactly (websockets and cookie-authenticated changes
+// accept no other), so a base URL on this host with another port than
+// the one Parley listens on is only right behind a proxy that forwards
+// it. Behind a proxy with a public name there is nothing to say.
+func (c *Config) addressWarnings(listen string) []string {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil
+	}
+	basePort := u.Port()
+	if basePort == "" {
+		basePort = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	if !localHost(u.Hostname()) || basePort == port {
+		return nil
+	}
+	return []string{fmt.Sprintf("PARLEY_BASE_URL is %s but Parley listens on port %s: browsers that open %s reach it only "+
+		"through a proxy that forwards port %s to %s; otherwise set PARLEY_BASE_URL=%s://%s",
+		c.BaseURL, port, c.BaseURL, basePort, port, u.Scheme, net.JoinHostPort(u.Hostname(), port))}
+}
+
+// localHost reports whether host names this machine.
+func localHost(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && (ip.IsLoopback() || ip.IsUnspecified())
+}

@@ -96,3 +96,28 @@ func TestLoadConfigSupportHours(t *testing.T) {
 		t.Fatalf("default support hours %+v, %v", c.Support.Hours, err)
 	}
 }
+
+// TestAddressWarnings: a base URL on this machine whose port is not the
+// one Parley listens on is warned about at start, with the fix; a public
+// base URL (behind a proxy) and a matching one are not.
+func TestAddressWarnings(t *testing.T) {
+	for _, tt := range []struct {
+		base, listen string
+		warn         bool
+	}{
+		{"http://localhost:8080", "[::]:8080", false},
+		{"http://localhost:8080", "127.0.0.1:9090", true},
+		{"http://127.0.0.1:3000", "0.0.0.0:8080", true},
+		{"http://localhost", "[::]:80", false},
+		{"https://chat.example.com", "[::]:8080", false},
+	} {
+		c := Config{BaseURL: tt.base}
+		got := c.addressWarnings(tt.listen)
+		if (len(got) > 0) != tt.warn {
+			t.Errorf("base %s, listening on %s: warnings %q, want any: %v", tt.base, tt.listen, got, tt.warn)
+		}
+		if tt.warn && !strings.Contains(got[0], "set PARLEY_BASE_URL=") {
+			t.Errorf("the warning gives no fix: %s", got[0])
+		}
+	}
+}

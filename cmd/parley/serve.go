@@ -61,6 +61,9 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 		_, port, _ = net.SplitHostPort(ln.Addr().String())
 		cfg.BaseURL = defaultBaseURL(host, port)
 	}
+	for _, w := range cfg.addressWarnings(ln.Addr().String()) {
+		log.Warn().Msg(w)
+	}
 	n, err := start(ctx, cfg, log)
 	if err != nil {
 		ln.Close()
