@@ -15,7 +15,7 @@ func newLogger(cfg Config, out io.Writer) zerolog.Logger {
 	if err != nil {
 		level = zerolog.InfoLevel
 	}
-	if cfg.LogFormat == "console" || cfg.LogFormat == "auto" && isTerminal(out) {
+	if consoleLog(cfg, out) {
 		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly}
 	}
 	return zerolog.New(out).Level(level).With().Timestamp().Logger()
@@ -28,4 +28,10 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// consoleLog reports whether the log on out is for a person: console, or
+// auto on a terminal.
+func consoleLog(cfg Config, out io.Writer) bool {
+	return cfg.LogFormat == "console" || cfg.LogFormat == "auto" && isTerminal(out)
 }

@@ -38,6 +38,8 @@ type node struct {
 	metrics *metrics.Metrics
 	app     *fiber.App
 	workers *workers
+	// demo is the demo workspace's login when this node created it.
+	demo *demoAccount
 	// closeLimits closes the Redis connections of the limits, if any.
 	closeLimits func() error
 }
@@ -71,6 +73,9 @@ func serve(ctx context.Context, args, env []string, stdout, stderr io.Writer) er
 	}
 	log.Info().Str("addr", ln.Addr().String()).Str("base_url", cfg.BaseURL).Str("node", n.rt.NodeID()).
 		Str("version", version).Msg("listening")
+	if n.demo != nil && consoleLog(cfg, stdout) {
+		n.demo.print(stdout)
+	}
 	var adm *admin
 	if cfg.AdminAddr != "" {
 		if adm, err = n.startAdmin(cfg.AdminAddr); err != nil {
@@ -157,7 +162,7 @@ func start(ctx context.Context, cfg Config, log zerolog.Logger) (*node, error) {
 	}
 	log.Info().Str("store", kind).Str("broker", brokerKind).Msg("store and broker ready")
 
-	if err := seedDemo(ctx, cfg, n.svc, log); err != nil {
+	if n.demo, err = seedDemo(ctx, cfg, n.svc, log); err != nil {
 		n.close()
 		return nil, fmt.Errorf("seed demo workspace: %w", err)
 	}
@@ -255,42 +260,54 @@ func (n *node) close() {
 // seedDemo creates, on an empty store, a demo workspace whose site accepts
 // the hub's own origin, and logs how to sign in. Exactly one node seeds,
 // even when several start at once.
-func seedDemo(ctx context.Context, cfg Config, svc *hub.Service, log zerolog.Logger) error {
+func seedDemo(ctx context.Context, cfg Config, svc *hub.Service, log zerolog.Logger) (*demoAccount, error) {
 	if !cfg.Demo {
-		return nil
+		return nil, nil
 	}
 	claim := hub.RandomToken(12)
 	winner, err := svc.Store.EnsureSetting(ctx, "demo_seed_claim", claim)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if winner != claim {
-		return nil // another node seeds, or did long ago
+		return nil, nil // another node seeds, or did long ago
 	}
 	if n, err := svc.Store.CountTenants(ctx); err != nil || n > 0 {
-		return err
+		return nil, err
 	}
 	password := hub.RandomToken(12)
 	tenant, owner, err := svc.CreateTenant(ctx, hub.NewAccount{TenantName: "Demo", Email: "owner@demo.parley.local", Name: "Demo Owner", Password: password})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	site, err := svc.CreateSite(ctx, hub.Actor{Kind: hub.ActorSystem}, hub.NewSite{TenantID: tenant.ID, Name: "Demo site", AllowedOrigins: []string{cfg.origin()}})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := svc.Store.EnsureSetting(ctx, demoSiteKeySetting, site.Key); err != nil {
-		return err
+		return nil, err
 	}
 	for _, e := range demoKnowledge {
 		e.SiteID = site.ID
 		if _, err := svc.CreateKnowledgeEntry(ctx, hub.Actor{Kind: hub.ActorSystem}, e); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	log.Info().Str("dashboard", cfg.BaseURL+"/").Str("email", owner.Email).Str("password", password).
-		Str("demo_page", cfg.BaseURL+"/demo").Msg("created a demo workspace: sign in with this login (shown once)")
-	return nil
+	d := &demoAccount{dashboard: cfg.BaseURL + "/", email: owner.Email, password: password, page: cfg.BaseURL + "/demo"}
+	log.Info().Str("dashboard", d.dashboard).Str("email", d.email).Str("password", d.password).
+		Str("demo_page", d.page).Msg("created a demo workspace: sign in with this login (shown once)")
+	return d, nil
+}
+
+// demoAccount is the demo workspace's login, shown once.
+type demoAccount struct{ dashboard, email, password, page string }
+
+// print writes the login for a person at a terminal, where a log line
+// with five fields is hard to read.
+func (d *demoAccount) print(w io.Writer) {
+	fmt.Fprintf(w, "\n  Parley is running. A demo workspace was created; this login is shown once:\n\n"+
+		"    Dashboard:   %s\n    Email:       %s\n    Password:    %s\n    Demo page:   %s (a customer's page with the chat)\n\n",
+		d.dashboard, d.email, d.password, d.page)
 }
 
 // demoKnowledge is what the demo site's assistant knows, in English and

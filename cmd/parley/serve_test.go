@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -216,5 +217,54 @@ func TestHealthcheck(t *testing.T) {
 	err = run(context.Background(), []string{"healthcheck", "-timeout", "2s"}, []string{"PARLEY_ADDR=" + free}, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "healthcheck") {
 		t.Fatalf("healthcheck with no node: %v", err)
+	}
+}
+
+// lockedBuffer is a strings.Builder for a writer on another goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestFirstStartPrintsLogin (issue 12 §5): on a terminal (console logs),
+// the first start prints the demo login as lines a person reads, besides
+// the log line.
+func TestFirstStartPrintsLogin(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, nil, []string{"PARLEY_ADDR=127.0.0.1:0", "PARLEY_LOG_FORMAT=console", "PARLEY_DATA_DIR=" + t.TempDir()}, &out, io.Discard)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(out.String(), "Demo page:") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no login printed within 30 s:\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	text := out.String()
+	for _, want := range []string{"Parley is running.", "    Dashboard:   http://127.0.0.1:", "    Email:       owner@demo.parley.local", "    Password:    "} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the first start printed no %q:\n%s", want, text)
+		}
 	}
 }
