@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/hubtest"
 )
 
 // scripted is an Assistant that returns the decisions it is given, in
@@ -401,10 +402,10 @@ func TestAssistantRunner(t *testing.T) {
 
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(hubtest.Wait)
 	for !ok() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 5s", what)
+			t.Fatalf("%s: not within %s", what, hubtest.Wait)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

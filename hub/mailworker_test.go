@@ -334,7 +334,7 @@ func TestMailWorkerShutdown(t *testing.T) {
 		done <- err
 	}()
 	// Wait until the send has started (the email is claimed).
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	for deadline := time.Now().Add(hubtest.Wait); ; {
 		if got := emailByID(t, f, e.ID); got.NextAttemptAt.After(f.now) {
 			break
 		}
@@ -397,7 +397,7 @@ func TestMailWorkerRun(t *testing.T) {
 		defer close(stopped)
 		w.Run(ctx)
 	}()
-	for deadline := time.Now().Add(10 * time.Second); len(mailer.mails()) == 0; {
+	for deadline := time.Now().Add(hubtest.Wait); len(mailer.mails()) == 0; {
 		if time.Now().After(deadline) {
 			t.Fatal("Run did not send the due email")
 		}

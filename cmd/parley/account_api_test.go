@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/parley-chat/parley/hub/hubtest"
 )
 
 // End-to-end tests of docs/api.md "Accounts" and "Team" on the real
@@ -310,7 +312,7 @@ func TestPasswordResetAPI(t *testing.T) {
 	if st := do(t, "POST", n.URL+"/api/v1/auth/password-reset/confirm", nil, map[string]string{"token": token, "password": "again password"}, &p); st != 400 || p.Code != "invalid" {
 		t.Fatalf("second use of the link: status %d, %+v", st, p)
 	}
-	if code := closeCode(t, agent, 10*time.Second); code != 4001 {
+	if code := closeCode(t, agent, hubtest.Wait); code != 4001 {
 		t.Fatalf("agent socket closed with %d, want 4001", code)
 	}
 	if st := do(t, "GET", n.URL+"/api/v1/me", bearer(owner.Token), nil, nil); st != 401 {
@@ -479,7 +481,7 @@ func teamFlow(t *testing.T, n, socketNode *testNode, mb *mailbox) {
 	if st := do(t, "PATCH", member(agent.Member.ID), bearer(owner.Token), map[string]string{"role": "admin"}, &changed); st != 200 || changed.Role != "admin" {
 		t.Fatalf("make bob admin: status %d, %+v", st, changed)
 	}
-	if code := closeCode(t, socket, 10*time.Second); code != 4001 {
+	if code := closeCode(t, socket, hubtest.Wait); code != 4001 {
 		t.Fatalf("socket after a role change closed with %d, want 4001", code)
 	}
 	var me apiMember
@@ -494,7 +496,7 @@ func teamFlow(t *testing.T, n, socketNode *testNode, mb *mailbox) {
 	if st := do(t, "DELETE", member(agent.Member.ID), bearer(owner.Token), nil, nil); st != 204 {
 		t.Fatalf("remove bob: status %d", st)
 	}
-	if code := closeCode(t, socket, 10*time.Second); code != 4001 {
+	if code := closeCode(t, socket, hubtest.Wait); code != 4001 {
 		t.Fatalf("socket after a removal closed with %d, want 4001", code)
 	}
 	if st := do(t, "GET", socketNode.URL+"/api/v1/me", bearer(agent.Token), nil, nil); st != 401 {
@@ -509,7 +511,7 @@ func teamFlow(t *testing.T, n, socketNode *testNode, mb *mailbox) {
 	if st := do(t, "POST", n.URL+"/api/v1/auth/logout", bearer(owner.Token), nil, nil); st != 204 {
 		t.Fatalf("logout: status %d", st)
 	}
-	if code := closeCode(t, socket, 10*time.Second); code != 4001 {
+	if code := closeCode(t, socket, hubtest.Wait); code != 4001 {
 		t.Fatalf("socket after logout closed with %d, want 4001", code)
 	}
 }

@@ -41,6 +41,10 @@ func startMailbox(tb testing.TB) *mailbox {
 		_ = s.Serve(l)
 	}()
 	tb.Cleanup(func() {
+		// Closing the listener ends Serve even if it has not registered
+		// it yet (a test that skips at once); s.Close alone would wait
+		// for a Serve that never returns.
+		_ = l.Close()
 		_ = s.Close()
 		<-done
 	})

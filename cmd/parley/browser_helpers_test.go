@@ -22,11 +22,12 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/hubtest"
 	"github.com/parley-chat/parley/widget"
 )
 
 // browserWait bounds every wait for the page or the chat frame.
-const browserWait = 20 * time.Second
+const browserWait = hubtest.Wait
 
 // chromiumPath returns Debian's Chromium. Without it the browser tests are
 // skipped on a developer's machine and fail under CI, which installs it

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/parley-chat/parley/hub/hubtest"
 )
 
 // testNode is a real parley server started through run on a free port.
@@ -145,7 +147,7 @@ func dial(tb testing.TB, url, origin string, header http.Header) *client {
 		header = http.Header{}
 	}
 	header.Set("Origin", origin)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), hubtest.Wait)
 	defer cancel()
 	conn, resp, err := websocket.Dial(ctx, strings.Replace(url, "http://", "ws://", 1), &websocket.DialOptions{HTTPHeader: header})
 	if err != nil {
@@ -172,7 +174,7 @@ func (c *client) send(typ string, data any) string {
 		c.tb.Fatal(err)
 	}
 	b, _ := json.Marshal(frame{Type: typ, ID: id, Data: raw})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), hubtest.Wait)
 	defer cancel()
 	if err := c.conn.Write(ctx, websocket.MessageText, b); err != nil {
 		c.tb.Fatalf("write %s: %v", typ, err)
@@ -182,7 +184,7 @@ func (c *client) send(typ string, data any) string {
 
 func (c *client) next() frame {
 	c.tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), hubtest.Wait)
 	defer cancel()
 	_, b, err := c.conn.Read(ctx)
 	if err != nil {

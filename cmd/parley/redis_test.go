@@ -94,7 +94,7 @@ func readyStatus(tb testing.TB, n *testNode) int {
 // waitReady polls /readyz until it answers want.
 func waitReady(tb testing.TB, n *testNode, want int) {
 	tb.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(hubtest.Wait)
 	for readyStatus(tb, n) != want {
 		if time.Now().After(deadline) {
 			tb.Fatalf("/readyz never answered %d", want)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/parley-chat/parley/hub/hubtest"
 )
 
 // demoLogin returns the demo owner's email and password from the log.
@@ -85,7 +87,7 @@ func TestServeOnEmbeddedDefaults(t *testing.T) {
 
 	// A graceful stop closes websockets with 1001 (going away).
 	n.cancel()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), hubtest.Wait)
 	defer cancel()
 	for {
 		_, _, err := visitor.conn.Read(ctx)

@@ -5,9 +5,10 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/parley-chat/parley/dashboard"
+
+	"github.com/parley-chat/parley/hub/hubtest"
 )
 
 // TestSupportOnCluster runs the support section across two nodes on
@@ -88,7 +89,7 @@ func TestSupportOnCluster(t *testing.T) {
 		t.Fatalf("close access: %d", code)
 	}
 	// The session check runs every 30 s; the event across Redis is faster.
-	if code := closeCode(t, viewer, 10*time.Second); code != 4001 {
+	if code := closeCode(t, viewer, hubtest.Wait); code != 4001 {
 		t.Fatalf("staff's viewing socket closed with %d, want 4001", code)
 	}
 	if code := do(t, "GET", b.URL+"/api/v1/conversations", viewing, nil, nil); code != 403 {

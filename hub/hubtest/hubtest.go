@@ -9,10 +9,18 @@ import (
 	"net/http/httptest"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/rs/zerolog"
 )
+
+// Wait is how long a test waits for something that should happen: an
+// event, a closed socket, a message. It measures nothing, so it is
+// generous: on a busy machine under -race, what takes a millisecond alone
+// takes seconds (issue 12 §7). Tests that check that something does not
+// happen wait their own, short, time.
+const Wait = 30 * time.Second
 
 // PostgresURL returns PARLEY_TEST_DATABASE_URL. When it is unset the test is
 // skipped on a developer machine and fails under CI, where it is required.

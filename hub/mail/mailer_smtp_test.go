@@ -87,6 +87,11 @@ func startServer(t *testing.T, cfg serverConfig) *server {
 		_ = s.Serve(l)
 	}()
 	t.Cleanup(func() {
+		// Closing the listener ends Serve even if it has not registered
+		// it yet (when the test skipped or ended at once); Close then ends
+		// the sessions. Close alone would wait for a Serve that never
+		// returns.
+		_ = l.Close()
 		_ = s.Close()
 		<-done
 	})

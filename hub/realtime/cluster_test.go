@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/hub/broker"
@@ -60,7 +59,7 @@ func TestTwoNodes(t *testing.T) {
 
 	// Both nodes answer their probe through the shared cluster.
 	for _, e := range []*env{e1, e2} {
-		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
 		if err := e.node.Probe(ctx); err != nil {
 			t.Errorf("probe %s: %v", e.node.NodeID(), err)
 		}

@@ -29,7 +29,7 @@ import (
 const (
 	siteOrigin  = "https://shop.example"
 	dashOrigin  = "https://parley.example"
-	testTimeout = 5 * time.Second
+	testTimeout = hubtest.Wait
 )
 
 // env is one running node: a real SQLite store, a broker, a Fiber app on

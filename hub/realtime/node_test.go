@@ -139,14 +139,14 @@ func TestShutdownClosesWithGoingAway(t *testing.T) {
 			// One socket that never authenticates.
 			anon := e.mustDial("/ws/visitor?site="+a.site.Key, dialOpts{origin: siteOrigin})
 
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 			defer cancel()
 			shutdown := make(chan error, 1)
 			go func() { shutdown <- e.node.Shutdown(ctx) }()
 			// Clients read (and so answer the close handshake) while
 			// the node shuts down.
 			for _, c := range []*client{agent, visitor, anon} {
-				if code := c.closeStatus(time.Second); code != websocket.StatusGoingAway {
+				if code := c.closeStatus(testTimeout); code != websocket.StatusGoingAway {
 					t.Errorf("close status %d, want 1001", code)
 				}
 			}
@@ -287,7 +287,7 @@ func TestFrameLimit(t *testing.T) {
 func TestProbe(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	if err := e.node.Probe(ctx); err != nil {
 		t.Fatalf("probe: %v", err)

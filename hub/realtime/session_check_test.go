@@ -87,7 +87,7 @@ func TestSessionEndClosesAgentSocketAtOnce(t *testing.T) {
 	if err := e.svc.Logout(ctx, token); err != nil {
 		t.Fatal(err)
 	}
-	if code := first.closeStatus(2 * time.Second); code != realtime.CloseSessionEnded {
+	if code := first.closeStatus(testTimeout); code != realtime.CloseSessionEnded {
 		t.Fatalf("socket of the ended session closed with %d, want %d", code, realtime.CloseSessionEnded)
 	}
 	stillOpen(kept, "k1")
@@ -95,7 +95,7 @@ func TestSessionEndClosesAgentSocketAtOnce(t *testing.T) {
 	if err := e.svc.RemoveMember(ctx, a.actor, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	if code := kept.closeStatus(2 * time.Second); code != realtime.CloseSessionEnded {
+	if code := kept.closeStatus(testTimeout); code != realtime.CloseSessionEnded {
 		t.Fatalf("socket of a removed member closed with %d, want %d", code, realtime.CloseSessionEnded)
 	}
 }

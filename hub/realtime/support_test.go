@@ -288,7 +288,7 @@ func TestRequesterRoleChangeCloses(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, c := range map[string]*client{"cookie": byCookie, "auth frame": byFrame} {
-		if code := c.closeStatus(2 * time.Second); code != realtime.CloseSessionEnded {
+		if code := c.closeStatus(testTimeout); code != realtime.CloseSessionEnded {
 			t.Errorf("%s socket closed with %d, want %d", name, code, realtime.CloseSessionEnded)
 		}
 	}
@@ -296,7 +296,7 @@ func TestRequesterRoleChangeCloses(t *testing.T) {
 	if err := e.svc.Logout(ctx, a.token); err != nil {
 		t.Fatal(err)
 	}
-	if code := owner.closeStatus(2 * time.Second); code != realtime.CloseSessionEnded {
+	if code := owner.closeStatus(testTimeout); code != realtime.CloseSessionEnded {
 		t.Fatalf("owner's socket closed with %d after logout, want %d", code, realtime.CloseSessionEnded)
 	}
 }
@@ -484,13 +484,13 @@ func TestSupportViewerAccessClosed(t *testing.T) {
 	if err := e.svc.Logout(ctx, second); err != nil {
 		t.Fatal(err)
 	}
-	if code := other.closeStatus(2 * time.Second); code != realtime.CloseSessionEnded {
+	if code := other.closeStatus(testTimeout); code != realtime.CloseSessionEnded {
 		t.Fatalf("viewer of an ended session closed with %d, want %d", code, realtime.CloseSessionEnded)
 	}
 	stillOpen(viewer, "v1")
 
 	e.setSupportAccess(a, false, 0)
-	if code := viewer.closeStatus(2 * time.Second); code != realtime.CloseSessionEnded {
+	if code := viewer.closeStatus(testTimeout); code != realtime.CloseSessionEnded {
 		t.Fatalf("viewer closed with %d after the access closed, want %d", code, realtime.CloseSessionEnded)
 	}
 	owner.waitFor(hub.EventSupportAccess, "")

@@ -14,10 +14,11 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/hubtest"
 )
 
 // Timeout is how long a test waits for something that should happen.
-const Timeout = 5 * time.Second
+const Timeout = hubtest.Wait
 
 // Run runs the contract suite. newBroker returns a broker delivering to h;
 // brokers made for the same t must share their backing, like nodes of one
