@@ -276,11 +276,31 @@ type PresenceData struct {
 	Online   bool  `json:"online"`
 }
 
-// messageViews returns ms as actor may see them.
-func messageViews(actor hub.Actor, ms []*hub.Message) []any {
-	out := make([]any, len(ms))
-	for i, m := range ms {
-		out[i] = m.View(actor)
+// MaxReplyMessageBytes bounds the messages one subscribed or history reply
+// carries, encoded, so that a server frame stays within what clients'
+// default read limits take (docs/protocol.md "Limits"; one message alone
+// is at most about 100 KiB, its body being at most 16 KiB).
+const MaxReplyMessageBytes = 512 << 10
+
+// newestViews encodes actor's views of ms (in seq order) and keeps the
+// newest that fit MaxReplyMessageBytes together, at least one; all
+// reports whether every message fit.
+func newestViews(actor hub.Actor, ms []*hub.Message) (views []any, all bool, err error) {
+	enc := make([]json.RawMessage, len(ms))
+	total, first := 0, len(ms)
+	for i := len(ms) - 1; i >= 0; i-- {
+		b, err := json.Marshal(ms[i].View(actor))
+		if err != nil {
+			return nil, false, err
+		}
+		if total+len(b) > MaxReplyMessageBytes && first < len(ms) {
+			break
+		}
+		enc[i], total, first = b, total+len(b), i
 	}
-	return out
+	views = make([]any, 0, len(ms)-first)
+	for _, b := range enc[first:] {
+		views = append(views, b)
+	}
+	return views, first == 0, nil
 }

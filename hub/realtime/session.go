@@ -518,11 +518,18 @@ func (s *session) subscribed(it *item) error {
 	}
 	st := &convState{}
 	data := subscribedData{Conversation: conv.View(actor), Messages: []any{}}
-	if len(msgs) > limit {
+	views, all, err := newestViews(actor, msgs)
+	if err != nil {
+		delete(s.convs, it.conv)
+		return s.write(s.errorFrame(it.id, TypeSubscribe, err))
+	}
+	if len(msgs) > limit || !all {
+		// Too many, or too much for one frame: the client pages with
+		// history instead.
 		data.Resync = true
 		st.lastSeq = conv.LastSeq
 	} else {
-		data.Messages = messageViews(actor, msgs)
+		data.Messages = views
 		st.lastSeq = min(it.after, conv.LastSeq)
 		if len(msgs) > 0 {
 			st.lastSeq = max(st.lastSeq, msgs[len(msgs)-1].Seq)
@@ -910,6 +917,11 @@ func (s *session) onHistory(ctx context.Context, f inFrame) error {
 	if err != nil {
 		return err
 	}
-	s.reply(TypeHistory, f.ID, historyReply{ConversationID: d.ConversationID, Messages: messageViews(actor, msgs)})
+	// The newest that fit one frame; the client pages on from the first.
+	views, _, err := newestViews(actor, msgs)
+	if err != nil {
+		return err
+	}
+	s.reply(TypeHistory, f.ID, historyReply{ConversationID: d.ConversationID, Messages: views})
 	return nil
 }
