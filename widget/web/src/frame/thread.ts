@@ -194,7 +194,9 @@ export class Thread implements ItemHost {
       for (const m of msgs) this.add(m, false);
       if (older) this.sc.scrollTop = this.sc.scrollHeight - keep;
       else this.scrollDown();
-      if (older || !this.loaded) this.olderBtn.hidden = msgs.length < PAGE || this.firstSeq <= 1;
+      // A page may be short because its messages are large (the server
+      // keeps a frame small): only the first message ends the paging.
+      if (older || !this.loaded) this.olderBtn.hidden = !msgs.length || this.firstSeq <= 1;
       if (!this.loaded) {
         this.loaded = true;
         this.subscribe(); // ordered, gap-free delivery from here on
