@@ -42,7 +42,7 @@ type page[T any] struct {
 
 // conversationFilter reads the filters of the Conversations view (004
 // "Filters"): site, a date range of last activity (UTC days, both
-// inclusive), feedback, escalated and status.
+// inclusive), feedback, escalated, has_ticket and status.
 func conversationFilter(c *fiber.Ctx) (hub.ConversationFilter, error) {
 	var f hub.ConversationFilter
 	limit, err := queryInt(c, "limit")
@@ -65,13 +65,11 @@ func conversationFilter(c *fiber.Ctx) (hub.ConversationFilter, error) {
 	if !f.Until.IsZero() {
 		f.Until = f.Until.AddDate(0, 0, 1) // the whole last day
 	}
-	switch v := c.Query("escalated"); v {
-	case "":
-	case "true", "false":
-		escalated := v == "true"
-		f.Escalated = &escalated
-	default:
-		return f, hub.Errorf(hub.EInvalid, "escalated must be true or false")
+	if f.Escalated, err = queryBool(c, "escalated"); err != nil {
+		return f, err
+	}
+	if f.HasTicket, err = queryBool(c, "has_ticket"); err != nil {
+		return f, err
 	}
 	if cur := c.Query("before"); cur != "" {
 		if f.BeforeTime, f.BeforeID, err = parseTimeCursor(cur); err != nil {
@@ -79,6 +77,18 @@ func conversationFilter(c *fiber.Ctx) (hub.ConversationFilter, error) {
 		}
 	}
 	return f, nil
+}
+
+// queryBool parses an optional true/false query parameter; nil when absent.
+func queryBool(c *fiber.Ctx, name string) (*bool, error) {
+	switch v := c.Query(name); v {
+	case "":
+		return nil, nil
+	case "true", "false":
+		b := v == "true"
+		return &b, nil
+	}
+	return nil, hub.Errorf(hub.EInvalid, "%s must be true or false", name)
 }
 
 // queryDate parses an optional date (YYYY-MM-DD, UTC) query parameter.

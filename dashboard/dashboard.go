@@ -36,7 +36,10 @@ func Mount(app *fiber.App, cfg Config) {
 	app.Post("/api/v1/auth/login", h.login)
 	app.Post("/api/v1/auth/logout", h.logout)
 	// Accounts, outside the session (account.go).
-	h.rt, h.limits, h.ipLimit = cfg.Realtime, cfg.Service.Limits, cfg.IPLimit
+	h.rt, h.ipLimit = cfg.Realtime, cfg.IPLimit
+	if cfg.Service != nil {
+		h.limits = cfg.Service.Limits
+	}
 	if h.limits == nil {
 		h.limits = ratelimit.NewMemory()
 	}

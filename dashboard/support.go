@@ -32,11 +32,7 @@ func (h *handler) asViewer(c *fiber.Ctx, staff hub.Actor) (hub.Actor, error) {
 	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 		return hub.Actor{}, viewer.Writable()
 	}
-	what := c.Method() + " " + c.Path()
-	if q := string(c.Request().URI().QueryString()); q != "" {
-		what += "?" + q
-	}
-	return viewer, h.svc.RecordSupportView(c.UserContext(), viewer, what)
+	return viewer, h.svc.RecordSupportView(c.UserContext(), viewer, supportViewOf(c.Path()))
 }
 
 func (h *handler) getSupportAccess(c *fiber.Ctx) error {
@@ -75,6 +71,9 @@ func (h *handler) getSupportAudit(c *fiber.Ctx) error {
 	}
 	entries, err := h.svc.SupportAudit(c.UserContext(), actor(c), before, 50)
 	if err != nil {
+		return err
+	}
+	if err := readableSupportAudit(entries); err != nil {
 		return err
 	}
 	p := page[*hub.AuditEntry]{Items: entries}

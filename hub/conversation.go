@@ -69,6 +69,11 @@ type Conversation struct {
 	// internal note), and PreviewAuthor who wrote it (notePreview).
 	Preview       string     `json:"preview"`
 	PreviewAuthor AuthorKind `json:"preview_author,omitempty"`
+	// Escalated is set when a ticket is opened from the conversation
+	// through the downvote flow (Ticket.Escalates, 004 "Escalated"), and
+	// stays set when a later ticket replaces that one. TicketID tells
+	// whether any ticket was opened ("Has ticket").
+	Escalated bool `json:"escalated"`
 	// Version grows with every change, so clients can ignore stale state.
 	Version       int64     `json:"version"`
 	LastMessageAt time.Time `json:"last_message_at"`
@@ -132,9 +137,13 @@ type ConversationFilter struct {
 	Since, Until time.Time
 	// Feedback selects by the visitor's votes; "" is any conversation.
 	Feedback FeedbackFilter
-	// Escalated, when set, keeps only conversations a ticket was opened
-	// from (true) or only the others (false).
+	// Escalated, when set, keeps only the escalated conversations (true:
+	// a ticket was opened through the downvote flow, Conversation.Escalated)
+	// or only the others (false).
 	Escalated *bool
+	// HasTicket, when set, keeps only conversations any ticket was ever
+	// opened from (true: TicketID is set) or only the others (false).
+	HasTicket *bool
 	// Keyset cursor: rows strictly older than (BeforeTime, BeforeID).
 	BeforeTime time.Time
 	BeforeID   int64
@@ -322,33 +331,39 @@ func (o *outbox) conversation(c *Conversation) {
 }
 
 // FeedbackFilter selects conversations by the visitor's votes on the
-// assistant's answers (004 "Filters": has feedback, feedback kind).
+// assistant's answers (004 "Filters": has feedback, and the feedback kinds
+// up only, down only, either, neither).
 type FeedbackFilter string
 
 // Feedback filters.
 const (
-	FeedbackAny      FeedbackFilter = "any"  // at least one vote
-	FeedbackUpOnly   FeedbackFilter = "up"   // up votes and no down vote
-	FeedbackDownOnly FeedbackFilter = "down" // down votes and no up vote
-	FeedbackBoth     FeedbackFilter = "both" // up and down votes
-	FeedbackNeither  FeedbackFilter = "none" // no vote
+	FeedbackEither   FeedbackFilter = "either" // at least one vote, of either kind ("has feedback")
+	FeedbackUpOnly   FeedbackFilter = "up"     // up votes and no down vote
+	FeedbackDownOnly FeedbackFilter = "down"   // down votes and no up vote
+	FeedbackBoth     FeedbackFilter = "both"   // up and down votes (not in 004: mixed verdicts)
+	FeedbackNeither  FeedbackFilter = "none"   // no vote
+	// feedbackAny is the name "either" had before; clients may still send it.
+	feedbackAny FeedbackFilter = "any"
 )
 
 // Valid reports whether f is a known filter or "" (no filter).
 func (f FeedbackFilter) Valid() bool {
 	switch f {
-	case "", FeedbackAny, FeedbackUpOnly, FeedbackDownOnly, FeedbackBoth, FeedbackNeither:
+	case "", FeedbackEither, FeedbackUpOnly, FeedbackDownOnly, FeedbackBoth, FeedbackNeither, feedbackAny:
 		return true
 	}
 	return false
 }
 
-func (f ConversationFilter) validate() error {
+func (f *ConversationFilter) validate() error {
+	if f.Feedback == feedbackAny {
+		f.Feedback = FeedbackEither
+	}
 	switch {
 	case f.Status != "" && !validConversationStatus(f.Status):
 		return Errorf(EInvalid, "status must be open, resolved or closed")
 	case !f.Feedback.Valid():
-		return Errorf(EInvalid, "feedback must be any, up, down, both or none")
+		return Errorf(EInvalid, "feedback must be either, up, down, both or none")
 	case !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until):
 		return Errorf(EInvalid, "the date range ends before it starts")
 	}

@@ -28,6 +28,15 @@ const (
 	HandoffHuman         HandoffState = "human"
 )
 
+// HandedOff reports whether the assistant no longer answers alone in s:
+// it waits for the visitor's email, or a ticket or a person has the
+// conversation. A conversation that was ever handed off is not resolved by
+// the assistant (hub/report.go, AssistantResolved); the stores remember that
+// it was (handed_off), whatever state it returns to.
+func (s HandoffState) HandedOff() bool {
+	return s == HandoffAwaitingEmail || s == HandoffTicketOpen || s == HandoffHuman
+}
+
 // HandoffSettings are a site's rules for handing conversations to the team.
 type HandoffSettings struct {
 	// Disabled keeps every conversation with the assistant: it says it

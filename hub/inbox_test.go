@@ -42,7 +42,7 @@ func TestConversationFilterValidation(t *testing.T) {
 	ctx := t.Context()
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	for _, bad := range []hub.ConversationFilter{
-		{Feedback: "either"},
+		{Feedback: "all"},
 		{Status: "archived"},
 		{Since: day, Until: day},
 		{Since: day.AddDate(0, 0, 1), Until: day},
@@ -52,6 +52,18 @@ func TestConversationFilterValidation(t *testing.T) {
 	}
 	_, err := f.svc.ConversationDetails(ctx, f.visitor, hub.ConversationFilter{})
 	wantCode(t, err, hub.EForbidden)
+	// "any", the name "either" had before, still means either.
+	conv := mustSend(t, f.svc, f.visitor, hub.NewMessage{Body: "Hi"}).ConversationID
+	answer := mustSend(t, f.svc, hub.Actor{Kind: hub.ActorAssistant, TenantID: f.tenant.ID}, hub.NewMessage{ConversationID: conv, Body: "Hello"})
+	if _, err := f.svc.SetFeedback(ctx, f.visitor, answer.ID, hub.FeedbackDown); err != nil {
+		t.Fatal(err)
+	}
+	for _, ff := range []hub.FeedbackFilter{"any", hub.FeedbackEither} {
+		list, err := f.svc.ConversationDetails(ctx, f.ownerA, hub.ConversationFilter{Feedback: ff})
+		if err != nil || len(list) != 1 || list[0].ID != conv {
+			t.Fatalf("feedback=%s: %v, %v; want conversation %d", ff, list, err, conv)
+		}
+	}
 }
 
 // TestFeedbackCounters: every vote, change of vote and withdrawal moves
@@ -84,11 +96,11 @@ func TestFeedbackCounters(t *testing.T) {
 		// matches lists the feedback filters conv matches afterwards.
 		matches []hub.FeedbackFilter
 	}{
-		{a1, hub.FeedbackUp, 1, 0, []hub.FeedbackFilter{hub.FeedbackAny, hub.FeedbackUpOnly}},
-		{a2, hub.FeedbackDown, 1, 1, []hub.FeedbackFilter{hub.FeedbackAny, hub.FeedbackBoth}},
-		{a1, hub.FeedbackDown, 0, 2, []hub.FeedbackFilter{hub.FeedbackAny, hub.FeedbackDownOnly}},
-		{a1, hub.FeedbackDown, 0, 2, []hub.FeedbackFilter{hub.FeedbackAny, hub.FeedbackDownOnly}}, // the same again
-		{a1, hub.FeedbackNone, 0, 1, []hub.FeedbackFilter{hub.FeedbackAny, hub.FeedbackDownOnly}},
+		{a1, hub.FeedbackUp, 1, 0, []hub.FeedbackFilter{hub.FeedbackEither, hub.FeedbackUpOnly}},
+		{a2, hub.FeedbackDown, 1, 1, []hub.FeedbackFilter{hub.FeedbackEither, hub.FeedbackBoth}},
+		{a1, hub.FeedbackDown, 0, 2, []hub.FeedbackFilter{hub.FeedbackEither, hub.FeedbackDownOnly}},
+		{a1, hub.FeedbackDown, 0, 2, []hub.FeedbackFilter{hub.FeedbackEither, hub.FeedbackDownOnly}}, // the same again
+		{a1, hub.FeedbackNone, 0, 1, []hub.FeedbackFilter{hub.FeedbackEither, hub.FeedbackDownOnly}},
 		{a2, hub.FeedbackNone, 0, 0, []hub.FeedbackFilter{hub.FeedbackNeither}},
 	}
 	for i, st := range steps {
@@ -106,7 +118,7 @@ func TestFeedbackCounters(t *testing.T) {
 		if i != 3 && !slices.Contains(topics(events, hub.EventConversationUpdated), hub.TopicInbox(f.tenant.ID)) {
 			t.Fatalf("step %d: no conversation.updated for the inbox", i)
 		}
-		for _, ff := range []hub.FeedbackFilter{hub.FeedbackAny, hub.FeedbackUpOnly, hub.FeedbackDownOnly, hub.FeedbackBoth, hub.FeedbackNeither} {
+		for _, ff := range []hub.FeedbackFilter{hub.FeedbackEither, hub.FeedbackUpOnly, hub.FeedbackDownOnly, hub.FeedbackBoth, hub.FeedbackNeither} {
 			list, err := f.svc.ConversationDetails(ctx, f.ownerA, hub.ConversationFilter{Feedback: ff})
 			if err != nil {
 				t.Fatal(err)

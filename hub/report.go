@@ -44,10 +44,30 @@ import (
 //     TicketsResolved), resolved_at minus created_at.
 //   - VisitorConversations: conversations created in the range with at least
 //     one visitor message.
-//   - AssistantResolved: those of them the assistant handled alone: at least
-//     one message by the assistant, none by an agent, and no ticket ever
-//     opened from them. A conversation nobody answered is not resolved by
-//     anybody, so it is in VisitorConversations but not here.
+//   - AssistantResolved: those of them the assistant closed out alone
+//     (004 "Resolved by the assistant"). A conversation counts when all of
+//     these hold:
+//     1. the assistant answered the visitor: it sent the visitor at least
+//     one message (not an internal note) after the visitor's first;
+//     2. no agent wrote to the visitor;
+//     3. no ticket was ever opened from it;
+//     4. it never left the assistant: it was never waiting for the
+//     visitor's email, nor handed off to a ticket or a person
+//     (HandoffState.HandedOff), so one abandoned while the assistant waits
+//     for an email does not count;
+//     5. the visitor did not come back for help: no visitor message came
+//     more than AssistantFollowUp and at most AssistantSettle after the
+//     assistant's latest answer before it. A message sooner than
+//     AssistantFollowUp continues the same visit (a follow-up question, a
+//     thank-you); one later than AssistantSettle is a new matter;
+//     6. AssistantSettle has passed since the assistant's last answer
+//     (ReportFilter.Now): until then the visitor may still come back, so
+//     the conversation is not counted yet.
+//     A conversation nobody answered is not resolved by anybody, so it is in
+//     VisitorConversations but not here. The stores keep what this needs on
+//     the conversation as it is written (answered_at, came_back, handed_off:
+//     migrations/0011_conversation_outcomes.sql), so a report reads no
+//     message.
 //   - AssistantResolvedShare: AssistantResolved / VisitorConversations,
 //     rounded to 4 decimals.
 //
@@ -62,6 +82,30 @@ const (
 	MaxReportDays     = 366
 )
 
+// The times of AssistantResolved (see the top of this file).
+const (
+	// AssistantFollowUp: a visitor message within this time of the
+	// assistant's answer is part of the same visit; a later one (up to
+	// AssistantSettle) is the visitor coming back for help.
+	AssistantFollowUp = 30 * time.Minute
+	// AssistantSettle: how long after the assistant's last answer the
+	// visitor may still come back for help; after it the conversation
+	// counts as resolved by the assistant.
+	AssistantSettle = 24 * time.Hour
+)
+
+// CameBack reports whether a visitor message at at, the assistant's latest
+// answer before it being at answered, is the visitor coming back for help
+// (AssistantResolved, 5.). The stores keep the same test in SQL
+// (cameBack in their message.go), built from AssistantFollowUp and
+// AssistantSettle. TestCameBack checks its edges; storetest Report checks
+// the stores on the same edges (exactly 30 minutes, an hour, exactly 24
+// hours, and a second over).
+func CameBack(answered, at time.Time) bool {
+	d := at.Sub(answered)
+	return d > AssistantFollowUp && d <= AssistantSettle
+}
+
 // ReportFilter selects what a report covers.
 type ReportFilter struct {
 	TenantID int64
@@ -70,7 +114,15 @@ type ReportFilter struct {
 	// midnights. Service.Report fills in defaults and normalizes them;
 	// stores get them normalized.
 	From, To time.Time
+	// Now is when the report is made (Service.Report sets it): a
+	// conversation counts as AssistantResolved only once AssistantSettle
+	// has passed since the assistant's last answer, at Settled().
+	Now time.Time
 }
+
+// Settled is the latest time of the assistant's last answer for a
+// conversation to count as AssistantResolved now: Now - AssistantSettle.
+func (f ReportFilter) Settled() time.Time { return f.Now.Add(-AssistantSettle) }
 
 // End is the first instant after the range: midnight UTC after To.
 func (f ReportFilter) End() time.Time { return f.To.AddDate(0, 0, 1) }
@@ -171,7 +223,7 @@ func (s *Service) Report(ctx context.Context, actor Actor, f ReportFilter) (*Rep
 	if !actor.IsMember() {
 		return nil, Errorf(EForbidden, "only members read reports")
 	}
-	f.TenantID = actor.TenantID
+	f.TenantID, f.Now = actor.TenantID, s.now()
 	if f.SiteID < 0 {
 		return nil, Errorf(EInvalid, "site must be a site id")
 	}
@@ -209,11 +261,12 @@ func utcDate(t time.Time) time.Time {
 
 // ResponseStep is what a message does to its conversation's response
 // times, which stores keep on the conversation for reports
-// (MedianFirstResponseSeconds and the assistant-resolved share): the
-// visitor's first message asks; the first assistant or agent message after
-// it replies, an agent's first also as the agent reply; any assistant or
-// agent message marks that they wrote. Internal notes and system messages
-// change nothing.
+// (MedianFirstResponseSeconds and AssistantResolved): the visitor's first
+// message asks, and each one may be the visitor coming back for help
+// (CameBack); the first assistant or agent message after it replies, an
+// agent's first also as the agent reply; an assistant message after it is
+// the assistant's latest answer; any assistant or agent message marks that
+// they wrote. Internal notes and system messages change nothing.
 type ResponseStep int
 
 // Response steps.

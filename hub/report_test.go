@@ -166,3 +166,88 @@ func TestResponseStep(t *testing.T) {
 		}
 	}
 }
+
+// TestCameBack checks the edges of "came back for help" (AssistantResolved,
+// 5.): more than AssistantFollowUp after the answer, and at most
+// AssistantSettle.
+func TestCameBack(t *testing.T) {
+	answered := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		after time.Duration
+		want  bool
+	}{
+		{time.Minute, false},
+		{hub.AssistantFollowUp, false},
+		{hub.AssistantFollowUp + time.Microsecond, true},
+		{time.Hour, true},
+		{hub.AssistantSettle, true},
+		{hub.AssistantSettle + time.Microsecond, false},
+		{-time.Hour, false},
+	} {
+		if got := hub.CameBack(answered, answered.Add(tt.after)); got != tt.want {
+			t.Errorf("a visitor message %v after the answer: came back %v, want %v", tt.after, got, tt.want)
+		}
+	}
+}
+
+// TestReportAssistantResolved runs the definition of AssistantResolved
+// through the Service on SQLite: the report's clock is the Service's, a
+// conversation counts only once AssistantSettle has passed since the
+// assistant's last answer, and a take-over (no message from the member)
+// or the visitor coming back for help keeps it out.
+func TestReportAssistantResolved(t *testing.T) {
+	f := mustFixture(t)
+	ctx := context.Background()
+	asked := f.now
+	assistant := hub.Actor{Kind: hub.ActorAssistant, TenantID: f.tenant.ID}
+	visitor := func() hub.Actor {
+		visit, err := f.start(t, hub.VisitorStart{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := f.svc.VisitorActor(ctx, visit.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	ask := func(v hub.Actor, conv int64, body string) int64 {
+		return mustSend(t, f.svc, v, hub.NewMessage{ConversationID: conv, Body: body}).ConversationID
+	}
+	answer := func(conv int64) {
+		mustSend(t, f.svc, assistant, hub.NewMessage{ConversationID: conv, Body: "Here is how."})
+	}
+
+	left := ask(f.visitor, 0, "How long is shipping?")
+	answer(left)
+	back, takenOver := visitor(), visitor()
+	backConv := ask(back, 0, "Can I return shoes?")
+	answer(backConv)
+	taken := ask(takenOver, 0, "Do you ship to Norway?")
+	answer(taken)
+	if _, err := f.svc.TakeOver(ctx, f.ownerA, taken); err != nil {
+		t.Fatal(err)
+	}
+	f.now = asked.Add(time.Hour)
+	ask(back, backConv, "It did not work.")
+	answer(backConv)
+
+	day := hub.ReportFilter{From: asked, To: asked}
+	for _, tt := range []struct {
+		now  time.Time
+		want int
+	}{
+		{asked.Add(hub.AssistantSettle - time.Second), 0}, // not yet
+		{asked.Add(hub.AssistantSettle), 1},               // left: settled
+		{asked.Add(48 * time.Hour), 1},                    // back came back; taken was taken over
+	} {
+		f.now = tt.now
+		r, err := f.svc.Report(ctx, f.ownerA, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.VisitorConversations != 3 || r.AssistantResolved != tt.want {
+			t.Errorf("at %v: %d of %d resolved by the assistant, want %d of 3", tt.now, r.AssistantResolved, r.VisitorConversations, tt.want)
+		}
+	}
+}

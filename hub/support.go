@@ -585,22 +585,6 @@ const EventSupportTicket = "support.ticket"
 // changed; Data is the SupportAccess.
 const EventSupportAccess = "support.access"
 
-// SupportAuditSubject is the audit subject of everything support access
-// concerns: the grants, and every view and action of staff.
-const SupportAuditSubject = "support"
-
-// SupportAudit lists what staff did in the actor's workspace and who
-// opened and closed access, newest first (owners and admins).
-func (s *Service) SupportAudit(ctx context.Context, actor Actor, beforeID int64, limit int) ([]*AuditEntry, error) {
-	if err := canContactSupport(actor); err != nil {
-		return nil, err
-	}
-	if limit <= 0 || limit > 200 {
-		limit = 50
-	}
-	return s.Store.FindAuditEntries(ctx, AuditFilter{TenantID: actor.TenantID, Subject: SupportAuditSubject, BeforeID: beforeID, Limit: limit})
-}
-
 // SupportViewer turns a staff member into a read-only viewer of a
 // workspace whose support access is open: a member actor of that tenant
 // with Staff and ReadOnly set. EForbidden when the caller is not staff or
@@ -621,24 +605,6 @@ func (s *Service) SupportViewer(ctx context.Context, staff Actor, tenantID int64
 	}
 	return Actor{Kind: ActorMember, ID: staff.ID, TenantID: tenantID, Role: RoleAgent, Staff: true, ReadOnly: true,
 		HomeTenantID: staff.TenantID}, nil
-}
-
-// RecordSupportView writes what a staff viewer looked at into the
-// workspace's audit log, which its owners read (SupportAudit).
-func (s *Service) RecordSupportView(ctx context.Context, viewer Actor, what string) error {
-	if !viewer.ReadOnly {
-		return nil
-	}
-	m, err := s.Store.FindMemberByID(ctx, viewer.ID)
-	if err != nil {
-		return err
-	}
-	if len(what) > 300 {
-		what = what[:300]
-	}
-	return s.Store.CreateAuditEntry(ctx, &AuditEntry{TenantID: viewer.TenantID, ActorKind: ActorStaff, ActorID: viewer.ID,
-		Action: "support.view", Subject: SupportAuditSubject,
-		Data: mustJSON(map[string]any{"what": what, "staff": m.Name, "email": m.Email}), CreatedAt: s.now()})
 }
 
 // Workspace is a workspace staff may look into now.

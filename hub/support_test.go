@@ -2,7 +2,6 @@ package hub_test
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -250,16 +249,28 @@ func TestSupportAccess(t *testing.T) {
 		t.Fatalf("the viewer changed the conversation: %d messages", len(msgs))
 	}
 
-	if err := f.svc.RecordSupportView(ctx, viewer, "GET /api/v1/conversations"); err != nil {
+	if err := f.svc.RecordSupportView(ctx, viewer, hub.SupportView{Kind: hub.ViewConversation, ID: conv}); err != nil {
+		t.Fatal(err)
+	}
+	// A kind the hub does not know is recorded as "other", never as given.
+	if err := f.svc.RecordSupportView(ctx, viewer, hub.SupportView{Kind: "GET /api/v1/conversations"}); err != nil {
 		t.Fatal(err)
 	}
 	log, err := f.svc.SupportAudit(ctx, f.ownerA, 0, 0)
-	if err != nil || len(log) != 2 || log[0].Action != "support.view" || log[0].ActorKind != hub.ActorStaff || log[1].Action != "support.access" {
+	if err != nil || len(log) != 3 || log[0].Action != "support.view" || log[0].ActorKind != hub.ActorStaff || log[2].Action != "support.access" {
 		t.Fatalf("audit %+v, %v", log, err)
 	}
-	var seen struct{ What, Staff string }
-	if err := json.Unmarshal(log[0].Data, &seen); err != nil || seen.What != "GET /api/v1/conversations" || seen.Staff != "Sam" {
-		t.Fatalf("audit data %s", log[0].Data)
+	for i, want := range []hub.SupportView{{Kind: hub.ViewOther}, {Kind: hub.ViewConversation, ID: conv}} {
+		seen, legacy, err := hub.SupportViewOf(log[i].Data)
+		if err != nil || seen.SupportView != want || seen.Staff != "Sam" || seen.Email == "" || legacy != "" {
+			t.Fatalf("audit data %s: %+v, %q, %v; want %+v by Sam", log[i].Data, seen, legacy, err, want)
+		}
+	}
+	// An entry written before SupportView keeps its request line for the
+	// adapter that wrote it.
+	seen, legacy, err := hub.SupportViewOf([]byte(`{"what":"GET /api/v1/tickets","staff":"Sam","email":"sam@p.test"}`))
+	if err != nil || seen.Kind != "" || seen.Staff != "Sam" || legacy != "GET /api/v1/tickets" {
+		t.Fatalf("an old entry reads %+v, %q, %v", seen, legacy, err)
 	}
 
 	// The hour passes: access closes by itself.

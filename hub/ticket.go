@@ -126,6 +126,14 @@ func (t *Ticket) follow(c *Conversation) {
 	}
 }
 
+// Escalates reports whether opening t escalates its conversation (004
+// "Escalated"): the visitor opened it through the downvote flow, which is
+// the widget's ticket.create (SourceWidget). A workspace's own support
+// request is no downvote, but its review of an unhelpful AI answer (000,
+// QueueAIReview) is. Migration 0011 backfills Conversation.Escalated with
+// the same rule.
+func (t *Ticket) Escalates() bool { return t.Source == SourceWidget && t.Queue != QueueSupport }
+
 // Ref is the ticket's human reference: "TKT-42" for a site's ticket,
 // "SUP-42" for a support ticket, whose numbers are the platform tenant's
 // own sequence, so they never read like a workspace's own tickets.
@@ -406,7 +414,7 @@ func (s *Service) openTicket(ctx context.Context, q Queries, actor Actor, in New
 			return nil, false, err
 		}
 	}
-	conv.TicketID = t.ID
+	conv.TicketID, conv.Escalated = t.ID, conv.Escalated || t.Escalates()
 	conv.setStatus(conversationStatusOf(t.Status))
 	switch {
 	case actor.IsMember():

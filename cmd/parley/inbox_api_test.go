@@ -177,9 +177,21 @@ func TestInboxConversations(t *testing.T) {
 	if do(t, "GET", fmt.Sprintf("%s/conversations/%d", base, c2), auth, nil, &conv); conv.FeedbackDown != 1 || conv.FeedbackUp != 0 {
 		c2, c3 = c3, c2
 	}
-	// The down voter's conversation is escalated: a ticket is opened from it.
-	if st := do(t, "POST", base+"/tickets", auth, map[string]any{"conversation_id": c2, "subject": "Password trouble", "requester_email": "bob@example.com"}, nil); st != 201 {
+	// The down voter's conversation is escalated: the visitor opens a
+	// ticket from the widget (the downvote flow). An agent opens one from
+	// the "both" conversation: it has a ticket, but is not escalated.
+	down.call("ticket.create", "ticket.created", map[string]any{"conversation_id": c2, "subject": "Password trouble", "email": "bob@example.com"})
+	if st := do(t, "POST", base+"/tickets", auth, map[string]any{"conversation_id": c3, "subject": "Mixed feelings", "requester_email": "cy@example.com"}, nil); st != 201 {
 		t.Fatalf("open ticket: %d", st)
+	}
+	for c, want := range map[int64]bool{c2: true, c3: false} {
+		var got struct {
+			Escalated bool  `json:"escalated"`
+			TicketID  int64 `json:"ticket_id"`
+		}
+		if do(t, "GET", fmt.Sprintf("%s/conversations/%d", base, c), auth, nil, &got); got.Escalated != want || got.TicketID == 0 {
+			t.Fatalf("conversation %d: %+v, want escalated %v and a ticket", c, got, want)
+		}
 	}
 
 	var sites struct {
@@ -197,17 +209,21 @@ func TestInboxConversations(t *testing.T) {
 	all := []int64{c1, c2, c3, c4}
 	slices.Sort(all)
 	for query, want := range map[string][]int64{
-		"":                             all,
-		"feedback=any":                 sortedInt64(c1, c2, c3),
-		"feedback=up":                  {c1},
-		"feedback=down":                {c2},
-		"feedback=both":                {c3},
-		"feedback=none":                {c4},
-		"escalated=true":               {c2},
-		"escalated=false":              sortedInt64(c1, c3, c4),
-		"escalated=false&feedback=any": sortedInt64(c1, c3),
-		"status=open":                  all,
-		"status=resolved":              nil,
+		"":                                 all,
+		"feedback=either":                  sortedInt64(c1, c2, c3),
+		"feedback=any":                     sortedInt64(c1, c2, c3), // the name "either" had before
+		"feedback=up":                      {c1},
+		"feedback=down":                    {c2},
+		"feedback=both":                    {c3},
+		"feedback=none":                    {c4},
+		"escalated=true":                   {c2},
+		"escalated=false":                  sortedInt64(c1, c3, c4),
+		"has_ticket=true":                  sortedInt64(c2, c3),
+		"has_ticket=false":                 sortedInt64(c1, c4),
+		"escalated=false&feedback=either":  sortedInt64(c1, c3),
+		"has_ticket=false&feedback=either": {c1},
+		"status=open":                      all,
+		"status=resolved":                  nil,
 		fmt.Sprintf("site=%d", sites.Items[0].ID): all,
 		fmt.Sprintf("site=%d", blog.ID):           nil,
 		"from=" + day(-1) + "&to=" + day(1):       all,
@@ -219,7 +235,7 @@ func TestInboxConversations(t *testing.T) {
 			t.Errorf("conversations?%s = %v, want %v", query, got, want)
 		}
 	}
-	for _, bad := range []string{"feedback=either", "escalated=maybe", "from=2026-13-01", "to=yesterday", "status=archived",
+	for _, bad := range []string{"feedback=all", "escalated=maybe", "has_ticket=yes", "from=2026-13-01", "to=yesterday", "status=archived",
 		"from=" + day(1) + "&to=" + day(-1), "site=-1", "before=xyz"} {
 		if st, _, body := inboxRaw(t, "GET", base+"/conversations?"+bad, auth, ""); st != 400 || !strings.Contains(string(body), `"code":"invalid"`) {
 			t.Errorf("conversations?%s: %d %s, want 400 invalid", bad, st, body)

@@ -66,7 +66,8 @@ func reportFlow(t *testing.T, env []string) {
 	base := n.URL + "/api/v1"
 
 	// 1. The demo assistant answers from its knowledge base, and the
-	// visitor likes the answer: the assistant resolved it alone.
+	// visitor likes the answer: the assistant will have resolved it once
+	// 24 hours pass without the visitor coming back (hub/report.go).
 	v1 := visitorFor(t, n, siteKey, n.Origin)
 	say(v1, "How long does shipping take to Germany?")
 	var answer wireMessage
@@ -114,8 +115,11 @@ func reportFlow(t *testing.T, env []string) {
 	if got, want := r.totals(), [5]int{3, 1, 1, 1, 0}; got != want {
 		t.Errorf("totals %v, want %v", got, want)
 	}
-	if r.VisitorConversations != 3 || r.AssistantResolved != 1 || r.AssistantResolvedShare == nil || *r.AssistantResolvedShare != 0.3333 {
-		t.Errorf("assistant resolved %d of %d (share %v), want 1 of 3 (0.3333)", r.AssistantResolved, r.VisitorConversations,
+	// The assistant's answer is seconds old: not resolved yet, though the
+	// share is measured (0, not null). hub's TestReportAssistantResolved
+	// moves the clock on.
+	if r.VisitorConversations != 3 || r.AssistantResolved != 0 || r.AssistantResolvedShare == nil || *r.AssistantResolvedShare != 0 {
+		t.Errorf("assistant resolved %d of %d (share %v), want 0 of 3 (0) until 24 hours pass", r.AssistantResolved, r.VisitorConversations,
 			reportValue(r.AssistantResolvedShare))
 	}
 	for name, v := range map[string]*float64{"first response": r.MedianFirstResponseSeconds,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net"
 	"slices"
 	"sync"
@@ -762,7 +761,7 @@ func (s *session) authenticate(ctx context.Context, id string, actor hub.Actor) 
 	default: // a support viewer's member topic is quiet
 		topics = []string{hub.TopicMember(actor.ID), hub.TopicInbox(actor.TenantID)}
 	}
-	if err := s.recordView(ctx, actor, "websocket"); err != nil {
+	if err := s.recordView(ctx, actor, hub.SupportView{Kind: hub.ViewLive}); err != nil {
 		return err
 	}
 	for _, t := range topics {
@@ -815,7 +814,7 @@ func (s *session) onSubscribe(ctx context.Context, f inFrame) error {
 	if _, err := s.n.svc.Conversation(ctx, actor, d.ConversationID); err != nil {
 		return err
 	}
-	if err := s.recordView(ctx, actor, fmt.Sprintf("conversation %d", d.ConversationID)); err != nil { // support.go
+	if err := s.recordView(ctx, actor, hub.SupportView{Kind: hub.ViewConversation, ID: d.ConversationID}); err != nil { // support.go
 		return err
 	}
 	s.push(&item{kind: itemBegin, conv: d.ConversationID})

@@ -91,11 +91,11 @@ func quietTopic(kind string, a hub.Actor) string {
 // recordView writes what a support viewer looked at into the workspace's
 // audit log; nothing for anyone else. A view that cannot be recorded is
 // refused: the workspace must be able to see everything staff opened.
-func (s *session) recordView(ctx context.Context, a hub.Actor, what string) error {
+func (s *session) recordView(ctx context.Context, a hub.Actor, v hub.SupportView) error {
 	if !a.ReadOnly {
 		return nil
 	}
-	if err := s.n.svc.RecordSupportView(ctx, a, what); err != nil {
+	if err := s.n.svc.RecordSupportView(ctx, a, v); err != nil {
 		return fmt.Errorf("record support view: %w", err)
 	}
 	return nil

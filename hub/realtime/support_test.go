@@ -352,15 +352,19 @@ func TestSupportViewer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var seen []string
+	var seen []hub.SupportView
 	for _, en := range entries {
 		if en.Action == "support.view" && en.Subject == hub.SupportAuditSubject && en.ActorKind == hub.ActorStaff && en.ActorID == staffM.ID {
-			seen = append(seen, decode[struct{ What string }](t, en.Data).What)
+			d, _, err := hub.SupportViewOf(en.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen = append(seen, d.SupportView)
 		}
 	}
-	for _, want := range []string{"websocket", fmt.Sprintf("conversation %d", id)} {
+	for _, want := range []hub.SupportView{{Kind: hub.ViewLive}, {Kind: hub.ViewConversation, ID: id}} {
 		if !slices.Contains(seen, want) {
-			t.Errorf("audit log of support views %q lacks %q", seen, want)
+			t.Errorf("audit log of support views %+v lacks %+v", seen, want)
 		}
 	}
 

@@ -118,15 +118,18 @@ func BenchmarkInbox(b *testing.B) {
 		{"all/deep", hub.ConversationFilter{BeforeTime: midTime, BeforeID: mid}},
 		{"site(25%)", hub.ConversationFilter{SiteID: 2}},
 		{"status=open", hub.ConversationFilter{Status: hub.ConversationOpen}},
-		{"feedback=any(10%)", hub.ConversationFilter{Feedback: hub.FeedbackAny}},
+		{"feedback=either(10%)", hub.ConversationFilter{Feedback: hub.FeedbackEither}},
 		{"feedback=up(5%)", hub.ConversationFilter{Feedback: hub.FeedbackUpOnly}},
 		{"feedback=down(3%)", hub.ConversationFilter{Feedback: hub.FeedbackDownOnly}},
 		{"feedback=both(2%)", hub.ConversationFilter{Feedback: hub.FeedbackBoth}},
 		{"feedback=both/deep", hub.ConversationFilter{Feedback: hub.FeedbackBoth, BeforeTime: midTime, BeforeID: mid}},
 		{"feedback=none(90%)", hub.ConversationFilter{Feedback: hub.FeedbackNeither}},
-		{"escalated(20%)", hub.ConversationFilter{Escalated: &yes}},
+		{"escalated(10%)", hub.ConversationFilter{Escalated: &yes}},
 		{"escalated/deep", hub.ConversationFilter{Escalated: &yes, BeforeTime: midTime, BeforeID: mid}},
 		{"not_escalated", hub.ConversationFilter{Escalated: &no}},
+		{"has_ticket(20%)", hub.ConversationFilter{HasTicket: &yes}},
+		{"has_ticket/deep", hub.ConversationFilter{HasTicket: &yes, BeforeTime: midTime, BeforeID: mid}},
+		{"no_ticket", hub.ConversationFilter{HasTicket: &no}},
 		{"one_day", hub.ConversationFilter{Since: day, Until: day.AddDate(0, 0, 1)}},
 		{"one_day+down", hub.ConversationFilter{Since: day, Until: day.AddDate(0, 0, 1), Feedback: hub.FeedbackDownOnly}},
 		{"site+both+escalated", hub.ConversationFilter{SiteID: 2, Feedback: hub.FeedbackBoth, Escalated: &yes}},
@@ -188,7 +191,8 @@ func explain(ctx context.Context, b *testing.B, db *DB, name, sql string, args [
 //     older ones are resolved (60%) or closed (40%), but for 0.1% still
 //     open, spread over the whole history; 10% are unassigned, member 1
 //     has 5%, member 21 has 10 tickets;
-//     20% come from a conversation (those conversations are escalated);
+//     20% come from a conversation (those conversations have a ticket,
+//     and half of them, 10% of all, are escalated);
 //     subjects "<Word> problem with sku<N> order <100000+id>", Word one of
 //     10 (10% each), N one of 1000 (0.1% each); but in the oldest 10%,
 //     "Legacy" takes the place of one word: 1% of all subjects, none of
@@ -219,12 +223,12 @@ func seedInbox(ctx context.Context, b *testing.B, db *DB, rows int) error {
 				timestamptz '2025-01-01 00:00:00+00' + g * interval '20 seconds'
 			FROM generate_series(1, $1 + 1000) g`,
 		`INSERT INTO conversations (id, tenant_id, site_id, visitor_id, owner, status, last_message_at, created_at,
-				updated_at, handoff, feedback_up, feedback_down, unread_by_agents, last_seq, ticket_id)
+				updated_at, handoff, feedback_up, feedback_down, unread_by_agents, last_seq, ticket_id, escalated)
 			SELECT v.id, v.tenant_id, v.site_id, v.id, 'assistant', CASE WHEN v.id % 10 < 7 THEN 'resolved' ELSE 'open' END,
 				v.last_seen + (v.id * 7919 % 600) * interval '1 second', v.first_seen, v.first_seen, 'assistant',
 				CASE WHEN v.id % 100 < 7 THEN 1 + v.id % 3 ELSE 0 END,
 				CASE WHEN v.id % 100 BETWEEN 5 AND 9 THEN 1 ELSE 0 END, v.id % 3, 5,
-				CASE WHEN v.tenant_id = 1 AND v.id % 5 = 0 THEN v.id END
+				CASE WHEN v.tenant_id = 1 AND v.id % 5 = 0 THEN v.id END, v.tenant_id = 1 AND v.id % 10 = 0
 			FROM visitors v`,
 		`INSERT INTO tickets (id, tenant_id, site_id, number, subject, requester_email, status, priority, assignee_id,
 				source, conversation_id, resolved_at, resolved_by, created_at, updated_at)

@@ -13,7 +13,7 @@ import (
 const conversationColumns = `id, tenant_id, site_id, visitor_id, owner, status, COALESCE(assignee_id, 0),
 	COALESCE(ticket_id, 0), last_seq, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, version,
 	last_message_at, created_at, updated_at, handoff, handoff_reason, context_seq, visitor_seq, assistant_seq,
-	escalation_subject, escalation_summary, feedback_up, feedback_down, preview, preview_author`
+	escalation_subject, escalation_summary, feedback_up, feedback_down, preview, preview_author, escalated`
 
 func scanConversation(s scanner) (*hub.Conversation, error) {
 	var c hub.Conversation
@@ -21,7 +21,7 @@ func scanConversation(s scanner) (*hub.Conversation, error) {
 		&c.LastSeq, &c.AgentReadSeq, &c.VisitorReadSeq, &c.UnreadByAgents, &c.UnreadByVisitor, &c.Version,
 		&c.LastMessageAt, &c.CreatedAt, &c.UpdatedAt, &c.Handoff, &c.HandoffReason, &c.ContextSeq, &c.VisitorSeq,
 		&c.AssistantSeq, &c.EscalationSubject, &c.EscalationSummary, &c.FeedbackUp, &c.FeedbackDown, &c.Preview,
-		&c.PreviewAuthor)
+		&c.PreviewAuthor, &c.Escalated)
 	if err != nil {
 		return nil, err
 	}
@@ -30,6 +30,7 @@ func scanConversation(s scanner) (*hub.Conversation, error) {
 }
 
 // CreateConversation inserts c and sets its ID, LastSeq 0 and Version 1.
+// handed_off starts as c.Handoff.HandedOff() (see UpdateConversation).
 func (q *queries) CreateConversation(ctx context.Context, c *hub.Conversation) error {
 	c.LastMessageAt, c.CreatedAt, c.UpdatedAt = utc(c.LastMessageAt), utc(c.CreatedAt), utc(c.UpdatedAt)
 	if c.Handoff == "" {
@@ -38,12 +39,13 @@ func (q *queries) CreateConversation(ctx context.Context, c *hub.Conversation) e
 	err := q.q.QueryRow(ctx, `INSERT INTO conversations (tenant_id, site_id, visitor_id, owner, status, assignee_id,
 		ticket_id, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, last_message_at, created_at,
 		updated_at, handoff, handoff_reason, context_seq, visitor_seq, assistant_seq, escalation_subject,
-		escalation_summary, feedback_up, feedback_down, preview, preview_author) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-		$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id`,
+		escalation_summary, feedback_up, feedback_down, preview, preview_author, escalated, handed_off) VALUES ($1, $2,
+		$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26,
+		$27) RETURNING id`,
 		c.TenantID, c.SiteID, c.VisitorID, c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq,
 		c.VisitorReadSeq, c.UnreadByAgents, c.UnreadByVisitor, c.LastMessageAt, c.CreatedAt, c.UpdatedAt, c.Handoff,
 		c.HandoffReason, c.ContextSeq, c.VisitorSeq, c.AssistantSeq, c.EscalationSubject, c.EscalationSummary,
-		c.FeedbackUp, c.FeedbackDown, c.Preview, c.PreviewAuthor).Scan(&c.ID)
+		c.FeedbackUp, c.FeedbackDown, c.Preview, c.PreviewAuthor, c.Escalated, c.Handoff.HandedOff()).Scan(&c.ID)
 	if err != nil {
 		return storeErr(err, "conversation", "create conversation")
 	}
@@ -135,10 +137,11 @@ func conversationQuery(f hub.ConversationFilter) (string, []any) {
 		w.add("last_message_at < ?", utc(f.Until))
 	}
 	// The conditions name the predicates of the partial indexes
-	// conversations_tenant_feedback_recent and _escalated_recent word for
-	// word, so that the planner can prove they apply.
+	// conversations_tenant_feedback_recent, _escalated_recent and
+	// _ticket_recent word for word, so that the planner can prove they
+	// apply.
 	switch f.Feedback {
-	case hub.FeedbackAny:
+	case hub.FeedbackEither:
 		w.add("(feedback_up > 0 OR feedback_down > 0)")
 	case hub.FeedbackUpOnly:
 		w.add("feedback_up > 0 AND feedback_down = 0")
@@ -151,6 +154,13 @@ func conversationQuery(f hub.ConversationFilter) (string, []any) {
 	}
 	if f.Escalated != nil {
 		if *f.Escalated {
+			w.add("escalated")
+		} else {
+			w.add("NOT escalated")
+		}
+	}
+	if f.HasTicket != nil {
+		if *f.HasTicket {
 			w.add("ticket_id IS NOT NULL")
 		} else {
 			w.add("ticket_id IS NULL")
@@ -197,19 +207,22 @@ func collectConversations(rows pgx.Rows, err error) ([]*hub.Conversation, error)
 // UpdateConversation writes every field but ID, TenantID, SiteID,
 // VisitorID, LastSeq (CreateMessage owns it) and CreatedAt, if the stored
 // version is still c.Version; then c.Version grows by one. A stale version
-// is EConflict, a missing row ENotFound.
+// is EConflict, a missing row ENotFound. handed_off, which reports read
+// (migrations/0011_conversation_outcomes.sql), becomes true when
+// c.Handoff.HandedOff() and then stays true. store/sqlite writes the same.
 func (q *queries) UpdateConversation(ctx context.Context, c *hub.Conversation) error {
 	c.LastMessageAt, c.UpdatedAt = utc(c.LastMessageAt), utc(c.UpdatedAt)
 	tag, err := q.q.Exec(ctx, `UPDATE conversations SET owner = $3, status = $4, assignee_id = $5, ticket_id = $6,
 		agent_read_seq = $7, visitor_read_seq = $8, unread_by_agents = $9, unread_by_visitor = $10,
 		last_message_at = $11, updated_at = $12, handoff = $13, handoff_reason = $14, context_seq = $15,
 		visitor_seq = $16, assistant_seq = $17, escalation_subject = $18, escalation_summary = $19,
-		feedback_up = $20, feedback_down = $21, preview = $22, preview_author = $23, version = version + 1
+		feedback_up = $20, feedback_down = $21, preview = $22, preview_author = $23, escalated = $24,
+		handed_off = handed_off OR $25, version = version + 1
 		WHERE id = $1 AND version = $2`,
 		c.ID, c.Version, c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq, c.VisitorReadSeq,
 		c.UnreadByAgents, c.UnreadByVisitor, c.LastMessageAt, c.UpdatedAt, c.Handoff, c.HandoffReason, c.ContextSeq,
 		c.VisitorSeq, c.AssistantSeq, c.EscalationSubject, c.EscalationSummary, c.FeedbackUp, c.FeedbackDown, c.Preview,
-		c.PreviewAuthor)
+		c.PreviewAuthor, c.Escalated, c.Handoff.HandedOff())
 	if err != nil {
 		return storeErr(err, "conversation", "update conversation %d", c.ID)
 	}

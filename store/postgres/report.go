@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -149,20 +150,21 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 
 	// The conversations of the range with a visitor message: the waits for
 	// the first reply and the first agent reply (NULL: none yet, which
-	// percentile_cont leaves out), and whether the assistant handled it
-	// alone. CreateMessage keeps the times and who wrote on the
-	// conversation (migrations/0008_response_times.sql), so this reads no
-	// message. store/sqlite runs the same query.
+	// percentile_cont leaves out), and whether the assistant resolved it.
+	// CreateMessage and UpdateConversation keep the times and what happened
+	// on the conversation (migrations/0008_response_times.sql,
+	// 0011_conversation_outcomes.sql), so this reads no message.
+	// store/sqlite runs the same query.
 	var visitorConvs, assistantAlone int
 	var firstReply, firstAgentReply *float64
+	settled := "$" + strconv.Itoa(len(args)+1)
 	err = q.QueryRow(ctx, `SELECT count(*),
-			count(*) FILTER (WHERE c.by_assistant AND NOT c.by_agent AND c.ticket_id IS NULL
-				AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = c.id)),
+			count(*) FILTER (WHERE `+assistantResolved(settled)+`),
 			percentile_cont(0.5) WITHIN GROUP (ORDER BY `+reportMicros("c.asked_at", "c.replied_at")+`),
 			percentile_cont(0.5) WITHIN GROUP (ORDER BY `+reportMicros("c.asked_at", "c.agent_replied_at")+`)
 		FROM conversations c
 		WHERE c.tenant_id = $1 AND c.created_at >= $2 AND c.created_at < $3`+site("c.site_id = $4")+`
-		AND c.asked_at IS NOT NULL`, args...).Scan(&visitorConvs, &assistantAlone, &firstReply, &firstAgentReply)
+		AND c.asked_at IS NOT NULL`, append(args, f.Settled())...).Scan(&visitorConvs, &assistantAlone, &firstReply, &firstAgentReply)
 	if err != nil {
 		return fail(err, "responses")
 	}
@@ -170,6 +172,17 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 	r.MedianFirstAgentResponseSeconds = hub.SecondsFromMicros(firstAgentReply)
 	r.SetAssistantResolved(assistantAlone, visitorConvs)
 	return r, nil
+}
+
+// assistantResolved is hub/report.go's AssistantResolved on the
+// conversation c, settled being the placeholder of ReportFilter.Settled():
+// answered (1.) and settled (6.), no agent (2.), no ticket (3.), never
+// handed off (4.), the visitor not back for help (5.). store/sqlite's is
+// the same.
+func assistantResolved(settled string) string {
+	return `c.answered_at <= ` + settled + ` AND NOT c.by_agent
+		AND c.ticket_id IS NULL AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = c.id)
+		AND NOT c.handed_off AND NOT c.came_back`
 }
 
 // eachRow runs query and calls fn for every row.

@@ -11,7 +11,7 @@ import (
 const conversationColumns = `id, tenant_id, site_id, visitor_id, owner, status, COALESCE(assignee_id, 0),
 	COALESCE(ticket_id, 0), last_seq, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, version,
 	last_message_at, created_at, updated_at, handoff, handoff_reason, context_seq, visitor_seq, assistant_seq,
-	escalation_subject, escalation_summary, feedback_up, feedback_down, preview, preview_author`
+	escalation_subject, escalation_summary, feedback_up, feedback_down, preview, preview_author, escalated`
 
 func scanConversation(s scanner) (*hub.Conversation, error) {
 	var c hub.Conversation
@@ -19,7 +19,7 @@ func scanConversation(s scanner) (*hub.Conversation, error) {
 		&c.LastSeq, &c.AgentReadSeq, &c.VisitorReadSeq, &c.UnreadByAgents, &c.UnreadByVisitor, &c.Version,
 		timeCol{&c.LastMessageAt}, timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &c.Handoff, &c.HandoffReason,
 		&c.ContextSeq, &c.VisitorSeq, &c.AssistantSeq, &c.EscalationSubject, &c.EscalationSummary, &c.FeedbackUp, &c.FeedbackDown,
-		&c.Preview, &c.PreviewAuthor)
+		&c.Preview, &c.PreviewAuthor, &c.Escalated)
 	if err != nil {
 		return nil, err
 	}
@@ -27,6 +27,7 @@ func scanConversation(s scanner) (*hub.Conversation, error) {
 }
 
 // CreateConversation inserts c and sets its ID, LastSeq 0 and Version 1.
+// handed_off starts as c.Handoff.HandedOff() (see UpdateConversation).
 func (q *queries) CreateConversation(ctx context.Context, c *hub.Conversation) error {
 	c.LastMessageAt, c.CreatedAt, c.UpdatedAt = utc(c.LastMessageAt), utc(c.CreatedAt), utc(c.UpdatedAt)
 	if c.Handoff == "" {
@@ -35,12 +36,13 @@ func (q *queries) CreateConversation(ctx context.Context, c *hub.Conversation) e
 	err := q.q.QueryRowContext(ctx, `INSERT INTO conversations (tenant_id, site_id, visitor_id, owner, status,
 		assignee_id, ticket_id, agent_read_seq, visitor_read_seq, unread_by_agents, unread_by_visitor, last_message_at,
 		created_at, updated_at, handoff, handoff_reason, context_seq, visitor_seq, assistant_seq, escalation_subject,
-		escalation_summary, feedback_up, feedback_down, preview, preview_author)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		escalation_summary, feedback_up, feedback_down, preview, preview_author, escalated, handed_off)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		c.TenantID, c.SiteID, c.VisitorID, c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq,
 		c.VisitorReadSeq, c.UnreadByAgents, c.UnreadByVisitor, micros(c.LastMessageAt), micros(c.CreatedAt),
 		micros(c.UpdatedAt), c.Handoff, c.HandoffReason, c.ContextSeq, c.VisitorSeq, c.AssistantSeq,
-		c.EscalationSubject, c.EscalationSummary, c.FeedbackUp, c.FeedbackDown, c.Preview, c.PreviewAuthor).Scan(&c.ID)
+		c.EscalationSubject, c.EscalationSummary, c.FeedbackUp, c.FeedbackDown, c.Preview, c.PreviewAuthor, c.Escalated,
+		c.Handoff.HandedOff()).Scan(&c.ID)
 	if err != nil {
 		return storeErr(err, "conversation", "create conversation")
 	}
@@ -116,10 +118,11 @@ func (q *queries) FindConversations(ctx context.Context, f hub.ConversationFilte
 		w.add("last_message_at < ?", micros(utc(f.Until)))
 	}
 	// The conditions name the predicates of the partial indexes
-	// conversations_tenant_feedback_recent and _escalated_recent word for
-	// word, so that the planner can prove they apply.
+	// conversations_tenant_feedback_recent, _escalated_recent and
+	// _ticket_recent word for word, so that the planner can prove they
+	// apply.
 	switch f.Feedback {
-	case hub.FeedbackAny:
+	case hub.FeedbackEither:
 		w.add("(feedback_up > 0 OR feedback_down > 0)")
 	case hub.FeedbackUpOnly:
 		w.add("feedback_up > 0 AND feedback_down = 0")
@@ -132,6 +135,13 @@ func (q *queries) FindConversations(ctx context.Context, f hub.ConversationFilte
 	}
 	if f.Escalated != nil {
 		if *f.Escalated {
+			w.add("escalated")
+		} else {
+			w.add("NOT escalated")
+		}
+	}
+	if f.HasTicket != nil {
+		if *f.HasTicket {
 			w.add("ticket_id IS NOT NULL")
 		} else {
 			w.add("ticket_id IS NULL")
@@ -183,19 +193,21 @@ func (q *queries) FindPendingAssistantConversations(ctx context.Context, idleBef
 // UpdateConversation writes every field but ID, TenantID, SiteID,
 // VisitorID, LastSeq (CreateMessage owns it) and CreatedAt, if the stored
 // version is still c.Version; then c.Version grows by one. A stale version
-// is EConflict, a missing row ENotFound.
+// is EConflict, a missing row ENotFound. handed_off, which reports read
+// (migrations/0011_conversation_outcomes.sql), becomes true when
+// c.Handoff.HandedOff() and then stays true. store/postgres writes the same.
 func (q *queries) UpdateConversation(ctx context.Context, c *hub.Conversation) error {
 	c.LastMessageAt, c.UpdatedAt = utc(c.LastMessageAt), utc(c.UpdatedAt)
 	res, err := q.q.ExecContext(ctx, `UPDATE conversations SET owner = ?, status = ?, assignee_id = ?, ticket_id = ?,
 		agent_read_seq = ?, visitor_read_seq = ?, unread_by_agents = ?, unread_by_visitor = ?, last_message_at = ?,
 		updated_at = ?, handoff = ?, handoff_reason = ?, context_seq = ?, visitor_seq = ?, assistant_seq = ?,
 		escalation_subject = ?, escalation_summary = ?, feedback_up = ?, feedback_down = ?, preview = ?,
-		preview_author = ?, version = version + 1
+		preview_author = ?, escalated = ?, handed_off = handed_off OR ?, version = version + 1
 		WHERE id = ? AND version = ?`,
 		c.Owner, c.Status, nullID(c.AssigneeID), nullID(c.TicketID), c.AgentReadSeq, c.VisitorReadSeq,
 		c.UnreadByAgents, c.UnreadByVisitor, micros(c.LastMessageAt), micros(c.UpdatedAt), c.Handoff, c.HandoffReason,
 		c.ContextSeq, c.VisitorSeq, c.AssistantSeq, c.EscalationSubject, c.EscalationSummary, c.FeedbackUp,
-		c.FeedbackDown, c.Preview, c.PreviewAuthor, c.ID, c.Version)
+		c.FeedbackDown, c.Preview, c.PreviewAuthor, c.Escalated, c.Handoff.HandedOff(), c.ID, c.Version)
 	if err != nil {
 		return storeErr(err, "conversation", "update conversation %d", c.ID)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strconv"
 
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/store/internal/jsoncol"
@@ -72,25 +73,34 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 
 // setResponseTimes is the SET list by which m, the conversation's newest
 // message, updates the conversation's response times that reports read
-// (migrations/0008_response_times.sql), at being the placeholder of m's
-// time, following m.ResponseStep(); "" when m changes none of them.
-// SET reads the row as it was before, and m comes after every message
-// written so far: a reply is after the visitor's first message when
-// asked_at is already set. One short statement per kind rather than one
+// (migrations/0008_response_times.sql, 0011_conversation_outcomes.sql), at
+// being the placeholder of m's time, following m.ResponseStep(); "" when m
+// changes none of them. SET reads the row as it was before, and m comes
+// after every message written so far: a reply is after the visitor's first
+// message when asked_at is already set, and answered_at is the assistant's
+// latest answer before m. One short statement per kind rather than one
 // with a CASE per kind: SQLite parses every statement anew, and the CASEs
-// made CreateMessage ~15 µs slower.
+// made CreateMessage ~15 µs slower. store/postgres writes the same.
 func setResponseTimes(m *hub.Message, at string) string {
 	reply := `replied_at = COALESCE(replied_at, CASE WHEN asked_at IS NOT NULL THEN ` + at + ` END)`
 	switch m.ResponseStep() {
 	case hub.ResponseAsk:
-		return `asked_at = COALESCE(asked_at, ` + at + `)`
+		return `asked_at = COALESCE(asked_at, ` + at + `), came_back = came_back OR ` + cameBack(at)
 	case hub.ResponseReply:
-		return reply + `, by_assistant = 1`
+		return reply + `, by_assistant = 1,
+			answered_at = CASE WHEN asked_at IS NOT NULL THEN ` + at + ` ELSE answered_at END`
 	case hub.ResponseAgentReply:
 		return reply + `, agent_replied_at = COALESCE(agent_replied_at, CASE WHEN asked_at IS NOT NULL THEN ` + at + ` END),
 			by_agent = 1`
 	}
 	return ""
+}
+
+// cameBack is hub.CameBack(answered_at, at) in SQL, on Unix microseconds:
+// false while the assistant has not answered.
+func cameBack(at string) string {
+	return `COALESCE(` + at + ` - answered_at > ` + strconv.FormatInt(hub.AssistantFollowUp.Microseconds(), 10) + ` AND ` +
+		at + ` - answered_at <= ` + strconv.FormatInt(hub.AssistantSettle.Microseconds(), 10) + `, 0)`
 }
 
 // FindMessageByID returns ENotFound when there is no such message.

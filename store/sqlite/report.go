@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/parley-chat/parley/hub"
 )
@@ -126,18 +127,19 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 
 	// One row per conversation of the range with a visitor message: the
 	// waits for the first reply and the first agent reply (NULL: none
-	// yet), and whether the assistant handled it alone. CreateMessage
-	// keeps the times and who wrote on the conversation
-	// (migrations/0008_response_times.sql), so this reads no message.
+	// yet), and whether the assistant resolved it. CreateMessage and
+	// UpdateConversation keep the times and what happened on the
+	// conversation (migrations/0008_response_times.sql,
+	// 0011_conversation_outcomes.sql), so this reads no message.
 	// store/postgres runs the same query.
 	var firstReplies, firstAgentReplies []int64
 	visitorConvs, assistantAlone := 0, 0
+	settled := "?" + strconv.Itoa(len(args)+1)
 	err = eachRow(ctx, q, `SELECT c.replied_at - c.asked_at, c.agent_replied_at - c.asked_at,
-			c.by_assistant AND NOT c.by_agent AND c.ticket_id IS NULL
-				AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = c.id)
+			COALESCE(`+assistantResolved(settled)+`, 0)
 		FROM conversations c
 		WHERE c.tenant_id = ?1 AND c.created_at >= ?2 AND c.created_at < ?3`+site("c.site_id = ?4")+`
-		AND c.asked_at IS NOT NULL`, args, func(s scanner) error {
+		AND c.asked_at IS NOT NULL`, append(args, micros(f.Settled())), func(s scanner) error {
 		var reply, agentReply sql.NullInt64
 		var alone bool
 		if err := s.Scan(&reply, &agentReply, &alone); err != nil {
@@ -164,6 +166,17 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 	r.MedianFirstAgentResponseSeconds = hub.MedianSeconds(firstAgentReplies)
 	r.SetAssistantResolved(assistantAlone, visitorConvs)
 	return r, nil
+}
+
+// assistantResolved is hub/report.go's AssistantResolved on the
+// conversation c, settled being the placeholder of ReportFilter.Settled():
+// answered (1.) and settled (6.), no agent (2.), no ticket (3.), never
+// handed off (4.), the visitor not back for help (5.). store/postgres's is
+// the same.
+func assistantResolved(settled string) string {
+	return `c.answered_at <= ` + settled + ` AND NOT c.by_agent
+		AND c.ticket_id IS NULL AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = c.id)
+		AND NOT c.handed_off AND NOT c.came_back`
 }
 
 // eachRow runs query and calls fn for every row.

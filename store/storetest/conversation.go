@@ -39,7 +39,7 @@ func testConversations(t *testing.T, s hub.Store) {
 	c.AgentReadSeq, c.VisitorReadSeq, c.UnreadByAgents, c.UnreadByVisitor = 7, 8, 9, 10
 	c.Handoff, c.HandoffReason, c.ContextSeq, c.VisitorSeq, c.AssistantSeq = hub.HandoffAwaitingEmail, "refund request", 3, 12, 11
 	c.EscalationSubject, c.EscalationSummary = "Возврат заказа", "Visitor asked: refund\nDetected: refund"
-	c.FeedbackUp, c.FeedbackDown = 4, 2
+	c.FeedbackUp, c.FeedbackDown, c.Escalated = 4, 2, true
 	c.LastMessageAt, c.UpdatedAt = at(50), at(51)
 	c.LastSeq = 99 // owned by CreateMessage: must not be written
 	must(t, s.UpdateConversation(ctx, c))

@@ -26,8 +26,12 @@ func testConversationFilters(t *testing.T, s hub.Store) {
 		// Ties on the time are broken by id: i/2 repeats every time once.
 		c := mustConversation(t, s, mustVisitor(t, s, site), at(60*(i/2)+1))
 		c.FeedbackUp, c.FeedbackDown = votes[i%len(votes)][0], votes[i%len(votes)][1]
+		// Every fifth has a ticket; every tenth got it through the
+		// downvote flow (escalated), and one more is escalated whose
+		// ticket a later one replaced (the store keeps what it is given).
 		if i%5 == 0 {
 			c.TicketID = mustTicket(t, s, f.tenant.ID, "Escalated").ID
+			c.Escalated = i%10 == 0 || i == 15
 		}
 		if i%4 == 0 {
 			c.Status = hub.ConversationResolved
@@ -38,6 +42,7 @@ func testConversationFilters(t *testing.T, s hub.Store) {
 	// Another tenant's conversation matches every filter but the tenant.
 	g := newFixture(t, s)
 	g.conv.FeedbackUp, g.conv.FeedbackDown, g.conv.TicketID = 1, 1, mustTicket(t, s, g.tenant.ID, "x").ID
+	g.conv.Escalated = true
 	must(t, s.UpdateConversation(ctx, g.conv))
 
 	yes, no := true, false
@@ -54,18 +59,25 @@ func testConversationFilters(t *testing.T, s hub.Store) {
 		{"range", hub.ConversationFilter{Since: at(300), Until: at(900)}, func(c *hub.Conversation) bool {
 			return !c.LastMessageAt.Before(utc(at(300))) && c.LastMessageAt.Before(utc(at(900)))
 		}},
-		{"feedback any", hub.ConversationFilter{Feedback: hub.FeedbackAny}, func(c *hub.Conversation) bool { return c.FeedbackUp > 0 || c.FeedbackDown > 0 }},
+		{"feedback either", hub.ConversationFilter{Feedback: hub.FeedbackEither}, func(c *hub.Conversation) bool { return c.FeedbackUp > 0 || c.FeedbackDown > 0 }},
 		{"feedback up", hub.ConversationFilter{Feedback: hub.FeedbackUpOnly}, func(c *hub.Conversation) bool { return c.FeedbackUp > 0 && c.FeedbackDown == 0 }},
 		{"feedback down", hub.ConversationFilter{Feedback: hub.FeedbackDownOnly}, func(c *hub.Conversation) bool { return c.FeedbackDown > 0 && c.FeedbackUp == 0 }},
 		{"feedback both", hub.ConversationFilter{Feedback: hub.FeedbackBoth}, func(c *hub.Conversation) bool { return c.FeedbackUp > 0 && c.FeedbackDown > 0 }},
 		{"feedback none", hub.ConversationFilter{Feedback: hub.FeedbackNeither}, func(c *hub.Conversation) bool { return c.FeedbackUp == 0 && c.FeedbackDown == 0 }},
-		{"escalated", hub.ConversationFilter{Escalated: &yes}, func(c *hub.Conversation) bool { return c.TicketID != 0 }},
-		{"not escalated", hub.ConversationFilter{Escalated: &no}, func(c *hub.Conversation) bool { return c.TicketID == 0 }},
-		{"combined", hub.ConversationFilter{SiteID: f.site.ID, Feedback: hub.FeedbackAny, Escalated: &no, Since: at(120)},
+		{"escalated", hub.ConversationFilter{Escalated: &yes}, func(c *hub.Conversation) bool { return c.Escalated }},
+		{"not escalated", hub.ConversationFilter{Escalated: &no}, func(c *hub.Conversation) bool { return !c.Escalated }},
+		{"has ticket", hub.ConversationFilter{HasTicket: &yes}, func(c *hub.Conversation) bool { return c.TicketID != 0 }},
+		{"no ticket", hub.ConversationFilter{HasTicket: &no}, func(c *hub.Conversation) bool { return c.TicketID == 0 }},
+		{"ticket, not escalated", hub.ConversationFilter{HasTicket: &yes, Escalated: &no}, func(c *hub.Conversation) bool {
+			return c.TicketID != 0 && !c.Escalated
+		}},
+		{"combined", hub.ConversationFilter{SiteID: f.site.ID, Feedback: hub.FeedbackEither, HasTicket: &no, Since: at(120)},
 			func(c *hub.Conversation) bool {
 				return c.SiteID == f.site.ID && (c.FeedbackUp > 0 || c.FeedbackDown > 0) && c.TicketID == 0 &&
 					!c.LastMessageAt.Before(utc(at(120)))
 			}},
+		{"combined escalated", hub.ConversationFilter{Feedback: hub.FeedbackDownOnly, Escalated: &yes},
+			func(c *hub.Conversation) bool { return c.Escalated && c.FeedbackDown > 0 && c.FeedbackUp == 0 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -28,14 +29,50 @@ func (d *reportData) conv(site *hub.Site, created time.Time) *hub.Conversation {
 }
 
 // say writes a message; feedback is the visitor's vote, set afterwards as
-// the service sets it.
+// the service sets it. An agent's message hands the conversation to a
+// human, as SendMessage does.
 func (d *reportData) say(c *hub.Conversation, author hub.AuthorKind, at time.Time, feedback string) *hub.Message {
 	d.t.Helper()
 	m := mustMessage(d.t, d.s, &hub.Message{TenantID: c.TenantID, ConversationID: c.ID, AuthorKind: author, CreatedAt: at})
 	if feedback != "" {
 		must(d.t, d.s.UpdateMessageFeedback(d.t.Context(), m.ID, feedback))
 	}
+	if author == hub.AuthorAgent {
+		d.update(c, func(c *hub.Conversation) { c.Handoff, c.Owner = hub.HandoffHuman, hub.OwnerHuman })
+	}
 	return m
+}
+
+// update changes the stored conversation as change says.
+func (d *reportData) update(c *hub.Conversation, change func(c *hub.Conversation)) {
+	d.t.Helper()
+	got, err := d.s.FindConversationByID(d.t.Context(), c.ID)
+	must(d.t, err)
+	change(got)
+	must(d.t, d.s.UpdateConversation(d.t.Context(), got))
+}
+
+// handoff moves the conversation to another hand-off state at at, with the
+// audit entry the assistant's runs write (hub.Service.applyPlan).
+func (d *reportData) handoff(c *hub.Conversation, to hub.HandoffState, at time.Time) {
+	d.t.Helper()
+	got, err := d.s.FindConversationByID(d.t.Context(), c.ID)
+	must(d.t, err)
+	data, err := json.Marshal(map[string]string{"from": string(got.Handoff), "to": string(to), "reason": "test"})
+	must(d.t, err)
+	must(d.t, d.s.CreateAuditEntry(d.t.Context(), &hub.AuditEntry{TenantID: c.TenantID, ActorKind: hub.ActorAssistant,
+		Action: "conversation.handoff", Subject: fmt.Sprintf("conversation:%d", c.ID), Data: data, CreatedAt: at}))
+	got.Handoff = to
+	must(d.t, d.s.UpdateConversation(d.t.Context(), got))
+}
+
+// takeOver hands the conversation to a member, audited, as
+// hub.Service.TakeOver does (the joined message aside).
+func (d *reportData) takeOver(c *hub.Conversation, at time.Time) {
+	d.t.Helper()
+	must(d.t, d.s.CreateAuditEntry(d.t.Context(), &hub.AuditEntry{TenantID: c.TenantID, ActorKind: hub.ActorMember, ActorID: 1,
+		Action: "conversation.take_over", Subject: fmt.Sprintf("conversation:%d", c.ID), CreatedAt: at}))
+	d.update(c, func(c *hub.Conversation) { c.Handoff, c.Owner = hub.HandoffHuman, hub.OwnerHuman })
 }
 
 // note writes an agent's internal note, which no report counts.
@@ -45,14 +82,22 @@ func (d *reportData) note(c *hub.Conversation, at time.Time) {
 		Internal: true, CreatedAt: at})
 }
 
-// ticket opens a ticket (of conv, when set, and of site, when set),
-// resolved at resolved when that is not nil.
+// ticket opens an agent's ticket (of conv, when set, and of site, when
+// set), resolved at resolved when that is not nil. A ticket of a
+// conversation moves it to ticket_open; linkTicket makes it the
+// conversation's ticket.
 func (d *reportData) ticket(tenantID int64, site *hub.Site, conv *hub.Conversation, status hub.TicketStatus,
 	created time.Time, resolved *time.Time) *hub.Ticket {
 	d.t.Helper()
+	return d.sourcedTicket(tenantID, site, conv, hub.SourceAgent, "", status, created, resolved)
+}
+
+func (d *reportData) sourcedTicket(tenantID int64, site *hub.Site, conv *hub.Conversation, source, queue string,
+	status hub.TicketStatus, created time.Time, resolved *time.Time) *hub.Ticket {
+	d.t.Helper()
 	d.tickets++
 	tk := &hub.Ticket{TenantID: tenantID, Number: d.tickets, Subject: "Help", Status: status, Priority: hub.PriorityNormal,
-		Source: hub.SourceAgent, ResolvedAt: resolved, CreatedAt: created, UpdatedAt: created}
+		Source: source, Queue: queue, ResolvedAt: resolved, CreatedAt: created, UpdatedAt: created}
 	if site != nil {
 		tk.SiteID = site.ID
 	}
@@ -60,17 +105,17 @@ func (d *reportData) ticket(tenantID int64, site *hub.Site, conv *hub.Conversati
 		tk.ConversationID = conv.ID
 	}
 	must(d.t, d.s.CreateTicket(d.t.Context(), tk))
+	if conv != nil {
+		d.update(conv, func(c *hub.Conversation) { c.Handoff = hub.HandoffTicketOpen })
+	}
 	return tk
 }
 
-// linkTicket makes tk the conversation's current ticket, as opening a
-// ticket from a chat does.
+// linkTicket makes tk the conversation's current ticket, escalated if tk
+// escalates it, as opening a ticket from a chat does (hub.Service.openTicket).
 func (d *reportData) linkTicket(c *hub.Conversation, tk *hub.Ticket) {
 	d.t.Helper()
-	got, err := d.s.FindConversationByID(d.t.Context(), c.ID)
-	must(d.t, err)
-	got.TicketID = tk.ID
-	must(d.t, d.s.UpdateConversation(d.t.Context(), got))
+	d.update(c, func(c *hub.Conversation) { c.TicketID, c.Escalated = tk.ID, c.Escalated || tk.Escalates() })
 }
 
 // reportAt is a time on a day of November 2026, UTC; day 0 is 31 October.
@@ -181,8 +226,91 @@ func testReport(t *testing.T, s hub.Store) {
 	d.say(oc, hub.AuthorAssistant, reportAt(1, 9, 0, 5), hub.FeedbackUp)
 	d.ticket(other.ID, otherSite, nil, hub.TicketResolved, reportAt(1, 9, 0, 0), when(reportAt(1, 9, 1, 40)))
 
+	// A third tenant, for "resolved by the assistant" (hub/report.go,
+	// AssistantResolved): conversations of 3 Nov on one site, each a case.
+	rt := mustTenant(t, s)
+	rs := mustSite(t, s, rt.ID)
+	// r1: answered and left; it counts once 24 hours have passed since
+	// the answer (3 Nov 09:00:20).
+	r1 := d.conv(rs, reportAt(3, 9, 0, 0))
+	d.say(r1, hub.AuthorVisitor, reportAt(3, 9, 0, 0), "")
+	d.say(r1, hub.AuthorAssistant, reportAt(3, 9, 0, 20), hub.FeedbackUp)
+	// r2: answered, and the visitor came back for help an hour later.
+	r2 := d.conv(rs, reportAt(3, 10, 0, 0))
+	d.say(r2, hub.AuthorVisitor, reportAt(3, 10, 0, 0), "")
+	d.say(r2, hub.AuthorAssistant, reportAt(3, 10, 0, 15), "")
+	d.say(r2, hub.AuthorVisitor, reportAt(3, 11, 0, 15), "")
+	d.say(r2, hub.AuthorAssistant, reportAt(3, 11, 0, 30), "")
+	// r3: a follow-up exactly 30 minutes after the answer is the same
+	// visit, not coming back; settled 24 hours after the second answer.
+	r3 := d.conv(rs, reportAt(3, 11, 0, 0))
+	d.say(r3, hub.AuthorVisitor, reportAt(3, 11, 0, 0), "")
+	d.say(r3, hub.AuthorAssistant, reportAt(3, 11, 0, 10), "")
+	d.say(r3, hub.AuthorVisitor, reportAt(3, 11, 30, 10), "")
+	d.say(r3, hub.AuthorAssistant, reportAt(3, 11, 30, 20), "")
+	// r4: back a second over 24 hours later is a new matter; the new
+	// answer (4 Nov 12:00:20) starts the 24 hours again.
+	r4 := d.conv(rs, reportAt(3, 12, 0, 0))
+	d.say(r4, hub.AuthorVisitor, reportAt(3, 12, 0, 0), "")
+	d.say(r4, hub.AuthorAssistant, reportAt(3, 12, 0, 10), "")
+	d.say(r4, hub.AuthorVisitor, reportAt(4, 12, 0, 11), "")
+	d.say(r4, hub.AuthorAssistant, reportAt(4, 12, 0, 20), "")
+	// r5: back exactly 24 hours later is still coming back.
+	r5 := d.conv(rs, reportAt(3, 13, 0, 0))
+	d.say(r5, hub.AuthorVisitor, reportAt(3, 13, 0, 0), "")
+	d.say(r5, hub.AuthorAssistant, reportAt(3, 13, 0, 10), "")
+	d.say(r5, hub.AuthorVisitor, reportAt(4, 13, 0, 10), "")
+	d.say(r5, hub.AuthorAssistant, reportAt(4, 13, 0, 20), "")
+	// r6: abandoned while the assistant waits for the email.
+	r6 := d.conv(rs, reportAt(3, 14, 0, 0))
+	d.say(r6, hub.AuthorVisitor, reportAt(3, 14, 0, 0), "")
+	d.say(r6, hub.AuthorAssistant, reportAt(3, 14, 0, 10), "")
+	d.handoff(r6, hub.HandoffAwaitingEmail, reportAt(3, 14, 0, 10))
+	// r7: answered, then taken over by a member who wrote nothing.
+	r7 := d.conv(rs, reportAt(3, 15, 0, 0))
+	d.say(r7, hub.AuthorVisitor, reportAt(3, 15, 0, 0), "")
+	d.say(r7, hub.AuthorAssistant, reportAt(3, 15, 0, 10), "")
+	d.takeOver(r7, reportAt(3, 15, 5, 0))
+	// r8: asked for the email, the visitor asked something else instead
+	// and the assistant answered it, back in the assistant state: it was
+	// handed off once, which sticks.
+	r8 := d.conv(rs, reportAt(3, 16, 0, 0))
+	d.say(r8, hub.AuthorVisitor, reportAt(3, 16, 0, 0), "")
+	d.say(r8, hub.AuthorAssistant, reportAt(3, 16, 0, 10), "")
+	d.handoff(r8, hub.HandoffAwaitingEmail, reportAt(3, 16, 0, 10))
+	d.say(r8, hub.AuthorVisitor, reportAt(3, 16, 1, 0), "")
+	d.say(r8, hub.AuthorAssistant, reportAt(3, 16, 1, 10), "")
+	d.handoff(r8, hub.HandoffAssistant, reportAt(3, 16, 1, 10))
+	// r9: a thumbs down, and a ticket from the widget (escalated).
+	r9 := d.conv(rs, reportAt(3, 17, 0, 0))
+	d.say(r9, hub.AuthorVisitor, reportAt(3, 17, 0, 0), "")
+	d.say(r9, hub.AuthorAssistant, reportAt(3, 17, 0, 10), hub.FeedbackDown)
+	d.linkTicket(r9, d.sourcedTicket(rt.ID, rs, r9, hub.SourceWidget, "", hub.TicketOpen, reportAt(3, 17, 5, 0), nil))
+	// r10: the assistant wrote before the visitor, never after: no answer.
+	r10 := d.conv(rs, reportAt(3, 18, 0, 0))
+	d.say(r10, hub.AuthorAssistant, reportAt(3, 18, 0, 0), "")
+	d.say(r10, hub.AuthorVisitor, reportAt(3, 18, 0, 30), "")
+	// r11: the assistant stayed silent (an internal note): no answer.
+	r11 := d.conv(rs, reportAt(3, 19, 0, 0))
+	d.say(r11, hub.AuthorVisitor, reportAt(3, 19, 0, 0), "")
+	mustMessage(t, s, &hub.Message{TenantID: rt.ID, ConversationID: r11.ID, AuthorKind: hub.AuthorAssistant, Internal: true,
+		CreatedAt: reportAt(3, 19, 0, 5)})
+	// r12: no visitor message; a support request from the widget names it,
+	// which does not escalate (hub.Ticket.Escalates).
+	r12 := d.conv(rs, reportAt(3, 20, 0, 0))
+	d.linkTicket(r12, d.sourcedTicket(rt.ID, rs, r12, hub.SourceWidget, hub.QueueSupport, hub.TicketOpen, reportAt(3, 20, 0, 0), nil))
+
 	from, to := reportAt(1, 0, 0, 0), reportAt(3, 0, 0, 0)
 	empty := []int{0, 0, 0}
+	// rDays are the resolution tenant's 3 and 4 Nov: 12 conversations and
+	// 2 tickets on 3 Nov, a thumbs up (r1) and down (r9). Its first replies:
+	// r1 20 s, r2 15 s, and 10 s for r3 to r9; r10 and r11 have none.
+	rFrom, rTo := reportAt(3, 0, 0, 0), reportAt(4, 0, 0, 0)
+	rDays := reportDays(rFrom, []int{12, 0}, []int{2, 0}, []int{0, 0}, []int{1, 0}, []int{1, 0})
+	resolved := func(n int, share float64) *hub.Report {
+		return &hub.Report{From: "2026-11-03", To: "2026-11-04", Days: rDays, MedianFirstResponseSeconds: i64(10),
+			VisitorConversations: 11, AssistantResolved: n, AssistantResolvedShare: f64(share)}
+	}
 	tests := []struct {
 		name   string
 		filter hub.ReportFilter
@@ -239,6 +367,25 @@ func testReport(t *testing.T, s hub.Store) {
 			From: "2026-11-20", To: "2026-11-21",
 			Days: reportDays(reportAt(20, 0, 0, 0), []int{0, 0}, []int{0, 0}, []int{0, 0}, []int{0, 0}, []int{0, 0}),
 		}},
+		// Resolved by the assistant, as time passes. Long after: r1, r3 and
+		// r4 (r2 and r5 came back, r6 to r8 were handed off, r9 has a
+		// ticket, r10 and r11 no answer).
+		{"resolved, settled", hub.ReportFilter{TenantID: rt.ID, From: rFrom, To: rTo, Now: reportAt(10, 0, 0, 0)},
+			resolved(3, 0.2727)},
+		// Not yet: 24 hours after r1's answer but a second too soon.
+		{"resolved, not yet", hub.ReportFilter{TenantID: rt.ID, From: rFrom, To: rTo, Now: reportAt(4, 9, 0, 19)},
+			resolved(0, 0)},
+		{"resolved, r1 settled", hub.ReportFilter{TenantID: rt.ID, From: rFrom, To: rTo, Now: reportAt(4, 9, 0, 20)},
+			resolved(1, 0.0909)},
+		// r3 settles 24 hours after its second answer; r4 answered again
+		// on 4 Nov, so it waits until 5 Nov 12:00:20.
+		{"resolved, r3 settled", hub.ReportFilter{TenantID: rt.ID, From: rFrom, To: rTo, Now: reportAt(5, 12, 0, 19)},
+			resolved(2, 0.1818)},
+	}
+	for i := range tests {
+		if tests[i].filter.Now.IsZero() {
+			tests[i].filter.Now = reportAt(10, 0, 0, 0) // long after every answer of tn and other
+		}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,6 +416,26 @@ func testReport(t *testing.T, s hub.Store) {
 		})
 	}
 
+	// Migration 0011's backfill must find the outcomes the stores kept
+	// (escalated, handed_off, answered_at, came_back) from the messages,
+	// tickets and audit entries.
+	o, ok := s.(outcomesBackfiller)
+	if !ok {
+		t.Fatalf("%T has no BackfillOutcomes to check its migration 0011 with", s)
+	}
+	changed, err = o.BackfillOutcomes(ctx)
+	must(t, err)
+	if len(changed) != 0 {
+		t.Fatalf("the backfill of 0011 changed the outcomes of conversations %v", changed)
+	}
+	for _, tt := range tests {
+		t.Run("backfill 0011/"+tt.name, func(t *testing.T) {
+			got, err := s.Report(ctx, tt.filter)
+			must(t, err)
+			wantReport(t, got, tt.want)
+		})
+	}
+
 	// Inside a transaction the report sees the transaction's writes.
 	must(t, s.Tx(ctx, func(q hub.Queries) error {
 		late := &hub.Conversation{TenantID: tn.ID, SiteID: s2.ID, VisitorID: c3.VisitorID, Owner: hub.OwnerAssistant,
@@ -276,7 +443,7 @@ func testReport(t *testing.T, s hub.Store) {
 		if err := q.CreateConversation(ctx, late); err != nil {
 			return err
 		}
-		got, err := q.Report(ctx, hub.ReportFilter{TenantID: tn.ID, SiteID: s2.ID, From: from, To: to})
+		got, err := q.Report(ctx, hub.ReportFilter{TenantID: tn.ID, SiteID: s2.ID, From: from, To: to, Now: reportAt(10, 0, 0, 0)})
 		if err != nil {
 			return err
 		}
@@ -291,6 +458,13 @@ func testReport(t *testing.T, s hub.Store) {
 // reporting the conversations whose times it changed.
 type responseTimesBackfiller interface {
 	BackfillResponseTimes(ctx context.Context) ([]int64, error)
+}
+
+// outcomesBackfiller is a store that can run the backfill of its migration
+// 0011_conversation_outcomes.sql again (in its tests: export_test.go),
+// reporting the conversations whose outcomes it changed.
+type outcomesBackfiller interface {
+	BackfillOutcomes(ctx context.Context) ([]int64, error)
 }
 
 // wantReport fails unless got equals want, showing both as JSON (the

@@ -55,6 +55,8 @@ export interface Conversation {
   handoff_reason?: string;
   assignee_id?: number;
   ticket_id?: number;
+  /** escalated: the visitor opened a ticket through the downvote flow (kept when a later ticket replaces it). */
+  escalated?: boolean;
   last_seq: number;
   agent_read_seq?: number;
   unread_by_agents: number;
@@ -130,6 +132,25 @@ export interface SupportAccess {
   until?: string | null;
 }
 
+/** SupportViewKind is what a staff viewer looked at (hub.SupportViewKind). */
+export type SupportViewKind =
+  | "live"
+  | "account"
+  | "conversations"
+  | "conversation"
+  | "tickets"
+  | "ticket"
+  | "sites"
+  | "site"
+  | "knowledge"
+  | "knowledge_entry"
+  | "canned_responses"
+  | "canned_response"
+  | "reports"
+  | "team"
+  | "support"
+  | "other";
+
 export interface AuditEntry {
   id: number;
   actor_kind: string;
@@ -152,12 +173,20 @@ export interface ToolUse {
   result?: string;
 }
 
+/** KBSource is a knowledge-base entry the assistant considered (hub.KBSource). */
+export interface KBSource {
+  entry_id: number;
+  title: string;
+  score: number;
+  used: boolean;
+}
+
 export interface DecisionTrace {
   language: string;
   provider: string;
   fallback?: string;
   tools?: ToolUse[];
-  sources?: { entry_id: number; title: string; score: number; used: boolean }[];
+  sources?: KBSource[];
   answer_source?: string;
   intent?: string;
   decision: string;
@@ -271,5 +300,8 @@ export interface Report {
   median_first_response_seconds?: number | null;
   median_first_agent_response_seconds?: number | null;
   median_resolution_seconds?: number | null;
+  /** visitor_conversations and assistant_resolved are the two counts behind the share (hub/report.go). */
+  visitor_conversations: number;
+  assistant_resolved: number;
   assistant_resolved_share?: number | null;
 }

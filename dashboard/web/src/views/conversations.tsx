@@ -1,5 +1,5 @@
-// Conversations (004): per site, filtered by date range, feedback and
-// escalation; the detail shows the labelled timeline, the identity card,
+// Conversations (004): per site, filtered by date range, feedback,
+// escalation and tickets; the detail shows the labelled timeline, the identity card,
 // "Open ticket", "Export JSON", and lets an agent take over and reply.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, get, post, qs } from "../api";
@@ -24,7 +24,7 @@ export function useSites(): [Site[] | null, unknown, (s: Site[]) => void] {
   return [sites, error, setSites];
 }
 
-type Query = { site: string; from: string; to: string; has: boolean; kind: string; escalated: string };
+type Query = { site: string; from: string; to: string; has: boolean; kind: string; escalated: string; ticket: string };
 
 function readQuery(q: URLSearchParams): Query {
   return {
@@ -32,19 +32,21 @@ function readQuery(q: URLSearchParams): Query {
     from: q.get("from") || "",
     to: q.get("to") || "",
     has: q.get("has") === "1",
-    kind: q.get("kind") || "",
+    // "both" is what "either" was called in links made before it meant either.
+    kind: q.get("kind") === "both" ? "either" : q.get("kind") || "",
     escalated: q.get("escalated") || "",
+    ticket: q.get("ticket") || "",
   };
 }
 
 function queryString(f: Query) {
-  return qs({ site: f.site, from: f.from, to: f.to, has: f.has ? "1" : "", kind: f.kind, escalated: f.escalated });
+  return qs({ site: f.site, from: f.from, to: f.to, has: f.has ? "1" : "", kind: f.kind, escalated: f.escalated, ticket: f.ticket });
 }
 
-/** feedbackParam maps the 004 filters onto the API's feedback values. */
+/** feedbackParam maps the 004 filters onto the API's feedback values: a kind (up, down, either, none), else "has feedback" (either). */
 function feedbackParam(f: Query): string {
-  if (f.kind) return f.kind; // up, down, both (either), none (neither)
-  return f.has ? "any" : "";
+  if (f.kind) return f.kind;
+  return f.has ? "either" : "";
 }
 
 function visitorLabel(c: Conversation): string {
@@ -110,13 +112,21 @@ function Filters({ f }: { f: Query }) {
           <option value="">{t("conv.kindAny")}</option>
           <option value="up">{t("conv.kindUp")}</option>
           <option value="down">{t("conv.kindDown")}</option>
-          <option value="both">{t("conv.kindEither")}</option>
+          <option value="either">{t("conv.kindEither")}</option>
           <option value="none">{t("conv.kindNeither")}</option>
         </select>
       </label>
-      <label>
+      <label title={t("conv.escalatedHint")}>
         <span>{t("conv.escalated")}</span>
         <select value={f.escalated} onChange={(e) => go({ escalated: (e.target as HTMLSelectElement).value })} data-testid="conv-escalated">
+          <option value="">{t("conv.any")}</option>
+          <option value="true">{t("common.yes")}</option>
+          <option value="false">{t("common.no")}</option>
+        </select>
+      </label>
+      <label title={t("conv.hasTicketHint")}>
+        <span>{t("conv.hasTicket")}</span>
+        <select value={f.ticket} onChange={(e) => go({ ticket: (e.target as HTMLSelectElement).value })} data-testid="conv-has-ticket">
           <option value="">{t("conv.any")}</option>
           <option value="true">{t("common.yes")}</option>
           <option value="false">{t("common.no")}</option>
@@ -134,7 +144,7 @@ function ConvList({ f, selected }: { f: Query; selected: number }) {
   const [error, setError] = useState<unknown>(null);
   const idsRef = useRef<number[]>([]);
   idsRef.current = ids;
-  const params = { site: f.site, from: f.from, to: f.to, feedback: feedbackParam(f), escalated: f.escalated };
+  const params = { site: f.site, from: f.from, to: f.to, feedback: feedbackParam(f), escalated: f.escalated, has_ticket: f.ticket };
   const key = JSON.stringify(params);
   const load = async (before?: string) => {
     setLoading(true);
@@ -154,7 +164,7 @@ function ConvList({ f, selected }: { f: Query; selected: number }) {
   useEffect(() => {
     setIds([]);
     load();
-    const plain = !f.from && !f.to && !feedbackParam(f) && !f.escalated;
+    const plain = !f.from && !f.to && !feedbackParam(f) && !f.escalated && !f.ticket;
     // Without filters, a conversation of the site that moves shows on top.
     const off = live.on("conversation.updated", (c: Conversation) => {
       if (plain && String(c.site_id) === f.site && !idsRef.current.includes(c.id)) setIds([c.id, ...idsRef.current]);
@@ -179,7 +189,15 @@ function ConvList({ f, selected }: { f: Query; selected: number }) {
               <div class="row-top">
                 <span class="ref">#{c.id}</span>
                 <span class={"badge handoff-" + (c.handoff || c.owner || "")}>{t(("handoff." + (c.handoff || c.owner || "assistant")) as any)}</span>
-                {c.ticket_id ? <span class="badge escalated">{t("conv.escalatedBadge")}</span> : null}
+                {c.escalated ? (
+                  <span class="badge escalated" title={t("conv.escalatedHint")} data-testid="badge-escalated">
+                    {t("conv.escalatedBadge")}
+                  </span>
+                ) : c.ticket_id ? (
+                  <span class="badge ticketed" title={t("conv.hasTicketHint")} data-testid="badge-ticket">
+                    {t("conv.ticketBadge")}
+                  </span>
+                ) : null}
                 <ConvStatusBadge status={c.status} />
                 {c.unread_by_agents > 0 && (
                   <span class="unread-badge" data-testid="unread">

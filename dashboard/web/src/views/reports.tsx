@@ -80,7 +80,14 @@ export function ReportsView() {
               <Kpi label={t("reports.firstAgentResponse")} value={fmtDuration(report.median_first_agent_response_seconds)} />
             )}
             <Kpi label={t("reports.resolution")} value={fmtDuration(report.median_resolution_seconds)} />
-            <Kpi label={t("reports.assistantShare")} value={share === null || share === undefined ? "—" : Math.round(share * 100) + "%"} ring={share ?? undefined} />
+            {/* What "resolved by the assistant" means: hub/report.go, AssistantResolved. */}
+            <Kpi
+              label={t("reports.assistantShare")}
+              value={share === null || share === undefined ? "—" : Math.round(share * 100) + "%"}
+              ring={share ?? undefined}
+              hint={t("reports.assistantShareHint", { n: report.assistant_resolved, total: report.visitor_conversations })}
+              testid="kpi-assistant"
+            />
           </div>
           <div class="charts">
             <Chart title={t("reports.conversationsPerDay")} days={days} series={[{ key: "conversations", label: t("reports.conversations"), cls: "s1" }]} />
@@ -108,11 +115,11 @@ export function ReportsView() {
   );
 }
 
-function Kpi({ label, value, ring }: { label: string; value: string; ring?: number }) {
+function Kpi({ label, value, ring, hint, testid }: { label: string; value: string; ring?: number; hint?: string; testid?: string }) {
   const r = 16;
   const c = 2 * Math.PI * r;
   return (
-    <div class="kpi">
+    <div class={"kpi" + (hint ? " wide" : "")} data-testid={testid}>
       {ring !== undefined && (
         <svg viewBox="0 0 40 40" class="ring" aria-hidden="true">
           <circle cx="20" cy="20" r={r} class="ring-bg" />
@@ -122,6 +129,11 @@ function Kpi({ label, value, ring }: { label: string; value: string; ring?: numb
       <div>
         <div class="kpi-value">{value}</div>
         <div class="kpi-label">{label}</div>
+        {hint && (
+          <p class="kpi-hint" data-testid="kpi-hint">
+            {hint}
+          </p>
+        )}
       </div>
     </div>
   );

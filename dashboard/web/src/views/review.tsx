@@ -20,8 +20,9 @@ export const CAUSES = ["inaccuracy", "misunderstood", "unused_knowledge", "tone"
 /** Verdict is where the reviewer left steps 1 and 2 (hub's Verdict*). */
 type Verdict = "instructions" | "instructions_ok" | "other";
 
-const LANGUAGES: Record<string, string> = { en: "review.lang.en", ru: "review.lang.ru" };
-const SOURCES: Record<string, string> = { knowledge_base: "review.source.kb", model: "review.source.model", both: "review.source.both" };
+/** LANGUAGES and SOURCES name a trace's language and answer source (also in trace.tsx). */
+export const LANGUAGES: Record<string, string> = { en: "review.lang.en", ru: "review.lang.ru" };
+export const SOURCES: Record<string, string> = { knowledge_base: "review.source.kb", model: "review.source.model", both: "review.source.both" };
 
 export function ReviewDialog({ messageId, onClose }: { messageId: number; onClose: () => void }) {
   const mine = useStore(me);

@@ -3,11 +3,11 @@
 // instructions, hand-off), the knowledge base, team and roles, canned
 // responses and the member's own profile.
 import type { ComponentChildren } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, del, get, patch, post } from "../api";
 import { loadMembers, manages, me, readOnly } from "../data";
 import { lang, LANGS, setLang, t } from "../i18n";
-import { Link, navigate } from "../router";
+import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
 import type { Appearance, Canned, Handoff, Invite, KnowledgeEntry, Member, Page, Role, Site } from "../types";
 import { CopyButton, ErrorBox, Field, fmtDateTime, Missing, Modal, Switch, val } from "../ui";
@@ -409,19 +409,34 @@ function HandoffCard({ site, save, manager }: CardProps) {
   );
 }
 
+/**
+ * Knowledge is a site's knowledge base (/settings/knowledge?site=<id>).
+ * With &entry=<id> (the decision trace's links, trace.tsx) it shows that
+ * entry: highlighted, and open in the editor for those who may edit it;
+ * an entry deleted since is said to be.
+ */
 function Knowledge({ manager }: { manager: boolean }) {
   const [sites, sitesErr] = useSites();
-  const q = new URLSearchParams(location.search);
+  const q = useStore(loc).query;
   const siteId = +(q.get("site") || 0) || (sites && sites[0]?.id) || 0;
+  const entry = +(q.get("entry") || 0);
   const [items, setItems] = useState<KnowledgeEntry[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [edit, setEdit] = useState<Partial<KnowledgeEntry> | null>(null);
   const [busy, saveErr, , run] = useSave();
+  const shown = useRef(0);
   useEffect(() => {
     if (!siteId) return;
     setItems(null);
     get<Page<KnowledgeEntry>>(`/sites/${siteId}/knowledge`).then((p) => setItems(p.items || []), setError);
   }, [siteId]);
+  const target = entry && items ? items.find((k) => k.id === entry) : undefined;
+  useEffect(() => {
+    if (!target || shown.current === target.id) return;
+    shown.current = target.id;
+    document.getElementById("kb-" + target.id)?.scrollIntoView({ block: "center" });
+    if (manager) setEdit(target);
+  }, [target]);
   return (
     <div class="cards">
       <Card title={t("settings.knowledge")} hint={t("kb.hint")} testid="knowledge">
@@ -446,9 +461,14 @@ function Knowledge({ manager }: { manager: boolean }) {
           </p>
         )}
         {items && !items.length && <p class="muted">{t("kb.none")}</p>}
+        {entry && items && !target ? (
+          <p class="warning" role="status" data-testid="kb-entry-gone">
+            {t("kb.entryGone", { id: entry })}
+          </p>
+        ) : null}
         <ul class="kb-list">
           {(items || []).map((k) => (
-            <li>
+            <li id={"kb-" + k.id} class={k.id === entry ? "sel" : ""} data-testid="kb-entry" data-id={k.id}>
               <span class="badge">{k.kind === "qa" ? t("kb.qa") : t("kb.article")}</span> <strong>{k.title}</strong>
               <p class="muted clamp">{k.body}</p>
               {manager && (

@@ -10,7 +10,7 @@ import { t } from "../i18n";
 import { live, supportLive } from "../live";
 import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
-import type { AuditEntry, Message, Page, RequestType, SupportAccess, SupportTicket } from "../types";
+import type { AuditEntry, Message, Page, RequestType, SupportAccess, SupportTicket, SupportViewKind } from "../types";
 import { ErrorBox, errorText, Field, fmtAgo, fmtDateTime, Modal, Switch, val } from "../ui";
 import { Channel, Composer, Timeline, useThread } from "./thread";
 
@@ -164,12 +164,16 @@ function AccessCard() {
   );
 }
 
-/** describe says what an audit entry of support access records. */
+/** VIEWS are the kinds of support.view entries (hub.SupportViewKind); the API reads old entries as these too. */
+const VIEWS: SupportViewKind[] = ["live", "account", "conversations", "conversation", "tickets", "ticket", "sites", "site", "knowledge", "knowledge_entry", "canned_responses", "canned_response", "reports", "team", "support", "other"];
+
+/** describe says what an audit entry of support access records, in words: never a request line or JSON. */
 function describe(e: AuditEntry): string {
   const d = e.data || {};
   if (e.action === "support.view") {
-    const what = String(d.what || "").replace(/^(\w+) \/api\/v1/, "$1 ");
-    return t("support.logView", { who: d.staff || d.email || t("support.staff"), email: d.email || "", what });
+    const kind: SupportViewKind = VIEWS.includes(d.view) ? d.view : "other";
+    const what = t(("support.view." + kind) as any, { id: Number(d.id) || 0 });
+    return t("support.logView", { who: d.staff || d.email || t("support.staff"), what });
   }
   if (e.action === "support.access") {
     const who = e.actor_id ? memberName(e.actor_id) : t("tickets.system");
@@ -177,6 +181,24 @@ function describe(e: AuditEntry): string {
     return d.until ? t("support.logOpenedUntil", { who, when: fmtDateTime(d.until) }) : t("support.logOpened", { who });
   }
   return e.action;
+}
+
+/** REPEAT is how close in time the same view by the same person is shown once, with a count. */
+const REPEAT = 60000;
+
+/** collapse joins runs of the same entry (newest first): opening a conversation reads it, its messages and its live updates. */
+function collapse(items: AuditEntry[]): { e: AuditEntry; text: string; n: number }[] {
+  const out: { e: AuditEntry; text: string; n: number; last: number }[] = [];
+  for (const e of items) {
+    const text = describe(e);
+    const at = Date.parse(e.created_at);
+    const prev = out[out.length - 1];
+    if (prev && prev.text === text && prev.e.actor_id === e.actor_id && prev.last - at <= REPEAT) {
+      prev.n++;
+      prev.last = at;
+    } else out.push({ e, text, n: 1, last: at });
+  }
+  return out;
 }
 
 /** ActivityLog lists what staff looked at in the workspace, and who opened and closed the access. */
@@ -205,10 +227,11 @@ function ActivityLog({ onClose }: { onClose: () => void }) {
       <p class="hint">{t("support.activityHint")}</p>
       <ErrorBox error={error} />
       <ul class="plain-list audit" data-testid="audit-list">
-        {items.map((e) => (
-          <li data-testid="audit-entry" data-action={e.action}>
+        {collapse(items).map(({ e, text, n }) => (
+          <li data-testid="audit-entry" data-action={e.action} title={e.data?.email || undefined}>
             <time class="muted">{fmtDateTime(e.created_at)}</time>
-            <span class="wrap">{describe(e)}</span>
+            <span class="wrap">{text}</span>
+            {n > 1 && <span class="muted"> {t("support.logTimes", { n })}</span>}
           </li>
         ))}
       </ul>

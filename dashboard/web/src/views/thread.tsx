@@ -11,6 +11,7 @@ import { ExtLink, Text } from "../text";
 import type { Attachment, Canned, Message, Page } from "../types";
 import { errorText, fmtDateTime, fmtTime } from "../ui";
 import { ReviewDialog } from "./review";
+import { asTrace, TraceView } from "./trace";
 
 const FAR = 9007199254740991;
 
@@ -388,12 +389,7 @@ function Bubble({ m, mode, onReview }: { m: Message; mode: ThreadMode; onReview?
           <Text text={m.body} />
         </div>
       )}
-      {m.trace !== undefined && m.trace !== null && (
-        <details class="trace">
-          <summary>{t("thread.trace")}</summary>
-          <pre>{JSON.stringify(m.trace, null, 2)}</pre>
-        </details>
-      )}
+      {asTrace(m.trace) && <TraceView trace={asTrace(m.trace)!} conversationId={m.conversation_id} />}
     </li>
   );
 }
