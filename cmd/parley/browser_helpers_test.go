@@ -419,11 +419,12 @@ func allowOrigin(tb testing.TB, dataDir, siteKey, origin string) {
 	siteIn(tb, dataDir, siteKey, func(s *hub.Site) { s.AllowedOrigins = append(s.AllowedOrigins, origin) })
 }
 
-// shot saves a PNG of the tab's viewport as <name>.png in the directory
-// PARLEY_SCREENSHOTS names, for people to look at; without it, nothing.
+// shot saves what the tab shows as <test>-<name>.png in the directory
+// PARLEY_TEST_SCREENSHOTS names, for people to look at; without it, nothing
+// is written (the test still takes the steps).
 func (p *tab) shot(tb testing.TB, name string) {
 	tb.Helper()
-	dir := os.Getenv("PARLEY_SCREENSHOTS")
+	dir := os.Getenv("PARLEY_TEST_SCREENSHOTS")
 	if dir == "" {
 		return
 	}
@@ -433,7 +434,9 @@ func (p *tab) shot(tb testing.TB, name string) {
 	if err != nil {
 		tb.Fatalf("screenshot %s: %v", name, err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+	path := filepath.Join(dir, strings.ReplaceAll(tb.Name(), "/", "_")+"-"+name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
 		tb.Fatal(err)
 	}
+	tb.Logf("screenshot: %s", path)
 }

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"html/template"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -44,26 +41,6 @@ func frameClosed(line, button, pill string) string {
 			bar.querySelector("button.pri").textContent === %q && form.hidden && getComputedStyle(form).display === "none" &&
 			document.querySelector("header .pill").textContent === %q;
 	})()`, line, button, pill)
-}
-
-// screenshot saves what the tab shows as <test>-<name>.png, in
-// $PARLEY_TEST_SCREENSHOTS when set (to look at them), else in the test's
-// temporary directory.
-func screenshot(tb testing.TB, p *tab, name string) {
-	tb.Helper()
-	dir := os.Getenv("PARLEY_TEST_SCREENSHOTS")
-	if dir == "" {
-		dir = tb.TempDir()
-	}
-	ctx, cancel := context.WithTimeout(p.ctx, browserWait)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		tb.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, tb.Name()+"-"+name+".png"), png, 0o644); err != nil {
-		tb.Fatal(err)
-	}
 }
 
 // verifiedPage serves the customer page that identifies its visitor as
@@ -176,14 +153,14 @@ func TestBrowserLifecycle(t *testing.T) {
 	p.waitFrame(t, "closed live", frameClosed("This conversation is closed", "Start a new conversation", "Closed")+
 		` && Array.from(document.querySelectorAll("ol.log > li.sys .body")).some(b => b.textContent === "Conversation closed")`, frameView)
 	p.waitFrame(t, "focus moved from the hidden composer to the button", `document.activeElement === document.querySelector(".th .closed button")`, frameView)
-	screenshot(t, p, "1-closed-live")
+	p.shot(t, "1-closed-live")
 
 	// 3. After a reload, still read-only: no composer, the history, the button.
 	p.do(t, "reload", chromedp.Reload(), chromedp.WaitVisible(launcher), chromedp.Click(launcher), chromedp.WaitVisible(chatFrame))
 	p.waitFrame(t, "closed after a reload", frameClosed("This conversation is closed", "Start a new conversation", "Closed")+
 		` && document.querySelector("ol.log > li.out .body").textContent === `+jsString(q1)+
 		` && document.activeElement === document.querySelector(".th .closed button")`, frameView)
-	screenshot(t, p, "2-closed-reload")
+	p.shot(t, "2-closed-reload")
 
 	// 4. In Russian.
 	if err := p.evalPage(`Parley("setLocale", "ru"), true`, nil); err != nil {
@@ -191,7 +168,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	}
 	p.waitFrame(t, "closed, in Russian", frameClosed("Этот разговор закрыт", "Начать новый разговор", "Закрыт")+
 		` && document.querySelector("header button.bk").getAttribute("aria-label") === "Ваши разговоры"`, frameView)
-	screenshot(t, p, "3-closed-ru")
+	p.shot(t, "3-closed-ru")
 	if err := p.evalPage(`Parley("setLocale", "en"), true`, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -229,16 +206,16 @@ func TestBrowserLifecycle(t *testing.T) {
 		document.querySelector("header h1").textContent === "Your conversations" && document.querySelector("form.c").hidden &&
 		document.querySelector(".lv .foot button").textContent === "Continue the conversation" &&
 		document.activeElement === document.querySelector("ul.cl button.cv")`, frameRows)
-	screenshot(t, p, "4-list")
+	p.shot(t, "4-list")
 	p.do(t, "phone screen", chromedp.EmulateViewport(390, 700))
-	screenshot(t, p, "5-list-phone")
+	p.shot(t, "5-list-phone")
 
 	// The old one opens read-only, with its history; the list's main action
 	// continues the open one.
 	clickFrame(t, p, fmt.Sprintf(`ul.cl button[data-id="%d"]`, first))
 	p.waitFrame(t, "the old conversation, read-only", frameClosed("This conversation is closed", "Continue the conversation", "Closed")+
 		` && document.querySelector("ol.log > li.out .body").textContent === `+jsString(q1), frameView)
-	screenshot(t, p, "6-old-phone")
+	p.shot(t, "6-old-phone")
 	p.do(t, "desktop screen", chromedp.EmulateViewport(1280, 800))
 	clickFrame(t, p, "header button.bk")
 	p.waitFrame(t, "the list again", `document.querySelectorAll("ul.cl button.cv").length === 2`, frameRows)
@@ -254,7 +231,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	p.waitFrame(t, "ticket offered", `!!document.querySelector("li.in.assistant .offer button")`, frameView)
 	clickFrame(t, p, "li.in.assistant .offer button")
 	p.waitFrame(t, "ticket form prefilled", `document.querySelector(".tk #f-email").value === "ann@shop.test" && document.querySelector(".tk #f-subject").value === `+jsString(q2), frameView)
-	screenshot(t, p, "7-ticket-form")
+	p.shot(t, "7-ticket-form")
 	clickFrame(t, p, ".tk button[type=submit]")
 	p.waitFrame(t, "ticket created", `!!document.querySelector(".tk .ok")`, frameView)
 	clickFrame(t, p, ".tk button.pri")
@@ -279,7 +256,7 @@ func TestBrowserLifecycle(t *testing.T) {
 		document.querySelector(".th .closed .carry").textContent === `+jsString(q3)+` &&
 		!document.querySelector("ol.log > li.out .ss.queued, ol.log > li.out .ss.failed") &&
 		!document.querySelector("p.err").textContent.includes("Something went wrong")`, frameView)
-	screenshot(t, p, "8-refused")
+	p.shot(t, "8-refused")
 	if err := p.evalFrame(`!document.querySelector("li.in.assistant .offer")`, &noOffer); err != nil || !noOffer {
 		t.Fatalf("a closed conversation still offers a ticket (%v)", err)
 	}
@@ -289,7 +266,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	clickFrame(t, p, ".th .closed button")
 	p.waitFrame(t, "sent in a new conversation and answered", `JSON.stringify(Array.from(document.querySelectorAll("ol.log > li .body"), b => b.textContent.slice(0, 15))) ===
 		JSON.stringify([`+jsString(q3)+`.slice(0, 15), "Click “Forgot p"]) && !document.querySelector("form.c").hidden`, frameView)
-	screenshot(t, p, "9-carried")
+	p.shot(t, "9-carried")
 	convs = conversationsOf(t, n, bearer)
 	if len(convs) != 3 || convs[0].Status != "open" || convs[1].ID != second || convs[2].ID != first {
 		t.Fatalf("conversations %+v, want a third, open one on top", convs)
@@ -303,7 +280,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	setStatus(t, n, bearer, "conversations", third, "resolved")
 	p.waitFrame(t, "resolved, still writable", `document.querySelector("header .pill").textContent === "Resolved" &&
 		!document.querySelector("form.c").hidden && document.querySelector(".th .closed").hidden`, frameView)
-	screenshot(t, p, "10-resolved")
+	p.shot(t, "10-resolved")
 	p.waitFrame(t, "composer focused", `document.querySelector("form.c textarea").focus(), document.activeElement === document.querySelector("form.c textarea")`, frameView)
 	p.do(t, "write to the resolved conversation", chromedp.KeyEvent(q1), chromedp.KeyEvent("\r"))
 	p.waitFrame(t, "reopened and answered", `document.querySelector("header .pill").hidden &&
@@ -332,7 +309,7 @@ func TestBrowserLifecycle(t *testing.T) {
 		(b => !!b && b.textContent === `+jsString(q3)+`)(document.querySelector("ol.log > li.out .body"))`, frameView)
 	clickFrame(t, q, "header button.bk")
 	q.waitFrame(t, "the same list there", `JSON.stringify(`+frameRows+`) === `+jsString(mustJSON(t, rows)), frameRows)
-	screenshot(t, q, "11-other-device")
+	q.shot(t, "11-other-device")
 
 	for _, tb := range []*tab{p, q} {
 		if ex := tb.exceptionLines(); len(ex) > 0 {
@@ -411,7 +388,7 @@ func TestBrowserLifecycleList(t *testing.T) {
 	if !slices.Equal(bodies, []string{"Question 22"}) {
 		t.Fatalf("the thread of conversation %d shows %q", ids[total-1], bodies)
 	}
-	screenshot(t, p, "1-other-unread")
+	p.shot(t, "1-other-unread")
 
 	// 2. The list: that conversation on top with its reply and unread count,
 	// then the open one with the visitor's question; a page of 20.
@@ -421,7 +398,7 @@ func TestBrowserLifecycleList(t *testing.T) {
 		JSON.stringify(rows[1]) === `+jsString(mustJSON(t, []string{fmt.Sprint(ids[total-1]), "You: Question 22", "Open", ""}))+` &&
 		rows.slice(2).every(r => r[1] === "Conversation closed" && r[2] === "Closed" && r[3] === ""))(`+frameRows+`) &&
 		document.querySelector(".lv button.older").textContent === "Show older" && !document.querySelector(".lv button.older").hidden`, frameRows)
-	screenshot(t, p, "2-first-page")
+	p.shot(t, "2-first-page")
 
 	// 3. Show older: the rest, each once, newest activity first.
 	// As the keyboard does it: focus, then Enter.
@@ -438,7 +415,7 @@ func TestBrowserLifecycleList(t *testing.T) {
 		jsString(mustJSON(t, want))+` && document.querySelector(".lv button.older").hidden &&
 		document.activeElement === document.querySelectorAll("ul.cl button.cv")[20]`, frameView)
 	p.do(t, "phone screen", chromedp.EmulateViewport(390, 700))
-	screenshot(t, p, "3-all-phone")
+	p.shot(t, "3-all-phone")
 
 	// 4. Opening the old conversation reads it: the counts go.
 	clickFrame(t, p, fmt.Sprintf(`ul.cl button[data-id="%d"]`, old))
@@ -446,7 +423,7 @@ func TestBrowserLifecycleList(t *testing.T) {
 		` && Array.from(document.querySelectorAll("ol.log > li.in.agent .body")).some(b => b.textContent === `+jsString(reply)+`)`, frameView)
 	p.do(t, "launcher badge gone", chromedp.WaitNotVisible(launchBadge))
 	checkLauncher(t, p, "true", "")
-	screenshot(t, p, "4-old-phone")
+	p.shot(t, "4-old-phone")
 
 	if ex := p.exceptionLines(); len(ex) > 0 {
 		t.Fatalf("uncaught exceptions in the page or the frame:\n%s", strings.Join(ex, "\n"))

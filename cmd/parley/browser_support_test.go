@@ -292,7 +292,7 @@ func TestBrowserSupport(t *testing.T) {
 		!!l.querySelector('[data-testid="audit-entry"][data-action="support.access"]') && !/[{}]|GET |\/api\//.test(l.textContent))(document.querySelector('[data-testid="audit-list"]'))`,
 		fmt.Sprintf("Sam Staff (staff) viewed conversation #%d", conv), "Sam Staff (staff) connected live", "Sam Staff (staff) opened the conversation list"),
 		`document.querySelector('[data-testid="activity-log"]')?.innerText`)
-	ann.saveScreenshot(t, "support-activity-log")
+	ann.shot(t, "support-activity-log")
 	ann.click(t, tid("modal-close"))
 
 	// Leave returns staff to their own inbox; they come back to the view.
@@ -384,7 +384,7 @@ func TestBrowserSupport(t *testing.T) {
 	ann.wait(t, "the activity log in Russian", fmt.Sprintf(`(l => !!l && Array.from(l.querySelectorAll('[data-testid="audit-entry"][data-action="support.view"]')).some(e =>
 		e.textContent.includes(%q)) && !/[{}]|GET |\/api\//.test(l.textContent))(document.querySelector('[data-testid="audit-list"]'))`,
 		fmt.Sprintf("Sam Staff (поддержка): просмотр разговора #%d", conv)), `document.querySelector('[data-testid="activity-log"]')?.innerText`)
-	ann.saveScreenshot(t, "support-activity-log-ru")
+	ann.shot(t, "support-activity-log-ru")
 	ann.click(t, tid("modal-close"))
 
 	ann.checkClean(t)

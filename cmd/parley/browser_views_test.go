@@ -1,39 +1,14 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 )
-
-// saveScreenshot saves the tab's viewport as name.png in
-// $PARLEY_TEST_SCREENSHOTS (a temporary directory when unset) and logs
-// where, so a person can look at the view.
-func (p *tab) saveScreenshot(tb testing.TB, name string) {
-	tb.Helper()
-	dir := os.Getenv("PARLEY_TEST_SCREENSHOTS")
-	if dir == "" {
-		dir = tb.TempDir()
-	}
-	ctx, cancel := context.WithTimeout(p.ctx, browserWait)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		tb.Fatalf("screenshot %s: %v", name, err)
-	}
-	path := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Logf("screenshot: %s", path)
-}
 
 // convRows is the conversation list's ids, sorted.
 const convRows = `Array.from(document.querySelectorAll('[data-testid="conversation-row"]'), r => +r.dataset.id).sort((a, b) => a - b)`
@@ -132,7 +107,7 @@ func TestBrowserConversationViews(t *testing.T) {
 		%s.querySelector('[data-testid="badge-ticket"]')?.textContent === "Ticket" && !%[4]s.querySelector('[data-testid="badge-escalated"]') &&
 		!%s.querySelector('[data-testid="badge-ticket"], [data-testid="badge-escalated"]')`,
 		convRows, sorted(aConv, bConv, cConv), row(aConv), row(bConv), row(cConv)), `document.querySelector('[data-testid="conversation-list"]').innerText`)
-	ann.saveScreenshot(t, "conversations-list")
+	ann.shot(t, "conversations-list")
 	for _, f := range []struct {
 		field, value, want string
 	}{
@@ -166,14 +141,14 @@ func TestBrowserConversationViews(t *testing.T) {
 		tr.querySelector('[data-testid="trace-decision"]').textContent.startsWith("Decision: answered from the knowledge base"))(%[5]s) && %[6]s`,
 		len(sources), first, sources[0].Title, fmt.Sprintf("/settings/knowledge?site=%d&entry=%d", site, sources[0].EntryID), traceOf, noRawText),
 		traceOf+`.innerText`)
-	ann.saveScreenshot(t, "conversation-trace")
+	ann.shot(t, "conversation-trace")
 
 	// The link opens the entry in Settings → Knowledge base, in the editor.
 	ann.click(t, fmt.Sprintf(`[data-testid="message"][data-kind="assistant"] [data-testid="trace"] [data-testid="trace-source"][data-entry="%d"] a`, sources[0].EntryID))
 	ann.wait(t, "the entry in the knowledge base", fmt.Sprintf(`location.pathname === "/settings/knowledge" && location.search.includes("entry=%d") &&
 		!!document.querySelector('[data-testid="kb-entry"][data-id="%d"].sel') && document.querySelector('[data-testid="kb-title"]')?.value === %q`,
 		sources[0].EntryID, sources[0].EntryID, sources[0].Title), `document.body.innerText.slice(0, 400)`)
-	ann.saveScreenshot(t, "knowledge-entry")
+	ann.shot(t, "knowledge-entry")
 	ann.click(t, tid("modal-close"))
 
 	// 3. The used entry is deleted: the trace names it without a link, and
@@ -204,17 +179,17 @@ func TestBrowserConversationViews(t *testing.T) {
 		`+traceOf+`.querySelector('[data-testid="trace-search"]').textContent.startsWith("Поиск в базе знаний по «") &&
 		`+traceOf+`.querySelector('[data-testid="trace-decision"]').textContent.startsWith("Решение: ") && `+noRawText,
 		traceOf+`.innerText`)
-	ann.saveScreenshot(t, "conversation-trace-ru")
+	ann.shot(t, "conversation-trace-ru")
 
 	// 5. Reports say what "resolved by the assistant" means, in Russian and
 	// in English.
 	ann.click(t, tid("nav-reports"))
 	hint := `((document.querySelector('[data-testid="kpi-assistant"] [data-testid="kpi-hint"]') || {}).textContent || "")`
 	ann.wait(t, "the definition in Russian", hint+`.includes("не вернулся за помощью в течение 24 часов")`, hint)
-	ann.saveScreenshot(t, "reports-ru")
+	ann.shot(t, "reports-ru")
 	ann.setField(t, tid("lang-switch"), "en")
 	ann.wait(t, "the definition", hint+`.includes("did not come back for help within 24 hours") && /^\d+ of \d+: /.test(`+hint+`)`, hint)
-	ann.saveScreenshot(t, "reports")
+	ann.shot(t, "reports")
 	ann.checkClean(t)
 }
 
