@@ -2,8 +2,11 @@ package dashboard
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
+	"html"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
@@ -24,11 +27,29 @@ const (
 	assetCacheControl = "public, max-age=31536000, immutable"
 )
 
-// clientRoutes are the app's own paths (its history router's). Each is
-// answered with index.html, as is every path below it. They are listed,
-// not caught all, so that /api, /ws, /widget, /files, /demo, /healthz,
-// /readyz and /metrics keep their handlers and unknown paths their 404.
-var clientRoutes = []string{"/login", "/signup", "/reset", "/invite", "/inbox", "/conversations", "/tickets", "/settings", "/reports"}
+// appRoutes is dist/routes.json, the app's own paths as its router knows
+// them (dashboard/web/src/routes.json): each is answered with index.html,
+// so that a reload or a deep link opens the app. They are listed, not
+// caught all, so that /api, /ws, /widget, /files, /demo, /healthz, /readyz
+// and /metrics keep their handlers and unknown paths their 404
+// (TestEveryAppRouteServesTheApp).
+type appRoutes struct {
+	Public []string `json:"public"`
+	App    []string `json:"app"`
+}
+
+// routes reads the bundle's routes.json.
+func routes(b *web.Bundle) (appRoutes, error) {
+	var r appRoutes
+	f, ok := b.Files["routes.json"]
+	if !ok {
+		return r, fmt.Errorf("dashboard: embedded bundle has no routes.json: run npm run build in dashboard/web")
+	}
+	if err := json.Unmarshal(f.Body, &r); err != nil {
+		return r, fmt.Errorf("dashboard: read routes.json: %w", err)
+	}
+	return r, nil
+}
 
 var (
 	loadBundleOnce sync.Once
@@ -63,27 +84,50 @@ func pageCSP(baseURL string) string {
 		"; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 }
 
-// mountApp serves the single-page app: index.html at / and at every
-// client route, and its hashed assets under /assets/. Mount it after the
+// mountApp serves the single-page app: index.html at every route of
+// routes.json, and its hashed assets under /assets/. The page names the
+// hub's origin (PARLEY_BASE_URL's) in <meta name="parley-origin">, so that
+// the app opened at another address (127.0.0.1 for localhost) says so and
+// how to fix it, instead of failing its websockets. Mount it after the
 // API so that nothing here shadows it.
 func mountApp(app *fiber.App, baseURL string) {
+	b, err := loadBundle()
+	var r appRoutes
+	if err == nil {
+		r, err = routes(b)
+	}
+	if err == nil {
+		b, err = b.With("index.html", withOrigin(b.Files["index.html"].Body, baseURL))
+	}
 	csp := pageCSP(baseURL)
-	page := func(c *fiber.Ctx) error { return servePage(c, csp) }
-	app.Get("/", page)
-	for _, r := range clientRoutes {
-		app.Get(r, page)
-		app.Get(r+"/*", page)
+	page := func(c *fiber.Ctx) error {
+		if err != nil {
+			return err
+		}
+		c.Set("Content-Security-Policy", csp)
+		c.Set(fiber.HeaderXFrameOptions, "DENY")
+		c.Set(fiber.HeaderReferrerPolicy, "same-origin")
+		return b.Serve(c, "index.html", pageCacheControl)
+	}
+	for _, p := range append(r.Public, r.App...) {
+		app.Get(p, page)
+	}
+	if err != nil {
+		app.Get("/", page) // says what is wrong with the bundle
 	}
 	app.Get("/assets/:name", func(c *fiber.Ctx) error {
 		return serveFile(c, "assets/"+c.Params("name"), assetCacheControl)
 	})
 }
 
-func servePage(c *fiber.Ctx, csp string) error {
-	c.Set("Content-Security-Policy", csp)
-	c.Set(fiber.HeaderXFrameOptions, "DENY")
-	c.Set(fiber.HeaderReferrerPolicy, "same-origin")
-	return serveFile(c, "index.html", pageCacheControl)
+// withOrigin puts the hub's origin into the page's head.
+func withOrigin(page []byte, baseURL string) []byte {
+	origin := baseURL
+	if u, err := url.Parse(baseURL); err == nil && u.Host != "" {
+		origin = strings.ToLower(u.Scheme + "://" + u.Host)
+	}
+	meta := `<meta name="parley-origin" content="` + html.EscapeString(origin) + `">` + "\n"
+	return []byte(strings.Replace(string(page), "<title>", meta+"<title>", 1))
 }
 
 // serveFile writes the embedded file name (see web.Bundle.Serve).

@@ -93,17 +93,35 @@ func newAppServer(t *testing.T, baseURL string) *fiber.App {
 	return app
 }
 
-func TestClientRoutesServeIndex(t *testing.T) {
-	app := newAppServer(t, "https://chat.example.com")
+// TestEveryAppRouteServesTheApp: every path the app's router knows
+// (routes.json, with its parameters filled in) answers the app, so a
+// reload or a deep link works; the page names the hub's origin.
+func TestEveryAppRouteServesTheApp(t *testing.T) {
+	app := newAppServer(t, "https://chat.example.com/")
 	b, err := loadBundle()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{"/", "/login", "/signup", "/reset?token=abc", "/invite?token=abc", "/inbox", "/conversations", "/conversations/42",
-		"/tickets", "/tickets/7", "/tickets/", "/settings", "/settings/sites/3", "/settings/team", "/reports", "/reports?from=2026-01-01"} {
+	r, err := routes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.App) < 10 || len(r.Public) < 4 {
+		t.Fatalf("routes.json lists %d app and %d public paths", len(r.App), len(r.Public))
+	}
+	page := withOrigin(b.Files["index.html"].Body, "https://chat.example.com")
+	if !bytes.Contains(page, []byte(`<meta name="parley-origin" content="https://chat.example.com">`)) {
+		t.Fatalf("the page does not name the hub's origin:\n%s", page)
+	}
+	paths := []string{"/reset?token=abc", "/invite?token=abc", "/tickets/", "/reports?from=2026-01-01",
+		"/support/5", "/workspaces", "/settings/knowledge?site=1&entry=2"}
+	for _, p := range append(r.Public, r.App...) {
+		paths = append(paths, strings.NewReplacer(":id", "7", ":section", "team").Replace(p))
+	}
+	for _, path := range paths {
 		resp, body := hubtest.Get(t, app, path)
-		if resp.StatusCode != http.StatusOK || !bytes.Equal(body, b.Files["index.html"].Body) {
-			t.Errorf("%s: status %d, body is index.html: %v", path, resp.StatusCode, bytes.Equal(body, b.Files["index.html"].Body))
+		if resp.StatusCode != http.StatusOK || !bytes.Equal(body, page) {
+			t.Errorf("%s: status %d, body is the app: %v", path, resp.StatusCode, bytes.Equal(body, page))
 			continue
 		}
 		csp := resp.Header.Get("Content-Security-Policy")

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -130,4 +131,27 @@ func TestBrowserStatusCells(t *testing.T) {
 	ann.wait(t, "Russian actions", `document.querySelector('[data-testid="conv-resolve"]').textContent === "Решить" &&
 		document.querySelector('[data-testid="conv-close"]').textContent === "Закрыть"`, `document.querySelector('[data-testid="conversation-detail"]').innerText`)
 	ann.checkClean(t)
+}
+
+// TestBrowserWrongOrigin (issue 12 §5): the dashboard opened at another
+// name of the host than PARLEY_BASE_URL's (localhost for 127.0.0.1) says
+// so and links to the right address, instead of reconnecting forever;
+// reloading a deep link of the app at the right address opens the app.
+func TestBrowserWrongOrigin(t *testing.T) {
+	chromiumPath(t)
+	n, _ := startBrowserNode(t)
+	other := strings.Replace(n.Origin, "127.0.0.1", "localhost", 1)
+	if other == n.Origin {
+		t.Fatalf("the base URL %s is not on 127.0.0.1", n.Origin)
+	}
+	a := newAgentTab(t, n, "owner")
+	a.do(t, "open the dashboard at another address", chromedp.Navigate(other+"/support/5"))
+	a.wait(t, "the wrong-origin page", fmt.Sprintf(`(p => !!p && p.innerText.includes(%q) && p.innerText.includes("PARLEY_BASE_URL=%s") &&
+		document.querySelector('[data-testid="wrong-origin-link"]').href === %q)(document.querySelector('[data-testid="wrong-origin"]'))`,
+		n.Origin, other, n.Origin+"/support/5"), `document.body.innerText`)
+	a.shot(t, "wrong-origin")
+	a.click(t, tid("wrong-origin-link"))
+	a.wait(t, "the app at its own address, the deep link kept", fmt.Sprintf(`location.origin === %q && location.pathname === "/login" &&
+		new URLSearchParams(location.search).get("next") === "/support/5" && !!document.querySelector('[data-testid="login-email"]')`, n.Origin),
+		`location.href + " " + document.body.innerText.slice(0, 200)`)
 }

@@ -6,11 +6,13 @@
 //   dist/assets/app-<hash>.js     the app (hashed, cached forever)
 //   dist/assets/app-<hash>.css
 //   dist/manifest.json            logical name -> file under dist
+//   dist/routes.json              the app's paths (src/routes.json), which
+//                                 the server answers with index.html
 //
 // Hashed files of earlier builds are removed.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 
@@ -69,6 +71,7 @@ const files = {
   [manifest["app.js"]]: appJS,
   [manifest["app.css"]]: appCSS,
   "manifest.json": Buffer.from(JSON.stringify(manifest, null, 2) + "\n"),
+  "routes.json": Buffer.from(JSON.stringify(JSON.parse(await readFile(join(here, "src/routes.json"), "utf8")), null, 2) + "\n"),
 };
 
 await mkdir(assets, { recursive: true });

@@ -50,20 +50,11 @@ func ReadBundle(what string, fsys fs.FS, dir string) (*Bundle, error) {
 		if err != nil {
 			return err
 		}
-		var gz bytes.Buffer
-		zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+		f, err := newFile(p, body)
 		if err != nil {
 			return err
 		}
-		if _, err := zw.Write(body); err != nil {
-			return err
-		}
-		if err := zw.Close(); err != nil {
-			return err
-		}
-		sum := sha256.Sum256(body)
-		b.Files[strings.TrimPrefix(p, dir+"/")] = &File{Body: body, gz: gz.Bytes(), contentType: contentType(p),
-			etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		b.Files[strings.TrimPrefix(p, dir+"/")] = f
 		return nil
 	})
 	if err != nil {
@@ -82,6 +73,38 @@ func ReadBundle(what string, fsys fs.FS, dir string) (*Bundle, error) {
 		}
 	}
 	return b, nil
+}
+
+// newFile gzips and hashes body, the file of path p.
+func newFile(p string, body []byte) (*File, error) {
+	var gz bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(body); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(body)
+	return &File{Body: body, gz: gz.Bytes(), contentType: contentType(p), etag: `"` + hex.EncodeToString(sum[:8]) + `"`}, nil
+}
+
+// With returns a copy of b whose file name is body instead (a page made
+// for this server, say); b is unchanged.
+func (b *Bundle) With(name string, body []byte) (*Bundle, error) {
+	f, err := newFile(name, body)
+	if err != nil {
+		return nil, err
+	}
+	c := &Bundle{Files: make(map[string]*File, len(b.Files)), Manifest: b.Manifest}
+	for k, v := range b.Files {
+		c.Files[k] = v
+	}
+	c.Files[name] = f
+	return c, nil
 }
 
 func contentType(p string) string {

@@ -6,6 +6,10 @@ import { Store } from "./store";
 const EN = {
   "app.title": "Parley",
   "app.notFound": "There is no such page.",
+  "origin.title": "Open Parley at its own address",
+  "origin.text": "This page is at {here}, but this Parley server's address is {hub} (its PARLEY_BASE_URL). Browsers treat the two as different sites, so here the live connection and your changes are refused.",
+  "origin.open": "Open {hub}",
+  "origin.fix": "If {here} is the address people should use, set PARLEY_BASE_URL={here} and restart Parley.",
   "auth.login": "Sign in",
   "auth.loginButton": "Sign in",
   "auth.signup": "Create a workspace",
@@ -514,6 +518,10 @@ export type Key = keyof typeof EN;
 const RU: Record<Key, string> = {
   "app.title": "Parley",
   "app.notFound": "Такой страницы нет.",
+  "origin.title": "Откройте Parley по его адресу",
+  "origin.text": "Эта страница открыта по адресу {here}, а адрес этого сервера Parley — {hub} (его PARLEY_BASE_URL). Браузер считает их разными сайтами, поэтому здесь живое соединение и ваши изменения отклоняются.",
+  "origin.open": "Открыть {hub}",
+  "origin.fix": "Если правильный адрес — {here}, задайте PARLEY_BASE_URL={here} и перезапустите Parley.",
   "auth.login": "Вход",
   "auth.loginButton": "Войти",
   "auth.signup": "Новое рабочее пространство",

@@ -2,6 +2,7 @@
 // websocket and, for the Support section, the support websocket. The
 // session is the HttpOnly cookie; the app never sees it. Staff viewing a
 // workspace read-only switch it with view.ts.
+import type { JSX } from "preact";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { get, whenUnauthorized, whenViewForbidden } from "./api";
@@ -12,7 +13,7 @@ import { loc, match, navigate } from "./router";
 import { useStore } from "./store";
 import type { Member } from "./types";
 import { begin, boot, checkView, watchView } from "./view";
-import { Invite, Login, Reset, Signup } from "./views/auth";
+import { Card, Invite, Login, Reset, Signup } from "./views/auth";
 import { ConversationsView } from "./views/conversations";
 import { ReportsView } from "./views/reports";
 import { SettingsView } from "./views/settings";
@@ -20,8 +21,29 @@ import { Shell } from "./views/shell";
 import { SupportView } from "./views/support";
 import { TicketsView } from "./views/tickets";
 import { WorkspacesView } from "./views/workspaces";
+import ROUTES from "./routes.json";
 
-const PUBLIC = ["/login", "/signup", "/reset", "/invite"];
+// routes.json is the one list of the app's paths: this router's, and the
+// server's, which answers each with the app (dashboard/assets.go, built
+// into dist/routes.json), so that a reload or a deep link works.
+const PUBLIC: string[] = ROUTES.public;
+
+/** VIEWS are the signed-in pages, by the pattern of routes.json that leads to each. */
+const VIEWS: Record<string, (p: Record<string, string>) => JSX.Element> = {
+  "/": () => <TicketsView id={0} />,
+  "/inbox": () => <TicketsView id={0} />,
+  "/tickets": () => <TicketsView id={0} />,
+  "/tickets/:id": (p) => <TicketsView id={+p.id || 0} />,
+  "/conversations": () => <ConversationsView id={0} />,
+  "/conversations/:id": (p) => <ConversationsView id={+p.id || 0} />,
+  "/reports": () => <ReportsView />,
+  "/support": () => <SupportView id={0} />,
+  "/support/:id": (p) => <SupportView id={+p.id || 0} />,
+  "/workspaces": () => <WorkspacesView />,
+  "/settings": () => <SettingsView section="sites" id={0} />,
+  "/settings/:section": (p) => <SettingsView section={p.section} id={0} />,
+  "/settings/sites/:id": (p) => <SettingsView section="sites" id={+p.id || 0} />,
+};
 
 /** signOut forgets everything of the session, a staff member's view too. */
 function signOut(next: string) {
@@ -67,19 +89,37 @@ live.state.subscribe(() => {
 
 function Routes() {
   const { path } = useStore(loc);
-  let p: Record<string, string> | null;
-  if (path === "/" || path === "/inbox" || path === "/tickets") return <TicketsView id={0} />;
-  if ((p = match("/tickets/:id", path))) return <TicketsView id={+p.id || 0} />;
-  if (path === "/conversations") return <ConversationsView id={0} />;
-  if ((p = match("/conversations/:id", path))) return <ConversationsView id={+p.id || 0} />;
-  if (path === "/reports") return <ReportsView />;
-  if (path === "/support") return <SupportView id={0} />;
-  if ((p = match("/support/:id", path))) return <SupportView id={+p.id || 0} />;
-  if (path === "/workspaces") return <WorkspacesView />;
-  if (path === "/settings") return <SettingsView section="sites" id={0} />;
-  if ((p = match("/settings/:section", path))) return <SettingsView section={p.section} id={0} />;
-  if ((p = match("/settings/sites/:id", path))) return <SettingsView section="sites" id={+p.id || 0} />;
+  // A pattern without a parameter wins over one with ("/settings/sites/3"
+  // is the site, not a section called "sites").
+  for (const exact of [true, false]) {
+    for (const pattern of ROUTES.app) {
+      if (exact === pattern.includes(":")) continue;
+      const p = match(pattern, path);
+      const view = VIEWS[pattern];
+      if (p && view) return view(p);
+    }
+  }
   return <p class="muted pad">{t("app.notFound")}</p>;
+}
+
+/** hubOrigin is the server's own origin, which its page names (dashboard/assets.go). */
+const hubOrigin = document.querySelector<HTMLMetaElement>('meta[name="parley-origin"]')?.content || location.origin;
+
+/** WrongOrigin stands for the app opened at another address than the hub's. */
+function WrongOrigin() {
+  useStore(lang);
+  const here = location.origin;
+  return (
+    <Card title={t("origin.title")} testid="wrong-origin">
+      <p>{t("origin.text", { here, hub: hubOrigin })}</p>
+      <p>
+        <a class="button primary" href={hubOrigin + location.pathname + location.search} data-testid="wrong-origin-link">
+          {t("origin.open", { hub: hubOrigin })}
+        </a>
+      </p>
+      <p class="muted">{t("origin.fix", { here })}</p>
+    </Card>
+  );
 }
 
 function App() {
@@ -125,4 +165,4 @@ function safeNext(next: string | null): string {
   return next && next.startsWith("/") && !next.startsWith("//") ? next : "/tickets";
 }
 
-render(<App />, document.getElementById("app")!);
+render(hubOrigin === location.origin ? <App /> : <WrongOrigin />, document.getElementById("app")!);

@@ -12,7 +12,8 @@ import { ErrorBox, Field, val } from "../ui";
 /** signedIn is called with the member once a session cookie is set. */
 export type SignedIn = (m: Member) => void;
 
-function Card(props: { title: string; children: ComponentChildren; testid: string }) {
+/** Card is the frame of the pages before sign-in. */
+export function Card(props: { title: string; children: ComponentChildren; testid: string }) {
   return (
     <main class="auth" data-testid={props.testid}>
       <div class="auth-card">
