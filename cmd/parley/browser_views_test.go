@@ -126,6 +126,7 @@ func TestBrowserConversationViews(t *testing.T) {
 	ann.click(t, tid("conv-has-feedback"))
 	ann.wait(t, "has feedback lists the voters", fmt.Sprintf(`JSON.stringify(%s) === %q`, convRows, sorted(aConv, cConv)), convRows)
 	ann.click(t, tid("conv-has-feedback"))
+	ann.wait(t, "all three again", fmt.Sprintf(`JSON.stringify(%s) === %q`, convRows, sorted(aConv, bConv, cConv)), convRows)
 
 	// 2. A's answer: the trace in sentences, its entries linked.
 	ann.click(t, fmt.Sprintf(`[data-testid="conversation-row"][data-id="%d"] a`, aConv))
