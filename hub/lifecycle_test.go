@@ -70,13 +70,30 @@ type lifecycleCase struct {
 
 func newLifecycleCase(t *testing.T, kind string) *lifecycleCase {
 	t.Helper()
-	ctx := context.Background()
 	if kind == "site" {
-		f := mustFixture(t)
-		tk, conv := mustTicket(t, f)
-		return &lifecycleCase{svc: f.svc, requester: f.visitor, team: f.ownerA, ticket: tk.ID, conv: conv}
+		return newSiteCase(t, mustFixture(t))
 	}
-	f := newSupportFixture(t)
+	return newSupportCase(t, newSupportFixture(t))
+}
+
+// newSiteCase is a new visitor's ticket in f's workspace, opened by the
+// assistant, Open.
+func newSiteCase(t *testing.T, f *fixture) *lifecycleCase {
+	t.Helper()
+	v := otherVisitor(t, f)
+	conv := mustSend(t, f.svc, v, hub.NewMessage{Body: "I want a refund"}).ConversationID
+	tk, err := f.svc.CreateTicket(context.Background(), hub.Actor{Kind: hub.ActorAssistant, TenantID: f.tenant.ID},
+		hub.NewTicket{ConversationID: conv, Subject: "Refund request", RequesterEmail: "ann@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &lifecycleCase{svc: f.svc, requester: v, team: f.ownerA, ticket: tk.ID, conv: conv}
+}
+
+// newSupportCase is a new support ticket of f's workspace.
+func newSupportCase(t *testing.T, f *supportFixture) *lifecycleCase {
+	t.Helper()
+	ctx := context.Background()
 	st := mustSupportTicket(t, f, f.ownerA, hub.NewSupportTicket{Subject: "Widget", Body: "It is blank."})
 	_, conv, err := f.svc.SupportConversation(ctx, f.ownerA, st.ID)
 	if err != nil {
@@ -129,8 +146,17 @@ func wantCell(t *testing.T, c *lifecycleCase, err error, want cell) {
 // Service: for each kind of ticket, each status and each event, the
 // status the ticket ends in, or the refusal with its reason; and that an
 // internal note moves nothing and the conversation follows its ticket.
+// Each cell has a ticket of its own, in one workspace per kind.
 func TestTicketStatusTable(t *testing.T) {
 	t.Parallel()
+	site, support := mustFixture(t), newSupportFixture(t)
+	newLifecycleCase := func(t *testing.T, kind string) *lifecycleCase {
+		t.Helper()
+		if kind == "site" {
+			return newSiteCase(t, site)
+		}
+		return newSupportCase(t, support)
+	}
 	for _, kind := range []string{"site", "support"} {
 		for _, from := range allStatuses {
 			for _, ev := range []string{"requester", "team", "note"} {
