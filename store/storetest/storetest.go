@@ -71,6 +71,9 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"SupportAccess", testSupportAccess},
 		{"SupportTickets", testSupportTickets},
 		{"SupportTicketFilters", testSupportTicketFilters},
+		// Unread per member (unread.go).
+		{"Unread", testUnread},
+		{"UnreadRecount", testUnreadRecount},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
