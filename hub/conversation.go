@@ -153,23 +153,48 @@ func (s *Service) visitorConversation(ctx context.Context, q Queries, actor Acto
 	return c, nil
 }
 
-// MarkRead records that the actor's side (the visitor, or the team of
-// agents) has read the conversation up to seq, and recomputes the unread
-// count as an absolute value. Reads never move backwards.
-func (s *Service) MarkRead(ctx context.Context, actor Actor, conversationID, seq int64) (*Conversation, error) {
+// ReadState is what a read leaves for the reader (read.ok, POST
+// /conversations/:id/read): their read position and absolute unread count,
+// at a version, and a member's badges.
+type ReadState struct {
+	ConversationID int64 `json:"conversation_id"`
+	// Seq is the reader's read position after the read.
+	Seq int64 `json:"seq"`
+	// Unread is the reader's own unread count in the conversation: the
+	// visitor's, or the member's (unread.go).
+	Unread int `json:"unread"`
+	// Version orders the reader's counts: the conversation's version for
+	// the visitor, the member's unread version for a member.
+	Version int64 `json:"version"`
+	// Totals are a member's badges after the read; nil for the visitor.
+	Totals *UnreadTotals `json:"totals,omitempty"`
+}
+
+// MarkRead records that the actor has read the conversation up to seq and
+// recomputes their unread count as an absolute value. Reads never move
+// backwards. The visitor has one read position; each member has their own
+// (unread.go), and a member's read changes no other member's count. A
+// member's read also advances the team's marker (AgentReadSeq,
+// UnreadByAgents: what no member has read yet), which is not a badge.
+func (s *Service) MarkRead(ctx context.Context, actor Actor, conversationID, seq int64) (ReadState, error) {
 	if err := actor.Writable(); err != nil {
-		return nil, err
+		return ReadState{}, err
 	}
 
 	if seq < 0 {
-		return nil, Errorf(EInvalid, "seq must not be negative")
+		return ReadState{}, Errorf(EInvalid, "seq must not be negative")
 	}
 	if actor.Kind != ActorVisitor && actor.Kind != ActorMember {
-		return nil, Errorf(EForbidden, "only visitors and members read conversations")
+		return ReadState{}, Errorf(EForbidden, "only visitors and members read conversations")
 	}
-	var conv *Conversation
-	changed := false
+	var (
+		conv    *Conversation
+		changed bool
+		st      ReadState
+		o       outbox
+	)
 	err := s.tx(ctx, func(q Queries) error {
+		o = outbox{}
 		c, err := findConversation(ctx, q, actor, conversationID)
 		if err != nil {
 			return err
@@ -180,34 +205,50 @@ func (s *Service) MarkRead(ctx context.Context, actor Actor, conversationID, seq
 		if actor.Kind == ActorVisitor {
 			kind = AuthorVisitor
 		}
-		if _, err := q.SaveReadMarker(ctx, ReadMarker{ConversationID: c.ID, ReaderKind: kind, ReaderID: actor.ID, Seq: seq, UpdatedAt: s.now()}); err != nil {
-			return err
-		}
-		readSeq, unread, authors := &c.AgentReadSeq, &c.UnreadByAgents, []AuthorKind{AuthorVisitor}
-		if actor.Kind == ActorVisitor {
-			readSeq, unread, authors = &c.VisitorReadSeq, &c.UnreadByVisitor, []AuthorKind{AuthorAgent, AuthorAssistant, AuthorSystem}
-		}
-		if seq <= *readSeq {
-			return nil
-		}
-		n, err := q.CountMessages(ctx, c.ID, seq, authors)
+		marker, err := q.SaveReadMarker(ctx, ReadMarker{ConversationID: c.ID, ReaderKind: kind, ReaderID: actor.ID, Seq: seq, UpdatedAt: s.now()})
 		if err != nil {
 			return err
 		}
-		*readSeq, *unread = seq, n
-		c.UpdatedAt = s.now()
-		changed = true
-		return stale(q.UpdateConversation(ctx, c))
+		st = ReadState{ConversationID: c.ID, Seq: marker.Seq}
+		if actor.Kind == ActorMember {
+			mu, read, err := q.ReadUnread(ctx, UnreadRead{MemberID: actor.ID, ConversationID: c.ID, Seq: seq, Authors: unreadAuthors})
+			if err != nil {
+				return err
+			}
+			st.Unread, st.Version, st.Totals = mu.Count, mu.Version, &mu.Totals
+			if read {
+				o.unread(c.TenantID, []MemberUnread{mu})
+			}
+		}
+		readSeq, unread, authors := &c.AgentReadSeq, &c.UnreadByAgents, unreadAuthors
+		if actor.Kind == ActorVisitor {
+			readSeq, unread, authors = &c.VisitorReadSeq, &c.UnreadByVisitor, []AuthorKind{AuthorAgent, AuthorAssistant, AuthorSystem}
+		}
+		if seq > *readSeq {
+			n, err := q.CountMessages(ctx, c.ID, seq, authors)
+			if err != nil {
+				return err
+			}
+			*readSeq, *unread = seq, n
+			c.UpdatedAt = s.now()
+			changed = true
+			if err := stale(q.UpdateConversation(ctx, c)); err != nil {
+				return err
+			}
+		}
+		if actor.Kind == ActorVisitor {
+			st.Seq, st.Unread, st.Version = c.VisitorReadSeq, c.UnreadByVisitor, c.Version
+		}
+		return nil
 	})
 	if err != nil {
-		return nil, err
+		return ReadState{}, err
 	}
 	if changed {
-		var o outbox
 		o.conversation(conv)
-		s.publish(ctx, &o)
 	}
-	return conv, nil
+	s.publish(ctx, &o)
+	return st, nil
 }
 
 // Typing tells the other side that the actor is (or stopped) typing. Nothing
@@ -302,11 +343,16 @@ func (f ConversationFilter) validate() error {
 }
 
 // ConversationDetail is a conversation with its visitor's identity card
-// (004 "Session detail"), as the dashboard lists and shows it.
+// (004 "Session detail") and the calling member's unread count, as the
+// dashboard lists and shows it.
 type ConversationDetail struct {
 	*Conversation
 	// Visitor is nil only when the visitor is gone.
 	Visitor *Visitor `json:"visitor"`
+	// Unread is the calling member's own unread count, at their unread
+	// version (unread.go); 0 for staff viewing the workspace.
+	Unread        int   `json:"unread"`
+	UnreadVersion int64 `json:"unread_version"`
 }
 
 // ConversationDetails is Conversations with each visitor's identity card,
@@ -338,6 +384,9 @@ func (s *Service) ConversationDetails(ctx context.Context, actor Actor, f Conver
 	for i, c := range convs {
 		out[i] = ConversationDetail{Conversation: c, Visitor: byID[c.VisitorID]}
 	}
+	if err := s.withUnread(ctx, actor, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -355,7 +404,11 @@ func (s *Service) ConversationDetail(ctx context.Context, actor Actor, id int64)
 	if err != nil && !IsCode(err, ENotFound) {
 		return nil, err
 	}
-	return &ConversationDetail{Conversation: c, Visitor: v}, nil
+	d := []ConversationDetail{{Conversation: c, Visitor: v}}
+	if err := s.withUnread(ctx, actor, d); err != nil {
+		return nil, err
+	}
+	return &d[0], nil
 }
 
 // TakeOver hands a conversation from the assistant to the calling member:

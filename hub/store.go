@@ -106,8 +106,8 @@ type Queries interface {
 
 	// CreateTicket sets ID and Version 1; the caller sets Number.
 	CreateTicket(ctx context.Context, t *Ticket) error
-	// FindTicketByID and FindTickets fill the derived Unread and
-	// LastActivityAt from the ticket's conversation.
+	// FindTicketByID and FindTickets fill the derived LastActivityAt and
+	// RequesterUnread from the ticket's conversation.
 	FindTicketByID(ctx context.Context, id int64) (*Ticket, error)
 	// FindTickets matches f.Query against subjects through a text index.
 	FindTickets(ctx context.Context, f TicketFilter) ([]*Ticket, error)
