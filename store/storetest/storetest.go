@@ -74,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		// Unread per member (unread.go).
 		{"Unread", testUnread},
 		{"UnreadRecount", testUnreadRecount},
+		{"UnreadBackfill", testUnreadBackfill},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -543,3 +543,61 @@ func testUnreadRecount(t *testing.T, s hub.Store) {
 	}
 	w.check("the concurrent operations")
 }
+
+// memberUnreadBackfiller is a store that can run the backfill of its
+// migration 0010_member_unread.sql again (in its tests: export_test.go).
+type memberUnreadBackfiller interface {
+	BackfillMemberUnread(ctx context.Context) error
+}
+
+// testUnreadBackfill checks the backfill of migration 0010: before it, the
+// team shared one read position per conversation (AgentReadSeq, with
+// UnreadByAgents the visitor messages after it); after it, every member
+// has read up to that position, with the badges of the conversation's
+// ticket, and reads on from there.
+func testUnreadBackfill(t *testing.T, s hub.Store) {
+	ctx := t.Context()
+	b, ok := s.(memberUnreadBackfiller)
+	if !ok {
+		t.Fatalf("%T has no BackfillMemberUnread to check its migration 0010 with", s)
+	}
+	f := newFixture(t, s)
+	ann, bob := f.member, mustMember(t, s, f.tenant.ID)
+	// As the messages were written before the migration: no unread rows,
+	// only the conversation's shared marker.
+	team := func(c *hub.Conversation, authors []hub.AuthorKind, readSeq int64, unread int) {
+		t.Helper()
+		for _, a := range authors {
+			mustMessage(t, s, &hub.Message{TenantID: c.TenantID, ConversationID: c.ID, AuthorKind: a})
+		}
+		cur, err := s.FindConversationByID(ctx, c.ID)
+		must(t, err)
+		cur.AgentReadSeq, cur.UnreadByAgents = readSeq, unread
+		must(t, s.UpdateConversation(ctx, cur))
+		*c = *cur
+	}
+	v, agent := hub.AuthorVisitor, hub.AuthorAgent
+	chat, read, ticketed := f.conv, mustConversation(t, s, f.visitor, t0), mustConversation(t, s, f.visitor, t0)
+	team(chat, []hub.AuthorKind{v, agent, v, v}, 2, 2)                // the team replied at 2; 3 and 4 are unread
+	team(read, []hub.AuthorKind{v, v}, 2, 0)                          // read up to the end
+	team(ticketed, []hub.AuthorKind{v, hub.AuthorAssistant, v}, 0, 2) // never read
+	tk := mustTicket(t, s, f.tenant.ID, "Help")
+	tk.ConversationID, tk.AssigneeID = ticketed.ID, bob.ID
+	must(t, s.UpdateTicket(ctx, tk))
+	ticketed.TicketID = tk.ID
+	must(t, s.UpdateConversation(ctx, ticketed))
+
+	must(t, b.BackfillMemberUnread(ctx))
+	counts := map[int64]hub.ConversationUnread{chat.ID: {Count: 2}, ticketed.ID: {Count: 2, TicketID: tk.ID}}
+	wantEqual(t, "Ann after the backfill", mustFindUnread(t, s, ann.ID, chat.ID, read.ID, ticketed.ID),
+		hub.UnreadCounts{UnreadState: mu(0, 0, 0, 4, 2, 0, 1).UnreadState, Conversations: counts})
+	wantEqual(t, "Bob after the backfill", mustFindUnread(t, s, bob.ID, chat.ID, read.ID, ticketed.ID),
+		hub.UnreadCounts{UnreadState: mu(0, 0, 0, 4, 2, 2, 1).UnreadState, Conversations: counts})
+
+	// Each reads on from the team's position, for themselves.
+	r, changed := readUnread(t, s, ann.ID, chat.ID, 3)
+	wantEqual(t, "Ann reads the chat up to 3", []any{r, changed}, []any{mu(ann.ID, chat.ID, 1, 3, 2, 0, 2), true})
+	_, got := unreadMessage(t, s, ticketed, hub.AuthorVisitor, f.visitor.ID, false)
+	wantEqual(t, "a visitor message after the backfill", got,
+		[]hub.MemberUnread{mu(ann.ID, ticketed.ID, 3, 4, 3, 0, 3), mu(bob.ID, ticketed.ID, 3, 5, 3, 3, 2)})
+}
