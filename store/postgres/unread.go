@@ -42,7 +42,7 @@ const addUnread = `WITH counted AS (
 	INSERT INTO member_unread AS u (member_id, conversation_id, read_seq, unread, in_tickets, mine)
 	SELECT m.id, $2, $3, 1, $4::bigint <> 0, COALESCE(m.id = (SELECT assignee_id FROM tickets WHERE id = $4::bigint), false)
 		FROM members m WHERE m.tenant_id = $1 ORDER BY m.id FOR KEY SHARE
-	ON CONFLICT (member_id, conversation_id) DO UPDATE SET unread = u.unread + 1
+	ON CONFLICT (conversation_id, member_id) DO UPDATE SET unread = u.unread + 1
 	RETURNING u.member_id, u.unread, u.in_tickets, u.mine
 ), totals AS (
 	INSERT INTO member_unread_totals AS t (member_id, conversations, tickets, my_tickets, version)
@@ -214,16 +214,24 @@ func (q *queries) ScopeUnread(ctx context.Context, s hub.UnreadScope) ([]hub.Mem
 	return out, nil
 }
 
+// findUnread is FindUnread's statement (BenchmarkUnread EXPLAINs it).
+const findUnread = `SELECT COALESCE(t.conversations, 0), COALESCE(t.tickets, 0), COALESCE(t.my_tickets, 0),
+		COALESCE(t.version, 0), u.conversation_id, COALESCE(u.unread, 0), COALESCE(c.ticket_id, 0)
+	FROM (SELECT $1::bigint AS member_id) me
+	LEFT JOIN member_unread_totals t ON t.member_id = me.member_id
+	LEFT JOIN member_unread u ON u.member_id = me.member_id AND u.conversation_id = ANY($2::bigint[])
+	LEFT JOIN conversations c ON c.id = u.conversation_id`
+
 // FindUnread reads a member's totals and their counts of some
 // conversations in one statement (one snapshot): the totals' row, and a
 // primary-key probe per conversation.
 func (q *queries) FindUnread(ctx context.Context, memberID int64, conversationIDs []int64) (hub.UnreadCounts, error) {
-	rows, err := q.q.Query(ctx, `SELECT COALESCE(t.conversations, 0), COALESCE(t.tickets, 0), COALESCE(t.my_tickets, 0),
-			COALESCE(t.version, 0), u.conversation_id, COALESCE(u.unread, 0), COALESCE(c.ticket_id, 0)
-		FROM (SELECT $1::bigint AS member_id) me
-		LEFT JOIN member_unread_totals t ON t.member_id = me.member_id
-		LEFT JOIN member_unread u ON u.member_id = me.member_id AND u.conversation_id = ANY($2::bigint[])
-		LEFT JOIN conversations c ON c.id = u.conversation_id`, memberID, conversationIDs)
+	if len(conversationIDs) == 0 {
+		// The badges alone (GET /api/v1/unread): one primary-key read.
+		st, err := q.unreadState(ctx, memberID)
+		return hub.UnreadCounts{UnreadState: st, Conversations: map[int64]hub.ConversationUnread{}}, err
+	}
+	rows, err := q.q.Query(ctx, findUnread, memberID, conversationIDs)
 	if err != nil {
 		return hub.UnreadCounts{}, storeErr(err, "unread", "find unread of member %d", memberID)
 	}

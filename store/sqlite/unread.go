@@ -19,8 +19,8 @@ import (
 
 // AddUnread counts the visitor message at seq for the whole team in two
 // statements, whatever its size: a row per member with their count up by
-// one, then their totals up by one in the badges of their row (the
-// ticket's assignee read in the statement).
+// one, then their totals up by one in the scope's badges (the ticket's
+// assignee read in each statement).
 func (q *queries) AddUnread(ctx context.Context, s hub.UnreadScope, seq int64) ([]hub.MemberUnread, error) {
 	var out []hub.MemberUnread
 	err := q.atomically(ctx, func(q *queries) error {
@@ -28,7 +28,7 @@ func (q *queries) AddUnread(ctx context.Context, s hub.UnreadScope, seq int64) (
 		rows, err := q.q.QueryContext(ctx, `INSERT INTO member_unread (member_id, conversation_id, read_seq, unread, in_tickets, mine)
 			SELECT id, ?2, ?3, 1, ?4 <> 0, COALESCE(id = (SELECT assignee_id FROM tickets WHERE id = ?4), 0)
 				FROM members WHERE tenant_id = ?1 ORDER BY id
-			ON CONFLICT (member_id, conversation_id) DO UPDATE SET unread = unread + 1
+			ON CONFLICT (conversation_id, member_id) DO UPDATE SET unread = unread + 1
 			RETURNING member_id, unread`, s.TenantID, s.ConversationID, seq-1, s.TicketID)
 		if err != nil {
 			return err
@@ -46,12 +46,14 @@ func (q *queries) AddUnread(ctx context.Context, s hub.UnreadScope, seq int64) (
 		if err := closeRows(rows); err != nil {
 			return err
 		}
+		// The badges of the message are the scope's, as every row of the
+		// conversation's already says (ScopeUnread keeps them so).
 		rows, err = q.q.QueryContext(ctx, `INSERT INTO member_unread_totals (member_id, conversations, tickets, my_tickets, version)
-			SELECT u.member_id, 1, u.in_tickets, u.mine, 1 FROM member_unread u JOIN members m ON m.id = u.member_id
-				WHERE u.conversation_id = ?2 AND m.tenant_id = ?1 ORDER BY u.member_id
+			SELECT id, 1, ?2 <> 0, COALESCE(id = (SELECT assignee_id FROM tickets WHERE id = ?2), 0), 1
+				FROM members WHERE tenant_id = ?1 ORDER BY id
 			ON CONFLICT (member_id) DO UPDATE SET conversations = conversations + 1,
 				tickets = tickets + excluded.tickets, my_tickets = my_tickets + excluded.my_tickets, version = version + 1
-			RETURNING member_id, conversations, tickets, my_tickets, version`, s.TenantID, s.ConversationID)
+			RETURNING member_id, conversations, tickets, my_tickets, version`, s.TenantID, s.TicketID)
 		if out, err = collectMemberUnread(rows, err, s.ConversationID); err != nil {
 			return err
 		}
@@ -244,19 +246,20 @@ func (q *queries) ScopeUnread(ctx context.Context, s hub.UnreadScope) ([]hub.Mem
 // conversations in one statement (one snapshot): the totals' row, and a
 // primary-key probe per conversation.
 func (q *queries) FindUnread(ctx context.Context, memberID int64, conversationIDs []int64) (hub.UnreadCounts, error) {
+	if len(conversationIDs) == 0 {
+		// The badges alone (GET /api/v1/unread): one primary-key read.
+		st, err := q.unreadState(ctx, memberID)
+		return hub.UnreadCounts{UnreadState: st, Conversations: map[int64]hub.ConversationUnread{}}, err
+	}
 	args := []any{memberID}
 	for _, id := range conversationIDs {
 		args = append(args, id)
-	}
-	in := "NULL"
-	if len(conversationIDs) > 0 {
-		in = placeholders(len(conversationIDs))
 	}
 	rows, err := q.q.QueryContext(ctx, `SELECT COALESCE(t.conversations, 0), COALESCE(t.tickets, 0), COALESCE(t.my_tickets, 0),
 			COALESCE(t.version, 0), u.conversation_id, COALESCE(u.unread, 0), COALESCE(c.ticket_id, 0)
 		FROM (SELECT ? AS member_id) me
 		LEFT JOIN member_unread_totals t ON t.member_id = me.member_id
-		LEFT JOIN member_unread u ON u.member_id = me.member_id AND u.conversation_id IN (`+in+`)
+		LEFT JOIN member_unread u ON u.member_id = me.member_id AND u.conversation_id IN (`+placeholders(len(conversationIDs))+`)
 		LEFT JOIN conversations c ON c.id = u.conversation_id`, args...)
 	if err != nil {
 		return hub.UnreadCounts{}, storeErr(err, "unread", "find unread of member %d", memberID)

@@ -13,10 +13,12 @@ CREATE TABLE member_unread (
 	unread          INTEGER NOT NULL,
 	in_tickets      BOOLEAN NOT NULL,
 	mine            BOOLEAN NOT NULL,
-	PRIMARY KEY (member_id, conversation_id)
+	PRIMARY KEY (conversation_id, member_id)
 );
--- A conversation's rows, for ScopeUnread and the conversation's delete.
-CREATE INDEX member_unread_conversation ON member_unread (conversation_id);
+-- A conversation's rows are together (the key starts with it): a visitor
+-- message updates the whole team's on one page. A member's rows, for
+-- their removal.
+CREATE INDEX member_unread_member ON member_unread (member_id);
 
 -- Each member's badges, the sums of their rows, and a version that grows
 -- with every change of the member's numbers. A member without a row has
