@@ -17,19 +17,31 @@ import (
 // in one transaction (its caller's, or its own). store/postgres keeps the
 // same numbers; storetest Unread and UnreadRecount hold both to them.
 
+// The statements of AddUnread, kept prepared (stmt.go): a row per member
+// with their count up by one, then their totals up by one in the scope's
+// badges, which every row of the conversation already has (ScopeUnread
+// keeps them so); the ticket's assignee is read in each statement.
+const (
+	addUnreadRows = `INSERT INTO member_unread (member_id, conversation_id, read_seq, unread, in_tickets, mine)
+		SELECT id, ?2, ?3, 1, ?4 <> 0, COALESCE(id = (SELECT assignee_id FROM tickets WHERE id = ?4), 0)
+			FROM members WHERE tenant_id = ?1 ORDER BY id
+		ON CONFLICT (conversation_id, member_id) DO UPDATE SET unread = unread + 1
+		RETURNING member_id, unread`
+	addUnreadTotals = `INSERT INTO member_unread_totals (member_id, conversations, tickets, my_tickets, version)
+		SELECT id, 1, ?2 <> 0, COALESCE(id = (SELECT assignee_id FROM tickets WHERE id = ?2), 0), 1
+			FROM members WHERE tenant_id = ?1 ORDER BY id
+		ON CONFLICT (member_id) DO UPDATE SET conversations = conversations + 1,
+			tickets = tickets + excluded.tickets, my_tickets = my_tickets + excluded.my_tickets, version = version + 1
+		RETURNING member_id, conversations, tickets, my_tickets, version`
+)
+
 // AddUnread counts the visitor message at seq for the whole team in two
-// statements, whatever its size: a row per member with their count up by
-// one, then their totals up by one in the scope's badges (the ticket's
-// assignee read in each statement).
+// statements, whatever its size.
 func (q *queries) AddUnread(ctx context.Context, s hub.UnreadScope, seq int64) ([]hub.MemberUnread, error) {
 	var out []hub.MemberUnread
 	err := q.atomically(ctx, func(q *queries) error {
 		out = nil
-		rows, err := q.q.QueryContext(ctx, `INSERT INTO member_unread (member_id, conversation_id, read_seq, unread, in_tickets, mine)
-			SELECT id, ?2, ?3, 1, ?4 <> 0, COALESCE(id = (SELECT assignee_id FROM tickets WHERE id = ?4), 0)
-				FROM members WHERE tenant_id = ?1 ORDER BY id
-			ON CONFLICT (conversation_id, member_id) DO UPDATE SET unread = unread + 1
-			RETURNING member_id, unread`, s.TenantID, s.ConversationID, seq-1, s.TicketID)
+		rows, err := q.queryPrepared(ctx, addUnreadRows, s.TenantID, s.ConversationID, seq-1, s.TicketID)
 		if err != nil {
 			return err
 		}
@@ -46,14 +58,7 @@ func (q *queries) AddUnread(ctx context.Context, s hub.UnreadScope, seq int64) (
 		if err := closeRows(rows); err != nil {
 			return err
 		}
-		// The badges of the message are the scope's, as every row of the
-		// conversation's already says (ScopeUnread keeps them so).
-		rows, err = q.q.QueryContext(ctx, `INSERT INTO member_unread_totals (member_id, conversations, tickets, my_tickets, version)
-			SELECT id, 1, ?2 <> 0, COALESCE(id = (SELECT assignee_id FROM tickets WHERE id = ?2), 0), 1
-				FROM members WHERE tenant_id = ?1 ORDER BY id
-			ON CONFLICT (member_id) DO UPDATE SET conversations = conversations + 1,
-				tickets = tickets + excluded.tickets, my_tickets = my_tickets + excluded.my_tickets, version = version + 1
-			RETURNING member_id, conversations, tickets, my_tickets, version`, s.TenantID, s.TicketID)
+		rows, err = q.queryPrepared(ctx, addUnreadTotals, s.TenantID, s.TicketID)
 		if out, err = collectMemberUnread(rows, err, s.ConversationID); err != nil {
 			return err
 		}
@@ -110,11 +115,11 @@ func (q *queries) ReadUnread(ctx context.Context, r hub.UnreadRead) (hub.MemberU
 		mu.Count, read = 0, false
 		var last, readSeq int64
 		var inTickets, mine bool
-		if err := q.q.QueryRowContext(ctx, `SELECT last_seq FROM conversations WHERE id = ?`, r.ConversationID).Scan(&last); err != nil {
+		if err := q.scanPrepared(ctx, `SELECT last_seq FROM conversations WHERE id = ?`, []any{r.ConversationID}, &last); err != nil {
 			return storeErr(err, "conversation", "find conversation %d", r.ConversationID)
 		}
-		err := q.q.QueryRowContext(ctx, `SELECT read_seq, unread, in_tickets, mine FROM member_unread
-			WHERE member_id = ? AND conversation_id = ?`, r.MemberID, r.ConversationID).Scan(&readSeq, &mu.Count, &inTickets, &mine)
+		err := q.scanPrepared(ctx, `SELECT read_seq, unread, in_tickets, mine FROM member_unread
+			WHERE member_id = ? AND conversation_id = ?`, []any{r.MemberID, r.ConversationID}, &readSeq, &mu.Count, &inTickets, &mine)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && r.Seq <= readSeq {
 			mu.UnreadState, err = q.unreadState(ctx, r.MemberID)
 			return err
@@ -129,10 +134,10 @@ func (q *queries) ReadUnread(ctx context.Context, r hub.UnreadRead) (hub.MemberU
 			}
 		}
 		if left == 0 {
-			_, err = q.q.ExecContext(ctx, `DELETE FROM member_unread WHERE member_id = ? AND conversation_id = ?`,
+			err = q.execPrepared(ctx, `DELETE FROM member_unread WHERE member_id = ? AND conversation_id = ?`,
 				r.MemberID, r.ConversationID)
 		} else {
-			_, err = q.q.ExecContext(ctx, `UPDATE member_unread SET read_seq = ?, unread = ? WHERE member_id = ? AND conversation_id = ?`,
+			err = q.execPrepared(ctx, `UPDATE member_unread SET read_seq = ?, unread = ? WHERE member_id = ? AND conversation_id = ?`,
 				r.Seq, left, r.MemberID, r.ConversationID)
 		}
 		if err != nil {
@@ -140,10 +145,10 @@ func (q *queries) ReadUnread(ctx context.Context, r hub.UnreadRead) (hub.MemberU
 		}
 		d := mu.Count - left
 		t := &mu.Totals
-		err = q.q.QueryRowContext(ctx, `UPDATE member_unread_totals SET conversations = conversations - ?,
+		err = q.scanPrepared(ctx, `UPDATE member_unread_totals SET conversations = conversations - ?,
 			tickets = tickets - ?, my_tickets = my_tickets - ?, version = version + 1 WHERE member_id = ?
-			RETURNING conversations, tickets, my_tickets, version`, d, flag(inTickets)*d, flag(mine)*d, r.MemberID).
-			Scan(&t.Conversations, &t.Tickets, &t.MyTickets, &mu.Version)
+			RETURNING conversations, tickets, my_tickets, version`, []any{d, flag(inTickets) * d, flag(mine) * d, r.MemberID},
+			&t.Conversations, &t.Tickets, &t.MyTickets, &mu.Version)
 		if err != nil {
 			return err
 		}
