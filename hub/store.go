@@ -133,7 +133,8 @@ type Queries interface {
 	// s.ConversationID for every member of s.TenantID; a member with
 	// nothing unread there had read up to seq-1. Its badges follow s. It
 	// returns each member's new numbers, by member id. Call it after
-	// CreateMessage, which locked the conversation.
+	// CreateMessage, which locked the conversation. EConflict when a
+	// member was deleted meanwhile: run the transaction again.
 	AddUnread(ctx context.Context, s UnreadScope, seq int64) ([]MemberUnread, error)
 	// ReadUnread moves r.MemberID's read position to r.Seq, unless it is
 	// there already or nothing is unread: the count becomes the

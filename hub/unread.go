@@ -146,7 +146,7 @@ func (s *Service) countUnread(ctx context.Context, q Queries, conv *Conversation
 	case unreadForMembers(m):
 		changed, err := q.AddUnread(ctx, UnreadScope{TenantID: conv.TenantID, ConversationID: conv.ID, TicketID: conv.TicketID}, m.Seq)
 		if err != nil {
-			return err
+			return stale(err) // a member left meanwhile: the transaction runs again without them
 		}
 		m.unread = &MemberUnreadData{Members: changed}
 	case readsOwnConversation(m):

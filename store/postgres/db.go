@@ -106,7 +106,10 @@ type scanner interface {
 }
 
 // Error codes of PostgreSQL that the store translates.
-const uniqueViolation = "23505"
+const (
+	uniqueViolation     = "23505"
+	foreignKeyViolation = "23503" // AddUnread: a member deleted meanwhile
+)
 
 // storeErr translates a driver error: no rows is ENotFound ("<noun> not
 // found"), a unique violation EConflict, and anything else is wrapped with

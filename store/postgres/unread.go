@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/parley-chat/parley/hub"
 )
@@ -34,14 +35,17 @@ func (q *queries) lockConversation(ctx context.Context, id int64) (int64, error)
 }
 
 // addUnread is AddUnread in one statement, whatever the size of the team:
-// a row per member (FOR KEY SHARE: a member deleted meanwhile is skipped,
-// not a foreign-key error), each member's count up by one, then their
-// totals up by one in the badges of their row (the ticket's assignee read
-// here, after the conversation's lock), in member order.
+// a row per member, each member's count up by one, then their totals up by
+// one in the badges of their row (the ticket's assignee read here, after
+// the conversation's lock), in member order. The members are not locked:
+// only a member's first row in the conversation checks its foreign key,
+// which fails if the member was deleted meanwhile (AddUnread's EConflict,
+// which the hub retries); locking the team on every message would make
+// concurrent messages of a workspace share row locks (multixacts).
 const addUnread = `WITH counted AS (
 	INSERT INTO member_unread AS u (member_id, conversation_id, read_seq, unread, in_tickets, mine)
 	SELECT m.id, $2, $3, 1, $4::bigint <> 0, COALESCE(m.id = (SELECT assignee_id FROM tickets WHERE id = $4::bigint), false)
-		FROM members m WHERE m.tenant_id = $1 ORDER BY m.id FOR KEY SHARE
+		FROM members m WHERE m.tenant_id = $1 ORDER BY m.id
 	ON CONFLICT (conversation_id, member_id) DO UPDATE SET unread = u.unread + 1
 	RETURNING u.member_id, u.unread, u.in_tickets, u.mine
 ), totals AS (
@@ -58,6 +62,10 @@ SELECT totals.member_id, counted.unread, totals.conversations, totals.tickets, t
 func (q *queries) AddUnread(ctx context.Context, s hub.UnreadScope, seq int64) ([]hub.MemberUnread, error) {
 	rows, err := q.q.Query(ctx, addUnread, s.TenantID, s.ConversationID, seq-1, s.TicketID)
 	out, err := collectMemberUnread(rows, err, s.ConversationID)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == foreignKeyViolation {
+		return nil, &hub.Error{Code: hub.EConflict, Message: "a member left meanwhile: try again", Err: err}
+	}
 	if err != nil {
 		return nil, storeErr(err, "unread", "count unread in conversation %d", s.ConversationID)
 	}
