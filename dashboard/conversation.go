@@ -246,16 +246,6 @@ func (h *handler) markRead(c *fiber.Ctx) error {
 	return c.JSON(st)
 }
 
-// getUnread answers the member's badges (hub/unread.go), for the first
-// load and after a resume.
-func (h *handler) getUnread(c *fiber.Ctx) error {
-	st, err := h.svc.Unread(c.UserContext(), actor(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(st)
-}
-
 // uploadAttachment sends a file into a conversation (multipart field file,
 // with optional client_msg_id and caption).
 func (h *handler) uploadAttachment(c *fiber.Ctx) error {

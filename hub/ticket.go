@@ -634,7 +634,10 @@ func (s *Service) Tickets(ctx context.Context, actor Actor, f TicketFilter) ([]*
 	if err != nil {
 		return nil, err
 	}
-	return ts, s.withTicketUnread(ctx, actor, ts)
+	if err := s.withTicketUnread(ctx, actor, ts); err != nil { // unread.go
+		return nil, err
+	}
+	return ts, nil
 }
 
 // ticket queues ticket.updated for agents.
