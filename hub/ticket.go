@@ -90,7 +90,8 @@ type Ticket struct {
 	// and its last message. Writes ignore it.
 	LastActivityAt time.Time `json:"last_activity_at"`
 	// RequesterUnread is the conversation's UnreadByVisitor: for a
-	// support ticket, what its requester has not read. Derived like Unread.
+	// support ticket, what its requester has not read. Derived like
+	// LastActivityAt.
 	RequesterUnread int `json:"-"`
 
 	// Support tickets (support.go) live in the platform tenant.
