@@ -274,11 +274,11 @@ func (h *handler) markRead(c *fiber.Ctx) error {
 	if err := web.BindJSON(c, &req); err != nil {
 		return err
 	}
-	conv, err := h.svc.MarkRead(c.UserContext(), actor(c), id, req.Seq)
+	st, err := h.svc.MarkRead(c.UserContext(), actor(c), id, req.Seq)
 	if err != nil {
 		return err
 	}
-	return c.JSON(conv)
+	return c.JSON(st)
 }
 
 // uploadAttachment sends a file into a conversation (multipart field file,

@@ -70,6 +70,7 @@ func Mount(app *fiber.App, cfg Config) {
 	api.Get("/conversations/:id/messages", h.listMessages)
 	api.Post("/conversations/:id/messages", h.sendMessage)
 	api.Post("/conversations/:id/read", h.markRead)
+	api.Get("/unread", h.getUnread)
 	api.Post("/conversations/:id/attachments", h.uploadAttachment)
 	api.Get("/tickets", h.listTickets)
 	api.Post("/tickets", h.createTicket)

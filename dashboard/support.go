@@ -207,11 +207,11 @@ func (h *handler) markSupportRead(c *fiber.Ctx) error {
 	if err := web.BindJSON(c, &req); err != nil {
 		return err
 	}
-	cv, err := h.svc.MarkRead(c.UserContext(), r, conv, req.Seq)
+	st, err := h.svc.MarkRead(c.UserContext(), r, conv, req.Seq)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"unread": cv.UnreadByVisitor, "seq": cv.VisitorReadSeq})
+	return c.JSON(fiber.Map{"unread": st.Unread, "seq": st.Seq})
 }
 
 func (h *handler) getReviewContext(c *fiber.Ctx) error {

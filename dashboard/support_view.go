@@ -19,6 +19,7 @@ var supportViewRoutes = []struct {
 	kind    hub.SupportViewKind
 }{
 	{"/me", hub.ViewAccount},
+	{"/unread", hub.ViewAccount}, // the badges, loaded with the dashboard
 	{"/members", hub.ViewTeam},
 	{"/invites", hub.ViewTeam},
 	{"/conversations", hub.ViewConversations},

@@ -211,63 +211,6 @@ func (s *Service) Conversations(ctx context.Context, actor Actor, f Conversation
 	return s.Store.FindConversations(ctx, f)
 }
 
-// MarkRead records that the actor's side (the visitor, or the team of
-// agents) has read the conversation up to seq, and recomputes the unread
-// count as an absolute value. Reads never move backwards.
-func (s *Service) MarkRead(ctx context.Context, actor Actor, conversationID, seq int64) (*Conversation, error) {
-	if err := actor.Writable(); err != nil {
-		return nil, err
-	}
-
-	if seq < 0 {
-		return nil, Errorf(EInvalid, "seq must not be negative")
-	}
-	if actor.Kind != ActorVisitor && actor.Kind != ActorMember {
-		return nil, Errorf(EForbidden, "only visitors and members read conversations")
-	}
-	var conv *Conversation
-	changed := false
-	err := s.tx(ctx, func(q Queries) error {
-		c, err := lockConversation(ctx, q, actor, conversationID)
-		if err != nil {
-			return err
-		}
-		conv, changed = c, false
-		seq := min(seq, c.LastSeq)
-		kind := AuthorAgent
-		if actor.Kind == ActorVisitor {
-			kind = AuthorVisitor
-		}
-		if _, err := q.SaveReadMarker(ctx, ReadMarker{ConversationID: c.ID, ReaderKind: kind, ReaderID: actor.ID, Seq: seq, UpdatedAt: s.now()}); err != nil {
-			return err
-		}
-		readSeq, unread, authors := &c.AgentReadSeq, &c.UnreadByAgents, []AuthorKind{AuthorVisitor}
-		if actor.Kind == ActorVisitor {
-			readSeq, unread, authors = &c.VisitorReadSeq, &c.UnreadByVisitor, []AuthorKind{AuthorAgent, AuthorAssistant, AuthorSystem}
-		}
-		if seq <= *readSeq {
-			return nil
-		}
-		n, err := q.CountMessages(ctx, c.ID, seq, authors)
-		if err != nil {
-			return err
-		}
-		*readSeq, *unread = seq, n
-		c.UpdatedAt = s.now()
-		changed = true
-		return stale(q.UpdateConversation(ctx, c))
-	})
-	if err != nil {
-		return nil, err
-	}
-	if changed {
-		var o outbox
-		o.conversation(conv)
-		s.publish(ctx, &o)
-	}
-	return conv, nil
-}
-
 // Typing tells the other side that the actor is (or stopped) typing. Nothing
 // is stored. A visitor's typing reaches agents; an agent's reaches both.
 func (s *Service) Typing(ctx context.Context, actor Actor, conversationID int64, typing bool) error {
@@ -371,11 +314,16 @@ func (f *ConversationFilter) validate() error {
 }
 
 // ConversationDetail is a conversation with its visitor's identity card
-// (004 "Session detail"), as the dashboard lists and shows it.
+// (004 "Session detail") and the calling member's unread count, as the
+// dashboard lists and shows it.
 type ConversationDetail struct {
 	*Conversation
 	// Visitor is nil only when the visitor is gone.
 	Visitor *Visitor `json:"visitor"`
+	// Unread is the calling member's own unread count, at their unread
+	// version (unread.go); 0 for staff viewing the workspace.
+	Unread        int   `json:"unread"`
+	UnreadVersion int64 `json:"unread_version"`
 }
 
 // ConversationDetails is Conversations with each visitor's identity card,
@@ -407,6 +355,9 @@ func (s *Service) ConversationDetails(ctx context.Context, actor Actor, f Conver
 	for i, c := range convs {
 		out[i] = ConversationDetail{Conversation: c, Visitor: byID[c.VisitorID]}
 	}
+	if err := s.withUnread(ctx, actor, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -424,7 +375,11 @@ func (s *Service) ConversationDetail(ctx context.Context, actor Actor, id int64)
 	if err != nil && !IsCode(err, ENotFound) {
 		return nil, err
 	}
-	return &ConversationDetail{Conversation: c, Visitor: v}, nil
+	d := []ConversationDetail{{Conversation: c, Visitor: v}}
+	if err := s.withUnread(ctx, actor, d); err != nil {
+		return nil, err
+	}
+	return &d[0], nil
 }
 
 // TakeOver hands a conversation from the assistant to the calling member:

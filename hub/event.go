@@ -16,6 +16,11 @@ const (
 	EventPresence            = "presence"
 	// EventViewing tells agents who has a conversation open (ViewingData).
 	EventViewing = "viewing"
+	// EventMemberUnread carries members' own unread numbers after a write
+	// (MemberUnreadData, unread.go) on the tenant's inbox topic. It is
+	// internal: hub/realtime gives each agent socket its own member's
+	// entry as an EventUnread frame and never sends it as is.
+	EventMemberUnread = "member.unread"
 )
 
 // Event is what the Service publishes after a commit. It is encoded once and

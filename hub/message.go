@@ -55,6 +55,11 @@ type Message struct {
 	// Trace is how an assistant message was produced; agents only.
 	Trace     *DecisionTrace `json:"trace,omitempty"`
 	CreatedAt time.Time      `json:"created_at"`
+
+	// unread is what the message changed in the members' unread counts
+	// (countUnread), until outbox.message takes it to publish. A pointer,
+	// so that messages stay comparable.
+	unread *MemberUnreadData
 }
 
 // Prompts an assistant message may carry.
@@ -329,15 +334,19 @@ func sameAuthor(m *Message, author AuthorKind, id int64) error {
 	return nil
 }
 
-// appendMessage stores m in conv and applies it to conv's counters; the
-// caller writes conv afterwards. The author's own side has read everything
-// up to its own message.
+// appendMessage stores m in conv and applies it to conv's counters and
+// the members' unread counts (unread.go); the caller writes conv
+// afterwards. The author's own side has read everything up to its own
+// message.
 func (s *Service) appendMessage(ctx context.Context, q Queries, conv *Conversation, m *Message) error {
 	if err := q.CreateMessage(ctx, m); err != nil {
 		return err
 	}
 	if s.Observer != nil {
 		s.Observer.MessagePersisted()
+	}
+	if err := s.countUnread(ctx, q, conv, m); err != nil { // unread.go
+		return err
 	}
 	conv.LastSeq = m.Seq
 	conv.LastMessageAt, conv.UpdatedAt = m.CreatedAt, m.CreatedAt
@@ -367,6 +376,10 @@ func (o *outbox) message(c *Conversation, m *Message) {
 	if !m.Internal {
 		o.add(Event{Type: EventMessageCreated, TenantID: c.TenantID, ConversationID: c.ID, Seq: m.Seq, Data: mustJSON(m.ForVisitor())},
 			TopicVisitor(c.VisitorID))
+	}
+	if m.unread != nil {
+		o.unread(c.TenantID, m.unread.Members)
+		m.unread = nil
 	}
 }
 

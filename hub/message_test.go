@@ -201,29 +201,39 @@ func TestMarkRead(t *testing.T) {
 	mustSend(t, f.svc, f.visitor, hub.NewMessage{Body: "3"})
 	f.pub.take()
 
-	c, err := f.svc.MarkRead(ctx, f.ownerA, conv, 2)
+	st, err := f.svc.MarkRead(ctx, f.ownerA, conv, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.UnreadByAgents != 1 || c.AgentReadSeq != 2 {
-		t.Fatalf("after reading to 2: %+v", c)
+	if st.Seq != 2 || st.Unread != 1 || st.Totals == nil || st.Totals.Conversations != 1 || st.Version == 0 {
+		t.Fatalf("after reading to 2: %+v", st)
+	}
+	// The team's marker follows the member who read furthest.
+	if c := mustConversation(t, f.svc, f.ownerA, conv); c.UnreadByAgents != 1 || c.AgentReadSeq != 2 {
+		t.Fatalf("team marker after reading to 2: %+v", c)
 	}
 	events := f.pub.take()
 	if got := topics(events, hub.EventConversationUpdated); !slices.Contains(got, hub.TopicInbox(f.tenant.ID)) {
 		t.Fatalf("read published conversation.updated to %v, want the inbox", got)
 	}
+	if got := topics(events, hub.EventMemberUnread); !slices.Equal(got, []string{hub.TopicInbox(f.tenant.ID)}) {
+		t.Fatalf("read published member.unread to %v, want the inbox once", got)
+	}
 	// Reading backwards changes nothing and publishes nothing.
-	c, err = f.svc.MarkRead(ctx, f.ownerA, conv, 1)
-	if err != nil || c.UnreadByAgents != 1 || c.AgentReadSeq != 2 {
-		t.Fatalf("backward read: %+v, %v", c, err)
+	again, err := f.svc.MarkRead(ctx, f.ownerA, conv, 1)
+	if err != nil || again.Unread != 1 || again.Seq != 2 || again.Version != st.Version {
+		t.Fatalf("backward read: %+v, %v", again, err)
 	}
 	if got := f.pub.take(); len(got) != 0 {
 		t.Fatalf("backward read published %d events", len(got))
 	}
 	// Beyond the end is clamped.
-	c, err = f.svc.MarkRead(ctx, f.ownerA, conv, 99)
-	if err != nil || c.UnreadByAgents != 0 || c.AgentReadSeq != 3 {
-		t.Fatalf("read past the end: %+v, %v", c, err)
+	st, err = f.svc.MarkRead(ctx, f.ownerA, conv, 99)
+	if err != nil || st.Unread != 0 || st.Seq != 3 || st.Totals.Conversations != 0 {
+		t.Fatalf("read past the end: %+v, %v", st, err)
+	}
+	if c := mustConversation(t, f.svc, f.ownerA, conv); c.UnreadByAgents != 0 || c.AgentReadSeq != 3 {
+		t.Fatalf("team marker after reading past the end: %+v", c)
 	}
 	_, err = f.svc.MarkRead(ctx, f.ownerA, conv, -1)
 	wantCode(t, err, hub.EInvalid)

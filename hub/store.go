@@ -121,8 +121,8 @@ type Queries interface {
 
 	// CreateTicket sets ID and Version 1; the caller sets Number.
 	CreateTicket(ctx context.Context, t *Ticket) error
-	// FindTicketByID and FindTickets fill the derived Unread and
-	// LastActivityAt from the ticket's conversation.
+	// FindTicketByID and FindTickets fill the derived LastActivityAt and
+	// RequesterUnread from the ticket's conversation.
 	FindTicketByID(ctx context.Context, id int64) (*Ticket, error)
 	// LockTicket is FindTicketByID for a write: inside Tx it also locks
 	// the ticket's row until the transaction ends.
@@ -135,6 +135,41 @@ type Queries interface {
 	// SaveReadMarker stores m unless a marker with a higher Seq exists, and
 	// returns the stored marker.
 	SaveReadMarker(ctx context.Context, m ReadMarker) (ReadMarker, error)
+
+	// Unread per member (hub/unread.go says what counts and in which
+	// badge). A store keeps, for each member and conversation with
+	// something unread, the count and the read position it counts from
+	// (no row: nothing unread), with the badges it counts in; and each
+	// member's badges with a version that grows with every change of the
+	// member's numbers. Every method below writes inside Store.Tx and
+	// locks the conversation first (then the member rows of it, then the
+	// members' badges in member order), so counts never miss a concurrent
+	// message and writers cannot deadlock. A member's rows go with them
+	// (DeleteMember). Guarded by storetest Unread and UnreadRecount.
+	//
+	// AddUnread counts one more unread message, the one at seq, in
+	// s.ConversationID for every member of s.TenantID; a member with
+	// nothing unread there had read up to seq-1. Its badges follow s. It
+	// returns each member's new numbers, by member id. Call it after
+	// CreateMessage, which locked the conversation. EConflict when a
+	// member was deleted meanwhile: run the transaction again.
+	AddUnread(ctx context.Context, s UnreadScope, seq int64) ([]MemberUnread, error)
+	// ReadUnread moves r.MemberID's read position to r.Seq, unless it is
+	// there already or nothing is unread: the count becomes the
+	// non-internal messages by r.Authors after r.Seq (none when r.Seq is
+	// the conversation's last message). read reports whether anything
+	// changed; the numbers are the member's either way.
+	ReadUnread(ctx context.Context, r UnreadRead) (mu MemberUnread, read bool, err error)
+	// ScopeUnread moves the unread of s.ConversationID between the
+	// members' badges after its current ticket, or that ticket's assignee,
+	// changed, and returns the numbers of the members whose badges changed,
+	// by member id.
+	ScopeUnread(ctx context.Context, s UnreadScope) ([]MemberUnread, error)
+	// FindUnread returns memberID's badges and version and their counts of
+	// conversationIDs (those with unread only, with each one's current
+	// ticket), in one snapshot. It reads one row per conversation asked
+	// about, never messages.
+	FindUnread(ctx context.Context, memberID int64, conversationIDs []int64) (UnreadCounts, error)
 
 	// CreateAttachment stores a file with its bytes and sets a.ID.
 	CreateAttachment(ctx context.Context, a *Attachment) error
@@ -213,8 +248,8 @@ type Queries interface {
 	// UpdateMember writes Name, Role, Locale, PasswordHash and
 	// RoleChangedAt; a missing member is ENotFound.
 	UpdateMember(ctx context.Context, m *Member) error
-	// DeleteMember deletes a member with their sessions and password
-	// resets; conversations and tickets assigned to them become
+	// DeleteMember deletes a member with their sessions, password resets
+	// and unread counts; conversations and tickets assigned to them become
 	// unassigned. A missing member is ENotFound.
 	DeleteMember(ctx context.Context, id int64) error
 	// LockTeam, inside Tx, makes every other transaction that calls it for

@@ -79,14 +79,19 @@ type Ticket struct {
 	ConversationID int64        `json:"conversation_id,omitempty"`
 	ResolvedAt     *time.Time   `json:"resolved_at,omitempty"`
 	ResolvedBy     int64        `json:"resolved_by,omitempty"`
-	// Unread and LastActivityAt come from the ticket's conversation when
-	// a store reads a ticket (FindTicketByID, FindTickets): its
-	// UnreadByAgents, and the later of UpdatedAt and its last message.
-	// Writes ignore them.
-	Unread         int       `json:"unread"`
+	// Unread is the calling member's unread count of the ticket's
+	// conversation while this is its current ticket, at their unread
+	// version (unread.go); the Service sets it for a member's lists and
+	// details, nil elsewhere (events, older tickets of a conversation).
+	Unread        *int  `json:"unread,omitempty"`
+	UnreadVersion int64 `json:"unread_version,omitempty"`
+	// LastActivityAt comes from the ticket's conversation when a store
+	// reads a ticket (FindTicketByID, FindTickets): the later of UpdatedAt
+	// and its last message. Writes ignore it.
 	LastActivityAt time.Time `json:"last_activity_at"`
 	// RequesterUnread is the conversation's UnreadByVisitor: for a
-	// support ticket, what its requester has not read. Derived like Unread.
+	// support ticket, what its requester has not read. Derived like
+	// LastActivityAt.
 	RequesterUnread int `json:"-"`
 
 	// Support tickets (support.go) live in the platform tenant.
@@ -120,7 +125,7 @@ func (t *Ticket) follow(c *Conversation) {
 	if c == nil || c.ID != t.ConversationID {
 		return
 	}
-	t.Unread, t.RequesterUnread = c.UnreadByAgents, c.UnreadByVisitor
+	t.RequesterUnread = c.UnreadByVisitor
 	if c.LastMessageAt.After(t.LastActivityAt) {
 		t.LastActivityAt = c.LastMessageAt
 	}
@@ -416,6 +421,9 @@ func (s *Service) openTicket(ctx context.Context, q Queries, actor Actor, in New
 	}
 	conv.TicketID, conv.Escalated = t.ID, conv.Escalated || t.Escalates()
 	conv.setStatus(conversationStatusOf(t.Status))
+	if err := s.scopeUnread(ctx, q, conv, o); err != nil { // unread.go: its unread is now a ticket's
+		return nil, false, err
+	}
 	switch {
 	case actor.IsMember():
 		conv.Handoff, conv.Owner = HandoffHuman, OwnerHuman
@@ -485,16 +493,18 @@ func (s *Service) UpdateTicket(ctx context.Context, actor Actor, id int64, in Ti
 		return nil, Errorf(EInvalid, "priority must be low, normal, high or urgent")
 	}
 	var (
-		t    *Ticket
-		conv *Conversation
-		note *Message
+		t     *Ticket
+		conv  *Conversation
+		note  *Message
+		moved outbox // the unread that a new assignee takes over (unread.go)
 	)
 	err := s.tx(ctx, func(q Queries) error {
 		var err error
 		if t, conv, err = lockTicket(ctx, q, actor, id); err != nil {
 			return err
 		}
-		note = nil
+		note, moved = nil, outbox{}
+		reassigned := false
 		now := s.now()
 		audit := func(action string, data map[string]any) error {
 			return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: t.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
@@ -513,7 +523,7 @@ func (s *Service) UpdateTicket(ctx context.Context, actor Actor, id int64, in Ti
 			if err := audit("ticket.assign", map[string]any{"from": t.AssigneeID, "to": *in.AssigneeID}); err != nil {
 				return err
 			}
-			t.AssigneeID = *in.AssigneeID
+			t.AssigneeID, reassigned = *in.AssigneeID, true
 		}
 		if in.Priority != nil && *in.Priority != t.Priority {
 			if err := audit("ticket.priority", map[string]any{"from": t.Priority, "to": *in.Priority}); err != nil {
@@ -525,15 +535,23 @@ func (s *Service) UpdateTicket(ctx context.Context, actor Actor, id int64, in Ti
 			if note, err = s.chooseTicketStatus(ctx, q, actor, t, *in.Status, conv); err != nil {
 				return err
 			}
-			if conv == nil {
-				return nil
+			if conv != nil {
+				t.follow(conv)
+				if err := stale(q.UpdateConversation(ctx, conv)); err != nil {
+					return err
+				}
 			}
-			t.follow(conv)
-			return stale(q.UpdateConversation(ctx, conv))
+		} else {
+			conv = nil // unchanged
+			t.touch(now)
+			if err := stale(q.UpdateTicket(ctx, t)); err != nil {
+				return err
+			}
 		}
-		conv = nil // unchanged
-		t.touch(now)
-		return stale(q.UpdateTicket(ctx, t))
+		if reassigned {
+			return s.ticketAssigned(ctx, q, t, &moved) // unread.go
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -546,6 +564,7 @@ func (s *Service) UpdateTicket(ctx context.Context, actor Actor, id int64, in Ti
 	if conv != nil {
 		o.conversation(conv)
 	}
+	o.items = append(o.items, moved.items...)
 	s.publish(ctx, &o)
 	return t, nil
 }
@@ -648,6 +667,9 @@ func (s *Service) TicketDetail(ctx context.Context, actor Actor, id int64) (*Tic
 		return nil, err
 	}
 	d := &TicketDetail{Ticket: t}
+	if err := s.withTicketUnread(ctx, actor, []*Ticket{t}); err != nil {
+		return nil, err
+	}
 	if t.RequesterTenantID != 0 {
 		ws, err := s.Store.FindTenantByID(ctx, t.RequesterTenantID)
 		if err != nil && !IsCode(err, ENotFound) {
@@ -686,7 +708,14 @@ func (s *Service) Tickets(ctx context.Context, actor Actor, f TicketFilter) ([]*
 		return nil, Errorf(EInvalid, "tickets sorted by due time come in one page: no before cursor")
 	}
 	f.TenantID, f.RequesterTenantID = actor.TenantID, 0
-	return s.Store.FindTickets(ctx, f)
+	ts, err := s.Store.FindTickets(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.withTicketUnread(ctx, actor, ts); err != nil { // unread.go
+		return nil, err
+	}
+	return ts, nil
 }
 
 // ticket queues ticket.updated for agents.

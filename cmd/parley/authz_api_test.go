@@ -114,7 +114,9 @@ var authzRoutes = map[string]authzCase{
 	"GET /api/v1/conversations/:id/messages": {access: routeMember, path: "/api/v1/conversations/{conv}/messages", stranger: 404},
 	"POST /api/v1/conversations/:id/messages": {access: routeMember, path: "/api/v1/conversations/{conv}/messages",
 		body: `{"client_msg_id":"hijack","body":"hijack","internal":true}`, stranger: 404},
-	"POST /api/v1/conversations/:id/read":        {access: routeMember, path: "/api/v1/conversations/{conv}/read", body: `{"seq":{lastSeq}}`, stranger: 404},
+	"POST /api/v1/conversations/:id/read": {access: routeMember, path: "/api/v1/conversations/{conv}/read", body: `{"seq":{lastSeq}}`, stranger: 404},
+	// A member's own badges: tenant B gets B's (none of A's), read-only.
+	"GET /api/v1/unread":                         {access: routeMember, path: "/api/v1/unread", stranger: 200},
 	"POST /api/v1/conversations/:id/attachments": {access: routeMember, path: "/api/v1/conversations/{conv}/attachments", body: "@file", stranger: 404},
 	"POST /api/v1/conversations/:id/take-over":   {access: routeMember, path: "/api/v1/conversations/{conv}/take-over", stranger: 404},
 	"GET /api/v1/conversations/:id/export":       {access: routeMember, path: "/api/v1/conversations/{conv}/export", stranger: 404},
@@ -902,8 +904,10 @@ func (w *authzWorld) checkVisitorFrames(t *testing.T) {
 }
 
 // checkAgentFrames: A's agents got the notes, the traces, the ticket and
-// conversation updates and the viewing, and nothing of another workspace.
+// conversation updates and the viewing, their own unread numbers and no
+// one else's, and nothing of another workspace.
 func (w *authzWorld) checkAgentFrames(t *testing.T) {
+	self := map[string]int64{"A's owner": w.owner.ID, "A's agent": w.agent.ID}
 	for name, s := range map[string]*authzSocket{"A's owner": w.aOwner, "A's agent": w.aAgent} {
 		got := map[string]bool{}
 		for _, f := range s.log {
@@ -940,10 +944,14 @@ func (w *authzWorld) checkAgentFrames(t *testing.T) {
 				got["the ticket's assignee"] = true
 			case f.Type == "conversation.updated" && authzInt(d, "assignee_id") == w.admin.ID:
 				got["the take-over"] = true
+			case f.Type == "unread" && authzInt(d, "member_id") != self[name]:
+				t.Errorf("%s got another member's unread: %s", name, f.Data)
+			case f.Type == "unread":
+				got["its own unread"] = true
 			}
 		}
 		for _, want := range []string{"the greeting's trace", "the answer's trace", "the assistant's note", "the private note",
-			"the ticket's status", "the ticket's assignee", "the take-over"} {
+			"the ticket's status", "the ticket's assignee", "the take-over", "its own unread"} {
 			if !got[want] {
 				t.Errorf("%s never got %s", name, want)
 			}

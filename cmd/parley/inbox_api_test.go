@@ -322,8 +322,8 @@ func sortedInt64(ids ...int64) []int64 {
 	return ids
 }
 
-// TestInboxTicketsSitesCanned: tickets carry unread and last activity and
-// their detail the visitor and conversation; canned responses (all read,
+// TestInboxTicketsSitesCanned: tickets carry the member's own unread and
+// last activity and their detail the visitor and conversation; canned responses (all read,
 // owners and admins write); sites with their snippet, created and with a
 // rotated identity secret.
 func TestInboxTicketsSitesCanned(t *testing.T) {
@@ -392,6 +392,26 @@ func TestInboxTicketsSitesCanned(t *testing.T) {
 	do(t, "POST", fmt.Sprintf("%s/conversations/%d/read", base, first.ConversationID), agentAuth, map[string]any{"seq": conv.LastSeq}, nil)
 	if do(t, "GET", fmt.Sprintf("%s/tickets/%d", base, tk.ID), agentAuth, nil, &detail); detail.Unread != 0 {
 		t.Fatalf("unread after reading: %+v", detail)
+	}
+	// The agent's read was the agent's own: the owner still has both.
+	if do(t, "GET", fmt.Sprintf("%s/tickets/%d", base, tk.ID), auth, nil, &detail); detail.Unread != 2 {
+		t.Fatalf("the owner's unread after the agent read: %+v", detail)
+	}
+	type badges struct {
+		Totals struct {
+			Conversations int `json:"conversations"`
+			Tickets       int `json:"tickets"`
+			MyTickets     int `json:"my_tickets"`
+		} `json:"totals"`
+		Version int64 `json:"version"`
+	}
+	var ownerBadges, agentBadges badges
+	if st := do(t, "GET", base+"/unread", auth, nil, &ownerBadges); st != 200 || ownerBadges.Totals.Conversations != 2 ||
+		ownerBadges.Totals.Tickets != 2 || ownerBadges.Totals.MyTickets != 0 || ownerBadges.Version == 0 {
+		t.Fatalf("the owner's badges: %d %+v", st, ownerBadges)
+	}
+	if st := do(t, "GET", base+"/unread", agentAuth, nil, &agentBadges); st != 200 || agentBadges.Totals.Conversations != 0 || agentBadges.Version == 0 {
+		t.Fatalf("the agent's badges: %d %+v", st, agentBadges)
 	}
 
 	// Canned responses: everyone reads, owners and admins write.

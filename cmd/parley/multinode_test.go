@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -114,5 +116,69 @@ func TestTwoNodesOnPostgresAndRedis(t *testing.T) {
 	visitor.call("send", "ack", map[string]any{"client_msg_id": "v9", "body": "after resume"})
 	if got := again.nextMessage(); got.Seq != 9 || got.Body != "after resume" {
 		t.Fatalf("after resume the agent got %+v, want seq 9", got)
+	}
+}
+
+// unreadOf waits for the client's next unread frame, passing over others.
+func (c *client) unreadOf() (member, conv int64, count, conversations int) {
+	c.tb.Helper()
+	f, _ := c.await("unread", "")
+	d := decode[struct {
+		MemberID       int64 `json:"member_id"`
+		ConversationID int64 `json:"conversation_id"`
+		Count          int   `json:"count"`
+		Totals         struct {
+			Conversations int `json:"conversations"`
+		} `json:"totals"`
+	}](c.tb, f.Data)
+	return d.MemberID, d.ConversationID, d.Count, d.Totals.Conversations
+}
+
+// TestMultiNodeUnreadPerMember: on two nodes sharing Postgres and Redis,
+// a visitor's message reaches each member's sockets on both nodes as that
+// member's own unread numbers, and a member reading on one node clears
+// their count on their socket on the other node, never another member's.
+func TestMultiNodeUnreadPerMember(t *testing.T) {
+	env := clusterEnv(t)
+	a := startNode(t, env...)
+	email, password := demoLogin(t, a)
+	b := startNode(t, env...)
+	siteKey := demoSiteKey(t, b)
+	const origin = "http://dashboard.test"
+	token := login(t, a, email, password)
+	withoutAssistant(t, a, token)
+	bobAuth := inboxUser(t, a, env, "bob@demo.test", "-tenant-id", "1", "-role", "agent", "-name", "Bob")
+	var owner, bob struct{ ID int64 }
+	do(t, "GET", a.URL+"/api/v1/me", http.Header{"Authorization": {"Bearer " + token}}, nil, &owner)
+	do(t, "GET", b.URL+"/api/v1/me", bobAuth, nil, &bob)
+
+	ownerOnB, ownerOnA := agentFor(t, b, token), agentFor(t, a, token)
+	bobOnA := agentFor(t, a, strings.TrimPrefix(bobAuth.Get("Authorization"), "Bearer "))
+	visitor := visitorFor(t, a, siteKey, origin)
+	conv := decode[struct{ Message wireMessage }](t, visitor.call("send", "ack", map[string]any{"client_msg_id": "v1", "body": "hello"})).Message.ConversationID
+
+	for name, c := range map[string]*client{"the owner on B": ownerOnB, "the owner on A": ownerOnA} {
+		if m, cv, n, total := c.unreadOf(); m != owner.ID || cv != conv || n != 1 || total != 1 {
+			t.Fatalf("%s got unread of member %d: conversation %d, count %d, total %d", name, m, cv, n, total)
+		}
+	}
+	if m, _, n, _ := bobOnA.unreadOf(); m != bob.ID || n != 1 {
+		t.Fatalf("Bob got unread of member %d, count %d", m, n)
+	}
+
+	// The owner reads on node B: their socket on node A hears it, Bob's
+	// count stays.
+	ownerOnB.call("read", "read.ok", map[string]any{"conversation_id": conv, "seq": 1})
+	if m, _, n, total := ownerOnA.unreadOf(); m != owner.ID || n != 0 || total != 0 {
+		t.Fatalf("the owner on A after reading on B: member %d, count %d, total %d", m, n, total)
+	}
+	visitor.call("send", "ack", map[string]any{"client_msg_id": "v2", "body": "still there?"})
+	if m, _, n, total := bobOnA.unreadOf(); m != bob.ID || n != 2 || total != 2 {
+		t.Fatalf("Bob after the owner read: member %d, count %d, total %d", m, n, total)
+	}
+	for _, want := range []int{0, 1} { // the owner's own read, then the second message
+		if m, _, n, _ := ownerOnB.unreadOf(); m != owner.ID || n != want {
+			t.Fatalf("the owner on B: member %d, count %d, want %d", m, n, want)
+		}
 	}
 }

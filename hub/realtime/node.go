@@ -362,6 +362,9 @@ func (n *Node) HandleMessage(topic string, payload []byte) {
 	case hub.EventMemberSessions:
 		n.recheckSessions(topic, false) // session_check.go; never sent to clients
 		return
+	case hub.EventMemberUnread:
+		n.deliverUnread(topic, ev) // unread.go; never sent to clients as is
+		return
 	case hub.EventSupportAccess:
 		// The workspace's support viewers check the access now; its
 		// dashboards get the event as well.

@@ -230,12 +230,6 @@ type readData struct {
 	Seq            int64 `json:"seq"`
 }
 
-type readOKData struct {
-	ConversationID int64 `json:"conversation_id"`
-	Unread         int   `json:"unread"`
-	Version        int64 `json:"version"`
-}
-
 type historyData struct {
 	ConversationID int64 `json:"conversation_id"`
 	BeforeSeq      int64 `json:"before_seq"`

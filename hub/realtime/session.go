@@ -886,16 +886,11 @@ func (s *session) onRead(ctx context.Context, f inFrame) error {
 	if err := decodeData(f.Data, &d); err != nil {
 		return err
 	}
-	actor := *s.actor.Load()
-	c, err := s.n.svc.MarkRead(ctx, actor, d.ConversationID, d.Seq)
+	st, err := s.n.svc.MarkRead(ctx, *s.actor.Load(), d.ConversationID, d.Seq)
 	if err != nil {
 		return err
 	}
-	unread := c.UnreadByAgents
-	if actor.Kind == hub.ActorVisitor {
-		unread = c.UnreadByVisitor
-	}
-	s.reply(TypeReadOK, f.ID, readOKData{ConversationID: c.ID, Unread: unread, Version: c.Version})
+	s.reply(TypeReadOK, f.ID, st) // a member's own count and badges, or the visitor's count
 	return nil
 }
 

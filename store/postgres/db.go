@@ -108,6 +108,7 @@ type scanner interface {
 // Error codes of PostgreSQL that the store translates.
 const (
 	uniqueViolation      = "23505"
+	foreignKeyViolation  = "23503" // AddUnread: a member deleted meanwhile
 	serializationFailure = "40001"
 	deadlockDetected     = "40P01"
 )

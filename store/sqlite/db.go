@@ -34,6 +34,8 @@ type DB struct {
 	// handler, which sleeps in steps of up to 100 ms, keeps tail latency
 	// low. Other processes on the same file still meet the busy timeout.
 	writer chan struct{}
+	// stmts are the hottest writes' statements, prepared (stmt.go).
+	stmts *stmts
 }
 
 var _ hub.Store = (*DB)(nil)
@@ -54,8 +56,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db := &DB{db: sqldb, writer: make(chan struct{}, 1)}
-	db.queries = queries{q: sqldb, db: db}
+	db := &DB{db: sqldb, writer: make(chan struct{}, 1), stmts: &stmts{db: sqldb}}
+	db.queries = queries{q: sqldb, db: db, stmts: db.stmts}
 	version, err := db.SchemaVersion(ctx)
 	if err == nil {
 		err = migration.CheckVersion(version, LatestVersion())
@@ -87,7 +89,7 @@ func (db *DB) tx(ctx context.Context, fn func(q *queries) error) error {
 	// After a commit Rollback does nothing; after an error it is the
 	// cleanup, and the error that caused it is the one to report.
 	defer func() { _ = tx.Rollback() }()
-	if err := fn(&queries{q: tx}); err != nil {
+	if err := fn(&queries{q: tx, stmts: db.stmts}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -104,8 +106,8 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes every connection.
-func (db *DB) Close() error { return db.db.Close() }
+// Close closes the prepared statements and every connection.
+func (db *DB) Close() error { return errors.Join(db.stmts.close(), db.db.Close()) }
 
 // querier is what *sql.DB and *sql.Tx have in common, so that every query
 // is written once and runs in or out of a transaction.
@@ -120,7 +122,8 @@ type queries struct {
 	q querier
 	// db is set outside a transaction, where methods that write several
 	// rows open their own.
-	db *DB
+	db    *DB
+	stmts *stmts
 }
 
 // atomically runs fn in a transaction: q's own, or a new one.

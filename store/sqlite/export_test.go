@@ -113,3 +113,26 @@ func (db *DB) BackfillOutcomes(ctx context.Context) ([]int64, error) {
 	}
 	return changed, nil
 }
+
+// BackfillMemberUnread runs the backfill of migrations/0010_member_unread.sql
+// again, as that migration runs on a database written before it: every
+// member's unread goes, then its INSERTs give each member the team's read
+// position. storetest UnreadBackfill checks what it makes.
+func (db *DB) BackfillMemberUnread(ctx context.Context) error {
+	rows, err := migration.Statement(migrations, "0010_member_unread.sql", "INSERT INTO member_unread (")
+	if err != nil {
+		return err
+	}
+	totals, err := migration.Statement(migrations, "0010_member_unread.sql", "INSERT INTO member_unread_totals")
+	if err != nil {
+		return err
+	}
+	return db.tx(ctx, func(q *queries) error {
+		for _, st := range []string{`DELETE FROM member_unread`, `DELETE FROM member_unread_totals`, rows, totals} {
+			if _, err := q.q.ExecContext(ctx, st); err != nil {
+				return fmt.Errorf("sqlite: backfill member unread: %s: %w", st, err)
+			}
+		}
+		return nil
+	})
+}

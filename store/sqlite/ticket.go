@@ -10,10 +10,10 @@ import (
 )
 
 // ticketSelect reads tickets (t) with what they show of their
-// conversation (c): its unread counts and last activity.
+// conversation (c): its last activity and the requester's unread count.
 const ticketSelect = `SELECT t.id, t.tenant_id, COALESCE(t.site_id, 0), t.number, t.subject, t.requester_email, t.status,
 	t.priority, COALESCE(t.assignee_id, 0), t.source, COALESCE(t.conversation_id, 0), t.resolved_at, t.resolved_by,
-	t.version, t.created_at, t.updated_at, t.summary, COALESCE(c.unread_by_agents, 0),
+	t.version, t.created_at, t.updated_at, t.summary,
 	max(t.updated_at, COALESCE(c.last_message_at, t.updated_at)), COALESCE(c.unread_by_visitor, 0), t.queue,
 	COALESCE(t.requester_tenant_id, 0), t.request_type, t.due_at, COALESCE(t.follows_ticket_id, 0)
 	FROM tickets t LEFT JOIN conversations c ON c.id = t.conversation_id`
@@ -22,7 +22,7 @@ func scanTicket(s scanner) (*hub.Ticket, error) {
 	var t hub.Ticket
 	err := s.Scan(&t.ID, &t.TenantID, &t.SiteID, &t.Number, &t.Subject, &t.RequesterEmail, &t.Status, &t.Priority,
 		&t.AssigneeID, &t.Source, &t.ConversationID, nullTimeCol{&t.ResolvedAt}, &t.ResolvedBy, &t.Version,
-		timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.Summary, &t.Unread, timeCol{&t.LastActivityAt},
+		timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.Summary, timeCol{&t.LastActivityAt},
 		&t.RequesterUnread, &t.Queue, &t.RequesterTenantID, &t.RequestType, nullTimeCol{&t.DueAt}, &t.FollowsTicketID)
 	if err != nil {
 		return nil, err

@@ -74,6 +74,10 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		// The conversation lifecycle (lifecycle.go).
 		{"ConversationLifecycle", testConversationLifecycle},
 		{"ConversationLocks", testConversationLocks},
+		// Unread per member (unread.go).
+		{"Unread", testUnread},
+		{"UnreadRecount", testUnreadRecount},
+		{"UnreadBackfill", testUnreadBackfill},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -161,8 +161,8 @@ func testSupportTickets(t *testing.T, s hub.Store) {
 		DueAt: &due, FollowsTicketID: done.ID, CreatedAt: t0, UpdatedAt: at(1)}
 	must(t, s.CreateTicket(ctx, tk))
 	wantEqual(t, "DueAt after CreateTicket", *tk.DueAt, utc(due))
-	// Derived from the conversation, like Unread.
-	tk.Unread, tk.RequesterUnread, tk.LastActivityAt = 2, 3, utc(at(1))
+	// Derived from the conversation (the team's count is not the ticket's).
+	tk.RequesterUnread, tk.LastActivityAt = 3, utc(at(1))
 	got, err := s.FindTicketByID(ctx, tk.ID)
 	must(t, err)
 	wantEqual(t, "support ticket", got, tk)
@@ -182,7 +182,7 @@ func testSupportTickets(t *testing.T, s hub.Store) {
 	later := at(9000)
 	tk.Queue, tk.RequesterTenantID, tk.RequestType, tk.DueAt, tk.FollowsTicketID =
 		hub.QueueAIReview, bolt.ID, hub.RequestReview, &later, 0
-	tk.ConversationID, tk.Unread, tk.RequesterUnread = 0, 0, 0 // …and without a conversation, nothing is unread
+	tk.ConversationID, tk.RequesterUnread = 0, 0 // …and without a conversation, nothing is unread
 	must(t, s.UpdateTicket(ctx, tk))
 	got, err = s.FindTicketByID(ctx, tk.ID)
 	must(t, err)

@@ -4,7 +4,7 @@
 import { ApiError, get, setWorkspace } from "./api";
 import { live, supportLive } from "./live";
 import { Store } from "./store";
-import type { Conversation, Member, Page, SupportTicket, Ticket } from "./types";
+import type { Conversation, Member, MemberUnread, Page, SupportTicket, Ticket, UnreadTotals } from "./types";
 
 export const me = new Store<Member | null>(null);
 
@@ -137,13 +137,15 @@ export function clearData(): void {
   typing.set({});
   supportTickets.set({});
   supportVersions = {};
+  unread.set(NO_UNREAD);
 }
 
-/** applyConv keeps the newest version of a conversation; it reports whether it changed. */
+/** applyConv keeps the newest version of a conversation (and the member's unread a REST item carries); it reports whether it changed. */
 export function applyConv(c: Conversation): boolean {
+  if (c.unread !== undefined) applyUnreadCount(c.id, c.unread, c.unread_version || 0);
   const cur = convs.value[c.id];
   if (cur && cur.version > c.version) return false;
-  if (cur && cur.version === c.version && cur.unread_by_agents === c.unread_by_agents) {
+  if (cur && cur.version === c.version) {
     // Same version: keep extra fields (visitor) a list item may lack.
     if (!c.visitor || cur.visitor) return false;
   }
@@ -155,23 +157,12 @@ export function applyConv(c: Conversation): boolean {
   return true;
 }
 
-/** applyUnread records an absolute unread count of the given version. */
-export function applyUnread(convId: number, unread: number, version: number): void {
-  const cur = convs.value[convId];
-  if (!cur || cur.version >= version) {
-    if (cur && cur.version === version && cur.unread_by_agents !== unread) {
-      convs.set({ ...convs.value, [convId]: { ...cur, unread_by_agents: unread } });
-    }
-    return;
-  }
-  convs.set({ ...convs.value, [convId]: { ...cur, unread_by_agents: unread, version } });
-}
-
 /** applyTicket keeps the newest version of a ticket; it reports whether it changed. */
 export function applyTicket(t: Ticket): boolean {
+  if (t.unread !== undefined && t.conversation_id) applyUnreadCount(t.conversation_id, t.unread, t.unread_version || 0);
   const cur = tickets.value[t.id];
   if (cur && cur.version > t.version) return false;
-  if (cur && cur.version === t.version && cur.unread === t.unread && (!t.visitor || cur.visitor)) return false;
+  if (cur && cur.version === t.version && (!t.visitor || cur.visitor)) return false;
   // Replaced whole, as applyConv does (a reopened ticket has no
   // resolved_at); what only the detail carries is kept.
   tickets.set({ ...tickets.value, [t.id]: { ...t, visitor: t.visitor || cur?.visitor, conversation: t.conversation || cur?.conversation, workspace: t.workspace || cur?.workspace } });
@@ -179,22 +170,74 @@ export function applyTicket(t: Ticket): boolean {
   return true;
 }
 
-/** ticketUnread is the ticket's unread count, from its conversation when known. */
-export function ticketUnread(t: Ticket, all: Record<number, Conversation>): number {
-  const c = t.conversation_id ? all[t.conversation_id] : undefined;
-  if (c) return c.unread_by_agents || 0;
-  return t.unread || 0;
+/**
+ * Unread is the signed-in member's own (hub/unread.go): the server counts,
+ * the app only keeps the newest numbers it was told. Each number comes
+ * with the member's unread version; a per-conversation count and the
+ * badges are each replaced by a newer one, never added up.
+ */
+export interface Unread {
+  totals: UnreadTotals;
+  version: number;
+  /** conv: conversation id -> the member's count there, and its version. */
+  conv: Record<number, { count: number; version: number }>;
+}
+const NO_UNREAD: Unread = { totals: { conversations: 0, tickets: 0, my_tickets: 0 }, version: 0, conv: {} };
+export const unread = new Store<Unread>(NO_UNREAD);
+
+/** applyUnreadCount records the member's count of a conversation, unless a newer one is known. */
+export function applyUnreadCount(convId: number, count: number, version: number): void {
+  const u = unread.value;
+  const cur = u.conv[convId];
+  if (cur && (cur.version > version || (cur.version === version && cur.count === count))) return;
+  unread.set({ ...u, conv: { ...u.conv, [convId]: { count, version } } });
 }
 
-/** totalUnread counts the unread messages of every conversation known. */
-export function totalUnread(): number {
-  let n = 0;
-  const all = convs.value;
-  for (const c of Object.values(all)) n += c.unread_by_agents || 0;
-  for (const t of Object.values(tickets.value)) {
-    if (!t.conversation_id || !all[t.conversation_id]) n += t.unread || 0;
+/** applyUnreadTotals records the member's badges, unless newer ones are known. */
+export function applyUnreadTotals(totals: UnreadTotals, version: number): void {
+  const u = unread.value;
+  if (u.version > version || (u.version === version && JSON.stringify(u.totals) === JSON.stringify(totals))) return;
+  unread.set({ ...u, totals, version });
+}
+
+/** convUnread is the member's unread count of a conversation. */
+export const convUnread = (u: Unread, convId: number | undefined): number => (convId && u.conv[convId]?.count) || 0;
+
+/**
+ * ticketUnread is what the ticket's row shows: the member's count of its
+ * conversation while it is the conversation's current ticket (the
+ * conversation's ticket_id, else the newest ticket of it known).
+ */
+export function ticketUnread(t: Ticket, u: Unread, allTickets: Record<number, Ticket>, allConvs: Record<number, Conversation>): number {
+  if (!t.conversation_id) return 0;
+  let current = allConvs[t.conversation_id]?.ticket_id || 0;
+  if (!current) for (const o of Object.values(allTickets)) if (o.conversation_id === t.conversation_id && o.id > current) current = o.id;
+  return current && current !== t.id ? 0 : convUnread(u, t.conversation_id);
+}
+
+/** ReadState answers a read (read.ok, POST /conversations/:id/read): the member's new count and badges. */
+export interface ReadState {
+  conversation_id: number;
+  unread: number;
+  version: number;
+  totals?: UnreadTotals;
+}
+
+/** applyRead records what the member's read left. */
+export function applyRead(d: ReadState): void {
+  applyUnreadCount(d.conversation_id, d.unread, d.version);
+  if (d.totals) applyUnreadTotals(d.totals, d.version);
+}
+
+/** loadUnread reads the member's badges (at start and after a resume); a staff viewer has none. */
+export async function loadUnread(): Promise<void> {
+  if (readOnly()) return;
+  try {
+    const st = await get<{ totals: UnreadTotals; version: number }>("/unread");
+    applyUnreadTotals(st.totals, st.version);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
   }
-  return n;
 }
 
 /** names are members' names learnt from events, for when /members is not there. */
@@ -224,16 +267,6 @@ export async function loadMembers(): Promise<void> {
   }
 }
 
-/** loadInbox seeds the conversation cache (for unread counts). */
-export async function loadInbox(): Promise<void> {
-  try {
-    const p = await get<Page<Conversation>>("/conversations?limit=200");
-    for (const c of p.items) applyConv(c);
-  } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-  }
-}
-
 function setTyping(convId: number, who: string, on: boolean, statusType?: string) {
   const all = { ...typing.value };
   const cur = { ...(all[convId] || {}) };
@@ -249,13 +282,15 @@ let noticeSeq = 0;
 
 /** wireLive feeds the stores from the socket's events. */
 export function wireLive(): void {
-  live.on("conversation.updated", (c: Conversation) => {
-    const before = convs.value[c.id]?.unread_by_agents || 0;
-    const seen = openConversation.value === c.id && document.visibilityState === "visible";
-    // A staff viewer is not the workspace's team: no sounds or notifications for it.
-    if (applyConv(c) && (c.unread_by_agents || 0) > before && !seen && !readOnly()) {
-      notices.set({ kind: "message", id: c.id, text: "", seq: ++noticeSeq });
-    }
+  live.on("conversation.updated", (c: Conversation) => applyConv(c));
+  // The member's own unread, as the server counted it (a staff viewer gets none).
+  live.on("unread", (d: MemberUnread) => {
+    if (d.member_id !== me.value?.id) return;
+    const before = convUnread(unread.value, d.conversation_id);
+    const seen = openConversation.value === d.conversation_id && document.visibilityState === "visible";
+    applyUnreadCount(d.conversation_id, d.count, d.version);
+    applyUnreadTotals(d.totals, d.version);
+    if (d.count > before && !seen) notices.set({ kind: "message", id: d.conversation_id, text: "", seq: ++noticeSeq });
   });
   live.on("ticket.updated", (t: Ticket) => {
     const isNew = !tickets.value[t.id];
@@ -263,7 +298,7 @@ export function wireLive(): void {
       notices.set({ kind: "ticket", id: t.id, text: (t.ref || "TKT-" + t.number) + " " + t.subject, seq: ++noticeSeq });
     }
   });
-  live.on("read.ok", (d: { conversation_id: number; unread: number; version: number }) => applyUnread(d.conversation_id, d.unread, d.version));
+  live.on("read.ok", (d: ReadState) => applyRead(d));
   live.on("subscribed", (d: { conversation?: Conversation }) => {
     if (d.conversation && "site_id" in d.conversation) applyConv(d.conversation);
   });
@@ -309,7 +344,7 @@ export function wireLive(): void {
     for (const id of d.online || []) on[id] = true;
     online.set(on);
   });
-  live.onResync(() => Promise.all([loadMembers(), loadInbox()]));
+  live.onResync(() => Promise.all([loadMembers(), loadUnread()]));
   // Expire typing hints nobody renewed.
   setInterval(() => {
     const now = Date.now();

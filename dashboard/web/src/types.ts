@@ -58,9 +58,13 @@ export interface Conversation {
   /** escalated: the visitor opened a ticket through the downvote flow (kept when a later ticket replaces it). */
   escalated?: boolean;
   last_seq: number;
+  /** The team's marker: what no member has read yet. Never a badge (each member's own is `unread`). */
   agent_read_seq?: number;
-  unread_by_agents: number;
+  unread_by_agents?: number;
   unread_by_visitor?: number;
+  /** REST only (lists and GET /conversations/:id): the calling member's own unread count, at their unread version. */
+  unread?: number;
+  unread_version?: number;
   version: number;
   last_message_at?: string;
   created_at?: string;
@@ -70,6 +74,22 @@ export interface Conversation {
   /** preview is the start of the newest message both sides see; preview_author who wrote it. */
   preview?: string;
   preview_author?: string;
+}
+
+/** A member's badges (GET /unread, unread events, read.ok): their own unread in each view. */
+export interface UnreadTotals {
+  conversations: number;
+  tickets: number;
+  my_tickets: number;
+}
+
+/** MemberUnread is an agent's unread event: their count of one conversation and their badges, at their version. */
+export interface MemberUnread {
+  member_id: number;
+  conversation_id: number;
+  count: number;
+  totals: UnreadTotals;
+  version: number;
 }
 
 export type TicketStatus = "open" | "in_progress" | "on_customer" | "resolved" | "closed";
@@ -90,7 +110,9 @@ export interface Ticket {
   site_id?: number;
   resolved_at?: string | null;
   resolved_by?: number;
+  /** REST only, while this is its conversation's current ticket: the calling member's unread count of it. */
   unread?: number;
+  unread_version?: number;
   last_activity_at?: string;
   version: number;
   created_at?: string;

@@ -9,7 +9,7 @@ import { ApiError, get, getOwn } from "./api";
 import {
   clearData,
   contactsSupport,
-  loadInbox,
+  loadUnread,
   loadMembers,
   loadSupport,
   me,
@@ -37,7 +37,7 @@ export function begin(m: Member): void {
     wireSupport();
   }
   loadMembers();
-  loadInbox();
+  loadUnread();
   live.start();
   if (contactsSupport(m)) {
     loadSupport();

@@ -3,7 +3,7 @@
 // "Open ticket", "Export JSON", and lets an agent take over and reply.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, get, post, qs } from "../api";
-import { applyConv, convs, me, memberName, readOnly } from "../data";
+import { applyConv, convs, convUnread, me, memberName, readOnly, unread } from "../data";
 import { t } from "../i18n";
 import { live } from "../live";
 import { Link, loc, navigate } from "../router";
@@ -138,6 +138,7 @@ function Filters({ f }: { f: Query }) {
 
 function ConvList({ f, selected }: { f: Query; selected: number }) {
   const all = useStore(convs);
+  const u = useStore(unread);
   const [ids, setIds] = useState<number[]>([]);
   const [next, setNext] = useState<string | undefined>();
   const [loading, setLoading] = useState(true);
@@ -184,7 +185,7 @@ function ConvList({ f, selected }: { f: Query; selected: number }) {
       <ErrorBox error={error} />
       <ul class="rows" data-testid="conversation-list">
         {shown.map((c) => (
-          <li key={c.id} class={(c.id === selected ? "sel " : "") + (c.unread_by_agents ? "unread" : "")} data-testid="conversation-row" data-id={c.id}>
+          <li key={c.id} class={(c.id === selected ? "sel " : "") + (convUnread(u, c.id) ? "unread" : "")} data-testid="conversation-row" data-id={c.id}>
             <Link href={"/conversations/" + c.id + (myQ ? "?" + myQ : "")} class="row">
               <div class="row-top">
                 <span class="ref">#{c.id}</span>
@@ -199,14 +200,17 @@ function ConvList({ f, selected }: { f: Query; selected: number }) {
                   </span>
                 ) : null}
                 <ConvStatusBadge status={c.status} />
-                {c.unread_by_agents > 0 && (
-                  <span class="unread-badge" data-testid="unread">
-                    {c.unread_by_agents}
+                {convUnread(u, c.id) > 0 && (
+                  <span class="unread-badge" data-testid="unread" aria-label={t("tickets.unread", { n: convUnread(u, c.id) })}>
+                    {convUnread(u, c.id)}
                   </span>
                 )}
-                <span class="when">{fmtAgo(c.last_message_at)}</span>
+                <time class="when" dateTime={c.last_message_at} title={t("conv.lastMessage", { when: fmtDateTime(c.last_message_at) })} data-testid="last-message-at">
+                  {fmtAgo(c.last_message_at)}
+                </time>
               </div>
               <div class="subject">{visitorLabel(c)}</div>
+              {/* The last message's preview (the conversation's preview) goes here, under who wrote. */}
               <div class="row-bottom muted">
                 <span title={t("conv.feedback")}>
                   ↑{c.feedback_up || 0} ↓{c.feedback_down || 0}

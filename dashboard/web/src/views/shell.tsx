@@ -1,12 +1,13 @@
-// The signed-in frame: the left menu, the connection banner, the team's
-// presence, notification and sound switches, the language switch, the tab
-// title with the unread total, and the keyboard shortcuts.
+// The signed-in frame: the left menu with the member's own unread badges
+// (Conversations, Tickets, My Tickets, as the server counts them), the
+// connection banner, the team's presence, notification and sound switches,
+// the language switch, the tab title with the member's unread total, and
+// the keyboard shortcuts.
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { post } from "../api";
 import {
   contactsSupport,
-  convs,
   me,
   memberName,
   members,
@@ -16,8 +17,7 @@ import {
   setViewing,
   supportTickets,
   supportUnread,
-  tickets,
-  totalUnread,
+  unread,
   viewEnded,
   viewingWs,
 } from "../data";
@@ -103,13 +103,12 @@ function Banner() {
 }
 
 function useTitleAndNotices() {
-  const cs = useStore(convs);
-  const ts = useStore(tickets);
   const n = useStore(notices);
-  const total = totalUnread();
+  // The member's own total: every unread message is in a conversation.
+  const total = useStore(unread).totals.conversations;
   useEffect(() => {
     document.title = total ? `(${total}) ${t("app.title")}` : t("app.title");
-  }, [total, cs, ts]);
+  }, [total]);
   useEffect(() => {
     if (!n) return;
     if (pref("sound")) beep();
@@ -123,6 +122,16 @@ function useTitleAndNotices() {
     }
   }, [n]);
   return total;
+}
+
+/** NavBadge is a menu entry's unread count, when there is one. */
+function NavBadge({ n, testid }: { n: number; testid: string }) {
+  if (n <= 0) return null;
+  return (
+    <span class="unread-badge" data-testid={testid} aria-label={t("tickets.unread", { n })}>
+      {n}
+    </span>
+  );
 }
 
 function Team() {
@@ -243,6 +252,7 @@ export function Shell({ children }: { children: ComponentChildren }) {
   const viewing = useStore(viewingWs);
   const sts = useStore(supportTickets);
   const total = useTitleAndNotices();
+  const badges = useStore(unread).totals;
   const [help, setHelp] = useState(false);
   const [menu, setMenu] = useState(false);
   const [notify, setNotify] = useState(pref("notify"));
@@ -259,6 +269,8 @@ export function Shell({ children }: { children: ComponentChildren }) {
   if (contactsSupport(mine)) nav.push(["/support", "nav.support"]);
   if (mine?.staff && !viewing) nav.push(["/workspaces", "nav.workspaces"]);
   const sUnread = supportUnread(sts);
+  // My Tickets is on for its list and the tickets opened from it (their links keep the filter).
+  const mineOn = l.path.startsWith("/tickets") && l.query.get("filter") === "mine";
   return (
     <div class={"shell" + (menu ? " menu-open" : "")}>
       <header class="topbar">
@@ -276,19 +288,24 @@ export function Shell({ children }: { children: ComponentChildren }) {
         <div class="brand">Parley</div>
         <nav aria-label={t("shell.main")}>
           {nav.map(([href, key]) => (
-            <Link href={href} class={"navlink" + (l.path.startsWith(href) ? " on" : "")} data-testid={"nav-" + href.slice(1)}>
-              {t(key as any)}
-              {href === "/tickets" && total > 0 && (
-                <span class="unread-badge" data-testid="nav-unread">
-                  {total}
-                </span>
+            <>
+              <Link
+                href={href}
+                class={"navlink" + (l.path.startsWith(href) && !(href === "/tickets" && mineOn) ? " on" : "")}
+                data-testid={"nav-" + href.slice(1)}
+              >
+                {t(key as any)}
+                {href === "/tickets" && <NavBadge n={badges.tickets} testid="nav-unread-tickets" />}
+                {href === "/conversations" && <NavBadge n={badges.conversations} testid="nav-unread-conversations" />}
+                {href === "/support" && <NavBadge n={sUnread} testid="nav-support-unread" />}
+              </Link>
+              {href === "/tickets" && (
+                <Link href="/tickets?filter=mine" class={"navlink sub" + (mineOn ? " on" : "")} data-testid="nav-mine">
+                  {t("filter.mine")}
+                  <NavBadge n={badges.my_tickets} testid="nav-unread-mine" />
+                </Link>
               )}
-              {href === "/support" && sUnread > 0 && (
-                <span class="unread-badge" data-testid="nav-support-unread">
-                  {sUnread}
-                </span>
-              )}
-            </Link>
+            </>
           ))}
         </nav>
         <Team />

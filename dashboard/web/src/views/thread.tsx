@@ -3,7 +3,7 @@
 // read marker, typing and viewing hints, and the composer with its outbox.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, get, post, upload } from "../api";
-import { applyUnread, convs, me, memberName, openConversation, readOnly, typing, viewing } from "../data";
+import { applyRead, convUnread, me, memberName, openConversation, readOnly, typing, unread, viewing, type ReadState } from "../data";
 import { t } from "../i18n";
 import { Live, live, LiveError } from "../live";
 import { useStore } from "../store";
@@ -220,22 +220,22 @@ export function useThread(id: number, ch: Channel = agentChannel(id)): Thread {
   };
 }
 
-/** useReadMarker marks the thread read while it is on screen. */
+/**
+ * useReadMarker marks the thread read, for this member only, while it is
+ * on screen and the member has unread messages in it (the server's count).
+ */
 export function useReadMarker(id: number, messages: Message[]): void {
-  const all = useStore(convs);
-  const conv = all[id];
+  const count = convUnread(useStore(unread), id);
   const last = messages.length ? messages[messages.length - 1].seq : 0;
   useEffect(() => {
-    const unread = conv ? conv.unread_by_agents : 0;
-    const behind = conv && conv.agent_read_seq !== undefined ? conv.agent_read_seq < last : unread > 0;
-    // A staff viewer reads without marking: the workspace's unread stays its own.
-    if (!last || (!unread && !behind) || readOnly()) return;
+    // A staff viewer reads without marking: the workspace's unread is its members' own.
+    if (!last || !count || readOnly()) return;
     const mark = () => {
       if (document.visibilityState !== "visible") return;
       if (live.online) live.request("read", { conversation_id: id, seq: last }).catch(() => {});
       else
-        post<{ unread?: number; unread_by_agents?: number; version: number }>(`/conversations/${id}/read`, { seq: last })
-          .then((r) => applyUnread(id, r.unread ?? r.unread_by_agents ?? 0, r.version))
+        post<ReadState>(`/conversations/${id}/read`, { seq: last })
+          .then(applyRead)
           .catch(() => {});
     };
     const timer = setTimeout(mark, 300);
@@ -244,7 +244,7 @@ export function useReadMarker(id: number, messages: Message[]): void {
       clearTimeout(timer);
       document.removeEventListener("visibilitychange", mark);
     };
-  }, [id, last, conv?.unread_by_agents]);
+  }, [id, last, count]);
 }
 
 /**

@@ -6,7 +6,7 @@
 // workspace sees its tickets read-only.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, get, patch, qs } from "../api";
-import { applyConv, applyTicket, convs, me, memberName, members, online, readOnly, ticketUnread, tickets } from "../data";
+import { applyConv, applyTicket, convs, me, memberName, members, online, readOnly, ticketUnread, tickets, unread } from "../data";
 import { t } from "../i18n";
 import { live } from "../live";
 import { Link, loc, navigate } from "../router";
@@ -116,6 +116,7 @@ function TicketList({ o, staff, selected }: { o: ListOpts; staff: boolean; selec
   const all = useStore(tickets);
   const cs = useStore(convs);
   const mine = useStore(me);
+  const u = useStore(unread);
   const [ids, setIds] = useState<number[]>([]);
   const [next, setNext] = useState<string | undefined>();
   const [loading, setLoading] = useState(true);
@@ -194,6 +195,9 @@ function TicketList({ o, staff, selected }: { o: ListOpts; staff: boolean; selec
         {FILTERS.map((f) => (
           <Link href={listURL({ ...o, filter: f })} class={"chip" + (f === filter ? " on" : "")} aria-current={f === filter ? "true" : undefined} data-testid={"filter-" + f}>
             {t(("filter." + f) as any)}
+            {/* All and My Tickets hold what the menu's badges count. */}
+            {f === "all" && u.totals.tickets > 0 && <span class="chip-count" data-testid="filter-unread-all">{u.totals.tickets}</span>}
+            {f === "mine" && u.totals.my_tickets > 0 && <span class="chip-count" data-testid="filter-unread-mine">{u.totals.my_tickets}</span>}
           </Link>
         ))}
       </nav>
@@ -220,7 +224,7 @@ function TicketList({ o, staff, selected }: { o: ListOpts; staff: boolean; selec
         {ids.map((i) => {
           const tk = all[i];
           if (!tk) return null;
-          const unread = ticketUnread(tk, cs);
+          const unread = ticketUnread(tk, u, all, cs);
           return (
             <li key={i} class={(i === selected ? "sel " : "") + (unread ? "unread" : "")} data-testid="ticket-row" data-id={i}>
               <Link href={"/tickets/" + i + query(o)} class="row">
