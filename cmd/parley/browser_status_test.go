@@ -85,6 +85,8 @@ func TestBrowserStatusCells(t *testing.T) {
 	ann.wait(t, "Open again, live", ticketStatusIs("open")+` && `+rowStatus(tk.ID)+` === "Open" && !document.querySelector('[data-testid="resolved-at"]') &&
 		JSON.stringify(`+bodies+`).includes("which is open again")`, `document.querySelector('[data-testid="ticket-detail"]').innerText`)
 	awaitConversationStatus(t, visitor, conv, "open")
+	ann.wait(t, "what arrived while the ticket was open is read", fmt.Sprintf(`!document.querySelector('[data-testid="ticket-row"][data-id="%d"] [data-testid="unread"]')`, tk.ID),
+		`document.querySelector('[data-testid="ticket-list"]')?.innerText`)
 	ann.shot(t, "status-reopened-by-visitor")
 
 	// Closed: the conversation is closed for the visitor, who is told why
@@ -113,7 +115,10 @@ func TestBrowserStatusCells(t *testing.T) {
 	ann.do(t, "open the conversation", chromedp.Navigate(fmt.Sprintf("%s/conversations/%d", n.Origin, conv2)))
 	ann.wait(t, "the conversation, open", `!!document.querySelector('[data-testid="conv-resolve"]') && !document.querySelector('[data-testid="conv-status"]')`,
 		`document.querySelector('[data-testid="conversation-detail"]')?.innerText`)
+	preview := fmt.Sprintf(`(document.querySelector('[data-testid="conversation-row"][data-id="%d"] [data-testid="conv-preview"]') || {}).textContent`, conv2)
+	ann.wait(t, "the row's preview of the last message", preview+` === "Do you ship to Riga?"`, preview)
 	ann.click(t, tid("conv-resolve"))
+	ann.wait(t, "the preview follows, live", preview+` === "Conversation resolved"`, preview)
 	ann.wait(t, "Resolved", `(document.querySelector('[data-testid="conv-status"]') || {}).dataset?.status === "resolved" && JSON.stringify(`+bodies+`) !== "" &&
 		Array.from(document.querySelectorAll('[data-testid="message"][data-kind="system"]'), m => m.textContent).some(s => s.includes("Conversation resolved"))`,
 		`document.querySelector('[data-testid="conversation-detail"]').innerText`)
@@ -124,6 +129,8 @@ func TestBrowserStatusCells(t *testing.T) {
 	ann.click(t, tid("conv-reopen"))
 	ann.wait(t, "open again", `!document.querySelector('[data-testid="conv-status"]') && !document.querySelector('[data-testid="conv-closed-note"]')`,
 		`document.querySelector('[data-testid="conversation-detail"]').innerText`)
+	ann.wait(t, "read by the agent who has it open", fmt.Sprintf(`!document.querySelector('[data-testid="conversation-row"][data-id="%d"] [data-testid="unread"]')`, conv2),
+		`document.querySelector('[data-testid="conversation-list"]')?.innerText`)
 	ann.shot(t, "status-conversation-reopened")
 
 	// Russian labels of the actions.

@@ -210,7 +210,12 @@ function ConvList({ f, selected }: { f: Query; selected: number }) {
                 </time>
               </div>
               <div class="subject">{visitorLabel(c)}</div>
-              {/* The last message's preview (the conversation's preview) goes here, under who wrote. */}
+              {c.preview && (
+                <div class="row-preview muted" data-testid="conv-preview">
+                  {c.preview_author === "assistant" ? t("conv.previewAssistant") : c.preview_author === "agent" ? t("conv.previewAgent") : ""}
+                  {c.preview}
+                </div>
+              )}
               <div class="row-bottom muted">
                 <span title={t("conv.feedback")}>
                   ↑{c.feedback_up || 0} ↓{c.feedback_down || 0}
