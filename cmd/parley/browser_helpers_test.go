@@ -440,3 +440,27 @@ func (p *tab) shot(tb testing.TB, name string) {
 	}
 	tb.Logf("screenshot: %s", path)
 }
+
+// demoSetup is a browser node on a data directory of its own with the
+// demo workspace, its owner signed in through the API, and the demo site's
+// assistant off, for tests of what people write.
+type demoSetup struct {
+	n               *testNode
+	dataDir         string
+	email, password string
+	siteKey, token  string
+	auth            http.Header // the owner's bearer token
+}
+
+func startDemoBrowser(tb testing.TB, env ...string) demoSetup {
+	tb.Helper()
+	chromiumPath(tb)
+	d := demoSetup{dataDir: tb.TempDir()}
+	d.n, _ = startBrowserNode(tb, append([]string{"PARLEY_DATA_DIR=" + d.dataDir}, env...)...)
+	d.email, d.password = demoLogin(tb, d.n)
+	d.siteKey = demoSiteKey(tb, d.n)
+	d.token = login(tb, d.n, d.email, d.password)
+	withoutAssistant(tb, d.n, d.token)
+	d.auth = http.Header{"Authorization": {"Bearer " + d.token}}
+	return d
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -322,14 +323,8 @@ func TestBrowserLifecycle(t *testing.T) {
 // keyset, follows events of conversations other than the one shown (which
 // never shows them), and counts their unread replies on the launcher.
 func TestBrowserLifecycleList(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, _ := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	token := login(t, n, email, password)
-	withoutAssistant(t, n, token)
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	d := startDemoBrowser(t)
+	n, dataDir, siteKey, token, bearer := d.n, d.dataDir, d.siteKey, d.token, d.auth
 	var secret string
 	page := verifiedPage(t, n, siteKey, "u-9", "bob@shop.test", &secret)
 	secret = siteIn(t, dataDir, siteKey, func(s *hub.Site) { s.AllowedOrigins = append(s.AllowedOrigins, page) }).IdentitySecret
@@ -350,6 +345,8 @@ func TestBrowserLifecycleList(t *testing.T) {
 	const total = 22
 	ids := make([]int64, 0, total)
 	for i := 1; i <= total; i++ {
+		// Within the socket's documented 10 sends a second (bursts of 20).
+		time.Sleep(110 * time.Millisecond)
 		ack := decode[struct {
 			Message wireMessage `json:"message"`
 		}](t, v.call("send", "ack", map[string]any{"client_msg_id": fmt.Sprintf("q%d", i), "body": fmt.Sprintf("Question %d", i)}))

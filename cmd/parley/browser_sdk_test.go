@@ -54,15 +54,9 @@ func siteIn(tb testing.TB, dataDir, siteKey string, change func(*hub.Site)) *hub
 // navigation is tracked; on a phone the chat fills the screen; shutdown
 // removes the widget.
 func TestBrowserSDK(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, _ := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	token := login(t, n, email, password)
-	withoutAssistant(t, n, token)
+	d := startDemoBrowser(t)
+	n, dataDir, siteKey, token, bearer := d.n, d.dataDir, d.siteKey, d.token, d.auth
 	agent := agentFor(t, n, token)
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
 
 	var secret string
 	page := customerPage(t, n.Origin, siteKey, func(r *http.Request) (template.HTML, template.HTML) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -60,14 +59,8 @@ func convRowUnread(conv int64) string {
 // conversation or a ticket clears it for themselves while the other's
 // badges and rows stay. PARLEY_SCREENSHOT_DIR keeps screenshots of both.
 func TestBrowserUnreadPerAgent(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, _ := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	ownerEmail, ownerPassword := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	token := login(t, n, ownerEmail, ownerPassword)
-	withoutAssistant(t, n, token)
-	owner := http.Header{"Authorization": {"Bearer " + token}}
+	d := startDemoBrowser(t)
+	n, dataDir, ownerEmail, ownerPassword, siteKey, owner := d.n, d.dataDir, d.email, d.password, d.siteKey, d.auth
 	bobAuth := inboxUser(t, n, []string{"PARLEY_DATA_DIR=" + dataDir}, "bob@demo.test", "-tenant-id", "1", "-role", "agent", "-name", "Bob Agent")
 	var bobMe struct{ ID int64 }
 	if st := do(t, "GET", n.URL+"/api/v1/me", bobAuth, nil, &bobMe); st != 200 {
