@@ -74,6 +74,9 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		// The conversation lifecycle (lifecycle.go).
 		{"ConversationLifecycle", testConversationLifecycle},
 		{"ConversationLocks", testConversationLocks},
+		// Plans and the gates' versions (plan.go).
+		{"SiteVersions", testSiteVersions},
+		{"TenantPlans", testTenantPlans},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
