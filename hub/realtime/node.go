@@ -533,7 +533,7 @@ func (n *Node) unregister(s *session) {
 	for name := range s.topics {
 		n.leave(s, name)
 	}
-	n.endViewing(s) // viewing.go
+	n.endViewing(s)  // viewing.go
 	n.releaseGate(s) // gate.go
 	if a := s.actor.Load(); a != nil && a.Kind == hub.ActorMember && !a.ReadOnly {
 		n.presence(*a, false)
