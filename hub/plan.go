@@ -253,3 +253,12 @@ func (s *Service) Workspaces(ctx context.Context, staff Actor, beforeID int64) (
 	}
 	return out, nil
 }
+
+// WorkspaceOf returns the workspace the member acts in (a staff viewer:
+// the workspace viewed), for what the dashboard shows of its plan.
+func (s *Service) WorkspaceOf(ctx context.Context, actor Actor) (*Tenant, error) {
+	if !actor.IsMember() {
+		return nil, Errorf(EForbidden, "only members have a workspace")
+	}
+	return s.Store.FindTenantByID(ctx, actor.TenantID)
+}
