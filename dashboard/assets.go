@@ -28,7 +28,8 @@ const (
 // answered with index.html, as is every path below it. They are listed,
 // not caught all, so that /api, /ws, /widget, /files, /demo, /healthz,
 // /readyz and /metrics keep their handlers and unknown paths their 404.
-var clientRoutes = []string{"/login", "/signup", "/reset", "/invite", "/inbox", "/conversations", "/tickets", "/settings", "/reports"}
+var clientRoutes = []string{"/login", "/signup", "/reset", "/invite", "/inbox", "/conversations", "/tickets", "/settings", "/reports",
+	"/support", "/workspaces"}
 
 var (
 	loadBundleOnce sync.Once

@@ -100,7 +100,8 @@ func TestClientRoutesServeIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{"/", "/login", "/signup", "/reset?token=abc", "/invite?token=abc", "/inbox", "/conversations", "/conversations/42",
-		"/tickets", "/tickets/7", "/tickets/", "/settings", "/settings/sites/3", "/settings/team", "/reports", "/reports?from=2026-01-01"} {
+		"/tickets", "/tickets/7", "/tickets/", "/settings", "/settings/sites/3", "/settings/sites/3/builder", "/settings/team", "/reports", "/reports?from=2026-01-01",
+		"/support", "/support/4", "/workspaces"} {
 		resp, body := hubtest.Get(t, app, path)
 		if resp.StatusCode != http.StatusOK || !bytes.Equal(body, b.Files["index.html"].Body) {
 			t.Errorf("%s: status %d, body is index.html: %v", path, resp.StatusCode, bytes.Equal(body, b.Files["index.html"].Body))

@@ -8,6 +8,7 @@ import { get, whenUnauthorized, whenViewForbidden } from "./api";
 import { contactsSupport, me, resetData, setViewing, viewingWs } from "./data";
 import { lang, t } from "./i18n";
 import { live, supportLive } from "./live";
+import { wirePlan } from "./plan";
 import { loc, match, navigate } from "./router";
 import { useStore } from "./store";
 import type { Member } from "./types";
@@ -41,6 +42,7 @@ whenViewForbidden(() => {
   if (me.value) checkView();
 });
 watchView();
+wirePlan();
 live.sessionCheck = async () => {
   if (viewingWs.value && !(await checkView())) return false; // left the view: it reconnects as the member
   return get<Member>("/me").then(
@@ -79,6 +81,7 @@ function Routes() {
   if (path === "/settings") return <SettingsView section="sites" id={0} />;
   if ((p = match("/settings/:section", path))) return <SettingsView section={p.section} id={0} />;
   if ((p = match("/settings/sites/:id", path))) return <SettingsView section="sites" id={+p.id || 0} />;
+  if ((p = match("/settings/sites/:id/builder", path))) return <SettingsView section="sites" id={+p.id || 0} tab="builder" />;
   return <p class="muted pad">{t("app.notFound")}</p>;
 }
 
