@@ -40,6 +40,17 @@ type Gate struct {
 	AllowedOrigins []string `json:"allowed_origins"`
 }
 
+// IsGateReason reports whether reason is a gate's: 004's four and
+// ReasonVerifiedOnly, the reasons of a visitor the chat refuses (and of
+// the close code the realtime nodes close such sockets with).
+func IsGateReason(reason string) bool {
+	switch reason {
+	case ReasonSiteNotMapped, ReasonFeatureLocked, ReasonWidgetDisabled, ReasonWidgetPaused, ReasonVerifiedOnly:
+		return true
+	}
+	return false
+}
+
 // GateOf is the gate of site, a site of workspace t.
 func GateOf(site *Site, t *Tenant) Gate {
 	return Gate{SiteID: site.ID, TenantID: site.TenantID, Version: site.Version, SiteName: site.Name, Plan: t.Plan,

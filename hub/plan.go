@@ -128,7 +128,7 @@ func plansWith(feature string) string {
 // It is the fix of FEATURE_LOCKED and the message of the errors below.
 func LockedText(plan, feature string) string {
 	return fmt.Sprintf("The workspace's plan (%s) does not include %s, which needs %s: upgrade the plan "+
-		"(ask the Parley team through Support in the dashboard, or the hub's operator).", PlanName(plan), featureNames[feature], plansWith(feature))
+		"(write to the platform's team in Support, in the dashboard).", PlanName(plan), featureNames[feature], plansWith(feature))
 }
 
 // lockedError refuses an action that needs a feature the workspace's plan

@@ -209,6 +209,9 @@ func TestWidgetGatesAllReasons(t *testing.T) {
 		}
 		_, startErr := f.svc.StartVisitor(ctx, hub.VisitorStart{SiteKey: f.site.Key, Origin: "https://shop.test"})
 		_, tokenErr := f.svc.VisitorActor(ctx, visit.Token)
+		if tt.reason != "" && !hub.IsGateReason(tt.reason) {
+			t.Errorf("%s: IsGateReason(%s) is false", tt.name, tt.reason)
+		}
 		for what, err := range map[string]error{"a new visit": startErr, "a token issued before": tokenErr} {
 			if hub.ErrorReason(err) != tt.reason || hub.ErrorCode(err) != tt.code || !strings.Contains(hub.ErrorMessage(err), tt.fix) {
 				t.Errorf("%s: %s: %v, want %s %s with %q", tt.name, what, err, tt.code, tt.reason, tt.fix)
@@ -219,6 +222,9 @@ func TestWidgetGatesAllReasons(t *testing.T) {
 	// verified_only: the token of an anonymous visit is refused; the
 	// page is not (it waits for identify).
 	update(hub.SiteUpdate{AllowedOrigins: &[]string{"https://shop.test"}, VerifiedOnly: &yes})
+	if !hub.IsGateReason(hub.ReasonVerifiedOnly) || hub.IsGateReason(hub.ReasonConversationClosed) {
+		t.Fatal("IsGateReason disagrees with the gates")
+	}
 	if _, err := f.svc.VisitorActor(ctx, visit.Token); hub.ErrorReason(err) != hub.ReasonVerifiedOnly || hub.ErrorCode(err) != hub.EUnauthorized {
 		t.Fatalf("verified-only: %v", err)
 	}

@@ -206,16 +206,6 @@ func (s *session) pageOrigins(a hub.Actor) []string {
 	return origins
 }
 
-// isGateReason reports whether reason is a gate's: the error of a visitor
-// the chat refuses, and the reason of CloseChatUnavailable.
-func isGateReason(reason string) bool {
-	switch reason {
-	case hub.ReasonSiteNotMapped, hub.ReasonFeatureLocked, hub.ReasonWidgetDisabled, hub.ReasonWidgetPaused, hub.ReasonVerifiedOnly:
-		return true
-	}
-	return false
-}
-
 // admitVisitor sets the gate a just authenticated visitor socket is checked
 // with from now on, and checks it: a gate refusing the socket is the
 // visitor's error (Gate.Error).

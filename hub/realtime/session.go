@@ -755,7 +755,7 @@ func (s *session) onAuth(ctx context.Context, f inFrame) error {
 		if err == nil {
 			err = s.admitVisitor(sg, actor)
 		}
-		if reason := hub.ErrorReason(err); isGateReason(reason) {
+		if reason := hub.ErrorReason(err); hub.IsGateReason(reason) {
 			// Refused by the chat's gate: the error, then the close.
 			s.push(&item{kind: itemFrame, frame: s.errorFrame(f.ID, f.Type, err)})
 			s.push(&item{kind: itemClose, code: CloseChatUnavailable, reason: reason})
