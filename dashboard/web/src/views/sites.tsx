@@ -164,6 +164,7 @@ function InstallCard({ site, save, manager, setSite }: CardProps & { setSite: (s
   const snippet = site.snippet || `<script async src="${location.origin}/widget.js" data-site="${site.key}"></script>`;
   return (
     <Card title={t("sites.install")} testid="install-card">
+      <Locked feature="widget" />
       <Field label={t("sites.snippet")} hint={t("sites.snippetHint")}>
         <textarea class="mono" rows={3} readOnly value={snippet} data-testid="snippet" />
       </Field>
