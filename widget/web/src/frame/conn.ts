@@ -3,7 +3,7 @@
 // exponential backoff, and hands every frame after auth.ok to its owner.
 // When the site's chat is closed to the visitor (close 4003: paused,
 // removed, locked by the plan, verified-only, origin no longer allowed) it
-// does not spin: it tries again after a minute, doubling up to 15 minutes,
+// does not spin: it tries again within a minute, doubling up to 15 minutes,
 // at once when the page becomes visible or the network returns, and when
 // the visitor asks (retry).
 
