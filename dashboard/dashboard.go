@@ -116,6 +116,9 @@ func Mount(app *fiber.App, cfg Config) {
 	api.Post("/support/reviews/preview", h.previewReview)
 	api.Post("/support/reviews", h.submitReview)
 	api.Get("/staff/workspaces", h.listWorkspaces)
+	// Plans (plan.go).
+	api.Get("/staff/plans", h.listPlans)
+	api.Put("/staff/workspaces/:id/plan", h.setPlan)
 
 	// The single-page app (assets.go), after the API: it shadows none of it.
 	mountApp(app, cfg.BaseURL)
@@ -225,8 +228,14 @@ func (h *handler) me(c *fiber.Ctx) error {
 	if a.ReadOnly {
 		viewing = a.TenantID
 	}
+	// workspace is the one the member acts in, with its plan (plan.go).
+	t, err := h.svc.WorkspaceOf(c.UserContext(), a)
+	if err != nil {
+		return err
+	}
 	return c.JSON(struct {
 		*hub.Member
-		Viewing int64 `json:"viewing_workspace,omitempty"`
-	}{m, viewing})
+		Viewing   int64         `json:"viewing_workspace,omitempty"`
+		Workspace workspaceView `json:"workspace"`
+	}{m, viewing, viewWorkspace(t)})
 }

@@ -42,7 +42,8 @@ var supportViewRoutes = []struct {
 	{"/support/tickets/:id", hub.ViewSupport},
 	{"/support/tickets/:id/messages", hub.ViewSupport},
 	{"/support/reviews/:id", hub.ViewSupport},
-	{"/staff/workspaces", hub.ViewOther},
+	{"/staff/workspaces", hub.ViewOther}, // staff's own console, no workspace's page
+	{"/staff/plans", hub.ViewOther},
 }
 
 // supportViewOf classifies a request path (with or without its query):

@@ -24,6 +24,10 @@ type Actor struct {
 	Role     Role  // members only
 	// Verified says a visitor's identity was proven by their site.
 	Verified bool
+	// Origin is the page origin a visitor's visit started from (their
+	// token's), which must stay among the site's allowed origins; "" for
+	// tokens issued before tokens carried it.
+	Origin string
 	// OnBehalf is the member a workspace's requester actor (a visitor of
 	// the platform's Support site, RequesterActor) writes for; their name
 	// goes on the messages.

@@ -34,6 +34,10 @@ type AssistantInput struct {
 	// Locale is the language to fall back on when the visitor's cannot be
 	// told: the visitor's browser, else the site's default ("en" or "ru").
 	Locale string
+	// Tickets says the assistant may hand off with a ticket (TicketsOn:
+	// the site's tickets are on and the workspace's plan includes them);
+	// otherwise it says it cannot hand off here.
+	Tickets bool
 }
 
 // LastVisitorMessage returns the newest visitor message of in, nil if none.

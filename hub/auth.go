@@ -152,12 +152,16 @@ type visitorClaims struct {
 	Tenant   int64 `json:"t"`
 	Expires  int64 `json:"e"`
 	Verified bool  `json:"vf,omitempty"`
+	// Origin is the page the visit started from (Actor.Origin).
+	Origin string `json:"o,omitempty"`
 }
 
 // IssueVisitorToken signs a token that authenticates v on any node;
-// verified says their identity was proven by the site.
-func (s *Service) IssueVisitorToken(v *Visitor, verified bool) string {
-	claims := visitorClaims{Visitor: v.ID, Site: v.SiteID, Tenant: v.TenantID, Expires: s.now().Add(VisitorTokenTTL).Unix(), Verified: verified}
+// verified says their identity was proven by the site, origin is the page
+// the visit started from (lower-cased), which must stay allowed.
+func (s *Service) IssueVisitorToken(v *Visitor, verified bool, origin string) string {
+	claims := visitorClaims{Visitor: v.ID, Site: v.SiteID, Tenant: v.TenantID, Expires: s.now().Add(VisitorTokenTTL).Unix(),
+		Verified: verified, Origin: strings.ToLower(origin)}
 	body := base64.RawURLEncoding.EncodeToString(mustJSON(claims))
 	return body + "." + s.sign(body)
 }
@@ -169,8 +173,12 @@ func (s *Service) sign(body string) string {
 }
 
 // VisitorActor authenticates a visitor token, and checks that the site
-// still takes chats from this visitor: pausing a site, or making it
-// verified-only, applies to tokens already issued.
+// still takes chats from this visitor (Gate.ForVisitor: the page's origin
+// still allowed, the widget in the plan, created and published, and a
+// verified visitor on a verified-only site): a change of the site applies
+// to tokens already issued. It reads the site and its workspace; sockets
+// check their frames against the gate their node keeps instead
+// (hub/realtime).
 func (s *Service) VisitorActor(ctx context.Context, token string) (Actor, error) {
 	denied := Errorf(EUnauthorized, "visitor token invalid or expired: start a new visitor session")
 	body, sig, ok := strings.Cut(token, ".")
@@ -185,17 +193,17 @@ func (s *Service) VisitorActor(ctx context.Context, token string) (Actor, error)
 	if err := json.Unmarshal(raw, &c); err != nil || s.now().Unix() >= c.Expires {
 		return Actor{}, denied
 	}
-	site, err := s.Store.FindSiteByID(ctx, c.Site)
+	g, err := s.SiteGate(ctx, c.Site)
 	if IsCode(err, ENotFound) {
 		return Actor{}, denied
 	}
 	if err != nil {
 		return Actor{}, err
 	}
-	if err := siteOpen(site, c.Verified); err != nil {
-		return Actor{}, err
+	if reason := g.ForVisitor(c.Verified, c.Origin); reason != "" {
+		return Actor{}, g.Error(reason, c.Origin)
 	}
-	return Actor{Kind: ActorVisitor, ID: c.Visitor, TenantID: c.Tenant, SiteID: c.Site, Verified: c.Verified}, nil
+	return Actor{Kind: ActorVisitor, ID: c.Visitor, TenantID: c.Tenant, SiteID: c.Site, Verified: c.Verified, Origin: c.Origin}, nil
 }
 
 func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }

@@ -71,10 +71,9 @@ const (
 	// ReasonEmailInvalid and ReasonSubjectInvalid (invalid): the ticket form.
 	ReasonEmailInvalid   = "email_invalid"
 	ReasonSubjectInvalid = "subject_invalid"
-	// ReasonChatUnavailable (forbidden): the site's chat is off or paused.
-	ReasonChatUnavailable = "chat_unavailable"
 	// ReasonVerifiedOnly (unauthorized, forbidden): the site chats only
-	// with visitors whose identity it verified.
+	// with visitors whose identity it verified. The chat's other gates
+	// have 004's reasons (gate.go: ReasonSiteNotMapped, …).
 	ReasonVerifiedOnly = "verified_only"
 	// ReasonPrivateAddress (invalid): a URL a workspace gave leads to a
 	// private, local or reserved address, which Parley does not call on a

@@ -53,5 +53,9 @@ func TopicMember(id int64) string { return "member:" + strconv.FormatInt(id, 10)
 // (EventSupportTicket), for its owners' and admins' /ws/support sockets.
 func TopicSupport(tenantID int64) string { return "support:" + strconv.FormatInt(tenantID, 10) }
 
+// TopicSiteGate carries a site's gate (EventSiteGate) to the nodes with
+// visitor sockets of the site; no client hears it.
+func TopicSiteGate(siteID int64) string { return "gate:" + strconv.FormatInt(siteID, 10) }
+
 // TopicVisitor carries what one visitor may see: never internal notes.
 func TopicVisitor(id int64) string { return "visitor:" + strconv.FormatInt(id, 10) }

@@ -145,6 +145,13 @@ const assistantContext = 50
 // work done, by an earlier run or another node, or a human in charge,
 // changes nothing, so exactly one reply and at most one ticket come of
 // each visitor message however often it runs.
+//
+// The assistant answers only while the site's chat is open to the visitor
+// (the gates, assistantGate): in a closed chat it sends nothing and says
+// so in an internal note, which also marks the message handled, so that
+// the sweep does not take it up again and again
+// (TestAssistantSilentWhileChatClosed). A hand-off needs tickets
+// (TicketsOn); without them the assistant says it cannot hand off here.
 func (s *Service) RunAssistant(ctx context.Context, a Assistant, conversationID int64) error {
 	conv, err := s.Store.FindConversationByID(ctx, conversationID)
 	if err != nil || !conv.assistantPending() {
@@ -155,21 +162,29 @@ func (s *Service) RunAssistant(ctx context.Context, a Assistant, conversationID 
 	if err != nil {
 		return err
 	}
-	if !site.AssistantEnabled {
-		// No assistant on this site: the team answers.
-		return s.applyPlan(ctx, conv.ID, target, from, assistantPlan{state: HandoffHuman, reason: "the assistant is off for this site",
-			trace: DecisionTrace{Decision: "nothing sent: the assistant is off for this site"}})
+	tenant, err := s.Store.FindTenantByID(ctx, conv.TenantID)
+	if err != nil {
+		return err
 	}
 	visitor, err := s.Store.FindVisitorByID(ctx, conv.VisitorID)
 	if err != nil {
 		return err
+	}
+	if reason := assistantGate(site, tenant, visitor); reason != "" {
+		return s.applyPlan(ctx, conv.ID, target, from, closedPlan(from, reason))
+	}
+	if !site.AssistantEnabled {
+		// No assistant on this site: the team answers.
+		return s.applyPlan(ctx, conv.ID, target, from, assistantPlan{state: HandoffHuman, reason: "the assistant is off for this site",
+			trace: DecisionTrace{Decision: "nothing sent: the assistant is off for this site"}})
 	}
 	msgs, err := s.Store.FindMessages(ctx, MessageFilter{ConversationID: conv.ID, AfterSeq: max(conv.ContextSeq-1, 0),
 		VisitorView: true, Newest: true, Limit: assistantContext})
 	if err != nil {
 		return err
 	}
-	in := AssistantInput{Site: site, Conversation: conv, Visitor: visitor, Messages: msgs, Locale: localeOf(visitor, site)}
+	in := AssistantInput{Site: site, Conversation: conv, Visitor: visitor, Messages: msgs, Locale: localeOf(visitor, site),
+		Tickets: TicketsOn(site, tenant)}
 	s.assistantTyping(ctx, conv, true)
 	var p assistantPlan
 	if from == HandoffAwaitingEmail {
@@ -222,7 +237,7 @@ func (s *Service) planDecision(in AssistantInput, d Decision) assistantPlan {
 		p.reason, p.subject, p.summary = d.Reason, d.Subject, d.Summary
 		h := in.Site.Handoff
 		switch email := normalizeEmail(d.Email); {
-		case h.Disabled || !in.Site.TicketsEnabled:
+		case h.Disabled || !in.Tickets:
 			p.trace.Decision = joinText(d.Trace.Decision, "; ", "hand-off is off: stayed with the assistant")
 			p.reply = &Message{Body: joinText(d.Body, " ", text(lang, textHandoffOff)), StatusType: StatusGeneratedContent}
 		case validEmail(email):
@@ -288,13 +303,42 @@ func (p *assistantPlan) keep(c *Conversation) {
 	p.reason, p.subject, p.summary = c.HandoffReason, c.EscalationSubject, c.EscalationSummary
 }
 
+// assistantGate returns why the assistant may not answer visitor in a
+// conversation of site (a workspace t site): the chat is closed to
+// everybody (the plan lacks the widget, it is removed or paused), or the
+// site is verified-only and the visitor unverified (visitors have an
+// external id only once their site verified it). "" when it may.
+func assistantGate(site *Site, t *Tenant, visitor *Visitor) string {
+	g := GateOf(site, t)
+	if r := g.Closed(); r != "" {
+		return r
+	}
+	if g.VerifiedOnly && visitor.ExternalID == "" {
+		return ReasonVerifiedOnly
+	}
+	return ""
+}
+
+// closedPlan is a run's plan in a closed chat: nothing to the visitor, an
+// internal note for the team, the hand-off state as it was.
+func closedPlan(from HandoffState, reason string) assistantPlan {
+	decision := "nothing sent: the chat is closed on this site (" + reason + ")"
+	return assistantPlan{state: from, trace: DecisionTrace{Decision: decision},
+		reply: &Message{Body: "Nothing was sent to the visitor: the chat is closed on this site (" + reason + ").", Internal: true}}
+}
+
 // applyPlan writes p in one transaction, unless the work is done already
 // (AssistantSeq reached target) or the state moved on since the run read
-// it (a human took over, another run got there first).
-func (s *Service) applyPlan(ctx context.Context, conversationID, target int64, from HandoffState, p assistantPlan) error {
+// it (a human took over, another run got there first). A chat that closed
+// while the assistant worked gets closedPlan instead of p.
+func (s *Service) applyPlan(ctx context.Context, conversationID, target int64, from HandoffState, planned assistantPlan) error {
 	var o outbox
+	// closed is the conversation when the chat closed meanwhile: the
+	// typing indicator the run showed is taken back.
+	var closed *Conversation
 	err := s.tx(ctx, func(q Queries) error {
-		o = outbox{}
+		o, closed = outbox{}, nil
+		p := planned // each attempt starts from the run's plan
 		c, err := q.LockConversation(ctx, conversationID)
 		if err != nil {
 			return err
@@ -307,6 +351,15 @@ func (s *Service) applyPlan(ctx context.Context, conversationID, target int64, f
 			// it, and the work is done.
 			c.AssistantSeq = target
 			return stale(q.UpdateConversation(ctx, c))
+		}
+		if p.reply != nil && !p.reply.Internal {
+			reason, err := s.assistantGateNow(ctx, q, c)
+			if err != nil {
+				return err
+			}
+			if reason != "" {
+				p, closed = closedPlan(from, reason), c
+			}
 		}
 		now := s.now()
 		actor := Actor{Kind: ActorAssistant, TenantID: c.TenantID}
@@ -372,7 +425,27 @@ func (s *Service) applyPlan(ctx context.Context, conversationID, target int64, f
 		return err
 	}
 	s.publish(ctx, &o)
+	if closed != nil {
+		s.assistantTyping(ctx, closed, false)
+	}
 	return nil
+}
+
+// assistantGateNow is assistantGate read inside a transaction.
+func (s *Service) assistantGateNow(ctx context.Context, q Queries, c *Conversation) (string, error) {
+	site, err := q.FindSiteByID(ctx, c.SiteID)
+	if err != nil {
+		return "", err
+	}
+	t, err := q.FindTenantByID(ctx, c.TenantID)
+	if err != nil {
+		return "", err
+	}
+	v, err := q.FindVisitorByID(ctx, c.VisitorID)
+	if err != nil {
+		return "", err
+	}
+	return assistantGate(site, t, v), nil
 }
 
 // assistantTyping shows the assistant working (ANALYZING) to the visitor

@@ -36,8 +36,12 @@ type Site struct {
 	Handoff HandoffSettings `json:"handoff"`
 	// AIProvider is the site's own model, if any.
 	AIProvider AIProvider `json:"ai_provider"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
+	// Version grows with every change of the site and of its workspace's
+	// plan (the store increments it), so that the nodes keeping the site's
+	// gate (EventSiteGate) keep the newest one.
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Appearance is how the widget looks on a site.
@@ -97,7 +101,9 @@ type NewSite struct {
 }
 
 // CreateSite creates a site with a fresh public key and identity secret.
-// The widget starts enabled and the assistant on.
+// The site starts with a published widget (so the snippet works as soon as
+// it is pasted; the Builder pauses or removes it), tickets and the
+// assistant on.
 func (s *Service) CreateSite(ctx context.Context, actor Actor, in NewSite) (*Site, error) {
 	if err := canManageTeam(actor, in.TenantID); err != nil {
 		return nil, err
@@ -183,76 +189,4 @@ func NormalizeOrigin(origin string) (string, error) {
 		return "", Errorf(EInvalid, "origin %q must look like https://example.com or http://localhost:3000", origin)
 	}
 	return strings.ToLower(u.Scheme + "://" + u.Host), nil
-}
-
-// Widget gates, as 004 "End-user can't open the chat" names them.
-const (
-	ReasonSiteNotMapped  = "SITE_NOT_MAPPED"
-	ReasonFeatureLocked  = "FEATURE_LOCKED"
-	ReasonWidgetDisabled = "WIDGET_DISABLED"
-	ReasonWidgetPaused   = "WIDGET_PAUSED"
-)
-
-// ReasonFix tells the site owner how to lift a gate.
-func ReasonFix(reason string) string {
-	switch reason {
-	case ReasonSiteNotMapped:
-		return "Complete mapping in Settings → Sites: use the site key shown there and add this page's origin to the site's allowed origins."
-	case ReasonFeatureLocked:
-		return "The workspace's plan does not include the chat widget: upgrade the plan."
-	case ReasonWidgetDisabled:
-		return "No widget exists for this site: create one in the site's widget settings."
-	case ReasonWidgetPaused:
-		return "The widget is paused: click Publish in the site's widget settings."
-	}
-	return ""
-}
-
-// WidgetSite returns the site of key and, when the widget may not open on
-// a page of origin, the gate's reason. The error is for store failures only.
-func (s *Service) WidgetSite(ctx context.Context, key, origin string) (*Site, string, error) {
-	site, err := s.Store.FindSiteByKey(ctx, key)
-	if IsCode(err, ENotFound) {
-		return nil, ReasonSiteNotMapped, nil
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	if !site.AllowsOrigin(strings.ToLower(origin)) {
-		return site, ReasonSiteNotMapped, nil
-	}
-	tenant, err := s.Store.FindTenantByID(ctx, site.TenantID)
-	if err != nil {
-		return nil, "", err
-	}
-	switch {
-	case tenant.Plan == PlanFree:
-		return site, ReasonFeatureLocked, nil
-	case !site.WidgetEnabled:
-		return site, ReasonWidgetDisabled, nil
-	case site.Paused:
-		return site, ReasonWidgetPaused, nil
-	}
-	return site, "", nil
-}
-
-// gateError turns a gate's reason into an error for the visitor API.
-func gateError(reason string) error {
-	code := EForbidden
-	if reason == ReasonSiteNotMapped {
-		code = ENotFound
-	}
-	return &Error{Code: code, Reason: reason, Message: reason + ": " + ReasonFix(reason)}
-}
-
-// siteOpen checks, for a visitor already holding a token, that their
-// site still takes chats from them.
-func siteOpen(site *Site, verified bool) error {
-	switch {
-	case !site.WidgetEnabled || site.Paused:
-		return Reasonf(EForbidden, ReasonChatUnavailable, "the chat is not available on this site")
-	case site.VerifiedOnly && !verified:
-		return Reasonf(EUnauthorized, ReasonVerifiedOnly, "this site chats only with verified visitors: identify again")
-	}
-	return nil
 }

@@ -11,9 +11,12 @@ import (
 
 // SiteUpdate changes a site's settings; nil fields stay as they are.
 type SiteUpdate struct {
-	Name             *string          `json:"name"`
-	AllowedOrigins   *[]string        `json:"allowed_origins"`
-	VerifiedOnly     *bool            `json:"verified_only"`
+	Name           *string   `json:"name"`
+	AllowedOrigins *[]string `json:"allowed_origins"`
+	VerifiedOnly   *bool     `json:"verified_only"`
+	// WidgetEnabled creates (true) or removes (false) the site's widget,
+	// and Paused pauses or publishes it: the Builder's buttons.
+	WidgetEnabled    *bool            `json:"widget_enabled"`
 	Paused           *bool            `json:"paused"`
 	TicketsEnabled   *bool            `json:"tickets_enabled"`
 	SupportEmail     *string          `json:"support_email"`
@@ -46,13 +49,20 @@ func (s *Service) Site(ctx context.Context, actor Actor, id int64) (*Site, error
 }
 
 // UpdateSite applies in to a site of the actor's workspace; owners and
-// admins only. Everything is validated before anything is written.
+// admins only. Everything is validated before anything is written. After
+// the commit every node hears the site's new gate (EventSiteGate), so a
+// pause, a removed widget or origin, or verified-only closes the visitor
+// sockets it refuses at once.
 func (s *Service) UpdateSite(ctx context.Context, actor Actor, id int64, in SiteUpdate) (*Site, error) {
 	if err := s.checkSiteURLs(ctx, actor, id, in); err != nil {
 		return nil, err
 	}
-	var site *Site
+	var (
+		site *Site
+		o    outbox
+	)
 	err := s.tx(ctx, func(q Queries) error {
+		o = outbox{}
 		var err error
 		site, err = q.FindSiteByID(ctx, id)
 		if IsCode(err, ENotFound) || err == nil && (!actor.IsMember() || site.TenantID != actor.TenantID) {
@@ -71,12 +81,21 @@ func (s *Service) UpdateSite(ctx context.Context, actor Actor, id int64, in Site
 		if err := q.UpdateSite(ctx, site); err != nil {
 			return err
 		}
+		// The plan is read after the site's row is written (and locked),
+		// so that a plan change committing meanwhile is either seen here
+		// or bumps the site's version after this one (SetPlan).
+		tenant, err := q.FindTenantByID(ctx, site.TenantID)
+		if err != nil {
+			return err
+		}
+		o.gate(GateOf(site, tenant))
 		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: site.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
 			Action: "site.update", Subject: fmt.Sprintf("site:%d", site.ID), Data: mustJSON(in.fields()), CreatedAt: site.UpdatedAt})
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.publish(ctx, &o)
 	return site, nil
 }
 
@@ -135,7 +154,7 @@ func (in SiteUpdate) apply(site *Site) error {
 	for _, b := range []struct {
 		in  *bool
 		out *bool
-	}{{in.VerifiedOnly, &site.VerifiedOnly}, {in.Paused, &site.Paused}, {in.TicketsEnabled, &site.TicketsEnabled},
+	}{{in.VerifiedOnly, &site.VerifiedOnly}, {in.WidgetEnabled, &site.WidgetEnabled}, {in.Paused, &site.Paused}, {in.TicketsEnabled, &site.TicketsEnabled},
 		{in.AssistantEnabled, &site.AssistantEnabled}} {
 		if b.in != nil {
 			*b.out = *b.in
@@ -148,8 +167,9 @@ func (in SiteUpdate) apply(site *Site) error {
 func (in SiteUpdate) fields() []string {
 	var out []string
 	for name, set := range map[string]bool{"name": in.Name != nil, "allowed_origins": in.AllowedOrigins != nil,
-		"verified_only": in.VerifiedOnly != nil, "paused": in.Paused != nil, "tickets_enabled": in.TicketsEnabled != nil,
-		"support_email": in.SupportEmail != nil, "assistant_enabled": in.AssistantEnabled != nil,
+		"verified_only": in.VerifiedOnly != nil, "widget_enabled": in.WidgetEnabled != nil, "paused": in.Paused != nil,
+		"tickets_enabled": in.TicketsEnabled != nil,
+		"support_email":   in.SupportEmail != nil, "assistant_enabled": in.AssistantEnabled != nil,
 		"instructions": in.Instructions != nil, "default_locale": in.DefaultLocale != nil, "appearance": in.Appearance != nil,
 		"handoff": in.Handoff != nil, "ai_provider": in.AIProvider != nil} {
 		if set {

@@ -46,6 +46,12 @@ type Queries interface {
 	// FindTenantsWithSupportAccess returns the tenants whose support
 	// access is open at now (Open, and Until nil or after now), by name.
 	FindTenantsWithSupportAccess(ctx context.Context, now time.Time) ([]*Tenant, error)
+	// UpdateTenantPlan sets a tenant's plan (ENotFound if the tenant is gone).
+	UpdateTenantPlan(ctx context.Context, tenantID int64, plan string) error
+	// FindTenants returns the customers' tenants (never the platform's),
+	// newest first (by id), at most f.Limit, those with an id below
+	// f.BeforeID when it is set. Never nil.
+	FindTenants(ctx context.Context, f TenantFilter) ([]*Tenant, error)
 	// NextTicketNumber returns the tenant's next ticket number (1, 2, …).
 	NextTicketNumber(ctx context.Context, tenantID int64) (int64, error)
 
@@ -59,11 +65,19 @@ type Queries interface {
 	FindSessionByTokenHash(ctx context.Context, hash string) (*Session, error)
 	DeleteSession(ctx context.Context, id int64) error
 
+	// CreateSite inserts s, sets its ID and Version 1.
 	CreateSite(ctx context.Context, s *Site) error
 	FindSiteByID(ctx context.Context, id int64) (*Site, error)
 	FindSiteByKey(ctx context.Context, key string) (*Site, error)
 	FindSites(ctx context.Context, tenantID int64) ([]*Site, error)
+	// UpdateSite writes every field but ID, TenantID, Version and
+	// CreatedAt, increments the stored Version and sets s.Version to it.
+	// Inside Tx the row stays locked until the transaction ends.
 	UpdateSite(ctx context.Context, s *Site) error
+	// TouchSites increments the Version of every site of the tenant, as
+	// UpdateSite does, and returns the sites as they are now, by id: a
+	// change of the tenant's plan changes every site's gate.
+	TouchSites(ctx context.Context, tenantID int64) ([]*Site, error)
 
 	// CreateVisitor returns EConflict when (site, anonymous id) or
 	// (site, external id) is taken.

@@ -607,11 +607,14 @@ func (s *Service) SupportViewer(ctx context.Context, staff Actor, tenantID int64
 		HomeTenantID: staff.TenantID}, nil
 }
 
-// Workspace is a workspace staff may look into now.
+// Workspace is a workspace as staff see it: one they may look into now
+// (SupportWorkspaces), or one of the plan list (Workspaces).
 type Workspace struct {
 	ID    int64      `json:"id"`
 	Name  string     `json:"name"`
 	Until *time.Time `json:"until,omitempty"`
+	// Plan is set in Workspaces' list (plan.go).
+	Plan string `json:"plan,omitempty"`
 }
 
 // SupportWorkspaces lists the workspaces whose access is open (staff only).

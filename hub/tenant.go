@@ -11,7 +11,7 @@ import (
 type Tenant struct {
 	ID   int64  `json:"id"`
 	Name string `json:"name"`
-	// Plan gates features such as the widget ("free", "standard", "pro").
+	// Plan decides the workspace's features (plan.go).
 	Plan string `json:"plan"`
 	// Platform marks the platform's own tenant: its members are staff,
 	// its tickets the support requests of every other tenant.
@@ -34,13 +34,6 @@ func (a SupportAccess) OpenAt(now time.Time) bool {
 	return a.Open && (a.Until == nil || now.Before(*a.Until))
 }
 
-// Plans. The widget needs PlanStandard or better.
-const (
-	PlanFree     = "free"
-	PlanStandard = "standard"
-	PlanPro      = "pro"
-)
-
 // NewAccount is what `parley user add` and sign-up need to create a tenant
 // with its owner.
 type NewAccount struct {
@@ -48,7 +41,7 @@ type NewAccount struct {
 	Email      string
 	Name       string
 	Password   string
-	Plan       string // "" means PlanPro
+	Plan       string // "" means DefaultPlan
 }
 
 // CreateTenant creates a tenant and its owner in one transaction.
@@ -59,7 +52,10 @@ func (s *Service) CreateTenant(ctx context.Context, in NewAccount) (*Tenant, *Me
 	}
 	plan := in.Plan
 	if plan == "" {
-		plan = PlanPro
+		plan = DefaultPlan
+	}
+	if !ValidPlan(plan) {
+		return nil, nil, Errorf(EInvalid, "plan must be one of %s", strings.Join(Plans, ", "))
 	}
 	owner, err := s.newMember(NewMember{Email: in.Email, Name: in.Name, Password: in.Password, Role: RoleOwner})
 	if err != nil {

@@ -390,6 +390,11 @@ func (s *Service) openTicket(ctx context.Context, q Queries, actor Actor, in New
 			return prev, false, nil
 		}
 	}
+	// New tickets need the plan's tickets (plan.go); those opened before
+	// stay readable and answerable (TestTicketsLockedByPlan).
+	if err := requireFeature(ctx, q, actor.TenantID, FeatureTickets); err != nil {
+		return nil, false, err
+	}
 	n, err := q.NextTicketNumber(ctx, actor.TenantID)
 	if err != nil {
 		return nil, false, err

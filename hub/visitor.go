@@ -90,12 +90,16 @@ type Visit struct {
 // so their history follows them to any device; the first verification
 // adopts the anonymous visitor of this browser, keeping their thread.
 func (s *Service) StartVisitor(ctx context.Context, in VisitorStart) (*Visit, error) {
-	site, reason, err := s.WidgetSite(ctx, in.SiteKey, in.Origin)
+	site, tenant, reason, err := s.WidgetSite(ctx, in.SiteKey, in.Origin)
 	if err != nil {
 		return nil, err
 	}
 	if reason != "" {
-		return nil, gateError(reason)
+		g := Gate{}
+		if site != nil {
+			g = GateOf(site, tenant)
+		}
+		return nil, g.Error(reason, in.Origin)
 	}
 	if len(in.AnonymousID) > 64 || len(in.Locale) > 35 || len(in.CurrentPage) > 2048 || len(in.Device) > 200 || len(in.Country) > 2 {
 		return nil, Errorf(EInvalid, "visitor details are too long")
@@ -154,7 +158,7 @@ func (s *Service) StartVisitor(ctx context.Context, in VisitorStart) (*Visit, er
 	if err != nil {
 		return nil, err
 	}
-	visit.Token = s.IssueVisitorToken(visit.Visitor, verified)
+	visit.Token = s.IssueVisitorToken(visit.Visitor, verified, in.Origin)
 	return visit, nil
 }
 

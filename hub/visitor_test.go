@@ -77,7 +77,7 @@ func TestWidgetGates(t *testing.T) {
 	ctx := context.Background()
 	reason := func(key, origin string) string {
 		t.Helper()
-		_, r, err := f.svc.WidgetSite(ctx, key, origin)
+		_, _, r, err := f.svc.WidgetSite(ctx, key, origin)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func TestWidgetGates(t *testing.T) {
 		t.Fatalf("disabled: %q", r)
 	}
 	// A token issued before the widget was switched off stops working.
-	_, err = f.svc.VisitorActor(ctx, f.svc.IssueVisitorToken(&hub.Visitor{ID: f.visitor.ID, SiteID: f.site.ID, TenantID: f.tenant.ID}, false))
+	_, err = f.svc.VisitorActor(ctx, f.svc.IssueVisitorToken(&hub.Visitor{ID: f.visitor.ID, SiteID: f.site.ID, TenantID: f.tenant.ID}, false, "https://shop.test"))
 	wantCode(t, err, hub.EForbidden)
 
 	free, owner, err := f.svc.CreateTenant(ctx, hub.NewAccount{TenantName: "Free", Email: "free@x.test", Password: "correct horse", Plan: hub.PlanFree})

@@ -72,7 +72,8 @@ type configResponse struct {
 }
 
 // gateResponse says why the widget stays hidden (004 "End-user can't open
-// the chat"): reason is one of the four codes, detail the fix.
+// the chat"): reason is one of the four codes, detail the fix, naming the
+// place in the dashboard (hub.Gate.Fix); the loader logs both.
 type gateResponse struct {
 	Reason string `json:"reason"`
 	Detail string `json:"detail"`
@@ -89,19 +90,20 @@ func (h *handler) config(c *fiber.Ctx) error {
 		// hub itself (/demo).
 		origin = hubOrigin(h.cfg.BaseURL)
 	}
-	site, reason, err := h.cfg.Service.WidgetSite(c.UserContext(), c.Query("site"), origin)
+	site, tenant, reason, err := h.cfg.Service.WidgetSite(c.UserContext(), c.Query("site"), origin)
 	if err != nil {
 		return err
 	}
 	if reason != "" {
-		status := fiber.StatusForbidden
-		if reason == hub.ReasonSiteNotMapped {
-			status = fiber.StatusNotFound
+		g := hub.Gate{}
+		if site != nil {
+			g = hub.GateOf(site, tenant)
 		}
-		return c.Status(status).JSON(gateResponse{Reason: reason, Detail: hub.ReasonFix(reason)})
+		status := hub.ErrorStatus(hub.ErrorCode(g.Error(reason, origin)))
+		return c.Status(status).JSON(gateResponse{Reason: reason, Detail: g.Fix(reason, origin)})
 	}
 	return c.JSON(configResponse{Site: site.Key, Name: site.Name, Locale: site.DefaultLocale, VerifiedOnly: site.VerifiedOnly,
-		TicketsEnabled: site.TicketsEnabled, Appearance: site.Appearance})
+		TicketsEnabled: hub.TicketsOn(site, tenant), Appearance: site.Appearance})
 }
 
 type identityRequest struct {

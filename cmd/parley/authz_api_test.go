@@ -175,7 +175,10 @@ var authzRoutes = map[string]authzCase{
 	"POST /api/v1/support/reviews": {access: routeMember, path: "/api/v1/support/reviews",
 		body: `{"message_id":{assistantAnswer},"expected":"Hijack","cause":"other"}`, stranger: 404},
 	"GET /api/v1/staff/workspaces": {access: routeMember, path: "/api/v1/staff/workspaces", stranger: 403, agent: 403},
-	"GET /ws/support":              {access: routeSocket},
+	"GET /api/v1/staff/plans":      {access: routeMember, path: "/api/v1/staff/plans", stranger: 403, agent: 403},
+	"PUT /api/v1/staff/workspaces/:id/plan": {access: routeMember, path: "/api/v1/staff/workspaces/{tenant}/plan",
+		body: `{"plan":"free"}`, stranger: 403, agent: 403},
+	"GET /ws/support": {access: routeSocket},
 }
 
 // authzRoutesOf returns the routes app serves under /api/v1, /ws/ and

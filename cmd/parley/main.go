@@ -35,6 +35,7 @@ Commands:
   serve      run the hub (the default)
   migrate    apply database migrations and exit
   user add   create a workspace and its owner, or add a member to one
+  plan       show or set a workspace's plan (-tenant-id ID [-plan free|standard|pro|enterprise])
   healthcheck  ask the node on PARLEY_ADDR whether it is ready (exit 0 when it is)
   version    print the version
 
@@ -58,6 +59,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 			return errUsage
 		}
 		return userAdd(ctx, args[1:], env, stdout, stderr)
+	case "plan":
+		return planCmd(ctx, args, env, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, args, env, stdout, stderr)
 	case "version":

@@ -82,7 +82,8 @@ type Config struct {
 	PublishQueue int
 	// SessionCheck is how often an agent or requester socket re-checks
 	// its dashboard session (and a support viewer its workspace's support
-	// access). A logout, a password reset, a removal or a role change
+	// access), and how often the node reads the site gates it keeps from
+	// the store again (gate.go). A logout, a password reset, a removal or a role change
 	// closes it with 4001 at once when its hub.EventMemberSessions arrives
 	// through the broker (a closed access: hub.EventSupportAccess), and at
 	// the next check if that event was lost or nothing was published (an
@@ -181,6 +182,8 @@ type Node struct {
 
 	// pres is the cluster's presence as this node knows it (presence.go).
 	pres presenceState
+	// gates are the gates of the sites with local visitor sockets (gate.go).
+	gates gates
 }
 
 var (
@@ -223,6 +226,7 @@ func New(cfg Config) *Node {
 		pubStop:      make(chan struct{}),
 		pubDone:      make(chan struct{}),
 		probes:       map[string]chan struct{}{},
+		gates:        gates{sites: map[int64]*siteGate{}, refresh: make(chan struct{}, 1)},
 	}
 	n.pubCtx, n.pubCancel = context.WithCancel(context.Background())
 	for _, o := range cfg.AgentOrigins {
@@ -252,6 +256,7 @@ func (n *Node) Start(b hub.Broker) error {
 	close(n.started)
 	go n.runPublisher(b)
 	n.startPresence()
+	go n.gateLoop()
 	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
 	defer cancel()
 	if err := n.subscribeProbe(ctx); err != nil {
@@ -364,6 +369,8 @@ func (n *Node) HandleMessage(topic string, payload []byte) {
 		return
 	case hub.EventMemberUnread:
 		n.deliverUnread(topic, ev) // unread.go; never sent to clients as is
+	case hub.EventSiteGate:
+		n.gateReceived(ev.Data) // gate.go; never sent to clients
 		return
 	case hub.EventSupportAccess:
 		// The workspace's support viewers check the access now; its
@@ -405,6 +412,7 @@ func (n *Node) HandleReset() {
 }
 
 func (n *Node) resetSessions(reason string) {
+	n.refreshGates() // gate.go: site gates may have been lost too
 	it := &item{kind: itemResume, reason: reason}
 	n.mu.RLock()
 	defer n.mu.RUnlock()
@@ -527,7 +535,8 @@ func (n *Node) unregister(s *session) {
 	for name := range s.topics {
 		n.leave(s, name)
 	}
-	n.endViewing(s) // viewing.go
+	n.endViewing(s)  // viewing.go
+	n.releaseGate(s) // gate.go
 	if a := s.actor.Load(); a != nil && a.Kind == hub.ActorMember && !a.ReadOnly {
 		n.presence(*a, false)
 	}

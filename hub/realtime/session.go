@@ -44,6 +44,17 @@ type session struct {
 	started time.Time
 	// site is the site a visitor socket was opened for.
 	site *hub.Site
+	// pageOrigin is the handshake's Origin when a site's page opened the
+	// visitor socket itself, "" when the hub's chat frame did (gate.go).
+	pageOrigin string
+	// refused is the gate's reason when the handshake found the site's
+	// chat closed: the socket closes with CloseChatUnavailable after hello.
+	refused string
+	// gateEntry is the site's gate a visitor socket holds (gate.go);
+	// owned by the reader.
+	gateEntry *siteGate
+	// gateSubj is what a visitor socket's frames are checked with.
+	gateSubj atomic.Pointer[gateSubject]
 	// preAuth is an agent (or requester) authenticated by cookie at the
 	// handshake; preAuthErr tells why a cookie was refused.
 	preAuth    *hub.Actor
@@ -117,6 +128,7 @@ const (
 	itemSubscribe                       // conv, after, id, err: a subscribe's topic is joined
 	itemUnsubscribe                     // conv, id
 	itemResume                          // reason: events may have been lost
+	itemClose                           // code, reason: close after the frames queued before
 )
 
 // item is one entry of a session's queue.
@@ -129,6 +141,7 @@ type item struct {
 	id     string
 	err    error
 	reason string
+	code   websocket.StatusCode
 }
 
 func (n *Node) newSession(kind, reqID string) *session {
@@ -258,6 +271,8 @@ func (s *session) run() {
 		}
 	case s.preAuthErr != nil:
 		s.push(&item{kind: itemFrame, frame: s.errorFrame("", TypeAuth, s.preAuthErr)})
+	case s.refused != "":
+		s.push(&item{kind: itemClose, code: CloseChatUnavailable, reason: s.refused}) // gate.go
 	}
 	authTimer := time.AfterFunc(n.cfg.AuthTimeout, func() {
 		if s.actor.Load() == nil && s.close(ClosePolicy, "authentication timeout") {
@@ -423,6 +438,10 @@ func (s *session) process(it *item) error {
 		return s.writeFrame(TypeUnsubscribed, it.id, conversationRef{ConversationID: it.conv})
 	case itemResume:
 		return s.resume(it.reason)
+	case itemClose:
+		if s.close(it.code, it.reason) {
+			s.logger().Info().Int("code", int(it.code)).Str("reason", it.reason).Msg("closing socket")
+		}
 	}
 	return nil
 }
@@ -610,6 +629,9 @@ func (s *session) handle(raw []byte) {
 			s.push(&item{kind: itemFrame, frame: s.errorFrame(f.ID, f.Type, err)})
 			return
 		}
+		if s.kind == kindVisitor && !s.checkGate(f.ID) { // gate.go
+			return
+		}
 	}
 	ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
 	defer cancel()
@@ -719,9 +741,24 @@ func (s *session) onAuth(ctx context.Context, f inFrame) error {
 	)
 	switch s.kind {
 	case kindVisitor:
+		// The site's gate first (gate.go), so that a change after the
+		// token's check is heard or read.
+		sg, gerr := s.n.acquireGate(ctx, s)
+		if gerr != nil {
+			return gerr
+		}
 		actor, err = s.n.svc.VisitorActor(ctx, d.Token)
 		if err == nil && (actor.SiteID != s.site.ID || actor.TenantID != s.site.TenantID) {
 			err = hub.Errorf(hub.EUnauthorized, "visitor token belongs to another site")
+		}
+		if err == nil {
+			err = s.admitVisitor(sg, actor)
+		}
+		if reason := hub.ErrorReason(err); hub.IsGateReason(reason) {
+			// Refused by the chat's gate: the error, then the close.
+			s.push(&item{kind: itemFrame, frame: s.errorFrame(f.ID, f.Type, err)})
+			s.push(&item{kind: itemClose, code: CloseChatUnavailable, reason: reason})
+			return nil
 		}
 	case kindAgent:
 		tenant := d.TenantID

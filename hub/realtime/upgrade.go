@@ -79,11 +79,20 @@ func (n *Node) upgrade(c *fiber.Ctx, kind string) error {
 			s.logger().Error().Err(err).Msg("find site for websocket")
 			return problem(c, reqID, hub.EInternal, "internal error")
 		}
-		if origin == "" || !site.AllowsOrigin(origin) && !slices.Contains(n.cfg.WidgetOrigins, origin) {
+		fromFrame := slices.Contains(n.cfg.WidgetOrigins, origin)
+		if origin == "" || !site.AllowsOrigin(origin) && !fromFrame {
 			return problem(c, reqID, hub.EForbidden, "origin not allowed")
 		}
-		if !site.WidgetEnabled || site.Paused {
-			return problem(c, reqID, hub.EForbidden, "the chat is not available on this site")
+		tenant, err := n.svc.Store.FindTenantByID(ctx, site.TenantID)
+		if err != nil {
+			s.logger().Error().Err(err).Msg("find workspace for websocket")
+			return problem(c, reqID, hub.EInternal, "internal error")
+		}
+		// A closed chat is told by the close code after the upgrade, so
+		// that a browser can read its reason (gate.go).
+		s.refused = hub.GateOf(site, tenant).Closed()
+		if !fromFrame {
+			s.pageOrigin = origin
 		}
 		s.site = site
 		l := s.logger().With().Int64("site", site.ID).Logger()

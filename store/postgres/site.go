@@ -1,7 +1,9 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
+	"slices"
 
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/store/internal/jsoncol"
@@ -9,7 +11,7 @@ import (
 
 const siteColumns = `id, tenant_id, key, name, allowed_origins::text, identity_secret, verified_only, widget_enabled,
 	paused, tickets_enabled, support_email, assistant_enabled, instructions, default_locale, appearance::text,
-	created_at, updated_at, handoff, ai_provider`
+	created_at, updated_at, handoff, ai_provider, version`
 
 func scanSite(s scanner) (*hub.Site, error) {
 	var (
@@ -21,7 +23,7 @@ func scanSite(s scanner) (*hub.Site, error) {
 	)
 	err := s.Scan(&site.ID, &site.TenantID, &site.Key, &site.Name, &origins, &site.IdentitySecret, &site.VerifiedOnly,
 		&site.WidgetEnabled, &site.Paused, &site.TicketsEnabled, &site.SupportEmail, &site.AssistantEnabled,
-		&site.Instructions, &site.DefaultLocale, &appearance, &site.CreatedAt, &site.UpdatedAt, &handoff, &provider)
+		&site.Instructions, &site.DefaultLocale, &appearance, &site.CreatedAt, &site.UpdatedAt, &handoff, &provider, &site.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +48,7 @@ func (q *queries) CreateSite(ctx context.Context, s *hub.Site) error {
 	if err != nil {
 		return storeErr(err, "site", "create site")
 	}
+	s.Version = 1
 	return nil
 }
 
@@ -88,21 +91,44 @@ func (q *queries) FindSites(ctx context.Context, tenantID int64) ([]*hub.Site, e
 	return out, nil
 }
 
-// UpdateSite writes every field but ID, TenantID and CreatedAt.
+// UpdateSite writes every field but ID, TenantID, Version and CreatedAt,
+// and increments the version; the row stays locked until the transaction
+// ends.
 func (q *queries) UpdateSite(ctx context.Context, s *hub.Site) error {
 	s.UpdatedAt = utc(s.UpdatedAt)
-	tag, err := q.q.Exec(ctx, `UPDATE sites SET key = $2, name = $3, allowed_origins = $4, identity_secret = $5,
+	err := q.q.QueryRow(ctx, `UPDATE sites SET key = $2, name = $3, allowed_origins = $4, identity_secret = $5,
 		verified_only = $6, widget_enabled = $7, paused = $8, tickets_enabled = $9, support_email = $10,
 		assistant_enabled = $11, instructions = $12, default_locale = $13, appearance = $14, updated_at = $15,
-		handoff = $16, ai_provider = $17 WHERE id = $1`,
+		handoff = $16, ai_provider = $17, version = version + 1 WHERE id = $1 RETURNING version`,
 		s.ID, s.Key, s.Name, jsoncol.Origins(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled, s.Paused,
 		s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.DefaultLocale, jsoncol.Appearance(s.Appearance),
-		s.UpdatedAt, jsoncol.Settings(s.Handoff), jsoncol.Settings(s.AIProvider))
+		s.UpdatedAt, jsoncol.Settings(s.Handoff), jsoncol.Settings(s.AIProvider)).Scan(&s.Version)
 	if err != nil {
 		return storeErr(err, "site", "update site %d", s.ID)
 	}
-	if tag.RowsAffected() == 0 {
-		return hub.Errorf(hub.ENotFound, "site not found")
-	}
 	return nil
+}
+
+// TouchSites increments the version of every site of the tenant and
+// returns them, by id, as they are after the increment (the rows stay
+// locked until the transaction ends).
+func (q *queries) TouchSites(ctx context.Context, tenantID int64) ([]*hub.Site, error) {
+	rows, err := q.q.Query(ctx, `UPDATE sites SET version = version + 1 WHERE tenant_id = $1 RETURNING `+siteColumns, tenantID)
+	if err != nil {
+		return nil, storeErr(err, "site", "touch sites of tenant %d", tenantID)
+	}
+	defer rows.Close()
+	out := []*hub.Site{}
+	for rows.Next() {
+		s, err := scanSite(rows)
+		if err != nil {
+			return nil, storeErr(err, "site", "scan site")
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "site", "touch sites of tenant %d", tenantID)
+	}
+	slices.SortFunc(out, func(a, b *hub.Site) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
 }

@@ -9,7 +9,7 @@ import (
 
 const siteColumns = `id, tenant_id, key, name, allowed_origins, identity_secret, verified_only, widget_enabled,
 	paused, tickets_enabled, support_email, assistant_enabled, instructions, default_locale, appearance,
-	created_at, updated_at, handoff, ai_provider`
+	created_at, updated_at, handoff, ai_provider, version`
 
 func scanSite(s scanner) (*hub.Site, error) {
 	var (
@@ -22,7 +22,7 @@ func scanSite(s scanner) (*hub.Site, error) {
 	err := s.Scan(&site.ID, &site.TenantID, &site.Key, &site.Name, &origins, &site.IdentitySecret, &site.VerifiedOnly,
 		&site.WidgetEnabled, &site.Paused, &site.TicketsEnabled, &site.SupportEmail, &site.AssistantEnabled,
 		&site.Instructions, &site.DefaultLocale, &appearance, timeCol{&site.CreatedAt}, timeCol{&site.UpdatedAt},
-		&handoff, &provider)
+		&handoff, &provider, &site.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +46,7 @@ func (q *queries) CreateSite(ctx context.Context, s *hub.Site) error {
 	if err != nil {
 		return storeErr(err, "site", "create site")
 	}
+	s.Version = 1
 	return nil
 }
 
@@ -88,18 +89,28 @@ func (q *queries) FindSites(ctx context.Context, tenantID int64) ([]*hub.Site, e
 	return out, nil
 }
 
-// UpdateSite writes every field but ID, TenantID and CreatedAt.
+// UpdateSite writes every field but ID, TenantID, Version and CreatedAt,
+// and increments the version.
 func (q *queries) UpdateSite(ctx context.Context, s *hub.Site) error {
 	s.UpdatedAt = utc(s.UpdatedAt)
-	res, err := q.q.ExecContext(ctx, `UPDATE sites SET key = ?, name = ?, allowed_origins = ?, identity_secret = ?,
+	err := q.q.QueryRowContext(ctx, `UPDATE sites SET key = ?, name = ?, allowed_origins = ?, identity_secret = ?,
 		verified_only = ?, widget_enabled = ?, paused = ?, tickets_enabled = ?, support_email = ?,
 		assistant_enabled = ?, instructions = ?, default_locale = ?, appearance = ?, updated_at = ?, handoff = ?,
-		ai_provider = ? WHERE id = ?`,
+		ai_provider = ?, version = version + 1 WHERE id = ? RETURNING version`,
 		s.Key, s.Name, jsoncol.Origins(s.AllowedOrigins), s.IdentitySecret, s.VerifiedOnly, s.WidgetEnabled, s.Paused,
 		s.TicketsEnabled, s.SupportEmail, s.AssistantEnabled, s.Instructions, s.DefaultLocale, jsoncol.Appearance(s.Appearance),
-		micros(s.UpdatedAt), jsoncol.Settings(s.Handoff), jsoncol.Settings(s.AIProvider), s.ID)
+		micros(s.UpdatedAt), jsoncol.Settings(s.Handoff), jsoncol.Settings(s.AIProvider), s.ID).Scan(&s.Version)
 	if err != nil {
 		return storeErr(err, "site", "update site %d", s.ID)
 	}
-	return mustChange(res, "site", s.ID)
+	return nil
+}
+
+// TouchSites increments the version of every site of the tenant and
+// returns them, by id.
+func (q *queries) TouchSites(ctx context.Context, tenantID int64) ([]*hub.Site, error) {
+	if _, err := q.q.ExecContext(ctx, `UPDATE sites SET version = version + 1 WHERE tenant_id = ?`, tenantID); err != nil {
+		return nil, storeErr(err, "site", "touch sites of tenant %d", tenantID)
+	}
+	return q.FindSites(ctx, tenantID)
 }

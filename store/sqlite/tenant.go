@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/parley-chat/parley/hub"
@@ -115,4 +116,41 @@ func (q *queries) NextTicketNumber(ctx context.Context, tenantID int64) (int64, 
 		return 0, storeErr(err, "tenant", "next ticket number of tenant %d", tenantID)
 	}
 	return n, nil
+}
+
+// UpdateTenantPlan sets the tenant's plan; ENotFound when there is no
+// such tenant.
+func (q *queries) UpdateTenantPlan(ctx context.Context, tenantID int64, plan string) error {
+	res, err := q.q.ExecContext(ctx, `UPDATE tenants SET plan = ? WHERE id = ?`, plan, tenantID)
+	if err != nil {
+		return storeErr(err, "tenant", "update plan of tenant %d", tenantID)
+	}
+	return mustChange(res, "tenant", tenantID)
+}
+
+// FindTenants returns the customers' tenants, newest first, by the
+// primary key.
+func (q *queries) FindTenants(ctx context.Context, f hub.TenantFilter) ([]*hub.Tenant, error) {
+	before := f.BeforeID
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	rows, err := q.q.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE platform = 0 AND id < ? ORDER BY id DESC LIMIT ?`,
+		before, f.Limit)
+	if err != nil {
+		return nil, storeErr(err, "tenant", "find tenants")
+	}
+	defer rows.Close()
+	out := []*hub.Tenant{}
+	for rows.Next() {
+		t, err := scanTenant(rows)
+		if err != nil {
+			return nil, storeErr(err, "tenant", "scan tenant")
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err, "tenant", "find tenants")
+	}
+	return out, nil
 }

@@ -78,6 +78,9 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"Unread", testUnread},
 		{"UnreadRecount", testUnreadRecount},
 		{"UnreadBackfill", testUnreadBackfill},
+		// Plans and the gates' versions (plan.go).
+		{"SiteVersions", testSiteVersions},
+		{"TenantPlans", testTenantPlans},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import { get, whenUnauthorized, whenViewForbidden } from "./api";
 import { contactsSupport, me, resetData, setViewing, viewingWs } from "./data";
 import { lang, t } from "./i18n";
 import { live, supportLive } from "./live";
+import { wirePlan } from "./plan";
 import { loc, match, navigate } from "./router";
 import { useStore } from "./store";
 import type { Member } from "./types";
@@ -43,6 +44,7 @@ const VIEWS: Record<string, (p: Record<string, string>) => JSX.Element> = {
   "/settings": () => <SettingsView section="sites" id={0} />,
   "/settings/:section": (p) => <SettingsView section={p.section} id={0} />,
   "/settings/sites/:id": (p) => <SettingsView section="sites" id={+p.id || 0} />,
+  "/settings/sites/:id/builder": (p) => <SettingsView section="sites" id={+p.id || 0} tab="builder" />,
 };
 
 /** signOut forgets everything of the session, a staff member's view too. */
@@ -63,6 +65,7 @@ whenViewForbidden(() => {
   if (me.value) checkView();
 });
 watchView();
+wirePlan();
 live.sessionCheck = async () => {
   if (viewingWs.value && !(await checkView())) return false; // left the view: it reconnects as the member
   return get<Member>("/me").then(

@@ -23,6 +23,8 @@ export interface Member {
   staff?: boolean;
   /** viewing_workspace: the workspace a staff member views read-only. */
   viewing_workspace?: number;
+  /** workspace: the one the member acts in, with its plan and what it includes (GET /me; plan.tsx). */
+  workspace?: { id: number; name: string; plan: string; features: string[] };
 }
 
 export interface Page<T> {
@@ -187,6 +189,8 @@ export interface Workspace {
   id: number;
   name: string;
   until?: string | null;
+  /** plan: in the staff's plan list (GET /staff/plans). */
+  plan?: string;
 }
 
 export interface ToolUse {

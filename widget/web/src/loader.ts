@@ -35,18 +35,6 @@ const d = document;
 const warn = (...a: unknown[]) => console.warn(TAG, ...a);
 const fail = (e: unknown) => console.error(TAG, e);
 
-// Why the chat is off, with the fix (product document 004, "End-user can't
-// open the chat").
-const FIX: Record<string, string> = {
-  SITE_NOT_MAPPED:
-    "Complete mapping in Settings → Sites: the site key must exist and this page's origin (" +
-    location.origin +
-    ") must be one of the site's allowed origins.",
-  FEATURE_LOCKED: "The workspace's plan does not include the chat widget. Upgrade the plan.",
-  WIDGET_DISABLED: "No widget exists for this site. Create one in the Builder.",
-  WIDGET_PAUSED: "The widget is paused. Click Publish in the Builder.",
-};
-
 // Launcher labels: open, close, unread.
 const TEXT: Record<string, string[]> = {
   en: ["Open chat", "Close chat", "unread"],
@@ -163,12 +151,7 @@ async function start() {
   });
   if (site !== key) return; // shut down meanwhile
   if (status !== 200) {
-    return warn(
-      "the chat cannot start (" + (j.code || status) + "): " + (j.detail || "") +
-        (cfg && cfg.verified_only && !id
-          ? " This site accepts verified visitors only: call Parley('identify', {externalId, userHash})."
-          : ""),
-    );
+    return warn("the chat cannot start (" + (j.reason || j.code || status) + "): " + (j.detail || ""));
   }
   const v = j as Visit;
   const before = visit;
@@ -331,7 +314,8 @@ const commands: Record<string, (...a: any[]) => unknown> = {
     if (site !== key) return;
     if (status !== 200) {
       site = "";
-      return warn("the chat is off (" + (j.reason || status) + "): " + (FIX[j.reason] || j.detail || ""));
+      // The server names the reason and the fix (hub.Gate.Fix, 004).
+      return warn("the chat is off (" + (j.reason || status) + "): " + (j.detail || ""));
     }
     cfg = j;
     if (cfg!.verified_only && !identity) {

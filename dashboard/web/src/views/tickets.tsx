@@ -9,6 +9,7 @@ import { ApiError, get, patch, qs } from "../api";
 import { applyConv, applyTicket, convs, me, memberName, members, online, readOnly, ticketUnread, tickets, unread } from "../data";
 import { t } from "../i18n";
 import { live } from "../live";
+import { Locked } from "../plan";
 import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
 import { ExtLink } from "../text";
@@ -219,6 +220,7 @@ function TicketList({ o, staff, selected }: { o: ListOpts; staff: boolean; selec
           </nav>
         </div>
       )}
+      <Locked feature="tickets" />
       <ErrorBox error={error} />
       <ul class="rows" data-testid="ticket-list">
         {ids.map((i) => {

@@ -1,10 +1,14 @@
 // Workspaces (staff only): the workspaces whose owners have opened
 // support access, and "View read-only", which shows the dashboard as that
-// workspace sees it until Leave (or until its access closes).
+// workspace sees it until Leave (or until its access closes); and every
+// customer's workspace with its plan, which staff set here (plans need no
+// support access: they are the platform's business, and show nothing of
+// the workspace).
 import { useEffect, useState } from "preact/hooks";
-import { getOwn } from "../api";
+import { api, getOwn } from "../api";
 import { me } from "../data";
 import { t } from "../i18n";
+import { PLANS, planName } from "../plan";
 import { useStore } from "../store";
 import type { Page, Workspace } from "../types";
 import { ErrorBox, fmtDateTime } from "../ui";
@@ -59,6 +63,63 @@ export function WorkspacesView() {
           </li>
         ))}
       </ul>
+      <Plans />
     </div>
+  );
+}
+
+/** Plans lists every customer's workspace with a plan select, newest first. */
+function Plans() {
+  const [items, setItems] = useState<Workspace[] | null>(null);
+  const [next, setNext] = useState<string | undefined>();
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState("");
+  const load = (before?: string) =>
+    getOwn<Page<Workspace>>("/staff/plans" + (before ? "?before=" + before : "")).then((p) => {
+      setItems((cur) => [...(before ? cur || [] : []), ...(p.items || [])]);
+      setNext(p.next);
+    }, setError);
+  useEffect(() => {
+    load();
+  }, []);
+  const setPlan = async (w: Workspace, plan: string) => {
+    setError(null);
+    setSaved("");
+    try {
+      const u = await api<Workspace>("PUT", `/staff/workspaces/${w.id}/plan`, { plan }, true); // as the staff member, not a viewer
+      setItems((cur) => (cur || []).map((x) => (x.id === w.id ? { ...x, plan: u.plan } : x)));
+      setSaved(t("ws.planSaved", { name: w.name, plan: planName(u.plan || plan) }));
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <section class="card" data-testid="plans">
+      <h2>{t("ws.plans")}</h2>
+      <p class="hint">{t("ws.plansHint")}</p>
+      <ErrorBox error={error} />
+      {saved && (
+        <p class="ok" role="status" data-testid="plan-saved">
+          {saved}
+        </p>
+      )}
+      <ul class="plain-list">
+        {(items || []).map((w) => (
+          <li data-testid="plan-row" data-id={w.id}>
+            <strong>{w.name}</strong>
+            <select class="push" aria-label={t("ws.planOf", { name: w.name })} value={w.plan} onChange={(e) => setPlan(w, (e.target as HTMLSelectElement).value)} data-testid="plan-select">
+              {PLANS.map((p) => (
+                <option value={p}>{planName(p)}</option>
+              ))}
+            </select>
+          </li>
+        ))}
+      </ul>
+      {next && (
+        <button type="button" onClick={() => load(next)}>
+          {t("ws.more")}
+        </button>
+      )}
+    </section>
   );
 }

@@ -42,6 +42,11 @@ export class App implements ThreadHost, ListHost {
   private closeBtn: HTMLButtonElement;
   private alertBox: HTMLElement;
   private view: HTMLElement;
+  /** off is the notice instead of the message box while the chat is closed to the visitor (offReason). */
+  private off: HTMLElement;
+  private offText: HTMLElement;
+  private offBtn: HTMLButtonElement;
+  private offReason = "";
   private composer: Composer;
   private list: ConvList;
   /** threads holds the shown thread and those with messages still on their way, by conversation id. */
@@ -103,6 +108,13 @@ export class App implements ThreadHost, ListHost {
     this.alertBox.setAttribute("role", "alert");
     this.alertBox.hidden = true;
     this.view = el("div", "vw", app);
+    this.off = el("div", "off", app);
+    this.off.hidden = true;
+    this.offText = el("p", "", this.off);
+    this.offText.setAttribute("role", "status");
+    this.offBtn = el("button", "pri", this.off);
+    this.offBtn.type = "button";
+    this.offBtn.onclick = () => this.conn.retry();
     this.composer = new Composer(app, {
       submit: (body) => this.shown.writable && this.shown.submit(body),
       files: (files) => this.shown.writable && files.forEach((f) => this.shown.attach(f)),
@@ -119,6 +131,7 @@ export class App implements ThreadHost, ListHost {
       state: (s) => this.onState(s),
       frame: (f) => this.onFrame(f),
       unauthorized: () => toParent({ type: "reauth" }),
+      closed: (reason) => (this.offReason = reason),
     });
     rpc.conn = this.conn;
     document.addEventListener("visibilitychange", () => this.shown.markRead());
@@ -240,6 +253,7 @@ export class App implements ThreadHost, ListHost {
     document.documentElement.lang = t === strings("ru") ? "ru" : "en";
     this.closeBtn.setAttribute("aria-label", t.close);
     this.reconnectBtn.textContent = t.reconnect;
+    this.offBtn.textContent = t.tryAgain;
     this.composer.applyStrings(t);
     for (const th of this.allThreads()) th.applyStrings();
     this.showState(this.connState);
@@ -263,7 +277,7 @@ export class App implements ThreadHost, ListHost {
     const st = this.listing ? "" : this.shown.status;
     this.pill.textContent = st === "resolved" ? t.stResolved : st === "closed" ? t.stClosed : "";
     this.pill.hidden = !this.pill.textContent;
-    const hide = this.listing || !this.shown.writable;
+    const hide = this.listing || !this.shown.writable || this.connState === "closed";
     const hadFocus = this.composer.form.contains(document.activeElement);
     this.composer.form.hidden = hide;
     if (hide && hadFocus && !this.listing) this.shown.focusBar();
@@ -278,8 +292,15 @@ export class App implements ThreadHost, ListHost {
     const { t } = this.env;
     this.connState = s;
     this.app.dataset.state = s;
-    this.status.textContent = s === "online" ? "" : s === "disconnected" ? t.disconnected : t[s];
+    const paused = this.offReason === "WIDGET_PAUSED";
+    this.status.textContent =
+      s === "online" ? "" : s === "disconnected" ? t.disconnected : s === "closed" ? (paused ? t.stPaused : t.stUnavailable) : t[s];
     this.reconnectBtn.hidden = s !== "disconnected";
+    // Closed to the visitor: why, instead of the message box (refresh hides
+    // it, keeping what is in it), and a way to try again now.
+    this.off.hidden = s !== "closed";
+    this.offText.textContent =
+      s !== "closed" ? "" : (this.offReason === "verified_only" ? t.eVerifiedOnly : paused ? t.ePaused : t.eChatOff) + " " + t.kept;
   }
 
   private allThreads(): Thread[] {
@@ -300,7 +321,9 @@ export class App implements ThreadHost, ListHost {
   // ---- the socket ----
 
   private onState(s: ConnState) {
+    const was = this.connState;
     this.showState(s);
+    if (s === "closed" || was === "closed") this.refresh(); // the message box goes, or comes back
     if (s === "online") {
       this.alert("");
       for (const th of this.allThreads()) {

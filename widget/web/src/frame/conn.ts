@@ -1,6 +1,11 @@
 // Conn is the visitor's websocket (docs/protocol.md, version 1): it
 // authenticates with the visitor token, reconnects with jittered
 // exponential backoff, and hands every frame after auth.ok to its owner.
+// When the site's chat is closed to the visitor (close 4003: paused,
+// removed, locked by the plan, verified-only, origin no longer allowed) it
+// does not spin: it tries again within a minute, doubling up to 15 minutes,
+// at once when the page becomes visible or the network returns, and when
+// the visitor asks (retry).
 
 export interface Frame {
   type: string;
@@ -8,7 +13,7 @@ export interface Frame {
   data?: any;
 }
 
-export type ConnState = "connecting" | "online" | "reconnecting" | "disconnected";
+export type ConnState = "connecting" | "online" | "reconnecting" | "disconnected" | "closed";
 
 export interface ConnHandlers {
   /** state reports the connection's state; "online" means authenticated. */
@@ -17,15 +22,23 @@ export interface ConnHandlers {
   frame(f: Frame): void;
   /** unauthorized: the token was refused; call setToken with a new one. */
   unauthorized(): void;
+  /** closed: the chat is closed to the visitor, for reason (the gate's, before state "closed"). */
+  closed(reason: string): void;
 }
 
 const MIN_DELAY = 500;
 const MAX_DELAY = 30000;
+/** CLOSED is the server's close code for a chat closed to the visitor (realtime.CloseChatUnavailable). */
+const CLOSED = 4003;
+const CLOSED_DELAY = 60000;
+const CLOSED_MAX = 900000;
 
 export class Conn {
   private ws: WebSocket | null = null;
   private n = 0;
   private attempt = 0;
+  /** shut counts the tries since the chat closed; 0 while it is open. */
+  private shut = 0;
   private timer = 0;
   private authID = "";
   private waitingToken = false;
@@ -76,7 +89,7 @@ export class Conn {
     }
   }
 
-  /** retry reconnects after the server gave up on this client (1008). */
+  /** retry reconnects after the server gave up on this client (1008) or the chat closed (4003). */
   retry(): void {
     this.stopped = false;
     this.attempt = 0;
@@ -97,7 +110,7 @@ export class Conn {
 
   private connect() {
     this.timer = 0;
-    this.h.state(this.attempt ? "reconnecting" : "connecting");
+    if (!this.shut) this.h.state(this.attempt ? "reconnecting" : "connecting");
     let ws: WebSocket;
     try {
       ws = new WebSocket(this.url);
@@ -118,6 +131,14 @@ export class Conn {
     ws.onclose = (ev) => {
       this.ws = null;
       this.online = false;
+      if (ev.code === CLOSED) {
+        // The chat is closed to this visitor: say so, try again much later.
+        this.h.closed(ev.reason);
+        this.h.state("closed");
+        const max = Math.min(CLOSED_MAX, CLOSED_DELAY * 2 ** this.shut++);
+        this.timer = setTimeout(() => this.connect(), max / 2 + (Math.random() * max) / 2) as unknown as number;
+        return;
+      }
       if (ev.code === 1008 || this.waitingToken) {
         // Refused for good (no auth in time, or flooding), or waiting for
         // a token: reconnect only on the user's or the loader's word.
@@ -145,10 +166,11 @@ export class Conn {
     }
     if (f.id && f.id === this.authID) {
       if (f.type === "auth.ok") {
-        this.attempt = 0;
+        this.attempt = this.shut = 0;
         this.online = true;
         this.h.state("online");
-      } else if (f.data && f.data.code === "unauthorized") {
+      } else if (f.data && f.data.code === "unauthorized" && f.data.reason !== "verified_only") {
+        // (verified_only: a new token would be refused too; the 4003 close follows.)
         this.waitingToken = true;
         this.h.unauthorized();
         this.ws && this.ws.close(1000);

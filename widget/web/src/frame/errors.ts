@@ -40,11 +40,11 @@ export function errorText(t: Strings, action: Action, p: Problem): string {
       return t.eSubject;
     case "verified_only":
       return t.eVerifiedOnly;
-    case "chat_unavailable":
+    case "WIDGET_PAUSED":
+      return t.ePaused;
     case "SITE_NOT_MAPPED":
     case "FEATURE_LOCKED":
     case "WIDGET_DISABLED":
-    case "WIDGET_PAUSED":
       return t.eChatOff;
   }
   switch (p.code) {
@@ -71,6 +71,11 @@ export function errorText(t: Strings, action: Action, p: Problem): string {
   // a code of a later protocol or none at all: start afresh.
   const fix = p.code !== "invalid" ? t.eReload : action === "send" ? t.fixSend : action === "upload" ? t.fixUpload : action === "ticket" ? t.fixTicket : t.eReload;
   return failed + " " + fix;
+}
+
+/** chatOff reports whether reason is a gate's: the chat is closed to the visitor (close 4003, or a refused frame or upload). */
+export function chatOff(reason?: string): boolean {
+  return /^(SITE_NOT_MAPPED|FEATURE_LOCKED|WIDGET_DISABLED|WIDGET_PAUSED|verified_only)$/.test(reason || "");
 }
 
 /** httpProblem reads an HTTP answer's problem body; a body without a code gets one from the status. */

@@ -12,7 +12,7 @@ import type { Message } from "../types";
 import type { Frame } from "./conn";
 import { button, el } from "./dom";
 import type { Env } from "./env";
-import { errorText, httpProblem, OFFLINE, Problem, TIMEOUT } from "./errors";
+import { chatOff, errorText, httpProblem, OFFLINE, Problem, TIMEOUT } from "./errors";
 import { appendText } from "./linkify";
 import { Item, ItemHost, renderItem } from "./message";
 import { openTicketForm, TicketResult } from "./ticket";
@@ -420,6 +420,13 @@ export class Thread implements ItemHost {
         it.state = "queued";
         renderItem(this, it);
       }
+      return;
+    }
+    if (chatOff(p.reason)) {
+      // The chat closed to the visitor (the socket closes with 4003 and
+      // the frame says so): kept, and sent when the chat is back.
+      it.state = "queued";
+      renderItem(this, it);
       return;
     }
     if (p.code === "unauthorized") this.env.toParent({ type: "reauth" });

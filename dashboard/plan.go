@@ -1,0 +1,68 @@
+package dashboard
+
+import (
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/web"
+)
+
+// Plans (hub/plan.go): what GET /me tells of the workspace's plan, and the
+// staff's list of workspaces with the plan of each.
+
+// workspaceView is the workspace part of GET /me: its plan and the
+// features the plan includes, for the "locked" displays.
+type workspaceView struct {
+	ID       int64    `json:"id"`
+	Name     string   `json:"name"`
+	Plan     string   `json:"plan"`
+	Features []string `json:"features"`
+}
+
+func viewWorkspace(t *hub.Tenant) workspaceView {
+	return workspaceView{ID: t.ID, Name: t.Name, Plan: t.Plan, Features: t.Features()}
+}
+
+// listPlans answers GET /staff/plans?before=<id>: the customers'
+// workspaces with their plans, newest first (staff only).
+func (h *handler) listPlans(c *fiber.Ctx) error {
+	var before int64
+	if v := c.Query("before"); v != "" {
+		var err error
+		if before, err = strconv.ParseInt(v, 10, 64); err != nil || before <= 0 {
+			return hub.Errorf(hub.EInvalid, "before must be a workspace id")
+		}
+	}
+	ws, err := h.svc.Workspaces(c.UserContext(), actor(c), before)
+	if err != nil {
+		return err
+	}
+	p := page[hub.Workspace]{Items: ws}
+	if len(ws) == hub.WorkspacePage {
+		p.Next = strconv.FormatInt(ws[len(ws)-1].ID, 10)
+	}
+	return c.JSON(p)
+}
+
+type planRequest struct {
+	Plan string `json:"plan"`
+}
+
+// setPlan answers PUT /staff/workspaces/:id/plan {plan} (staff only).
+func (h *handler) setPlan(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var req planRequest
+	if err := web.BindJSON(c, &req); err != nil {
+		return err
+	}
+	t, err := h.svc.SetPlan(c.UserContext(), actor(c), id, req.Plan)
+	if err != nil {
+		return err
+	}
+	return c.JSON(hub.Workspace{ID: t.ID, Name: t.Name, Plan: t.Plan})
+}
