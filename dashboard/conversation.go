@@ -40,6 +40,16 @@ type page[T any] struct {
 	Next string `json:"next,omitempty"`
 }
 
+// idPage is a page of items listed by id, newest first: a full page
+// (limit items) has a next cursor, the last item's id, for ?before=.
+func idPage[T any](items []T, limit int, id func(T) int64) page[T] {
+	p := page[T]{Items: items}
+	if len(items) > 0 && len(items) == limit {
+		p.Next = strconv.FormatInt(id(items[len(items)-1]), 10)
+	}
+	return p
+}
+
 // conversationFilter reads the filters of the Conversations view (004
 // "Filters"): site, a date range of last activity (UTC days, both
 // inclusive), feedback, escalated, has_ticket and status.

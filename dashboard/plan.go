@@ -1,8 +1,6 @@
 package dashboard
 
 import (
-	"strconv"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/parley-chat/parley/hub"
@@ -28,22 +26,15 @@ func viewWorkspace(t *hub.Tenant) workspaceView {
 // listPlans answers GET /staff/plans?before=<id>: the customers'
 // workspaces with their plans, newest first (staff only).
 func (h *handler) listPlans(c *fiber.Ctx) error {
-	var before int64
-	if v := c.Query("before"); v != "" {
-		var err error
-		if before, err = strconv.ParseInt(v, 10, 64); err != nil || before <= 0 {
-			return hub.Errorf(hub.EInvalid, "before must be a workspace id")
-		}
+	before, err := queryInt(c, "before")
+	if err != nil {
+		return err
 	}
 	ws, err := h.svc.Workspaces(c.UserContext(), actor(c), before)
 	if err != nil {
 		return err
 	}
-	p := page[hub.Workspace]{Items: ws}
-	if len(ws) == hub.WorkspacePage {
-		p.Next = strconv.FormatInt(ws[len(ws)-1].ID, 10)
-	}
-	return c.JSON(p)
+	return c.JSON(idPage(ws, hub.WorkspacePage, func(w hub.Workspace) int64 { return w.ID }))
 }
 
 type planRequest struct {

@@ -69,18 +69,14 @@ func (h *handler) getSupportAudit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	entries, err := h.svc.SupportAudit(c.UserContext(), actor(c), before, 50)
+	entries, err := h.svc.SupportAudit(c.UserContext(), actor(c), before, hub.SupportAuditPage)
 	if err != nil {
 		return err
 	}
 	if err := readableSupportAudit(entries); err != nil {
 		return err
 	}
-	p := page[*hub.AuditEntry]{Items: entries}
-	if len(entries) == 50 {
-		p.Next = strconv.FormatInt(entries[len(entries)-1].ID, 10)
-	}
-	return c.JSON(p)
+	return c.JSON(idPage(entries, hub.SupportAuditPage, func(e *hub.AuditEntry) int64 { return e.ID }))
 }
 
 func (h *handler) listSupportTickets(c *fiber.Ctx) error {
@@ -96,11 +92,7 @@ func (h *handler) listSupportTickets(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := page[hub.SupportTicket]{Items: items}
-	if len(items) == f.Limit {
-		p.Next = strconv.FormatInt(items[len(items)-1].ID, 10)
-	}
-	return c.JSON(p)
+	return c.JSON(idPage(items, f.Limit, func(t hub.SupportTicket) int64 { return t.ID }))
 }
 
 type newSupportTicketRequest struct {

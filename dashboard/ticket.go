@@ -1,7 +1,6 @@
 package dashboard
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -52,11 +51,7 @@ func (h *handler) listTickets(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := page[*hub.Ticket]{Items: items}
-	if len(items) == f.Limit {
-		p.Next = strconv.FormatInt(items[len(items)-1].ID, 10)
-	}
-	return c.JSON(p)
+	return c.JSON(idPage(items, f.Limit, func(t *hub.Ticket) int64 { return t.ID }))
 }
 
 func (h *handler) getTicket(c *fiber.Ctx) error {

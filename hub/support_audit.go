@@ -61,12 +61,16 @@ type SupportViewData struct {
 
 // SupportAudit lists what staff did in the actor's workspace and who
 // opened and closed access, newest first (owners and admins).
+// SupportAuditPage is how many entries of the support activity log a page
+// holds (GET /api/v1/support/audit).
+const SupportAuditPage = 50
+
 func (s *Service) SupportAudit(ctx context.Context, actor Actor, beforeID int64, limit int) ([]*AuditEntry, error) {
 	if err := canContactSupport(actor); err != nil {
 		return nil, err
 	}
 	if limit <= 0 || limit > 200 {
-		limit = 50
+		limit = SupportAuditPage
 	}
 	return s.Store.FindAuditEntries(ctx, AuditFilter{TenantID: actor.TenantID, Subject: SupportAuditSubject, BeforeID: beforeID, Limit: limit})
 }

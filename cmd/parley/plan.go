@@ -28,15 +28,7 @@ func planCmd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		fs.Usage()
 		return errUsage
 	}
-	cfg, warnings, err := loadConfig(nil, env, stderr)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg, stderr)
-	for _, w := range warnings {
-		log.Warn().Msg(w)
-	}
-	db, _, err := openStore(ctx, cfg)
+	cfg, log, db, err := openForCommand(ctx, env, stderr)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rs/zerolog"
+
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/store/postgres"
 	"github.com/parley-chat/parley/store/sqlite"
@@ -45,6 +47,22 @@ func openStore(ctx context.Context, cfg Config) (database, string, error) {
 		return nil, kind, fmt.Errorf("migrate %s store: %w", kind, err)
 	}
 	return db, kind, nil
+}
+
+// openForCommand prepares an operator command (parley user, parley plan):
+// the configuration from the environment, a logger on stderr that has
+// told its warnings, and the migrated store.
+func openForCommand(ctx context.Context, env []string, stderr io.Writer) (Config, zerolog.Logger, database, error) {
+	cfg, warnings, err := loadConfig(nil, env, stderr)
+	if err != nil {
+		return cfg, zerolog.Nop(), nil, err
+	}
+	log := newLogger(cfg, stderr)
+	for _, w := range warnings {
+		log.Warn().Msg(w)
+	}
+	db, _, err := openStore(ctx, cfg)
+	return cfg, log, db, err
 }
 
 func migrate(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {

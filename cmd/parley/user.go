@@ -37,15 +37,7 @@ func userAdd(ctx context.Context, args, env []string, stdout, stderr io.Writer) 
 		fs.Usage()
 		return errUsage
 	}
-	cfg, warnings, err := loadConfig(nil, env, stderr)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg, stderr)
-	for _, w := range warnings {
-		log.Warn().Msg(w)
-	}
-	db, _, err := openStore(ctx, cfg)
+	_, log, db, err := openForCommand(ctx, env, stderr)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"math"
 	"time"
 
@@ -79,19 +80,8 @@ func (q *queries) FindTenantsWithSupportAccess(ctx context.Context, now time.Tim
 	rows, err := q.q.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants
 		WHERE support_access_open = 1 AND (support_access_until IS NULL OR support_access_until > ?)
 		ORDER BY name, id`, micros(utc(now)))
+	out, err := collectTenants(rows, err)
 	if err != nil {
-		return nil, storeErr(err, "tenant", "find tenants with support access")
-	}
-	defer rows.Close()
-	out := []*hub.Tenant{}
-	for rows.Next() {
-		t, err := scanTenant(rows)
-		if err != nil {
-			return nil, storeErr(err, "tenant", "scan tenant")
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, storeErr(err, "tenant", "find tenants with support access")
 	}
 	return out, nil
@@ -137,20 +127,26 @@ func (q *queries) FindTenants(ctx context.Context, f hub.TenantFilter) ([]*hub.T
 	}
 	rows, err := q.q.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE platform = 0 AND id < ? ORDER BY id DESC LIMIT ?`,
 		before, f.Limit)
+	out, err := collectTenants(rows, err)
 	if err != nil {
 		return nil, storeErr(err, "tenant", "find tenants")
+	}
+	return out, nil
+}
+
+// collectTenants scans the rows of a tenant query.
+func collectTenants(rows *sql.Rows, err error) ([]*hub.Tenant, error) {
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	out := []*hub.Tenant{}
 	for rows.Next() {
 		t, err := scanTenant(rows)
 		if err != nil {
-			return nil, storeErr(err, "tenant", "scan tenant")
+			return nil, err
 		}
 		out = append(out, t)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, storeErr(err, "tenant", "find tenants")
-	}
-	return out, nil
+	return out, rows.Err()
 }
