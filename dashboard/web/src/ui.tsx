@@ -4,6 +4,21 @@ import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api";
 import { lang, t } from "./i18n";
 
+/**
+ * useLatestLoad keeps a list's answers in order: each load calls the
+ * returned function first and gets a check that stays true until a later
+ * load begins, so the answer to an earlier filter that arrives late is
+ * dropped rather than shown under the new one (TestBrowserSupport's
+ * filter clicks).
+ */
+export function useLatestLoad(): () => () => boolean {
+  const gen = useRef(0);
+  return () => {
+    const mine = ++gen.current;
+    return () => gen.current === mine;
+  };
+}
+
 /** errorText is what to tell the user about a failed call. */
 export function errorText(e: unknown): string {
   if (e instanceof ApiError) {

@@ -9,7 +9,7 @@ import { live } from "../live";
 import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
 import type { Conversation, Page, Site } from "../types";
-import { ErrorBox, errorText, fmtAgo, fmtDateTime } from "../ui";
+import { ErrorBox, errorText, fmtAgo, fmtDateTime, useLatestLoad } from "../ui";
 import { ReadOnlyNote } from "./tickets";
 import { Composer, Timeline, useCanned, useReadMarker, useThread, useViewing, Viewers } from "./thread";
 import { ClosedNote, ConvStatusActions, ConvStatusBadge } from "./lifecycle";
@@ -147,19 +147,22 @@ function ConvList({ f, selected }: { f: Query; selected: number }) {
   idsRef.current = ids;
   const params = { site: f.site, from: f.from, to: f.to, feedback: feedbackParam(f), escalated: f.escalated, has_ticket: f.ticket };
   const key = JSON.stringify(params);
+  const begin = useLatestLoad();
   const load = async (before?: string) => {
+    const current = begin();
     setLoading(true);
     setError(null);
     try {
       const p = await get<Page<Conversation>>("/conversations" + qs({ ...params, before, limit: 50 }));
+      if (!current()) return;
       for (const c of p.items) applyConv(c);
       const got = p.items.map((c) => c.id);
       setIds(before ? [...idsRef.current, ...got.filter((i) => !idsRef.current.includes(i))] : got);
       setNext(p.next);
     } catch (e) {
-      setError(e);
+      if (current()) setError(e);
     } finally {
-      setLoading(false);
+      if (current()) setLoading(false);
     }
   };
   useEffect(() => {

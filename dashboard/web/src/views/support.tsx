@@ -11,7 +11,7 @@ import { live, supportLive } from "../live";
 import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
 import type { AuditEntry, Message, Page, RequestType, SupportAccess, SupportTicket, SupportViewKind } from "../types";
-import { ErrorBox, errorText, Field, fmtAgo, fmtDateTime, Modal, Switch, val } from "../ui";
+import { ErrorBox, errorText, Field, fmtAgo, fmtDateTime, Modal, Switch, useLatestLoad, val } from "../ui";
 import { Channel, Composer, Timeline, useThread } from "./thread";
 
 export const SUPPORT_FILTERS = ["all", "on_customer", "done"] as const;
@@ -256,20 +256,23 @@ function SupportList({ filter, q, selected }: { filter: SupportFilter; q: string
   const idsRef = useRef<number[]>([]);
   idsRef.current = ids;
   const path = (before?: string) => "/support/tickets" + qs({ status: filter, q, before });
+  const begin = useLatestLoad();
 
   const load = async (before?: string) => {
+    const current = begin();
     setLoading(true);
     setError(null);
     try {
       const p = await get<Page<SupportTicket>>(path(before));
+      if (!current()) return;
       for (const tk of p.items) applySupport(tk);
       const got = p.items.map((tk) => tk.id);
       setIds(before ? [...idsRef.current, ...got.filter((i) => !idsRef.current.includes(i))] : got);
       setNext(p.next);
     } catch (e) {
-      setError(e);
+      if (current()) setError(e);
     } finally {
-      setLoading(false);
+      if (current()) setLoading(false);
     }
   };
 

@@ -14,7 +14,7 @@ import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
 import { ExtLink } from "../text";
 import type { Conversation, Page, Ticket, TicketPriority, TicketStatus, Visitor } from "../types";
-import { CopyButton, ErrorBox, errorText, fmtAgo, fmtDateTime, fmtDuration } from "../ui";
+import { CopyButton, ErrorBox, errorText, fmtAgo, fmtDateTime, fmtDuration, useLatestLoad } from "../ui";
 import { Composer, Timeline, useCanned, useReadMarker, useThread, useViewing, Viewers } from "./thread";
 import { ClosedNote, DoneNote, isDone, WorkspaceCard } from "./lifecycle";
 
@@ -126,7 +126,9 @@ function TicketList({ o, staff, selected }: { o: ListOpts; staff: boolean; selec
   const idsRef = useRef<number[]>([]);
   idsRef.current = ids;
 
+  const begin = useLatestLoad();
   const load = async (before?: string) => {
+    const current = begin();
     setLoading(true);
     setError(null);
     try {
@@ -134,6 +136,7 @@ function TicketList({ o, staff, selected }: { o: ListOpts; staff: boolean; selec
       const p = await get<Page<Ticket>>(
         "/tickets" + qs({ filter, q, before, limit: sort === "due" ? 200 : 50, queue: queue === "all" ? "" : queue, sort: sort === "due" ? "due" : "" }),
       );
+      if (!current()) return;
       for (const tk of p.items) applyTicket(tk);
       const got = p.items.map((tk) => tk.id);
       if (before) setIds([...idsRef.current, ...got.filter((i) => !idsRef.current.includes(i))]);
@@ -144,9 +147,9 @@ function TicketList({ o, staff, selected }: { o: ListOpts; staff: boolean; selec
       }
       setNext(sort === "due" ? undefined : p.next);
     } catch (e) {
-      setError(e);
+      if (current()) setError(e);
     } finally {
-      setLoading(false);
+      if (current()) setLoading(false);
     }
   };
 
