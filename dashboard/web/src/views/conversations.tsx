@@ -11,7 +11,9 @@ import { useStore } from "../store";
 import type { Conversation, Page, Site } from "../types";
 import { ErrorBox, errorText, fmtAgo, fmtDateTime, useLatestLoad } from "../ui";
 import { ReadOnlyNote } from "./tickets";
-import { Composer, Timeline, useCanned, useReadMarker, useThread, useViewing, Viewers } from "./thread";
+import { Composer, useCanned } from "./composer";
+import { Timeline, Viewers } from "./timeline";
+import { useReadMarker, useThread, useViewing } from "./thread";
 import { ClosedNote, ConvStatusActions, ConvStatusBadge } from "./lifecycle";
 
 /** useSites loads the workspace's sites. */

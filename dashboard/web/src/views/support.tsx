@@ -12,7 +12,9 @@ import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
 import type { AuditEntry, Message, Page, RequestType, SupportAccess, SupportTicket, SupportViewKind } from "../types";
 import { ErrorBox, errorText, Field, fmtAgo, fmtDateTime, Modal, Switch, useLatestLoad, val } from "../ui";
-import { Channel, Composer, Timeline, useThread } from "./thread";
+import { Composer } from "./composer";
+import { Timeline } from "./timeline";
+import { Channel, useThread } from "./thread";
 
 export const SUPPORT_FILTERS = ["all", "on_customer", "done"] as const;
 type SupportFilter = (typeof SUPPORT_FILTERS)[number];

@@ -15,7 +15,9 @@ import { useStore } from "../store";
 import { ExtLink } from "../text";
 import type { Conversation, Page, Ticket, TicketPriority, TicketStatus, Visitor } from "../types";
 import { CopyButton, ErrorBox, errorText, fmtAgo, fmtDateTime, fmtDuration, useLatestLoad } from "../ui";
-import { Composer, Timeline, useCanned, useReadMarker, useThread, useViewing, Viewers } from "./thread";
+import { Composer, useCanned } from "./composer";
+import { Timeline, Viewers } from "./timeline";
+import { useReadMarker, useThread, useViewing } from "./thread";
 import { ClosedNote, DoneNote, isDone, WorkspaceCard } from "./lifecycle";
 
 export const FILTERS = ["all", "mine", "open", "in_progress", "on_customer", "resolved", "closed"] as const;
