@@ -3,7 +3,6 @@ package dashboard
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,59 +11,17 @@ import (
 	"github.com/parley-chat/parley/hub/web"
 )
 
-// idParam parses the :id route parameter.
-func idParam(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, hub.Errorf(hub.EInvalid, "id must be a positive integer")
-	}
-	return id, nil
-}
-
-// queryInt parses an optional integer query parameter.
-func queryInt(c *fiber.Ctx, name string) (int64, error) {
-	v := c.Query(name)
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return 0, hub.Errorf(hub.EInvalid, "%s must be a non-negative integer", name)
-	}
-	return n, nil
-}
-
-type page[T any] struct {
-	Items []T `json:"items"`
-	// Next is the cursor for the following page, empty on the last one.
-	Next string `json:"next,omitempty"`
-}
-
-// idPage is a page of items listed by id, newest first: a full page
-// (limit items) has a next cursor, the last item's id, for ?before=.
-func idPage[T any](items []T, limit int, id func(T) int64) page[T] {
-	p := page[T]{Items: items}
-	if len(items) > 0 && len(items) == limit {
-		p.Next = strconv.FormatInt(id(items[len(items)-1]), 10)
-	}
-	return p
-}
-
 // conversationFilter reads the filters of the Conversations view (004
 // "Filters"): site, a date range of last activity (UTC days, both
 // inclusive), feedback, escalated, has_ticket and status.
 func conversationFilter(c *fiber.Ctx) (hub.ConversationFilter, error) {
-	var f hub.ConversationFilter
-	limit, err := queryInt(c, "limit")
-	if err != nil {
+	f := hub.ConversationFilter{Status: c.Query("status"), Feedback: hub.FeedbackFilter(c.Query("feedback"))}
+	var err error
+	if f.Limit, err = queryLimit(c); err != nil {
 		return f, err
 	}
 	if f.SiteID, err = queryInt(c, "site"); err != nil {
 		return f, err
-	}
-	f.Status, f.Feedback, f.Limit = c.Query("status"), hub.FeedbackFilter(c.Query("feedback")), int(min(max(limit, 1), 200))
-	if limit == 0 {
-		f.Limit = 50
 	}
 	if f.Since, err = queryDate(c, "from"); err != nil {
 		return f, err
@@ -89,31 +46,6 @@ func conversationFilter(c *fiber.Ctx) (hub.ConversationFilter, error) {
 	return f, nil
 }
 
-// queryBool parses an optional true/false query parameter; nil when absent.
-func queryBool(c *fiber.Ctx, name string) (*bool, error) {
-	switch v := c.Query(name); v {
-	case "":
-		return nil, nil
-	case "true", "false":
-		b := v == "true"
-		return &b, nil
-	}
-	return nil, hub.Errorf(hub.EInvalid, "%s must be true or false", name)
-}
-
-// queryDate parses an optional date (YYYY-MM-DD, UTC) query parameter.
-func queryDate(c *fiber.Ctx, name string) (time.Time, error) {
-	v := c.Query(name)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	d, err := time.Parse(time.DateOnly, v)
-	if err != nil {
-		return time.Time{}, hub.Errorf(hub.EInvalid, "%s must be a date like 2026-11-21", name)
-	}
-	return d, nil
-}
-
 func (h *handler) listConversations(c *fiber.Ctx) error {
 	f, err := conversationFilter(c)
 	if err != nil {
@@ -123,27 +55,7 @@ func (h *handler) listConversations(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p := page[hub.ConversationDetail]{Items: items}
-	if len(items) == f.Limit {
-		last := items[len(items)-1]
-		p.Next = strconv.FormatInt(last.LastMessageAt.UnixMicro(), 10) + "_" + strconv.FormatInt(last.ID, 10)
-	}
-	return c.JSON(p)
-}
-
-func parseTimeCursor(cur string) (time.Time, int64, error) {
-	bad := hub.Errorf(hub.EInvalid, "before must be a cursor from a previous page")
-	for i := range len(cur) {
-		if cur[i] == '_' {
-			us, err1 := strconv.ParseInt(cur[:i], 10, 64)
-			id, err2 := strconv.ParseInt(cur[i+1:], 10, 64)
-			if err1 != nil || err2 != nil {
-				return time.Time{}, 0, bad
-			}
-			return time.UnixMicro(us).UTC(), id, nil
-		}
-	}
-	return time.Time{}, 0, bad
+	return c.JSON(timePage(items, f.Limit, func(d hub.ConversationDetail) (time.Time, int64) { return d.LastMessageAt, d.ID }))
 }
 
 func (h *handler) getConversation(c *fiber.Ctx) error {

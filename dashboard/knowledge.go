@@ -1,8 +1,6 @@
 package dashboard
 
 import (
-	"strconv"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/parley-chat/parley/hub"
@@ -11,15 +9,6 @@ import (
 
 // The knowledge base the assistant answers from: members read it, owners
 // and admins write it; hub.Service decides who may do what.
-
-// siteParam parses the :site route parameter, a site id.
-func siteParam(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("site"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, hub.Errorf(hub.EInvalid, "site must be a positive integer")
-	}
-	return id, nil
-}
 
 func (h *handler) listKnowledge(c *fiber.Ctx) error {
 	siteID, err := siteParam(c)

@@ -12,7 +12,7 @@ import (
 // ticketFilters are the list filters of the Tickets view (003 "Filtering
 // Tickets"): all, mine, or one status.
 func ticketFilter(c *fiber.Ctx, a hub.Actor) (hub.TicketFilter, error) {
-	f := hub.TicketFilter{Query: strings.TrimSpace(c.Query("q")), Limit: 50}
+	f := hub.TicketFilter{Query: strings.TrimSpace(c.Query("q"))}
 	switch v := c.Query("filter", "all"); v {
 	case "all":
 	case "mine":
@@ -28,16 +28,12 @@ func ticketFilter(c *fiber.Ctx, a hub.Actor) (hub.TicketFilter, error) {
 	if err != nil {
 		return f, err
 	}
-	limit, err := queryInt(c, "limit")
-	if err != nil {
+	if f.Limit, err = queryLimit(c); err != nil {
 		return f, err
 	}
 	f.BeforeID, f.Queue, f.ByDue = before, c.Query("queue"), c.Query("sort") == "due"
 	if v := c.Query("sort", "newest"); v != "newest" && v != "due" {
 		return f, hub.Errorf(hub.EInvalid, "sort must be newest or due")
-	}
-	if limit > 0 {
-		f.Limit = int(min(limit, 200))
 	}
 	return f, nil
 }
