@@ -97,7 +97,7 @@ func mountApp(app *fiber.App, baseURL string) {
 		r, err = routes(b)
 	}
 	if err == nil {
-		b, err = b.With("index.html", withOrigin(b.Files["index.html"].Body, baseURL))
+		b, err = b.With("index.html", withOrigin(b.Files["index.html"].Body, baseOrigin(baseURL)))
 	}
 	csp := pageCSP(baseURL)
 	page := func(c *fiber.Ctx) error {
@@ -121,11 +121,7 @@ func mountApp(app *fiber.App, baseURL string) {
 }
 
 // withOrigin puts the hub's origin into the page's head.
-func withOrigin(page []byte, baseURL string) []byte {
-	origin := baseURL
-	if u, err := url.Parse(baseURL); err == nil && u.Host != "" {
-		origin = strings.ToLower(u.Scheme + "://" + u.Host)
-	}
+func withOrigin(page []byte, origin string) []byte {
 	meta := `<meta name="parley-origin" content="` + html.EscapeString(origin) + `">` + "\n"
 	return []byte(strings.Replace(string(page), "<title>", meta+"<title>", 1))
 }

@@ -31,8 +31,8 @@ type Config struct {
 
 // Mount adds the dashboard routes to app.
 func Mount(app *fiber.App, cfg Config) {
-	u, _ := url.Parse(cfg.BaseURL)
-	h := &handler{svc: cfg.Service, origin: strings.ToLower(u.Scheme + "://" + u.Host), secure: u.Scheme == "https"}
+	origin := baseOrigin(cfg.BaseURL)
+	h := &handler{svc: cfg.Service, origin: origin, secure: strings.HasPrefix(origin, "https:")}
 	app.Post("/api/v1/auth/login", h.login)
 	app.Post("/api/v1/auth/logout", h.logout)
 	// Accounts, outside the session (account.go).
@@ -135,6 +135,14 @@ type handler struct {
 	rt      *realtime.Node
 	limits  hub.Limits
 	ipLimit int
+}
+
+// baseOrigin is the origin of the hub's base URL (PARLEY_BASE_URL, which
+// the config has checked): the one origin allowed to make changes with the
+// cookie, and the one the app's page names.
+func baseOrigin(baseURL string) string {
+	u, _ := url.Parse(baseURL)
+	return strings.ToLower(u.Scheme + "://" + u.Host)
 }
 
 func actor(c *fiber.Ctx) hub.Actor {
