@@ -245,5 +245,9 @@ func (h *handler) me(c *fiber.Ctx) error {
 		*hub.Member
 		Viewing   int64         `json:"viewing_workspace,omitempty"`
 		Workspace workspaceView `json:"workspace"`
-	}{m, viewing, viewWorkspace(t)})
+		Plans     []planView    `json:"plans"`
+		// MaxAttachment is the largest file a conversation takes, which
+		// the composer refuses before uploading.
+		MaxAttachment int `json:"max_attachment_bytes"`
+	}{m, viewing, viewWorkspace(t), viewPlans(), hub.MaxAttachmentBytes})
 }

@@ -7,8 +7,9 @@ import (
 	"github.com/parley-chat/parley/hub/web"
 )
 
-// Plans (hub/plan.go): what GET /me tells of the workspace's plan, and the
-// staff's list of workspaces with the plan of each.
+// Plans (hub/plan.go): what GET /me tells of the workspace's plan and of
+// the plans there are, and the staff's list of workspaces with the plan of
+// each.
 
 // workspaceView is the workspace part of GET /me: its plan and the
 // features the plan includes, for the "locked" displays.
@@ -21,6 +22,23 @@ type workspaceView struct {
 
 func viewWorkspace(t *hub.Tenant) workspaceView {
 	return workspaceView{ID: t.ID, Name: t.Name, Plan: t.Plan, Features: t.Features()}
+}
+
+// planView is one of hub.Plans as GET /me lists them, smallest first: the
+// dashboard names the plans a locked feature needs from these, and offers
+// staff these, so that it keeps no table of plans of its own.
+type planView struct {
+	Plan     string   `json:"plan"`
+	Name     string   `json:"name"`
+	Features []string `json:"features"`
+}
+
+func viewPlans() []planView {
+	out := make([]planView, len(hub.Plans))
+	for i, p := range hub.Plans {
+		out[i] = planView{Plan: p, Name: hub.PlanName(p), Features: hub.PlanFeatures(p)}
+	}
+	return out
 }
 
 // listPlans answers GET /staff/plans?before=<id>: the customers'

@@ -1,19 +1,17 @@
 // Plans (hub/plan.go): what the workspace's plan includes, as GET /me and
 // the workspace.plan event tell it, and how a feature the plan lacks
-// shows: locked, with the reason and what to do, wherever it appears (the
-// Builder and the list of sites for the widget; a site's tickets and the
-// Tickets page for tickets).
+// shows: locked, with the reason, the plans that include it and what to
+// do, wherever it appears (the Builder and the list of sites for the
+// widget; a site's tickets and the Tickets page for tickets). The plans
+// and what each includes are GET /me's: the app keeps no table of them.
 import { contactsSupport, me } from "./data";
-import { t } from "./i18n";
+import { lang, t } from "./i18n";
 import { live } from "./live";
 import { Link } from "./router";
 import { useStore } from "./store";
 import type { Member } from "./types";
 
 export type Feature = "widget" | "tickets";
-
-/** PLANS are the plans, smallest first (hub.Plans). */
-export const PLANS = ["free", "standard", "pro", "enterprise"] as const;
 
 /** hasFeature: the workspace's plan includes f (a server that does not say: yes). */
 export function hasFeature(f: Feature, m: Member | null = me.value): boolean {
@@ -22,19 +20,29 @@ export function hasFeature(f: Feature, m: Member | null = me.value): boolean {
 }
 
 /** planName is a plan as people write it. */
-export const planName = (p: string) => ((PLANS as readonly string[]).includes(p) ? t(("plan." + p) as any) : p);
+export const planName = (p: string, m: Member | null = me.value) => m?.plans?.find((x) => x.plan === p)?.name || p;
+
+/**
+ * plansWith names the plans that include f, as each language's sentence
+ * needs them: "Pro or Enterprise", "Pro и Enterprise".
+ */
+function plansWith(f: Feature, m: Member): string {
+  const names = (m.plans || []).filter((p) => p.features.includes(f)).map((p) => p.name);
+  const ru = lang.value === "ru";
+  return new Intl.ListFormat(ru ? "ru" : "en-GB", { type: ru ? "conjunction" : "disjunction" }).format(names);
+}
 
 /** Locked says, when the plan lacks feature, that it is locked, why, and what to do; nothing otherwise. */
 export function Locked({ feature }: { feature: Feature }) {
   const m = useStore(me);
   if (!m || hasFeature(feature, m)) return null;
-  const plan = planName(m.workspace!.plan);
+  const plan = planName(m.workspace!.plan, m);
   return (
     <div class="locked" role="note" data-testid={"locked-" + feature}>
       <strong>
         <LockIcon /> {t("plan.locked")}
       </strong>
-      <p>{t(feature === "widget" ? "plan.noWidget" : "plan.noTickets", { plan })}</p>
+      <p>{t(feature === "widget" ? "plan.noWidget" : "plan.noTickets", { plan, plans: plansWith(feature, m) })}</p>
       <p>
         {contactsSupport(m) ? (
           <>

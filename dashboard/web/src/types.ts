@@ -25,6 +25,16 @@ export interface Member {
   viewing_workspace?: number;
   /** workspace: the one the member acts in, with its plan and what it includes (GET /me; plan.tsx). */
   workspace?: { id: number; name: string; plan: string; features: string[] };
+  /** plans: every plan, smallest first, with what it includes (GET /me, hub.Plans; plan.tsx). */
+  plans?: Plan[];
+  /** max_attachment_bytes: the largest file a conversation takes (GET /me, hub.MaxAttachmentBytes). */
+  max_attachment_bytes?: number;
+}
+
+export interface Plan {
+  plan: string;
+  name: string;
+  features: string[];
 }
 
 export interface Page<T> {

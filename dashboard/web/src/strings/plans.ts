@@ -2,15 +2,11 @@
 // English, then Russian with the same keys in the same order; i18n.tsx joins the areas.
 
 export const en = {
-  "plan.free": "Free",
-  "plan.standard": "Standard",
-  "plan.pro": "Pro",
-  "plan.enterprise": "Enterprise",
   "plan.label": "Plan",
   "plan.locked": "Not included in your plan",
   "plan.lockedShort": "locked by the plan",
-  "plan.noWidget": "Your plan ({plan}) does not include the chat widget, which needs Pro or Enterprise: visitors see no chat on your sites (FEATURE_LOCKED).",
-  "plan.noTickets": "Your plan ({plan}) does not include tickets, which need Standard, Pro or Enterprise: no new ticket is opened, and the assistant does not hand off. Tickets opened before stay readable and answerable.",
+  "plan.noWidget": "Your plan ({plan}) does not include the chat widget, which needs {plans}: visitors see no chat on your sites (FEATURE_LOCKED).",
+  "plan.noTickets": "Your plan ({plan}) does not include tickets, which need {plans}: no new ticket is opened, and the assistant does not hand off. Tickets opened before stay readable and answerable.",
   "plan.askSupport": "To upgrade the plan, write to the platform's team in",
   "plan.askOwner": "To upgrade the plan, ask an owner of the workspace.",
   "builder.title": "Builder",
@@ -30,15 +26,11 @@ export const en = {
 };
 
 export const ru: Record<keyof typeof en, string> = {
-  "plan.free": "Free",
-  "plan.standard": "Standard",
-  "plan.pro": "Pro",
-  "plan.enterprise": "Enterprise",
   "plan.label": "Тариф",
   "plan.locked": "Не входит в ваш тариф",
   "plan.lockedShort": "закрыт тарифом",
-  "plan.noWidget": "Ваш тариф ({plan}) не включает виджет чата — он есть в Pro и Enterprise: на ваших сайтах посетители не видят чат (FEATURE_LOCKED).",
-  "plan.noTickets": "Ваш тариф ({plan}) не включает тикеты — они есть в Standard, Pro и Enterprise: новые тикеты не открываются, и ассистент не передаёт разговоры команде. Открытые раньше тикеты можно читать и отвечать на них.",
+  "plan.noWidget": "Ваш тариф ({plan}) не включает виджет чата — он есть в {plans}: на ваших сайтах посетители не видят чат (FEATURE_LOCKED).",
+  "plan.noTickets": "Ваш тариф ({plan}) не включает тикеты — они есть в {plans}: новые тикеты не открываются, и ассистент не передаёт разговоры команде. Открытые раньше тикеты можно читать и отвечать на них.",
   "plan.askSupport": "Чтобы сменить тариф, напишите команде платформы в разделе",
   "plan.askOwner": "Чтобы сменить тариф, обратитесь к владельцу пространства.",
   "builder.title": "Конструктор",

@@ -2,13 +2,12 @@
 // files (picked or pasted), and the typing hint the visitor sees.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { get } from "../api";
+import { me } from "../data";
 import { t } from "../i18n";
 import { live } from "../live";
+import { useStore } from "../store";
 import type { Canned, Page } from "../types";
 import type { Channel, Thread } from "./thread";
-
-/** MAX_FILE is the largest file the hub takes (hub.MaxAttachmentBytes). */
-export const MAX_FILE = 10 << 20;
 
 /**
  * Composer writes replies to the visitor or private notes, with canned
@@ -44,12 +43,13 @@ export function Composer(props: { id: number; thread: Thread; canned?: Canned[];
     clearTimeout(stopTimer.current);
     stopTimer.current = setTimeout(stopTyping, 4000) as unknown as number;
   };
-  // Files go to the visitor: never from the note mode. Over the hub's limit,
-  // they are refused here, before any upload.
+  // Files go to the visitor: never from the note mode. Over the hub's limit
+  // (GET /me), they are refused here, before any upload.
+  const max = useStore(me)?.max_attachment_bytes || 0;
   const attach = (files: ArrayLike<File>) => {
     setFileError("");
     for (const f of Array.from(files)) {
-      if (f.size > MAX_FILE) setFileError(t("thread.tooBig", { name: f.name, max: MAX_FILE >> 20 }));
+      if (max && f.size > max) setFileError(t("thread.tooBig", { name: f.name, max: max >> 20 }));
       else thread.sendFile(f);
     }
   };

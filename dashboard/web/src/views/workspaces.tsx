@@ -8,7 +8,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, getOwn } from "../api";
 import { me } from "../data";
 import { t } from "../i18n";
-import { PLANS, planName } from "../plan";
+import { planName } from "../plan";
 import { useStore } from "../store";
 import type { Page, Workspace } from "../types";
 import { ErrorBox, fmtDateTime } from "../ui";
@@ -70,6 +70,7 @@ export function WorkspacesView() {
 
 /** Plans lists every customer's workspace with a plan select, newest first. */
 function Plans() {
+  const plans = useStore(me)?.plans || [];
   const [items, setItems] = useState<Workspace[] | null>(null);
   const [next, setNext] = useState<string | undefined>();
   const [error, setError] = useState<unknown>(null);
@@ -108,8 +109,8 @@ function Plans() {
           <li data-testid="plan-row" data-id={w.id}>
             <strong>{w.name}</strong>
             <select class="push" aria-label={t("ws.planOf", { name: w.name })} value={w.plan} onChange={(e) => setPlan(w, (e.target as HTMLSelectElement).value)} data-testid="plan-select">
-              {PLANS.map((p) => (
-                <option value={p}>{planName(p)}</option>
+              {plans.map((p) => (
+                <option value={p.plan}>{p.name}</option>
               ))}
             </select>
           </li>
