@@ -3,6 +3,7 @@ import type { ComponentChildren, JSX, RefObject } from "preact";
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import { ApiError } from "./api";
 import { lang, t } from "./i18n";
+import type { Page } from "./types";
 
 /**
  * useLatestLoad keeps a list's answers in order: each load calls the
@@ -17,6 +18,57 @@ export function useLatestLoad(): () => () => boolean {
     const mine = ++gen.current;
     return () => gen.current === mine;
   };
+}
+
+/** Paged is a list read a page at a time (usePaged). */
+export interface Paged<K> {
+  /** list is what the list holds, in the API's order. */
+  list: K[];
+  setList: (l: K[]) => void;
+  /** ref.current is the list as last rendered, for callbacks that outlive a render. */
+  ref: { current: K[] };
+  /** next is the cursor of the following page, none on the last. */
+  next?: string;
+  loading: boolean;
+  error: unknown;
+  /** load reads the first page, or with before the page after that cursor ("Load more"). */
+  load: (before?: string) => Promise<void>;
+}
+
+/**
+ * usePaged reads a list a page at a time, following the API's next
+ * cursor. page asks for one; keep turns its items into what the list
+ * holds (the items, or the ids of items kept in a store); first, when
+ * given, makes the list from a first page and what the list showed (to
+ * keep items that arrived live). A later page joins the list without
+ * repeats. The answer to a load that a later load overtook is dropped
+ * (useLatestLoad).
+ */
+export function usePaged<T, K>(page: (before?: string) => Promise<Page<T>>, keep: (items: T[]) => K[], first = (got: K[], _shown: K[]) => got): Paged<K> {
+  const [list, setList] = useState<K[]>([]);
+  const [next, setNext] = useState<string | undefined>();
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<unknown>(null);
+  const ref = useRef<K[]>([]);
+  ref.current = list;
+  const begin = useLatestLoad();
+  const load = async (before?: string) => {
+    const current = begin();
+    setLoading(true);
+    setError(null);
+    try {
+      const p = await page(before);
+      if (!current()) return;
+      const got = keep(p.items || []);
+      setList(before ? [...ref.current, ...got.filter((k) => !ref.current.includes(k))] : first(got, ref.current));
+      setNext(p.next);
+    } catch (e) {
+      if (current()) setError(e);
+    } finally {
+      if (current()) setLoading(false);
+    }
+  };
+  return { list, setList, ref, next, loading, error, load };
 }
 
 /** errorText is what to tell the user about a failed call. */

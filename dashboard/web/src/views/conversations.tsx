@@ -1,7 +1,7 @@
 // Conversations (004): per site, filtered by date range, feedback,
 // escalation and tickets; the detail shows the labelled timeline, the identity card,
 // "Open ticket", "Export JSON", and lets an agent take over and reply.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { ApiError, get, post, qs } from "../api";
 import { applyConv, convs, convUnread, me, memberName, readOnly, unread } from "../data";
 import { t } from "../i18n";
@@ -9,7 +9,7 @@ import { live } from "../live";
 import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
 import type { Conversation, Page, Site } from "../types";
-import { ErrorBox, errorText, fmtAgo, fmtDateTime, useLatestLoad } from "../ui";
+import { ErrorBox, errorText, fmtAgo, fmtDateTime, usePaged } from "../ui";
 import { ReadOnlyNote } from "./tickets";
 import { Composer, useCanned } from "./composer";
 import { Timeline, Viewers } from "./timeline";
@@ -141,32 +141,15 @@ function Filters({ f }: { f: Query }) {
 function ConvList({ f, selected }: { f: Query; selected: number }) {
   const all = useStore(convs);
   const u = useStore(unread);
-  const [ids, setIds] = useState<number[]>([]);
-  const [next, setNext] = useState<string | undefined>();
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const idsRef = useRef<number[]>([]);
-  idsRef.current = ids;
   const params = { site: f.site, from: f.from, to: f.to, feedback: feedbackParam(f), escalated: f.escalated, has_ticket: f.ticket };
   const key = JSON.stringify(params);
-  const begin = useLatestLoad();
-  const load = async (before?: string) => {
-    const current = begin();
-    setLoading(true);
-    setError(null);
-    try {
-      const p = await get<Page<Conversation>>("/conversations" + qs({ ...params, before, limit: 50 }));
-      if (!current()) return;
-      for (const c of p.items) applyConv(c);
-      const got = p.items.map((c) => c.id);
-      setIds(before ? [...idsRef.current, ...got.filter((i) => !idsRef.current.includes(i))] : got);
-      setNext(p.next);
-    } catch (e) {
-      if (current()) setError(e);
-    } finally {
-      if (current()) setLoading(false);
-    }
-  };
+  const { list: ids, setList: setIds, ref: idsRef, next, loading, error, load } = usePaged(
+    (before) => get<Page<Conversation>>("/conversations" + qs({ ...params, before })),
+    (items) => {
+      for (const c of items) applyConv(c);
+      return items.map((c) => c.id);
+    },
+  );
   useEffect(() => {
     setIds([]);
     load();

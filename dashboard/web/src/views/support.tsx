@@ -3,7 +3,7 @@
 // activity log, and "+ New ticket"; on the left the tickets with search,
 // the status filter and unread counts; on the right the chosen ticket's
 // chat, followed live over /ws/support (REST polling while it is down).
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import { ApiError, get, post, put, qs } from "../api";
 import { applySupport, applySupportUnread, contactsSupport, me, memberName, supportTickets } from "../data";
 import { t } from "../i18n";
@@ -11,7 +11,7 @@ import { live, supportLive } from "../live";
 import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
 import type { AuditEntry, Message, Page, RequestType, SupportAccess, SupportTicket, SupportViewKind } from "../types";
-import { ErrorBox, errorText, Field, fmtAgo, fmtDateTime, Modal, Switch, useLatestLoad, val } from "../ui";
+import { ErrorBox, errorText, Field, fmtAgo, fmtDateTime, Modal, Switch, usePaged, val } from "../ui";
 import { Composer } from "./composer";
 import { Timeline } from "./timeline";
 import { Channel, useThread } from "./thread";
@@ -205,22 +205,10 @@ function collapse(items: AuditEntry[]): { e: AuditEntry; text: string; n: number
 
 /** ActivityLog lists what staff looked at in the workspace, and who opened and closed the access. */
 function ActivityLog({ onClose }: { onClose: () => void }) {
-  const [items, setItems] = useState<AuditEntry[]>([]);
-  const [next, setNext] = useState<string | undefined>();
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
-  const load = async (before?: string) => {
-    setLoading(true);
-    try {
-      const p = await get<Page<AuditEntry>>("/support/audit" + qs({ before }));
-      setItems((cur) => (before ? [...cur, ...p.items] : p.items));
-      setNext(p.next);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  };
+  const { list: items, next, loading, error, load } = usePaged(
+    (before) => get<Page<AuditEntry>>("/support/audit" + qs({ before })),
+    (items) => items,
+  );
   useEffect(() => {
     load();
   }, []);
@@ -250,33 +238,15 @@ function ActivityLog({ onClose }: { onClose: () => void }) {
 
 function SupportList({ filter, q, selected }: { filter: SupportFilter; q: string; selected: number }) {
   const all = useStore(supportTickets);
-  const [ids, setIds] = useState<number[]>([]);
-  const [next, setNext] = useState<string | undefined>();
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
   const [search, setSearch] = useState(q);
-  const idsRef = useRef<number[]>([]);
-  idsRef.current = ids;
   const path = (before?: string) => "/support/tickets" + qs({ status: filter, q, before });
-  const begin = useLatestLoad();
-
-  const load = async (before?: string) => {
-    const current = begin();
-    setLoading(true);
-    setError(null);
-    try {
-      const p = await get<Page<SupportTicket>>(path(before));
-      if (!current()) return;
-      for (const tk of p.items) applySupport(tk);
-      const got = p.items.map((tk) => tk.id);
-      setIds(before ? [...idsRef.current, ...got.filter((i) => !idsRef.current.includes(i))] : got);
-      setNext(p.next);
-    } catch (e) {
-      if (current()) setError(e);
-    } finally {
-      if (current()) setLoading(false);
-    }
-  };
+  const { list: ids, setList: setIds, ref: idsRef, next, loading, error, load } = usePaged(
+    (before) => get<Page<SupportTicket>>(path(before)),
+    (items) => {
+      for (const tk of items) applySupport(tk);
+      return items.map((tk) => tk.id);
+    },
+  );
 
   useEffect(() => {
     setIds([]);

@@ -4,7 +4,7 @@
 // also choose a queue (the workspaces' support tickets or their AI
 // response reviews) and may order by due time. A staff member viewing a
 // workspace sees its tickets read-only.
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { ApiError, get, patch, qs } from "../api";
 import { applyConv, applyTicket, convs, me, memberName, members, online, readOnly, ticketUnread, tickets, unread } from "../data";
 import { t } from "../i18n";
@@ -14,7 +14,7 @@ import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
 import { ExtLink } from "../text";
 import type { Conversation, Page, Ticket, TicketPriority, TicketStatus, Visitor } from "../types";
-import { CopyButton, ErrorBox, errorText, fmtAgo, fmtDateTime, fmtDuration, useLatestLoad } from "../ui";
+import { CopyButton, ErrorBox, errorText, fmtAgo, fmtDateTime, fmtDuration, usePaged } from "../ui";
 import { Composer, useCanned } from "./composer";
 import { Timeline, Viewers } from "./timeline";
 import { useReadMarker, useThread, useViewing } from "./thread";
@@ -120,40 +120,25 @@ function TicketList({ o, staff, selected }: { o: ListOpts; staff: boolean; selec
   const cs = useStore(convs);
   const mine = useStore(me);
   const u = useStore(unread);
-  const [ids, setIds] = useState<number[]>([]);
-  const [next, setNext] = useState<string | undefined>();
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>(null);
   const [search, setSearch] = useState(q);
-  const idsRef = useRef<number[]>([]);
-  idsRef.current = ids;
-
-  const begin = useLatestLoad();
-  const load = async (before?: string) => {
-    const current = begin();
-    setLoading(true);
-    setError(null);
-    try {
-      // Due order comes in one page of the most pressing (no cursor).
-      const p = await get<Page<Ticket>>(
-        "/tickets" + qs({ filter, q, before, limit: sort === "due" ? 200 : 50, queue: queue === "all" ? "" : queue, sort: sort === "due" ? "due" : "" }),
-      );
-      if (!current()) return;
-      for (const tk of p.items) applyTicket(tk);
-      const got = p.items.map((tk) => tk.id);
-      if (before) setIds([...idsRef.current, ...got.filter((i) => !idsRef.current.includes(i))]);
-      else {
-        // Keep tickets that arrived live meanwhile and still match.
-        const arrived = idsRef.current.filter((i) => !got.includes(i) && i > (got[0] || 0) && tickets.value[i] && matches(tickets.value[i], o, me.value?.id || 0));
-        setIds(sort === "due" ? [...arrived, ...got].sort(dueOrder(tickets.value)) : [...arrived, ...got]);
-      }
-      setNext(sort === "due" ? undefined : p.next);
-    } catch (e) {
-      if (current()) setError(e);
-    } finally {
-      if (current()) setLoading(false);
-    }
-  };
+  const { list: ids, setList: setIds, ref: idsRef, next, loading, error, load } = usePaged(
+    // Due order comes in one page (no cursor) of the most pressing, as
+    // many as a page holds (limit at most 200, docs/api.md); the newest
+    // order in pages of the API's size.
+    (before) =>
+      get<Page<Ticket>>("/tickets" + qs({ filter, q, before, limit: sort === "due" ? 200 : undefined, queue: queue === "all" ? "" : queue, sort: sort === "due" ? "due" : "" })).then(
+        (p) => (sort === "due" ? { ...p, next: undefined } : p),
+      ),
+    (items) => {
+      for (const tk of items) applyTicket(tk);
+      return items.map((tk) => tk.id);
+    },
+    (got, shown) => {
+      // Keep tickets that arrived live meanwhile and still match.
+      const arrived = shown.filter((i) => !got.includes(i) && i > (got[0] || 0) && tickets.value[i] && matches(tickets.value[i], o, me.value?.id || 0));
+      return sort === "due" ? [...arrived, ...got].sort(dueOrder(tickets.value)) : [...arrived, ...got];
+    },
+  );
 
   useEffect(() => {
     setIds([]);

@@ -11,7 +11,7 @@ import { t } from "../i18n";
 import { planName } from "../plan";
 import { useStore } from "../store";
 import type { Page, Workspace } from "../types";
-import { ErrorBox, fmtDateTime } from "../ui";
+import { ErrorBox, fmtDateTime, usePaged } from "../ui";
 import { enterView } from "../view";
 
 /** REFRESH is how often the list is asked again: access opens and closes in other workspaces. */
@@ -71,15 +71,12 @@ export function WorkspacesView() {
 /** Plans lists every customer's workspace with a plan select, newest first. */
 function Plans() {
   const plans = useStore(me)?.plans || [];
-  const [items, setItems] = useState<Workspace[] | null>(null);
-  const [next, setNext] = useState<string | undefined>();
+  const { list: items, setList: setItems, ref, next, error: loadError, load } = usePaged(
+    (before) => getOwn<Page<Workspace>>("/staff/plans" + (before ? "?before=" + before : "")),
+    (items) => items,
+  );
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState("");
-  const load = (before?: string) =>
-    getOwn<Page<Workspace>>("/staff/plans" + (before ? "?before=" + before : "")).then((p) => {
-      setItems((cur) => [...(before ? cur || [] : []), ...(p.items || [])]);
-      setNext(p.next);
-    }, setError);
   useEffect(() => {
     load();
   }, []);
@@ -88,7 +85,7 @@ function Plans() {
     setSaved("");
     try {
       const u = await api<Workspace>("PUT", `/staff/workspaces/${w.id}/plan`, { plan }, true); // as the staff member, not a viewer
-      setItems((cur) => (cur || []).map((x) => (x.id === w.id ? { ...x, plan: u.plan } : x)));
+      setItems(ref.current.map((x) => (x.id === w.id ? { ...x, plan: u.plan } : x)));
       setSaved(t("ws.planSaved", { name: w.name, plan: planName(u.plan || plan) }));
     } catch (e) {
       setError(e);
@@ -98,14 +95,14 @@ function Plans() {
     <section class="card" data-testid="plans">
       <h2>{t("ws.plans")}</h2>
       <p class="hint">{t("ws.plansHint")}</p>
-      <ErrorBox error={error} />
+      <ErrorBox error={error || loadError} />
       {saved && (
         <p class="ok" role="status" data-testid="plan-saved">
           {saved}
         </p>
       )}
       <ul class="plain-list">
-        {(items || []).map((w) => (
+        {items.map((w) => (
           <li data-testid="plan-row" data-id={w.id}>
             <strong>{w.name}</strong>
             <select class="push" aria-label={t("ws.planOf", { name: w.name })} value={w.plan} onChange={(e) => setPlan(w, (e.target as HTMLSelectElement).value)} data-testid="plan-select">
