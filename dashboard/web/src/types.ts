@@ -297,7 +297,8 @@ export interface Site {
   default_locale: string;
   appearance: Appearance;
   handoff: Handoff;
-  snippet?: string;
+  /** snippet is the HTML to paste into the site's pages (the server's widget.Snippet, its one copy). */
+  snippet: string;
   identity_secret?: string;
 }
 

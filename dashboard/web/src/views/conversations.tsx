@@ -8,23 +8,14 @@ import { t } from "../i18n";
 import { live } from "../live";
 import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
-import type { Conversation, Page, Site } from "../types";
+import type { Conversation, Page } from "../types";
 import { ErrorBox, errorText, fmtAgo, fmtDateTime, usePaged } from "../ui";
 import { ReadOnlyNote } from "./tickets";
 import { Composer, useCanned } from "./composer";
 import { Timeline, Viewers } from "./timeline";
 import { useReadMarker, useThread, useViewing } from "./thread";
 import { ClosedNote, ConvStatusActions, ConvStatusBadge } from "./lifecycle";
-
-/** useSites loads the workspace's sites. */
-export function useSites(): [Site[] | null, unknown, (s: Site[]) => void] {
-  const [sites, setSites] = useState<Site[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    get<Page<Site>>("/sites").then((p) => setSites(p.items || []), setError);
-  }, []);
-  return [sites, error, setSites];
-}
+import { useSites } from "./sites";
 
 type Query = { site: string; from: string; to: string; has: boolean; kind: string; escalated: string; ticket: string };
 

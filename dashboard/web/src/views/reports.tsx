@@ -8,7 +8,7 @@ import { loc, navigate } from "../router";
 import { useStore } from "../store";
 import type { Report, ReportDay } from "../types";
 import { ErrorBox, fmtDuration } from "../ui";
-import { useSites } from "./conversations";
+import { useSites } from "./sites";
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 

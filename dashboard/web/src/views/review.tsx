@@ -13,6 +13,7 @@ import { Link } from "../router";
 import { useStore } from "../store";
 import type { ReviewContext, SupportTicket } from "../types";
 import { ErrorBox, Field, Modal, val } from "../ui";
+import { traceLanguage, traceSource } from "./trace";
 
 /** CAUSES are step 3's causes, in 000's order (hub.ReviewCauses). */
 export const CAUSES = ["inaccuracy", "misunderstood", "unused_knowledge", "tone", "length", "other"] as const;
@@ -20,9 +21,6 @@ export const CAUSES = ["inaccuracy", "misunderstood", "unused_knowledge", "tone"
 /** Verdict is where the reviewer left steps 1 and 2 (hub's Verdict*). */
 type Verdict = "instructions" | "instructions_ok" | "other";
 
-/** LANGUAGES and SOURCES name a trace's language and answer source (also in trace.tsx). */
-export const LANGUAGES: Record<string, string> = { en: "review.lang.en", ru: "review.lang.ru" };
-export const SOURCES: Record<string, string> = { knowledge_base: "review.source.kb", model: "review.source.model", both: "review.source.both" };
 
 export function ReviewDialog({ messageId, onClose }: { messageId: number; onClose: () => void }) {
   const mine = useStore(me);
@@ -114,7 +112,7 @@ export function ReviewDialog({ messageId, onClose }: { messageId: number; onClos
           <p class="muted">{t("common.loading")}</p>
         ) : trace ? (
           <ul class="diagnostics" data-testid="review-diagnostics">
-            <li data-testid="review-language">{t("review.language", { lang: LANGUAGES[trace.language] ? t(LANGUAGES[trace.language] as any) : t("review.lang.none") })}</li>
+            <li data-testid="review-language">{t("review.language", { lang: traceLanguage(trace) })}</li>
             <li>
               <details data-testid="review-tools">
                 <summary>{t("review.toolsUsed", { n: (trace.tools || []).length })}</summary>
@@ -143,7 +141,7 @@ export function ReviewDialog({ messageId, onClose }: { messageId: number; onClos
                 )}
               </details>
             </li>
-            <li data-testid="review-source">{t("review.did", { source: t((SOURCES[trace.answer_source || ""] || "review.source.none") as any) })}</li>
+            <li data-testid="review-source">{t("review.did", { source: traceSource(trace) || t("review.source.none") })}</li>
             <li data-testid="review-decision">{t("review.decision", { decision: trace.decision || "—" })}</li>
           </ul>
         ) : (

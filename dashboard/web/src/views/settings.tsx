@@ -10,8 +10,7 @@ import { useStore } from "../store";
 import type { Canned, Invite, KnowledgeEntry, Member, Page, Role } from "../types";
 import { ErrorBox, Field, fmtDateTime, Missing, Modal, val } from "../ui";
 import { Card, SaveRow, useSave } from "./cards";
-import { useSites } from "./conversations";
-import { SiteList, SiteSettings } from "./sites";
+import { SiteList, SiteSettings, useSites } from "./sites";
 
 const SECTIONS = ["sites", "knowledge", "team", "canned", "profile"] as const;
 

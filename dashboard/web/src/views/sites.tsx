@@ -2,7 +2,7 @@
 // chat is live), a new site, and a site's page: its settings (the snippet,
 // allowed origins, verified-only, the identity secret, tickets and their
 // email, AI instructions, hand-off) and its Builder (builder.tsx), as two
-// tabs.
+// tabs; and useSites, which the views with a site picker load them with.
 import { useEffect, useState } from "preact/hooks";
 import { get, patch, post } from "../api";
 import { me } from "../data";
@@ -10,11 +10,20 @@ import { t } from "../i18n";
 import { hasFeature, LockIcon, Locked } from "../plan";
 import { Link, navigate } from "../router";
 import { useStore } from "../store";
-import type { Handoff, Site } from "../types";
+import type { Handoff, Page, Site } from "../types";
 import { CopyButton, ErrorBox, Field, Modal, Switch, val } from "../ui";
 import { Builder, widgetState } from "./builder";
 import { Card, type CardProps, SaveRow, useSave } from "./cards";
-import { useSites } from "./conversations";
+
+/** useSites loads the workspace's sites. */
+export function useSites(): [Site[] | null, unknown, (s: Site[]) => void] {
+  const [sites, setSites] = useState<Site[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    get<Page<Site>>("/sites").then((p) => setSites(p.items || []), setError);
+  }, []);
+  return [sites, error, setSites];
+}
 
 function SecretOnce({ secret, onClose }: { secret: string; onClose: () => void }) {
   return (
@@ -161,14 +170,13 @@ function InstallCard({ site, save, manager, setSite }: CardProps & { setSite: (s
   const [secret, setSecret] = useState("");
   const [busy, error, saved, run] = useSave();
   const [rbusy, rerror, , rrun] = useSave();
-  const snippet = site.snippet || `<script async src="${location.origin}/widget.js" data-site="${site.key}"></script>`;
   return (
     <Card title={t("sites.install")} testid="install-card">
       <Locked feature="widget" />
       <Field label={t("sites.snippet")} hint={t("sites.snippetHint")}>
-        <textarea class="mono" rows={3} readOnly value={snippet} data-testid="snippet" />
+        <textarea class="mono" rows={3} readOnly value={site.snippet} data-testid="snippet" />
       </Field>
-      <CopyButton text={snippet} label={t("sites.copySnippet")} testid="copy-snippet" />
+      <CopyButton text={site.snippet} label={t("sites.copySnippet")} testid="copy-snippet" />
       <Field label={t("sites.key")}>
         <input class="mono" readOnly value={site.key} />
       </Field>

@@ -6,11 +6,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { get } from "../api";
 import { convs } from "../data";
-import { t } from "../i18n";
+import { type Key, t } from "../i18n";
 import { Link } from "../router";
 import { useStore } from "../store";
 import type { DecisionTrace, KBSource, KnowledgeEntry, Page, ToolUse } from "../types";
-import { LANGUAGES, SOURCES } from "./review";
 
 /** knowledgePath is where Settings shows a site's knowledge-base entry (settings.tsx, Knowledge). */
 export const knowledgePath = (site: number, entry: number) => `/settings/knowledge?site=${site}&entry=${entry}`;
@@ -45,6 +44,15 @@ function useKnowledgeIds(site: number, wanted: boolean): Set<number> | null {
   }, [site, wanted]);
   return ids;
 }
+
+const LANGUAGES: Record<string, Key> = { en: "review.lang.en", ru: "review.lang.ru" };
+const SOURCES: Record<string, Key> = { knowledge_base: "review.source.kb", model: "review.source.model", both: "review.source.both" };
+
+/** traceLanguage names the language the assistant recognised (here and in the review, review.tsx). */
+export const traceLanguage = (trace: DecisionTrace) => t(LANGUAGES[trace.language] || "review.lang.none");
+
+/** traceSource says where the answer came from, "" when the trace does not say. */
+export const traceSource = (trace: DecisionTrace) => (SOURCES[trace.answer_source || ""] ? t(SOURCES[trace.answer_source!]) : "");
 
 /** asTrace returns the message's trace when it looks like one. */
 export function asTrace(v: unknown): DecisionTrace | null {
@@ -103,7 +111,8 @@ export function TraceView({ trace, conversationId, open }: { trace: DecisionTrac
   const sources = trace.sources || [];
   const ids = useKnowledgeIds(site, sources.length > 0);
   const model = trace.provider?.startsWith("model:") ? trace.provider.slice(6) : "";
-  const lang = LANGUAGES[trace.language] ? t(LANGUAGES[trace.language] as any) : t("review.lang.none");
+  const lang = traceLanguage(trace);
+  const source = traceSource(trace);
   return (
     <details class="trace" open={open} data-testid="trace">
       <summary>{t("thread.trace")}</summary>
@@ -129,7 +138,7 @@ export function TraceView({ trace, conversationId, open }: { trace: DecisionTrac
         {trace.intent && (
           <li data-testid="trace-intent">{t("trace.intent", { intent: INTENTS.includes(trace.intent) ? t(("trace.intent." + trace.intent) as any) : trace.intent })}</li>
         )}
-        {trace.answer_source && SOURCES[trace.answer_source] && <li data-testid="trace-source-kind">{t("trace.did", { source: t(SOURCES[trace.answer_source] as any) })}</li>}
+        {source && <li data-testid="trace-source-kind">{t("trace.did", { source })}</li>}
         <li data-testid="trace-decision">{t("trace.decision", { decision: trace.decision || "—" })}</li>
       </ul>
     </details>
