@@ -2,7 +2,6 @@
 // English, then Russian with the same keys in the same order; i18n.tsx joins the areas.
 
 export const en = {
-  "plan.label": "Plan",
   "plan.locked": "Not included in your plan",
   "plan.lockedShort": "locked by the plan",
   "plan.noWidget": "Your plan ({plan}) does not include the chat widget, which needs {plans}: visitors see no chat on your sites (FEATURE_LOCKED).",
@@ -26,7 +25,6 @@ export const en = {
 };
 
 export const ru: Record<keyof typeof en, string> = {
-  "plan.label": "Тариф",
   "plan.locked": "Не входит в ваш тариф",
   "plan.lockedShort": "закрыт тарифом",
   "plan.noWidget": "Ваш тариф ({plan}) не включает виджет чата — он есть в {plans}: на ваших сайтах посетители не видят чат (FEATURE_LOCKED).",
