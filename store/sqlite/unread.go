@@ -107,25 +107,34 @@ func sortMemberUnread(out []hub.MemberUnread) {
 	slices.SortFunc(out, func(a, b hub.MemberUnread) int { return cmp.Compare(a.MemberID, b.MemberID) })
 }
 
+// findMemberUnread reads the conversation's last seq, the member's row
+// there (read_seq NULL: none, nothing unread) and their totals (zeros at
+// version 0 without a row), in one statement.
+const findMemberUnread = `SELECT c.last_seq, u.read_seq, COALESCE(u.unread, 0), COALESCE(u.in_tickets, 0),
+		COALESCE(u.mine, 0), COALESCE(t.conversations, 0), COALESCE(t.tickets, 0), COALESCE(t.my_tickets, 0),
+		COALESCE(t.version, 0)
+	FROM conversations c
+	LEFT JOIN member_unread u ON u.conversation_id = c.id AND u.member_id = ?2
+	LEFT JOIN member_unread_totals t ON t.member_id = ?2
+	WHERE c.id = ?1`
+
 // ReadUnread moves a member's read position; see hub.Queries.
 func (q *queries) ReadUnread(ctx context.Context, r hub.UnreadRead) (hub.MemberUnread, bool, error) {
 	mu := hub.MemberUnread{MemberID: r.MemberID, ConversationID: r.ConversationID}
 	read := false
 	err := q.atomically(ctx, func(q *queries) error {
-		mu.Count, read = 0, false
-		var last, readSeq int64
+		read = false
+		var last int64
+		var readSeq sql.NullInt64
 		var inTickets, mine bool
-		if err := q.scanPrepared(ctx, `SELECT last_seq FROM conversations WHERE id = ?`, []any{r.ConversationID}, &last); err != nil {
+		t := &mu.Totals
+		err := q.scanPrepared(ctx, findMemberUnread, []any{r.ConversationID, r.MemberID}, &last, &readSeq, &mu.Count,
+			&inTickets, &mine, &t.Conversations, &t.Tickets, &t.MyTickets, &mu.Version)
+		if err != nil {
 			return storeErr(err, "conversation", "find conversation %d", r.ConversationID)
 		}
-		err := q.scanPrepared(ctx, `SELECT read_seq, unread, in_tickets, mine FROM member_unread
-			WHERE member_id = ? AND conversation_id = ?`, []any{r.MemberID, r.ConversationID}, &readSeq, &mu.Count, &inTickets, &mine)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && r.Seq <= readSeq {
-			mu.UnreadState, err = q.unreadState(ctx, r.MemberID)
-			return err
-		}
-		if err != nil {
-			return err
+		if !readSeq.Valid || r.Seq <= readSeq.Int64 {
+			return nil
 		}
 		left := 0
 		if r.Seq < last {
@@ -144,7 +153,6 @@ func (q *queries) ReadUnread(ctx context.Context, r hub.UnreadRead) (hub.MemberU
 			return err
 		}
 		d := mu.Count - left
-		t := &mu.Totals
 		err = q.scanPrepared(ctx, `UPDATE member_unread_totals SET conversations = conversations - ?,
 			tickets = tickets - ?, my_tickets = my_tickets - ?, version = version + 1 WHERE member_id = ?
 			RETURNING conversations, tickets, my_tickets, version`, []any{d, flag(inTickets) * d, flag(mine) * d, r.MemberID},
