@@ -18,9 +18,9 @@ import (
 // same numbers; storetest Unread and UnreadRecount hold both to them.
 
 // The statements of AddUnread, kept prepared (stmt.go): a row per member
-// with their count up by one, then their totals up by one in the scope's
-// badges, which every row of the conversation already has (ScopeUnread
-// keeps them so); the ticket's assignee is read in each statement.
+// with their count up by one (the ticket's assignee read in it), then
+// their totals up by one in the badges of their row, as store/postgres
+// counts them.
 const (
 	addUnreadRows = `INSERT INTO member_unread (member_id, conversation_id, read_seq, unread, in_tickets, mine)
 		SELECT id, ?2, ?3, 1, ?4 <> 0, COALESCE(id = (SELECT assignee_id FROM tickets WHERE id = ?4), 0)
@@ -28,8 +28,7 @@ const (
 		ON CONFLICT (conversation_id, member_id) DO UPDATE SET unread = unread + 1
 		RETURNING member_id, unread`
 	addUnreadTotals = `INSERT INTO member_unread_totals (member_id, conversations, tickets, my_tickets, version)
-		SELECT id, 1, ?2 <> 0, COALESCE(id = (SELECT assignee_id FROM tickets WHERE id = ?2), 0), 1
-			FROM members WHERE tenant_id = ?1 ORDER BY id
+		SELECT member_id, 1, in_tickets, mine, 1 FROM member_unread WHERE conversation_id = ?1
 		ON CONFLICT (member_id) DO UPDATE SET conversations = conversations + 1,
 			tickets = tickets + excluded.tickets, my_tickets = my_tickets + excluded.my_tickets, version = version + 1
 		RETURNING member_id, conversations, tickets, my_tickets, version`
@@ -58,7 +57,7 @@ func (q *queries) AddUnread(ctx context.Context, s hub.UnreadScope, seq int64) (
 		if err := closeRows(rows); err != nil {
 			return err
 		}
-		rows, err = q.queryPrepared(ctx, addUnreadTotals, s.TenantID, s.TicketID)
+		rows, err = q.queryPrepared(ctx, addUnreadTotals, s.ConversationID)
 		if out, err = collectMemberUnread(rows, err, s.ConversationID); err != nil {
 			return err
 		}
