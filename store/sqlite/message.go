@@ -39,20 +39,21 @@ func scanMessage(s scanner) (*hub.Message, error) {
 // reports read (hubsql.SetResponseTimes), in one transaction (the
 // caller's, or its own). The transaction holds SQLite's write lock, so
 // seqs have no gaps or duplicates; inserting first means a failed insert
-// changes nothing. Sets m.ID and m.Seq. A duplicate (conversation, client
-// message id) is EConflict.
+// changes nothing. Both statements are kept prepared (stmt.go): every
+// message runs them. Sets m.ID and m.Seq. A duplicate (conversation,
+// client message id) is EConflict.
 // Guarded by storetest MessageSeqConcurrent, MessageSeqWithoutTx,
 // MessageClientIDs and Report.
 func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 	m.CreatedAt = utc(m.CreatedAt)
 	return q.atomically(ctx, func(q *queries) error {
-		err := q.q.QueryRowContext(ctx, `INSERT INTO messages (tenant_id, conversation_id, seq, author_kind, author_id,
+		err := q.scanPrepared(ctx, `INSERT INTO messages (tenant_id, conversation_id, seq, author_kind, author_id,
 			body, status_type, internal, client_msg_id, attachment, created_at, author_name, prompt, trace)
 			SELECT ?, id, last_seq + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?
 			RETURNING id, seq`,
-			m.TenantID, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, m.Internal, m.ClientMsgID,
-			jsoncol.AttachmentRef(m.Attachment), micros(m.CreatedAt), m.AuthorName, m.Prompt,
-			jsoncol.Trace(m.Trace), m.ConversationID).Scan(&m.ID, &m.Seq)
+			[]any{m.TenantID, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, m.Internal, m.ClientMsgID,
+				jsoncol.AttachmentRef(m.Attachment), micros(m.CreatedAt), m.AuthorName, m.Prompt,
+				jsoncol.Trace(m.Trace), m.ConversationID}, &m.ID, &m.Seq)
 		if errors.Is(err, sql.ErrNoRows) {
 			return hub.Errorf(hub.ENotFound, "conversation not found")
 		}
@@ -63,8 +64,7 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 		if times := hubsql.SetResponseTimes(m, "?3", hubsql.Micros); times != "" {
 			set, args = set+", "+times, append(args, micros(m.CreatedAt))
 		}
-		_, err = q.q.ExecContext(ctx, `UPDATE conversations SET `+set+` WHERE id = ?1`, args...)
-		if err != nil {
+		if err := q.execPrepared(ctx, `UPDATE conversations SET `+set+` WHERE id = ?1`, args...); err != nil {
 			return storeErr(err, "conversation", "advance seq of conversation %d", m.ConversationID)
 		}
 		return nil
