@@ -53,7 +53,7 @@ func (q *queries) CreateConversation(ctx context.Context, c *hub.Conversation) e
 
 // FindConversationByID returns ENotFound when there is no such conversation.
 func (q *queries) FindConversationByID(ctx context.Context, id int64) (*hub.Conversation, error) {
-	c, err := scanConversation(q.q.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id))
+	c, err := scanConversation(q.rowPrepared(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id))
 	if err != nil {
 		return nil, storeErr(err, "conversation", "find conversation %d", id)
 	}
@@ -175,7 +175,7 @@ func (q *queries) FindPendingAssistantConversations(ctx context.Context, idleBef
 // c.Handoff.HandedOff() and then stays true. store/postgres writes the same.
 func (q *queries) UpdateConversation(ctx context.Context, c *hub.Conversation) error {
 	c.LastMessageAt, c.UpdatedAt = utc(c.LastMessageAt), utc(c.UpdatedAt)
-	res, err := q.q.ExecContext(ctx, `UPDATE conversations SET owner = ?, status = ?, assignee_id = ?, ticket_id = ?,
+	res, err := q.execPrepared(ctx, `UPDATE conversations SET owner = ?, status = ?, assignee_id = ?, ticket_id = ?,
 		agent_read_seq = ?, visitor_read_seq = ?, unread_by_agents = ?, unread_by_visitor = ?, last_message_at = ?,
 		updated_at = ?, handoff = ?, handoff_reason = ?, context_seq = ?, visitor_seq = ?, assistant_seq = ?,
 		escalation_subject = ?, escalation_summary = ?, feedback_up = ?, feedback_down = ?, preview = ?,

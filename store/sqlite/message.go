@@ -47,13 +47,13 @@ func scanMessage(s scanner) (*hub.Message, error) {
 func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 	m.CreatedAt = utc(m.CreatedAt)
 	return q.atomically(ctx, func(q *queries) error {
-		err := q.scanPrepared(ctx, `INSERT INTO messages (tenant_id, conversation_id, seq, author_kind, author_id,
+		err := q.rowPrepared(ctx, `INSERT INTO messages (tenant_id, conversation_id, seq, author_kind, author_id,
 			body, status_type, internal, client_msg_id, attachment, created_at, author_name, prompt, trace)
 			SELECT ?, id, last_seq + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?
 			RETURNING id, seq`,
-			[]any{m.TenantID, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, m.Internal, m.ClientMsgID,
-				jsoncol.AttachmentRef(m.Attachment), micros(m.CreatedAt), m.AuthorName, m.Prompt,
-				jsoncol.Trace(m.Trace), m.ConversationID}, &m.ID, &m.Seq)
+			m.TenantID, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, m.Internal, m.ClientMsgID,
+			jsoncol.AttachmentRef(m.Attachment), micros(m.CreatedAt), m.AuthorName, m.Prompt,
+			jsoncol.Trace(m.Trace), m.ConversationID).Scan(&m.ID, &m.Seq)
 		if errors.Is(err, sql.ErrNoRows) {
 			return hub.Errorf(hub.ENotFound, "conversation not found")
 		}
@@ -64,7 +64,7 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 		if times := hubsql.SetResponseTimes(m, "?3", hubsql.Micros); times != "" {
 			set, args = set+", "+times, append(args, micros(m.CreatedAt))
 		}
-		if err := q.execPrepared(ctx, `UPDATE conversations SET `+set+` WHERE id = ?1`, args...); err != nil {
+		if _, err := q.execPrepared(ctx, `UPDATE conversations SET `+set+` WHERE id = ?1`, args...); err != nil {
 			return storeErr(err, "conversation", "advance seq of conversation %d", m.ConversationID)
 		}
 		return nil

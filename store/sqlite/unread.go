@@ -127,7 +127,7 @@ func (q *queries) ReadUnread(ctx context.Context, r hub.UnreadRead) (hub.MemberU
 		var readSeq sql.NullInt64
 		var inTickets, mine bool
 		t := &mu.Totals
-		err := q.scanPrepared(ctx, findMemberUnread, []any{r.ConversationID, r.MemberID}, &last, &readSeq, &mu.Count,
+		err := q.rowPrepared(ctx, findMemberUnread, r.ConversationID, r.MemberID).Scan(&last, &readSeq, &mu.Count,
 			&inTickets, &mine, &t.Conversations, &t.Tickets, &t.MyTickets, &mu.Version)
 		if err != nil {
 			return storeErr(err, "conversation", "find conversation %d", r.ConversationID)
@@ -142,20 +142,20 @@ func (q *queries) ReadUnread(ctx context.Context, r hub.UnreadRead) (hub.MemberU
 			}
 		}
 		if left == 0 {
-			err = q.execPrepared(ctx, `DELETE FROM member_unread WHERE member_id = ? AND conversation_id = ?`,
+			_, err = q.execPrepared(ctx, `DELETE FROM member_unread WHERE member_id = ? AND conversation_id = ?`,
 				r.MemberID, r.ConversationID)
 		} else {
-			err = q.execPrepared(ctx, `UPDATE member_unread SET read_seq = ?, unread = ? WHERE member_id = ? AND conversation_id = ?`,
+			_, err = q.execPrepared(ctx, `UPDATE member_unread SET read_seq = ?, unread = ? WHERE member_id = ? AND conversation_id = ?`,
 				r.Seq, left, r.MemberID, r.ConversationID)
 		}
 		if err != nil {
 			return err
 		}
 		d := mu.Count - left
-		err = q.scanPrepared(ctx, `UPDATE member_unread_totals SET conversations = conversations - ?,
+		err = q.rowPrepared(ctx, `UPDATE member_unread_totals SET conversations = conversations - ?,
 			tickets = tickets - ?, my_tickets = my_tickets - ?, version = version + 1 WHERE member_id = ?
-			RETURNING conversations, tickets, my_tickets, version`, []any{d, flag(inTickets) * d, flag(mine) * d, r.MemberID},
-			&t.Conversations, &t.Tickets, &t.MyTickets, &mu.Version)
+			RETURNING conversations, tickets, my_tickets, version`, d, flag(inTickets)*d, flag(mine)*d, r.MemberID).
+			Scan(&t.Conversations, &t.Tickets, &t.MyTickets, &mu.Version)
 		if err != nil {
 			return err
 		}
