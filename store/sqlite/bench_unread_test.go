@@ -26,10 +26,7 @@ func BenchmarkUnread(b *testing.B) {
 	seedUnreadBench(b, raw)
 	b.Logf("seeded %d conversations and %d unread counts in %v", storetest.UnreadBenchConversations,
 		storetest.UnreadBenchConversations*storetest.UnreadBenchMembers, time.Since(start).Round(time.Millisecond))
-	page := make([]int64, 50)
-	for i := range page {
-		page[i] = int64(storetest.UnreadBenchConversations - i)
-	}
+	page := storetest.UnreadBenchPage()
 	storetest.BenchUnread(b, db, storetest.UnreadBenchSeed{TenantID: 1, MemberID: 1, ConversationID: 1, Page: page,
 		Floors: map[string]func(context.Context) error{
 			"select_1": func(ctx context.Context) error {
