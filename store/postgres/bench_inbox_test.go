@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -38,11 +37,7 @@ func BenchmarkInbox(b *testing.B) {
 	}
 	schema := os.Getenv("PARLEY_BENCH_SCHEMA")
 	keep := schema != "" // else a fresh schema, dropped afterwards
-	db, err := openMigrated(ctx, MustSchema(b, schema, keep))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := mustOpenMigrated(b, MustSchema(b, schema, keep))
 	if err := seedInbox(ctx, b, db, rows); err != nil {
 		b.Fatal(err)
 	}
@@ -149,18 +144,6 @@ func BenchmarkInbox(b *testing.B) {
 	}
 }
 
-func openMigrated(ctx context.Context, url string) (*DB, error) {
-	db, err := Open(ctx, url)
-	if err != nil {
-		return nil, err
-	}
-	if err := db.Migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
-}
-
 // explain logs the plan of one statement, run for real.
 func explain(ctx context.Context, b *testing.B, db *DB, name, sql string, args []any) {
 	b.Helper()
@@ -209,28 +192,29 @@ func seedInbox(ctx context.Context, b *testing.B, db *DB, rows int) error {
 		return nil
 	}
 	start := time.Now()
-	stmts := []string{
-		`INSERT INTO tenants (id, name, plan, created_at) VALUES (1, 'Big', 'pro', now()), (2, 'Small', 'pro', now())`,
-		`INSERT INTO members (id, tenant_id, email, name, role, password_hash, created_at)
+	perRows := []any{rows} // $1
+	stmts := []seedStatement{
+		{`INSERT INTO tenants (id, name, plan, created_at) VALUES (1, 'Big', 'pro', now()), (2, 'Small', 'pro', now())`, nil},
+		{`INSERT INTO members (id, tenant_id, email, name, role, password_hash, created_at)
 			SELECT g, CASE WHEN g <= 21 THEN 1 ELSE 2 END, 'm' || g || '@bench.test', 'Member ' || g, 'agent', 'x', now()
-			FROM generate_series(1, 22) g`,
-		`INSERT INTO sites (id, tenant_id, key, name, identity_secret, created_at, updated_at) VALUES
+			FROM generate_series(1, 22) g`, nil},
+		{`INSERT INTO sites (id, tenant_id, key, name, identity_secret, created_at, updated_at) VALUES
 			(1, 1, 'site_bench1', 'Shop', 's', now(), now()), (2, 1, 'site_bench2', 'Blog', 's', now(), now()),
-			(3, 2, 'site_bench3', 'Small', 's', now(), now())`,
-		`INSERT INTO visitors (id, tenant_id, site_id, anonymous_id, first_seen, last_seen)
+			(3, 2, 'site_bench3', 'Small', 's', now(), now())`, nil},
+		{`INSERT INTO visitors (id, tenant_id, site_id, anonymous_id, first_seen, last_seen)
 			SELECT g, CASE WHEN g <= $1 THEN 1 ELSE 2 END, CASE WHEN g > $1 THEN 3 WHEN g % 4 = 0 THEN 2 ELSE 1 END,
 				'anon_' || g, timestamptz '2025-01-01 00:00:00+00' + g * interval '20 seconds',
 				timestamptz '2025-01-01 00:00:00+00' + g * interval '20 seconds'
-			FROM generate_series(1, $1 + 1000) g`,
-		`INSERT INTO conversations (id, tenant_id, site_id, visitor_id, owner, status, last_message_at, created_at,
+			FROM generate_series(1, $1 + 1000) g`, perRows},
+		{`INSERT INTO conversations (id, tenant_id, site_id, visitor_id, owner, status, last_message_at, created_at,
 				updated_at, handoff, feedback_up, feedback_down, unread_by_agents, last_seq, ticket_id, escalated)
 			SELECT v.id, v.tenant_id, v.site_id, v.id, 'assistant', CASE WHEN v.id % 10 < 7 THEN 'resolved' ELSE 'open' END,
 				v.last_seen + (v.id * 7919 % 600) * interval '1 second', v.first_seen, v.first_seen, 'assistant',
 				CASE WHEN v.id % 100 < 7 THEN 1 + v.id % 3 ELSE 0 END,
 				CASE WHEN v.id % 100 BETWEEN 5 AND 9 THEN 1 ELSE 0 END, v.id % 3, 5,
 				CASE WHEN v.tenant_id = 1 AND v.id % 5 = 0 THEN v.id END, v.tenant_id = 1 AND v.id % 10 = 0
-			FROM visitors v`,
-		`INSERT INTO tickets (id, tenant_id, site_id, number, subject, requester_email, status, priority, assignee_id,
+			FROM visitors v`, nil},
+		{`INSERT INTO tickets (id, tenant_id, site_id, number, subject, requester_email, status, priority, assignee_id,
 				source, conversation_id, resolved_at, resolved_by, created_at, updated_at)
 			SELECT g, CASE WHEN g <= $1 THEN 1 ELSE 2 END, CASE WHEN g <= $1 THEN 1 ELSE 3 END,
 				CASE WHEN g <= $1 THEN g ELSE g - $1 END,
@@ -250,10 +234,10 @@ func seedInbox(ctx context.Context, b *testing.B, db *DB, rows int) error {
 				WHEN g > $1 * 98 / 100 THEN 'on_customer'
 				WHEN g % 1000 = 7 THEN 'open'
 				WHEN g % 10 < 6 THEN 'resolved'
-				ELSE 'closed' END AS status) s`,
-		`UPDATE tenants SET ticket_seq = (SELECT count(*) FROM tickets WHERE tenant_id = tenants.id)`,
-		`SET session_replication_role = DEFAULT`,
-		`VACUUM ANALYZE`,
+				ELSE 'closed' END AS status) s`, perRows},
+		{`UPDATE tenants SET ticket_seq = (SELECT count(*) FROM tickets WHERE tenant_id = tenants.id)`, nil},
+		{`SET session_replication_role = DEFAULT`, nil},
+		{`VACUUM ANALYZE`, nil},
 	}
 	// One connection, with foreign keys unchecked while seeding (the rows
 	// are consistent by construction, and conversations and tickets refer
@@ -267,14 +251,8 @@ func seedInbox(ctx context.Context, b *testing.B, db *DB, rows int) error {
 	if _, err := conn.Exec(ctx, `SET session_replication_role = replica`); err != nil {
 		b.Logf("foreign keys stay checked while seeding: %v", err)
 	}
-	for i, sql := range stmts {
-		var args []any
-		if strings.Contains(sql, "$1") {
-			args = []any{rows}
-		}
-		if _, err := conn.Exec(ctx, sql, args...); err != nil {
-			return fmt.Errorf("seed statement %d: %w", i, err)
-		}
+	if err := seed(ctx, conn, stmts...); err != nil {
+		return err
 	}
 	b.Logf("seeded %d tickets and conversations in %v", rows, time.Since(start).Round(time.Second))
 	return nil

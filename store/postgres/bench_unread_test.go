@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -22,21 +21,14 @@ import (
 func BenchmarkUnread(b *testing.B) {
 	hubtest.PostgresURL(b) // skips, or fails under CI, without a database
 	ctx := context.Background()
-	db, err := openMigrated(ctx, MustSchema(b, "", false))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := mustOpenMigrated(b, MustSchema(b, "", false))
 	start := time.Now()
 	if err := seedUnread(ctx, db); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("seeded %d conversations and %d unread counts in %v", storetest.UnreadBenchConversations,
 		storetest.UnreadBenchConversations*storetest.UnreadBenchMembers, time.Since(start).Round(time.Second))
-	page := make([]int64, 50)
-	for i := range page {
-		page[i] = int64(storetest.UnreadBenchConversations - i)
-	}
+	page := storetest.UnreadBenchPage()
 	explain(ctx, b, db, "unread of a page", findUnread, []any{int64(1), page})
 	storetest.BenchUnread(b, db, storetest.UnreadBenchSeed{TenantID: 1, MemberID: 1, ConversationID: 1, Page: page,
 		Floors: map[string]func(context.Context) error{
@@ -62,10 +54,7 @@ func BenchmarkUnread(b *testing.B) {
 // member, and their totals; then it analyzes.
 func seedUnread(ctx context.Context, db *DB) error {
 	convs, members := storetest.UnreadBenchConversations, storetest.UnreadBenchMembers
-	stmts := []struct {
-		sql  string
-		args []any
-	}{
+	return seed(ctx, db.pool, []seedStatement{
 		{`INSERT INTO tenants (id, name, plan, created_at) VALUES (1, 'Big', 'pro', now())`, nil},
 		{`INSERT INTO members (id, tenant_id, email, name, role, password_hash, created_at)
 			SELECT g, 1, 'm' || g || '@bench.test', 'Member ' || g, 'agent', 'x', now() FROM generate_series(1, $1) g`, []any{members}},
@@ -89,11 +78,5 @@ func seedUnread(ctx context.Context, db *DB) error {
 				COALESCE(SUM(unread) FILTER (WHERE mine), 0), 1
 			FROM member_unread GROUP BY member_id`, nil},
 		{`VACUUM ANALYZE`, nil},
-	}
-	for i, st := range stmts {
-		if _, err := db.pool.Exec(ctx, st.sql, st.args...); err != nil {
-			return fmt.Errorf("seed statement %d: %w", i, err)
-		}
-	}
-	return nil
+	}...)
 }

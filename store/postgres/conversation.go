@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/store/internal/hubsql"
 )
 
 const conversationColumns = `id, tenant_id, site_id, visitor_id, owner, status, COALESCE(assignee_id, 0),
@@ -72,10 +73,11 @@ func (q *queries) LockConversation(ctx context.Context, id int64) (*hub.Conversa
 	return c, nil
 }
 
-// FindCurrentConversation walks conversations_visitor_current.
+// FindCurrentConversation walks conversations_visitor_current, whose
+// predicate is hubsql.NotClosed.
 func (q *queries) FindCurrentConversation(ctx context.Context, visitorID int64) (*hub.Conversation, error) {
 	c, err := scanConversation(q.q.QueryRow(ctx, `SELECT `+conversationColumns+` FROM conversations
-		WHERE visitor_id = $1 AND status <> $2 ORDER BY id DESC LIMIT 1`, visitorID, hub.ConversationClosed))
+		WHERE visitor_id = $1 AND `+hubsql.NotClosed+` ORDER BY id DESC LIMIT 1`, visitorID))
 	if err != nil {
 		return nil, storeErr(err, "conversation", "find current conversation of visitor %d", visitorID)
 	}
@@ -136,35 +138,10 @@ func conversationQuery(f hub.ConversationFilter) (string, []any) {
 	if !f.Until.IsZero() {
 		w.add("last_message_at < ?", utc(f.Until))
 	}
-	// The conditions name the predicates of the partial indexes
-	// conversations_tenant_feedback_recent, _escalated_recent and
-	// _ticket_recent word for word, so that the planner can prove they
-	// apply.
-	switch f.Feedback {
-	case hub.FeedbackEither:
-		w.add("(feedback_up > 0 OR feedback_down > 0)")
-	case hub.FeedbackUpOnly:
-		w.add("feedback_up > 0 AND feedback_down = 0")
-	case hub.FeedbackDownOnly:
-		w.add("feedback_down > 0 AND feedback_up = 0")
-	case hub.FeedbackBoth:
-		w.add("feedback_up > 0 AND feedback_down > 0")
-	case hub.FeedbackNeither:
-		w.add("feedback_up = 0 AND feedback_down = 0")
-	}
-	if f.Escalated != nil {
-		if *f.Escalated {
-			w.add("escalated")
-		} else {
-			w.add("NOT escalated")
-		}
-	}
-	if f.HasTicket != nil {
-		if *f.HasTicket {
-			w.add("ticket_id IS NOT NULL")
-		} else {
-			w.add("ticket_id IS NULL")
-		}
+	// Feedback, Escalated and HasTicket each walk a partial index
+	// (hubsql.ConversationFilters).
+	for _, cond := range hubsql.ConversationFilters(f) {
+		w.add(cond)
 	}
 	if f.BeforeID != 0 || !f.BeforeTime.IsZero() {
 		w.add("(last_message_at, id) < (?, ?)", utc(f.BeforeTime), f.BeforeID)
@@ -174,11 +151,11 @@ func conversationQuery(f hub.ConversationFilter) (string, []any) {
 		` ORDER BY last_message_at DESC, id DESC LIMIT $` + strconv.Itoa(len(w.args)), w.args
 }
 
-// FindPendingAssistantConversations uses the conversations_assistant_pending
-// partial index.
+// FindPendingAssistantConversations walks conversations_assistant_pending,
+// whose predicate is hubsql.AssistantPending.
 func (q *queries) FindPendingAssistantConversations(ctx context.Context, idleBefore time.Time, limit int) ([]*hub.Conversation, error) {
 	rows, err := q.q.Query(ctx, `SELECT `+conversationColumns+` FROM conversations
-		WHERE visitor_seq > assistant_seq AND handoff IN ('assistant', 'awaiting_email') AND last_message_at <= $1
+		WHERE `+hubsql.AssistantPending+` AND last_message_at <= $1
 		ORDER BY last_message_at LIMIT $2`, utc(idleBefore), limit)
 	out, err := collectConversations(rows, err)
 	if err != nil {

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/store/internal/hubsql"
 	"github.com/parley-chat/parley/store/internal/jsoncol"
 )
 
@@ -41,14 +41,14 @@ func scanMessage(s scanner) (*hub.Message, error) {
 // one statement: the UPDATE locks the conversation row, so concurrent
 // writers queue and seqs have no gaps or duplicates; if the insert fails
 // the increment is undone with it. The same UPDATE keeps the response
-// times that reports read (setResponseTimes). Sets m.ID and m.Seq. A
+// times that reports read (hubsql.SetResponseTimes). Sets m.ID and m.Seq. A
 // duplicate (conversation, client message id) is EConflict.
 // Guarded by storetest MessageSeqConcurrent, MessageSeqWithoutTx,
 // MessageClientIDs and Report.
 func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 	m.CreatedAt = utc(m.CreatedAt)
 	set := `last_seq = last_seq + 1`
-	if times := setResponseTimes(m, "$10::timestamptz"); times != "" {
+	if times := hubsql.SetResponseTimes(m, "$10::timestamptz", hubsql.Interval); times != "" {
 		set += ", " + times
 	}
 	err := q.q.QueryRow(ctx, `WITH s AS (
@@ -67,41 +67,6 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 		return storeErr(err, "message", "create message in conversation %d", m.ConversationID)
 	}
 	return nil
-}
-
-// setResponseTimes is the SET list by which m, the conversation's newest
-// message, updates the conversation's response times that reports read
-// (migrations/0008_response_times.sql, 0011_conversation_outcomes.sql), at
-// being the placeholder of m's time, following m.ResponseStep(); "" when m
-// changes none of them. SET reads the row as it was before, and m comes
-// after every message written so far: a reply is after the visitor's first
-// message when asked_at is already set, and answered_at is the assistant's
-// latest answer before m. store/sqlite writes the same.
-func setResponseTimes(m *hub.Message, at string) string {
-	reply := `replied_at = COALESCE(replied_at, CASE WHEN asked_at IS NOT NULL THEN ` + at + ` END)`
-	switch m.ResponseStep() {
-	case hub.ResponseAsk:
-		return `asked_at = COALESCE(asked_at, ` + at + `), came_back = came_back OR ` + cameBack(at)
-	case hub.ResponseReply:
-		return reply + `, by_assistant = true,
-			answered_at = CASE WHEN asked_at IS NOT NULL THEN ` + at + ` ELSE answered_at END`
-	case hub.ResponseAgentReply:
-		return reply + `, agent_replied_at = COALESCE(agent_replied_at, CASE WHEN asked_at IS NOT NULL THEN ` + at + ` END),
-			by_agent = true`
-	}
-	return ""
-}
-
-// cameBack is hub.CameBack(answered_at, at) in SQL: false while the
-// assistant has not answered.
-func cameBack(at string) string {
-	return `COALESCE(` + at + ` - answered_at > ` + interval(hub.AssistantFollowUp) + ` AND ` +
-		at + ` - answered_at <= ` + interval(hub.AssistantSettle) + `, false)`
-}
-
-// interval is d as an SQL interval literal, in whole microseconds.
-func interval(d time.Duration) string {
-	return `interval '` + strconv.FormatInt(d.Microseconds(), 10) + ` microseconds'`
 }
 
 // FindMessageByID returns ENotFound when there is no such message.

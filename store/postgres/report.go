@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/store/internal/hubsql"
 )
 
 // Reports. hub/report.go defines every number; store/sqlite computes the
@@ -159,7 +160,7 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 	var firstReply, firstAgentReply *float64
 	settled := "$" + strconv.Itoa(len(args)+1)
 	err = q.QueryRow(ctx, `SELECT count(*),
-			count(*) FILTER (WHERE `+assistantResolved(settled)+`),
+			count(*) FILTER (WHERE `+hubsql.AssistantResolved(settled)+`),
 			percentile_cont(0.5) WITHIN GROUP (ORDER BY `+reportMicros("c.asked_at", "c.replied_at")+`),
 			percentile_cont(0.5) WITHIN GROUP (ORDER BY `+reportMicros("c.asked_at", "c.agent_replied_at")+`)
 		FROM conversations c
@@ -172,17 +173,6 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 	r.MedianFirstAgentResponseSeconds = hub.SecondsFromMicros(firstAgentReply)
 	r.SetAssistantResolved(assistantAlone, visitorConvs)
 	return r, nil
-}
-
-// assistantResolved is hub/report.go's AssistantResolved on the
-// conversation c, settled being the placeholder of ReportFilter.Settled():
-// answered (1.) and settled (6.), no agent (2.), no ticket (3.), never
-// handed off (4.), the visitor not back for help (5.). store/sqlite's is
-// the same.
-func assistantResolved(settled string) string {
-	return `c.answered_at <= ` + settled + ` AND NOT c.by_agent
-		AND c.ticket_id IS NULL AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = c.id)
-		AND NOT c.handed_off AND NOT c.came_back`
 }
 
 // eachRow runs query and calls fn for every row.

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -53,4 +54,41 @@ func MustSchema(tb testing.TB, name string, keep bool) string {
 	q.Set("search_path", name)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// mustOpenMigrated opens the store at url and migrates it; the store
+// closes when the test ends.
+func mustOpenMigrated(tb testing.TB, url string) *DB {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	if err := db.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	return db
+}
+
+// seedStatement is a statement that seeds a benchmark's data, with its
+// arguments.
+type seedStatement struct {
+	sql  string
+	args []any
+}
+
+// seed runs the statements in order on q (the pool, or one connection).
+func seed(ctx context.Context, q querier, stmts ...seedStatement) error {
+	for i, st := range stmts {
+		if _, err := q.Exec(ctx, st.sql, st.args...); err != nil {
+			return fmt.Errorf("seed statement %d: %w", i, err)
+		}
+	}
+	return nil
 }

@@ -17,11 +17,7 @@ import (
 // page of every search equals the brute-force answer, newest first.
 func TestSearchSteps(t *testing.T) {
 	ctx := context.Background()
-	db, err := openMigrated(ctx, MustSchema(t, "", false))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := mustOpenMigrated(t, MustSchema(t, "", false))
 
 	saved := searchWindow
 	searchWindow = 5

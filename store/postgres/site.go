@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/jackc/pgx/v5"
+
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/store/internal/jsoncol"
 )

@@ -13,8 +13,9 @@ import (
 )
 
 // ticketSelect reads tickets (t) with what they show of their
-// conversation (c): its last activity and the requester's unread count. Its columns are
-// named id and due_at for the ORDER BY of a union (ticketQuery).
+// conversation (c): its last activity and the requester's unread count.
+// Its columns are named id and due_at for the ORDER BY of a union
+// (ticketQuery).
 const ticketSelect = `SELECT t.id, t.tenant_id, COALESCE(t.site_id, 0), t.number, t.subject, t.requester_email, t.status,
 	t.priority, COALESCE(t.assignee_id, 0), t.source, COALESCE(t.conversation_id, 0), t.resolved_at, t.resolved_by,
 	t.version, t.created_at, t.updated_at, t.summary,

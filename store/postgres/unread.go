@@ -109,22 +109,35 @@ const (
 	RETURNING t.conversations, t.tickets, t.my_tickets, t.version`
 )
 
-// ReadUnread moves a member's read position; see hub.Queries.
+// findMemberUnread reads a member's row in a conversation (read_seq NULL:
+// none, nothing unread) and their totals (zeros at version 0 without a
+// row), in one statement.
+const findMemberUnread = `SELECT u.read_seq, COALESCE(u.unread, 0), COALESCE(t.conversations, 0), COALESCE(t.tickets, 0),
+		COALESCE(t.my_tickets, 0), COALESCE(t.version, 0)
+	FROM (SELECT $1::bigint AS member_id) me
+	LEFT JOIN member_unread u ON u.member_id = me.member_id AND u.conversation_id = $2
+	LEFT JOIN member_unread_totals t ON t.member_id = me.member_id`
+
+// ReadUnread moves a member's read position; see hub.Queries. The member's
+// numbers are read in a statement after the one that locks the
+// conversation, so that they include every count committed before the
+// lock was granted: a statement that waits for a lock rereads only the
+// row it locks.
 func (q *queries) ReadUnread(ctx context.Context, r hub.UnreadRead) (hub.MemberUnread, bool, error) {
 	mu := hub.MemberUnread{MemberID: r.MemberID, ConversationID: r.ConversationID}
 	last, err := q.lockConversation(ctx, r.ConversationID)
 	if err != nil {
 		return mu, false, err
 	}
-	var readSeq int64
-	err = q.q.QueryRow(ctx, `SELECT read_seq, unread FROM member_unread WHERE member_id = $1 AND conversation_id = $2`,
-		r.MemberID, r.ConversationID).Scan(&readSeq, &mu.Count)
-	if errors.Is(err, pgx.ErrNoRows) || err == nil && r.Seq <= readSeq {
-		mu.UnreadState, err = q.unreadState(ctx, r.MemberID)
-		return mu, false, err
-	}
+	var readSeq *int64
+	t := &mu.Totals
+	err = q.q.QueryRow(ctx, findMemberUnread, r.MemberID, r.ConversationID).
+		Scan(&readSeq, &mu.Count, &t.Conversations, &t.Tickets, &t.MyTickets, &mu.Version)
 	if err != nil {
 		return mu, false, storeErr(err, "unread", "find unread of member %d in conversation %d", r.MemberID, r.ConversationID)
+	}
+	if readSeq == nil || r.Seq <= *readSeq {
+		return mu, false, nil
 	}
 	left := 0
 	if r.Seq < last {
@@ -136,7 +149,6 @@ func (q *queries) ReadUnread(ctx context.Context, r hub.UnreadRead) (hub.MemberU
 	if left > 0 {
 		sql, args = readSomeUnread+readTotals, append(args, r.Seq, left)
 	}
-	t := &mu.Totals
 	err = q.q.QueryRow(ctx, sql, args...).Scan(&t.Conversations, &t.Tickets, &t.MyTickets, &mu.Version)
 	if err != nil {
 		return mu, false, storeErr(err, "unread", "read conversation %d for member %d", r.ConversationID, r.MemberID)

@@ -3,12 +3,10 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/parley-chat/parley/hub"
-	"github.com/parley-chat/parley/store/sqlite"
 	"github.com/parley-chat/parley/store/storetest"
 )
 
@@ -22,29 +20,13 @@ import (
 // (storetest.BenchUnread). docs/BENCHMARKS.md has the command and the
 // figures. It never runs in the normal test run.
 func BenchmarkUnread(b *testing.B) {
-	ctx := context.Background()
-	path := filepath.Join(b.TempDir(), "parley.db")
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	raw, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer raw.Close()
+	db, path := mustOpenFile(b)
+	raw := mustOpenRaw(b, path)
 	start := time.Now()
 	seedUnreadBench(b, raw)
 	b.Logf("seeded %d conversations and %d unread counts in %v", storetest.UnreadBenchConversations,
 		storetest.UnreadBenchConversations*storetest.UnreadBenchMembers, time.Since(start).Round(time.Millisecond))
-	page := make([]int64, 50)
-	for i := range page {
-		page[i] = int64(storetest.UnreadBenchConversations - i)
-	}
+	page := storetest.UnreadBenchPage()
 	storetest.BenchUnread(b, db, storetest.UnreadBenchSeed{TenantID: 1, MemberID: 1, ConversationID: 1, Page: page,
 		Floors: map[string]func(context.Context) error{
 			"select_1": func(ctx context.Context) error {
@@ -72,15 +54,7 @@ func seedUnreadBench(b *testing.B, raw *sql.DB) {
 	ctx := context.Background()
 	convs, members := storetest.UnreadBenchConversations, storetest.UnreadBenchMembers
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
-	tx, err := raw.BeginTx(ctx, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	for _, st := range []struct {
-		sql  string
-		args []any
-	}{
+	mustSeed(b, raw, []seedStatement{
 		{`INSERT INTO tenants (id, name, plan, created_at) VALUES (1, 'Big', 'pro', ?1)`, []any{now}},
 		{`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ?1)
 			INSERT INTO members (id, tenant_id, email, name, role, password_hash, created_at)
@@ -104,14 +78,7 @@ func seedUnreadBench(b *testing.B, raw *sql.DB) {
 		{`INSERT INTO member_unread_totals (member_id, conversations, tickets, my_tickets, version)
 			SELECT member_id, SUM(unread), SUM(unread * in_tickets), SUM(unread * mine), 1
 			FROM member_unread GROUP BY member_id`, nil},
-	} {
-		if _, err := tx.ExecContext(ctx, st.sql, st.args...); err != nil {
-			b.Fatalf("%s: %v", st.sql, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
-	}
+	}...)
 	if _, err := raw.ExecContext(ctx, `ANALYZE`); err != nil {
 		b.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/store/internal/hubsql"
 )
 
 const conversationColumns = `id, tenant_id, site_id, visitor_id, owner, status, COALESCE(assignee_id, 0),
@@ -52,7 +53,7 @@ func (q *queries) CreateConversation(ctx context.Context, c *hub.Conversation) e
 
 // FindConversationByID returns ENotFound when there is no such conversation.
 func (q *queries) FindConversationByID(ctx context.Context, id int64) (*hub.Conversation, error) {
-	c, err := scanConversation(q.q.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id))
+	c, err := scanConversation(q.rowPrepared(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = ?`, id))
 	if err != nil {
 		return nil, storeErr(err, "conversation", "find conversation %d", id)
 	}
@@ -65,10 +66,11 @@ func (q *queries) LockConversation(ctx context.Context, id int64) (*hub.Conversa
 	return q.FindConversationByID(ctx, id)
 }
 
-// FindCurrentConversation walks conversations_visitor_current.
+// FindCurrentConversation walks conversations_visitor_current, whose
+// predicate is hubsql.NotClosed.
 func (q *queries) FindCurrentConversation(ctx context.Context, visitorID int64) (*hub.Conversation, error) {
 	c, err := scanConversation(q.q.QueryRowContext(ctx, `SELECT `+conversationColumns+` FROM conversations
-		WHERE visitor_id = ? AND status <> ? ORDER BY id DESC LIMIT 1`, visitorID, hub.ConversationClosed))
+		WHERE visitor_id = ? AND `+hubsql.NotClosed+` ORDER BY id DESC LIMIT 1`, visitorID))
 	if err != nil {
 		return nil, storeErr(err, "conversation", "find current conversation of visitor %d", visitorID)
 	}
@@ -117,35 +119,10 @@ func (q *queries) FindConversations(ctx context.Context, f hub.ConversationFilte
 	if !f.Until.IsZero() {
 		w.add("last_message_at < ?", micros(utc(f.Until)))
 	}
-	// The conditions name the predicates of the partial indexes
-	// conversations_tenant_feedback_recent, _escalated_recent and
-	// _ticket_recent word for word, so that the planner can prove they
-	// apply.
-	switch f.Feedback {
-	case hub.FeedbackEither:
-		w.add("(feedback_up > 0 OR feedback_down > 0)")
-	case hub.FeedbackUpOnly:
-		w.add("feedback_up > 0 AND feedback_down = 0")
-	case hub.FeedbackDownOnly:
-		w.add("feedback_down > 0 AND feedback_up = 0")
-	case hub.FeedbackBoth:
-		w.add("feedback_up > 0 AND feedback_down > 0")
-	case hub.FeedbackNeither:
-		w.add("feedback_up = 0 AND feedback_down = 0")
-	}
-	if f.Escalated != nil {
-		if *f.Escalated {
-			w.add("escalated")
-		} else {
-			w.add("NOT escalated")
-		}
-	}
-	if f.HasTicket != nil {
-		if *f.HasTicket {
-			w.add("ticket_id IS NOT NULL")
-		} else {
-			w.add("ticket_id IS NULL")
-		}
+	// Feedback, Escalated and HasTicket each walk a partial index
+	// (hubsql.ConversationFilters).
+	for _, cond := range hubsql.ConversationFilters(f) {
+		w.add(cond)
 	}
 	if f.BeforeID != 0 || !f.BeforeTime.IsZero() {
 		w.add("(last_message_at, id) < (?, ?)", micros(utc(f.BeforeTime)), f.BeforeID)
@@ -177,11 +154,11 @@ func collectConversations(rows *sql.Rows, err error) ([]*hub.Conversation, error
 	return out, rows.Err()
 }
 
-// FindPendingAssistantConversations uses the conversations_assistant_pending
-// partial index.
+// FindPendingAssistantConversations walks conversations_assistant_pending,
+// whose predicate is hubsql.AssistantPending.
 func (q *queries) FindPendingAssistantConversations(ctx context.Context, idleBefore time.Time, limit int) ([]*hub.Conversation, error) {
 	rows, err := q.q.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations
-		WHERE visitor_seq > assistant_seq AND handoff IN ('assistant', 'awaiting_email') AND last_message_at <= ?
+		WHERE `+hubsql.AssistantPending+` AND last_message_at <= ?
 		ORDER BY last_message_at LIMIT ?`, micros(utc(idleBefore)), limit)
 	out, err := collectConversations(rows, err)
 	if err != nil {
@@ -198,7 +175,7 @@ func (q *queries) FindPendingAssistantConversations(ctx context.Context, idleBef
 // c.Handoff.HandedOff() and then stays true. store/postgres writes the same.
 func (q *queries) UpdateConversation(ctx context.Context, c *hub.Conversation) error {
 	c.LastMessageAt, c.UpdatedAt = utc(c.LastMessageAt), utc(c.UpdatedAt)
-	res, err := q.q.ExecContext(ctx, `UPDATE conversations SET owner = ?, status = ?, assignee_id = ?, ticket_id = ?,
+	res, err := q.execPrepared(ctx, `UPDATE conversations SET owner = ?, status = ?, assignee_id = ?, ticket_id = ?,
 		agent_read_seq = ?, visitor_read_seq = ?, unread_by_agents = ?, unread_by_visitor = ?, last_message_at = ?,
 		updated_at = ?, handoff = ?, handoff_reason = ?, context_seq = ?, visitor_seq = ?, assistant_seq = ?,
 		escalation_subject = ?, escalation_summary = ?, feedback_up = ?, feedback_down = ?, preview = ?,

@@ -5,9 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
-	"strconv"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/store/internal/hubsql"
 	"github.com/parley-chat/parley/store/internal/jsoncol"
 )
 
@@ -36,17 +36,18 @@ func scanMessage(s scanner) (*hub.Message, error) {
 
 // CreateMessage inserts m with the conversation's next seq, then records
 // that seq as the conversation's last_seq, with the response times that
-// reports read (setResponseTimes), in one transaction (the caller's, or its
-// own). The transaction holds SQLite's write lock, so seqs have no gaps or
-// duplicates; inserting first means a failed insert changes nothing. Sets
-// m.ID and m.Seq. A duplicate (conversation, client message id) is
-// EConflict.
+// reports read (hubsql.SetResponseTimes), in one transaction (the
+// caller's, or its own). The transaction holds SQLite's write lock, so
+// seqs have no gaps or duplicates; inserting first means a failed insert
+// changes nothing. Both statements are kept prepared (stmt.go): every
+// message runs them. Sets m.ID and m.Seq. A duplicate (conversation,
+// client message id) is EConflict.
 // Guarded by storetest MessageSeqConcurrent, MessageSeqWithoutTx,
 // MessageClientIDs and Report.
 func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 	m.CreatedAt = utc(m.CreatedAt)
 	return q.atomically(ctx, func(q *queries) error {
-		err := q.q.QueryRowContext(ctx, `INSERT INTO messages (tenant_id, conversation_id, seq, author_kind, author_id,
+		err := q.rowPrepared(ctx, `INSERT INTO messages (tenant_id, conversation_id, seq, author_kind, author_id,
 			body, status_type, internal, client_msg_id, attachment, created_at, author_name, prompt, trace)
 			SELECT ?, id, last_seq + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?
 			RETURNING id, seq`,
@@ -60,47 +61,14 @@ func (q *queries) CreateMessage(ctx context.Context, m *hub.Message) error {
 			return storeErr(err, "message", "create message in conversation %d", m.ConversationID)
 		}
 		set, args := `last_seq = ?2`, []any{m.ConversationID, m.Seq}
-		if times := setResponseTimes(m, "?3"); times != "" {
+		if times := hubsql.SetResponseTimes(m, "?3", hubsql.Micros); times != "" {
 			set, args = set+", "+times, append(args, micros(m.CreatedAt))
 		}
-		_, err = q.q.ExecContext(ctx, `UPDATE conversations SET `+set+` WHERE id = ?1`, args...)
-		if err != nil {
+		if _, err := q.execPrepared(ctx, `UPDATE conversations SET `+set+` WHERE id = ?1`, args...); err != nil {
 			return storeErr(err, "conversation", "advance seq of conversation %d", m.ConversationID)
 		}
 		return nil
 	})
-}
-
-// setResponseTimes is the SET list by which m, the conversation's newest
-// message, updates the conversation's response times that reports read
-// (migrations/0008_response_times.sql, 0011_conversation_outcomes.sql), at
-// being the placeholder of m's time, following m.ResponseStep(); "" when m
-// changes none of them. SET reads the row as it was before, and m comes
-// after every message written so far: a reply is after the visitor's first
-// message when asked_at is already set, and answered_at is the assistant's
-// latest answer before m. One short statement per kind rather than one
-// with a CASE per kind: SQLite parses every statement anew, and the CASEs
-// made CreateMessage ~15 µs slower. store/postgres writes the same.
-func setResponseTimes(m *hub.Message, at string) string {
-	reply := `replied_at = COALESCE(replied_at, CASE WHEN asked_at IS NOT NULL THEN ` + at + ` END)`
-	switch m.ResponseStep() {
-	case hub.ResponseAsk:
-		return `asked_at = COALESCE(asked_at, ` + at + `), came_back = came_back OR ` + cameBack(at)
-	case hub.ResponseReply:
-		return reply + `, by_assistant = 1,
-			answered_at = CASE WHEN asked_at IS NOT NULL THEN ` + at + ` ELSE answered_at END`
-	case hub.ResponseAgentReply:
-		return reply + `, agent_replied_at = COALESCE(agent_replied_at, CASE WHEN asked_at IS NOT NULL THEN ` + at + ` END),
-			by_agent = 1`
-	}
-	return ""
-}
-
-// cameBack is hub.CameBack(answered_at, at) in SQL, on Unix microseconds:
-// false while the assistant has not answered.
-func cameBack(at string) string {
-	return `COALESCE(` + at + ` - answered_at > ` + strconv.FormatInt(hub.AssistantFollowUp.Microseconds(), 10) + ` AND ` +
-		at + ` - answered_at <= ` + strconv.FormatInt(hub.AssistantSettle.Microseconds(), 10) + `, 0)`
 }
 
 // FindMessageByID returns ENotFound when there is no such message.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/store/internal/hubsql"
 )
 
 // Reports. hub/report.go defines every number; store/postgres computes the
@@ -136,7 +137,7 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 	visitorConvs, assistantAlone := 0, 0
 	settled := "?" + strconv.Itoa(len(args)+1)
 	err = eachRow(ctx, q, `SELECT c.replied_at - c.asked_at, c.agent_replied_at - c.asked_at,
-			COALESCE(`+assistantResolved(settled)+`, 0)
+			COALESCE(`+hubsql.AssistantResolved(settled)+`, 0)
 		FROM conversations c
 		WHERE c.tenant_id = ?1 AND c.created_at >= ?2 AND c.created_at < ?3`+site("c.site_id = ?4")+`
 		AND c.asked_at IS NOT NULL`, append(args, micros(f.Settled())), func(s scanner) error {
@@ -166,17 +167,6 @@ func report(ctx context.Context, q querier, f hub.ReportFilter) (*hub.Report, er
 	r.MedianFirstAgentResponseSeconds = hub.MedianSeconds(firstAgentReplies)
 	r.SetAssistantResolved(assistantAlone, visitorConvs)
 	return r, nil
-}
-
-// assistantResolved is hub/report.go's AssistantResolved on the
-// conversation c, settled being the placeholder of ReportFilter.Settled():
-// answered (1.) and settled (6.), no agent (2.), no ticket (3.), never
-// handed off (4.), the visitor not back for help (5.). store/postgres's is
-// the same.
-func assistantResolved(settled string) string {
-	return `c.answered_at <= ` + settled + ` AND NOT c.by_agent
-		AND c.ticket_id IS NULL AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.conversation_id = c.id)
-		AND NOT c.handed_off AND NOT c.came_back`
 }
 
 // eachRow runs query and calls fn for every row.

@@ -4,12 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/parley-chat/parley/hub"
-	"github.com/parley-chat/parley/store/sqlite"
 )
 
 // Volume of BenchmarkReport: a busy workspace's year.
@@ -32,15 +30,7 @@ var benchYear = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 //	go test -run '^$' -bench Report -benchtime 20x ./store/sqlite/
 func BenchmarkReport(b *testing.B) {
 	ctx := context.Background()
-	path := filepath.Join(b.TempDir(), "parley.db")
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	db, path := mustOpenFile(b)
 	tn := &hub.Tenant{Name: "Busy", Plan: hub.PlanPro, CreatedAt: benchYear}
 	if err := db.CreateTenant(ctx, tn); err != nil {
 		b.Fatal(err)
@@ -58,7 +48,7 @@ func BenchmarkReport(b *testing.B) {
 		b.Fatal(err)
 	}
 	start := time.Now()
-	seedReportBench(b, path, tn.ID, sites[0].ID, sites[1].ID, v.ID)
+	seedReportBench(b, mustOpenRaw(b, path), tn.ID, sites[0].ID, sites[1].ID, v.ID)
 	b.Logf("seeded %d conversations, %d messages in %s", benchConversations, benchConversations*benchMessages,
 		time.Since(start).Round(time.Millisecond))
 	// The messages were written with SQL, not CreateMessage: the backfill
@@ -87,6 +77,7 @@ func BenchmarkReport(b *testing.B) {
 	} {
 		b.Run(bm.name, func(b *testing.B) {
 			var r *hub.Report
+			var err error
 			for b.Loop() {
 				if r, err = db.Report(ctx, bm.f); err != nil {
 					b.Fatal(err)
@@ -105,29 +96,15 @@ func BenchmarkReport(b *testing.B) {
 // INSERT … SELECT statements over generated numbers, spread evenly over
 // benchYear's 365 days. It leaves the response times that CreateMessage
 // keeps on conversations empty (see BackfillResponseTimes).
-func seedReportBench(b *testing.B, path string, tenantID, site1, site2, visitorID int64) {
+func seedReportBench(b *testing.B, raw *sql.DB, tenantID, site1, site2, visitorID int64) {
 	b.Helper()
-	ctx := context.Background()
-	raw, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer raw.Close()
 	const us = 1_000_000
 	spacing := 365 * 86400 * us / benchConversations
 	// Conversation i starts at benchYear + i*spacing (plus up to an hour);
 	// its message seq s follows s*(30 + i%90) seconds later, the visitor
 	// on odd seqs, the assistant on even ones (an agent from seq 4 on, in
 	// every third conversation); every fourth has an internal note at 9.
-	tx, err := raw.BeginTx(ctx, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	for _, st := range []struct {
-		sql  string
-		args []any
-	}{
+	mustSeed(b, raw, []seedStatement{
 		{`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?5)
 		INSERT INTO conversations (id, tenant_id, site_id, visitor_id, owner, status, last_seq, last_message_at, created_at, updated_at)
 		SELECT i, ?1, CASE WHEN i % 3 = 0 THEN ?3 ELSE ?2 END, ?4, 'assistant', 'open', ?6, created, created, created
@@ -150,12 +127,5 @@ func seedReportBench(b *testing.B, path string, tenantID, site1, site2, visitorI
 			c.created_at + 600000000, c.created_at + 600000000
 		FROM conversations c WHERE c.id % 5 = 0 AND c.tenant_id = ?1`, []any{tenantID}},
 		{`UPDATE conversations SET ticket_id = id WHERE id % 5 = 0 AND tenant_id = ?1`, []any{tenantID}},
-	} {
-		if _, err := tx.ExecContext(ctx, st.sql, st.args...); err != nil {
-			b.Fatalf("%s: %v", st.sql, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		b.Fatal(err)
-	}
+	}...)
 }

@@ -15,7 +15,15 @@ import (
 // mustOpenDB opens a migrated database in a fresh file of the test's own.
 func mustOpenDB(tb testing.TB) *sqlite.DB {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "parley.db"))
+	db, _ := mustOpenFile(tb)
+	return db
+}
+
+// mustOpenFile is mustOpenDB, and returns the file's path too.
+func mustOpenFile(tb testing.TB) (*sqlite.DB, string) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "parley.db")
+	db, err := sqlite.Open(context.Background(), path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -27,7 +35,47 @@ func mustOpenDB(tb testing.TB) *sqlite.DB {
 	if err := db.Migrate(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
-	return db
+	return db, path
+}
+
+// mustOpenRaw opens a connection of its own to the database file at path,
+// through which benchmarks write their data with SQL (more rows than the
+// store's methods could write in reasonable time) and measure their
+// floors.
+func mustOpenRaw(b *testing.B, path string) *sql.DB {
+	b.Helper()
+	raw, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { raw.Close() })
+	return raw
+}
+
+// seedStatement is a statement that seeds a benchmark's data, with its
+// arguments.
+type seedStatement struct {
+	sql  string
+	args []any
+}
+
+// mustSeed runs the statements on raw in one transaction.
+func mustSeed(b *testing.B, raw *sql.DB, stmts ...seedStatement) {
+	b.Helper()
+	ctx := context.Background()
+	tx, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st.sql, st.args...); err != nil {
+			b.Fatalf("%s: %v", st.sql, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
 }
 
 func TestStore(t *testing.T) {

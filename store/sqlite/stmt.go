@@ -7,11 +7,15 @@ import (
 	"sync"
 )
 
-// stmts keeps the statements of the hottest writes prepared, once per
-// connection. SQLite parses any other statement each time it runs, and for
-// a short write that is most of the cost: BenchmarkUnread's visitor
-// message counted for the team in 90 µs a statement parsed each time
-// against 26 µs prepared (docs/BENCHMARKS.md "Unread per member").
+// stmts keeps prepared, once per connection, the statements that every
+// message runs: reading and updating its conversation (FindConversationByID,
+// which LockConversation is, and UpdateConversation), CreateMessage's, and
+// the unread counts' (unread.go). SQLite parses any other statement each
+// time it runs, and for a short write that is most of the cost:
+// BenchmarkUnread's visitor message counted for the team in 90 µs a
+// statement parsed each time against 26 µs prepared (docs/BENCHMARKS.md
+// "Unread per member"). Statements whose text varies with their arguments
+// (a filter, a list of ids) are not kept: there would be no end to them.
 type stmts struct {
 	db *sql.DB
 	mu sync.Mutex
@@ -72,20 +76,25 @@ func (q *queries) queryPrepared(ctx context.Context, query string, args ...any) 
 }
 
 // execPrepared runs query, prepared.
-func (q *queries) execPrepared(ctx context.Context, query string, args ...any) error {
-	st, err := q.prepared(ctx, query)
-	if err == nil {
-		_, err = st.ExecContext(ctx, args...)
-	}
-	return err
-}
-
-// scanPrepared runs query, prepared, and scans its one row into dest
-// (sql.ErrNoRows without one).
-func (q *queries) scanPrepared(ctx context.Context, query string, args []any, dest ...any) error {
+func (q *queries) execPrepared(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	st, err := q.prepared(ctx, query)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return st.QueryRowContext(ctx, args...).Scan(dest...)
+	return st.ExecContext(ctx, args...)
 }
+
+// rowPrepared runs query, prepared, for its one row (sql.ErrNoRows from
+// Scan without one).
+func (q *queries) rowPrepared(ctx context.Context, query string, args ...any) scanner {
+	st, err := q.prepared(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// errRow is a row whose statement could not be prepared.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }

@@ -18,9 +18,9 @@ import (
 // same numbers; storetest Unread and UnreadRecount hold both to them.
 
 // The statements of AddUnread, kept prepared (stmt.go): a row per member
-// with their count up by one, then their totals up by one in the scope's
-// badges, which every row of the conversation already has (ScopeUnread
-// keeps them so); the ticket's assignee is read in each statement.
+// with their count up by one (the ticket's assignee read in it), then
+// their totals up by one in the badges of their row, as store/postgres
+// counts them.
 const (
 	addUnreadRows = `INSERT INTO member_unread (member_id, conversation_id, read_seq, unread, in_tickets, mine)
 		SELECT id, ?2, ?3, 1, ?4 <> 0, COALESCE(id = (SELECT assignee_id FROM tickets WHERE id = ?4), 0)
@@ -28,8 +28,7 @@ const (
 		ON CONFLICT (conversation_id, member_id) DO UPDATE SET unread = unread + 1
 		RETURNING member_id, unread`
 	addUnreadTotals = `INSERT INTO member_unread_totals (member_id, conversations, tickets, my_tickets, version)
-		SELECT id, 1, ?2 <> 0, COALESCE(id = (SELECT assignee_id FROM tickets WHERE id = ?2), 0), 1
-			FROM members WHERE tenant_id = ?1 ORDER BY id
+		SELECT member_id, 1, in_tickets, mine, 1 FROM member_unread WHERE conversation_id = ?1
 		ON CONFLICT (member_id) DO UPDATE SET conversations = conversations + 1,
 			tickets = tickets + excluded.tickets, my_tickets = my_tickets + excluded.my_tickets, version = version + 1
 		RETURNING member_id, conversations, tickets, my_tickets, version`
@@ -58,7 +57,7 @@ func (q *queries) AddUnread(ctx context.Context, s hub.UnreadScope, seq int64) (
 		if err := closeRows(rows); err != nil {
 			return err
 		}
-		rows, err = q.queryPrepared(ctx, addUnreadTotals, s.TenantID, s.TicketID)
+		rows, err = q.queryPrepared(ctx, addUnreadTotals, s.ConversationID)
 		if out, err = collectMemberUnread(rows, err, s.ConversationID); err != nil {
 			return err
 		}
@@ -107,25 +106,34 @@ func sortMemberUnread(out []hub.MemberUnread) {
 	slices.SortFunc(out, func(a, b hub.MemberUnread) int { return cmp.Compare(a.MemberID, b.MemberID) })
 }
 
+// findMemberUnread reads the conversation's last seq, the member's row
+// there (read_seq NULL: none, nothing unread) and their totals (zeros at
+// version 0 without a row), in one statement.
+const findMemberUnread = `SELECT c.last_seq, u.read_seq, COALESCE(u.unread, 0), COALESCE(u.in_tickets, 0),
+		COALESCE(u.mine, 0), COALESCE(t.conversations, 0), COALESCE(t.tickets, 0), COALESCE(t.my_tickets, 0),
+		COALESCE(t.version, 0)
+	FROM conversations c
+	LEFT JOIN member_unread u ON u.conversation_id = c.id AND u.member_id = ?2
+	LEFT JOIN member_unread_totals t ON t.member_id = ?2
+	WHERE c.id = ?1`
+
 // ReadUnread moves a member's read position; see hub.Queries.
 func (q *queries) ReadUnread(ctx context.Context, r hub.UnreadRead) (hub.MemberUnread, bool, error) {
 	mu := hub.MemberUnread{MemberID: r.MemberID, ConversationID: r.ConversationID}
 	read := false
 	err := q.atomically(ctx, func(q *queries) error {
-		mu.Count, read = 0, false
-		var last, readSeq int64
+		read = false
+		var last int64
+		var readSeq sql.NullInt64
 		var inTickets, mine bool
-		if err := q.scanPrepared(ctx, `SELECT last_seq FROM conversations WHERE id = ?`, []any{r.ConversationID}, &last); err != nil {
+		t := &mu.Totals
+		err := q.rowPrepared(ctx, findMemberUnread, r.ConversationID, r.MemberID).Scan(&last, &readSeq, &mu.Count,
+			&inTickets, &mine, &t.Conversations, &t.Tickets, &t.MyTickets, &mu.Version)
+		if err != nil {
 			return storeErr(err, "conversation", "find conversation %d", r.ConversationID)
 		}
-		err := q.scanPrepared(ctx, `SELECT read_seq, unread, in_tickets, mine FROM member_unread
-			WHERE member_id = ? AND conversation_id = ?`, []any{r.MemberID, r.ConversationID}, &readSeq, &mu.Count, &inTickets, &mine)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && r.Seq <= readSeq {
-			mu.UnreadState, err = q.unreadState(ctx, r.MemberID)
-			return err
-		}
-		if err != nil {
-			return err
+		if !readSeq.Valid || r.Seq <= readSeq.Int64 {
+			return nil
 		}
 		left := 0
 		if r.Seq < last {
@@ -134,21 +142,20 @@ func (q *queries) ReadUnread(ctx context.Context, r hub.UnreadRead) (hub.MemberU
 			}
 		}
 		if left == 0 {
-			err = q.execPrepared(ctx, `DELETE FROM member_unread WHERE member_id = ? AND conversation_id = ?`,
+			_, err = q.execPrepared(ctx, `DELETE FROM member_unread WHERE member_id = ? AND conversation_id = ?`,
 				r.MemberID, r.ConversationID)
 		} else {
-			err = q.execPrepared(ctx, `UPDATE member_unread SET read_seq = ?, unread = ? WHERE member_id = ? AND conversation_id = ?`,
+			_, err = q.execPrepared(ctx, `UPDATE member_unread SET read_seq = ?, unread = ? WHERE member_id = ? AND conversation_id = ?`,
 				r.Seq, left, r.MemberID, r.ConversationID)
 		}
 		if err != nil {
 			return err
 		}
 		d := mu.Count - left
-		t := &mu.Totals
-		err = q.scanPrepared(ctx, `UPDATE member_unread_totals SET conversations = conversations - ?,
+		err = q.rowPrepared(ctx, `UPDATE member_unread_totals SET conversations = conversations - ?,
 			tickets = tickets - ?, my_tickets = my_tickets - ?, version = version + 1 WHERE member_id = ?
-			RETURNING conversations, tickets, my_tickets, version`, []any{d, flag(inTickets) * d, flag(mine) * d, r.MemberID},
-			&t.Conversations, &t.Tickets, &t.MyTickets, &mu.Version)
+			RETURNING conversations, tickets, my_tickets, version`, d, flag(inTickets)*d, flag(mine)*d, r.MemberID).
+			Scan(&t.Conversations, &t.Tickets, &t.MyTickets, &mu.Version)
 		if err != nil {
 			return err
 		}

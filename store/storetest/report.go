@@ -43,6 +43,28 @@ func (d *reportData) say(c *hub.Conversation, author hub.AuthorKind, at time.Tim
 	return m
 }
 
+// exchange starts a conversation on site at the first of times, and
+// writes its messages at times (turns).
+func (d *reportData) exchange(site *hub.Site, times ...time.Time) *hub.Conversation {
+	d.t.Helper()
+	c := d.conv(site, times[0])
+	d.turns(c, times...)
+	return c
+}
+
+// turns writes a message at each of times, the visitor's and the
+// assistant's in turn, the visitor's first.
+func (d *reportData) turns(c *hub.Conversation, times ...time.Time) {
+	d.t.Helper()
+	for i, at := range times {
+		author := hub.AuthorVisitor
+		if i%2 == 1 {
+			author = hub.AuthorAssistant
+		}
+		d.say(c, author, at, "")
+	}
+}
+
 // update changes the stored conversation as change says.
 func (d *reportData) update(c *hub.Conversation, change func(c *hub.Conversation)) {
 	d.t.Helper()
@@ -232,58 +254,33 @@ func testReport(t *testing.T, s hub.Store) {
 	rs := mustSite(t, s, rt.ID)
 	// r1: answered and left; it counts once 24 hours have passed since
 	// the answer (3 Nov 09:00:20).
-	r1 := d.conv(rs, reportAt(3, 9, 0, 0))
-	d.say(r1, hub.AuthorVisitor, reportAt(3, 9, 0, 0), "")
+	r1 := d.exchange(rs, reportAt(3, 9, 0, 0))
 	d.say(r1, hub.AuthorAssistant, reportAt(3, 9, 0, 20), hub.FeedbackUp)
 	// r2: answered, and the visitor came back for help an hour later.
-	r2 := d.conv(rs, reportAt(3, 10, 0, 0))
-	d.say(r2, hub.AuthorVisitor, reportAt(3, 10, 0, 0), "")
-	d.say(r2, hub.AuthorAssistant, reportAt(3, 10, 0, 15), "")
-	d.say(r2, hub.AuthorVisitor, reportAt(3, 11, 0, 15), "")
-	d.say(r2, hub.AuthorAssistant, reportAt(3, 11, 0, 30), "")
+	d.exchange(rs, reportAt(3, 10, 0, 0), reportAt(3, 10, 0, 15), reportAt(3, 11, 0, 15), reportAt(3, 11, 0, 30))
 	// r3: a follow-up exactly 30 minutes after the answer is the same
 	// visit, not coming back; settled 24 hours after the second answer.
-	r3 := d.conv(rs, reportAt(3, 11, 0, 0))
-	d.say(r3, hub.AuthorVisitor, reportAt(3, 11, 0, 0), "")
-	d.say(r3, hub.AuthorAssistant, reportAt(3, 11, 0, 10), "")
-	d.say(r3, hub.AuthorVisitor, reportAt(3, 11, 30, 10), "")
-	d.say(r3, hub.AuthorAssistant, reportAt(3, 11, 30, 20), "")
+	d.exchange(rs, reportAt(3, 11, 0, 0), reportAt(3, 11, 0, 10), reportAt(3, 11, 30, 10), reportAt(3, 11, 30, 20))
 	// r4: back a second over 24 hours later is a new matter; the new
 	// answer (4 Nov 12:00:20) starts the 24 hours again.
-	r4 := d.conv(rs, reportAt(3, 12, 0, 0))
-	d.say(r4, hub.AuthorVisitor, reportAt(3, 12, 0, 0), "")
-	d.say(r4, hub.AuthorAssistant, reportAt(3, 12, 0, 10), "")
-	d.say(r4, hub.AuthorVisitor, reportAt(4, 12, 0, 11), "")
-	d.say(r4, hub.AuthorAssistant, reportAt(4, 12, 0, 20), "")
+	d.exchange(rs, reportAt(3, 12, 0, 0), reportAt(3, 12, 0, 10), reportAt(4, 12, 0, 11), reportAt(4, 12, 0, 20))
 	// r5: back exactly 24 hours later is still coming back.
-	r5 := d.conv(rs, reportAt(3, 13, 0, 0))
-	d.say(r5, hub.AuthorVisitor, reportAt(3, 13, 0, 0), "")
-	d.say(r5, hub.AuthorAssistant, reportAt(3, 13, 0, 10), "")
-	d.say(r5, hub.AuthorVisitor, reportAt(4, 13, 0, 10), "")
-	d.say(r5, hub.AuthorAssistant, reportAt(4, 13, 0, 20), "")
+	d.exchange(rs, reportAt(3, 13, 0, 0), reportAt(3, 13, 0, 10), reportAt(4, 13, 0, 10), reportAt(4, 13, 0, 20))
 	// r6: abandoned while the assistant waits for the email.
-	r6 := d.conv(rs, reportAt(3, 14, 0, 0))
-	d.say(r6, hub.AuthorVisitor, reportAt(3, 14, 0, 0), "")
-	d.say(r6, hub.AuthorAssistant, reportAt(3, 14, 0, 10), "")
+	r6 := d.exchange(rs, reportAt(3, 14, 0, 0), reportAt(3, 14, 0, 10))
 	d.handoff(r6, hub.HandoffAwaitingEmail, reportAt(3, 14, 0, 10))
 	// r7: answered, then taken over by a member who wrote nothing.
-	r7 := d.conv(rs, reportAt(3, 15, 0, 0))
-	d.say(r7, hub.AuthorVisitor, reportAt(3, 15, 0, 0), "")
-	d.say(r7, hub.AuthorAssistant, reportAt(3, 15, 0, 10), "")
+	r7 := d.exchange(rs, reportAt(3, 15, 0, 0), reportAt(3, 15, 0, 10))
 	d.takeOver(r7, reportAt(3, 15, 5, 0))
 	// r8: asked for the email, the visitor asked something else instead
 	// and the assistant answered it, back in the assistant state: it was
 	// handed off once, which sticks.
-	r8 := d.conv(rs, reportAt(3, 16, 0, 0))
-	d.say(r8, hub.AuthorVisitor, reportAt(3, 16, 0, 0), "")
-	d.say(r8, hub.AuthorAssistant, reportAt(3, 16, 0, 10), "")
+	r8 := d.exchange(rs, reportAt(3, 16, 0, 0), reportAt(3, 16, 0, 10))
 	d.handoff(r8, hub.HandoffAwaitingEmail, reportAt(3, 16, 0, 10))
-	d.say(r8, hub.AuthorVisitor, reportAt(3, 16, 1, 0), "")
-	d.say(r8, hub.AuthorAssistant, reportAt(3, 16, 1, 10), "")
+	d.turns(r8, reportAt(3, 16, 1, 0), reportAt(3, 16, 1, 10))
 	d.handoff(r8, hub.HandoffAssistant, reportAt(3, 16, 1, 10))
 	// r9: a thumbs down, and a ticket from the widget (escalated).
-	r9 := d.conv(rs, reportAt(3, 17, 0, 0))
-	d.say(r9, hub.AuthorVisitor, reportAt(3, 17, 0, 0), "")
+	r9 := d.exchange(rs, reportAt(3, 17, 0, 0))
 	d.say(r9, hub.AuthorAssistant, reportAt(3, 17, 0, 10), hub.FeedbackDown)
 	d.linkTicket(r9, d.sourcedTicket(rt.ID, rs, r9, hub.SourceWidget, "", hub.TicketOpen, reportAt(3, 17, 5, 0), nil))
 	// r10: the assistant wrote before the visitor, never after: no answer.
@@ -291,8 +288,7 @@ func testReport(t *testing.T, s hub.Store) {
 	d.say(r10, hub.AuthorAssistant, reportAt(3, 18, 0, 0), "")
 	d.say(r10, hub.AuthorVisitor, reportAt(3, 18, 0, 30), "")
 	// r11: the assistant stayed silent (an internal note): no answer.
-	r11 := d.conv(rs, reportAt(3, 19, 0, 0))
-	d.say(r11, hub.AuthorVisitor, reportAt(3, 19, 0, 0), "")
+	r11 := d.exchange(rs, reportAt(3, 19, 0, 0))
 	mustMessage(t, s, &hub.Message{TenantID: rt.ID, ConversationID: r11.ID, AuthorKind: hub.AuthorAssistant, Internal: true,
 		CreatedAt: reportAt(3, 19, 0, 5)})
 	// r12: no visitor message; a support request from the widget names it,

@@ -30,6 +30,16 @@ const (
 	UnreadBenchMembers       = 20
 )
 
+// UnreadBenchPage is a list page of the seeded workspace: its newest 50
+// conversations, which the seeds number 1 to UnreadBenchConversations.
+func UnreadBenchPage() []int64 {
+	page := make([]int64, 50)
+	for i := range page {
+		page[i] = int64(UnreadBenchConversations - i)
+	}
+	return page
+}
+
 // BenchUnread runs the sub-benchmarks of BenchmarkUnread on a seeded
 // store: the floors, a member's badges (GET /api/v1/unread), a list page's
 // counts, the badges summed from rows instead, and a visitor message's

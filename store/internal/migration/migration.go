@@ -102,3 +102,15 @@ func Statement(ms []Migration, name, prefix string) (string, error) {
 	}
 	return "", fmt.Errorf("migration: no migration %s", name)
 }
+
+// Statements is Statement for each prefix, in order.
+func Statements(ms []Migration, name string, prefixes ...string) ([]string, error) {
+	out := make([]string, len(prefixes))
+	for i, prefix := range prefixes {
+		var err error
+		if out[i], err = Statement(ms, name, prefix); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -53,4 +53,11 @@ func TestStatement(t *testing.T) {
 			t.Errorf("Statement(%s, %q) = %q, want an error", c[0], c[1], got)
 		}
 	}
+	all, err := Statements(ms, "0001_init.sql", "CREATE INDEX", "UPDATE t")
+	if err != nil || len(all) != 2 || all[0] != "CREATE INDEX i ON t (n)" || all[1] != "UPDATE t\n\tSET n = 1" {
+		t.Fatalf("Statements = %q, %v", all, err)
+	}
+	if all, err := Statements(ms, "0001_init.sql", "UPDATE t", "DELETE"); err == nil {
+		t.Errorf("Statements with a prefix of no statement = %q, want an error", all)
+	}
 }
