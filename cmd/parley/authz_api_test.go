@@ -370,7 +370,7 @@ func (w *authzWorld) signedIn(tb testing.TB, token string) authzMember {
 func (w *authzWorld) user(tb testing.TB, email string, args ...string) authzMember {
 	tb.Helper()
 	h := inboxUser(tb, w.n, w.env, email, args...)
-	return w.signedIn(tb, strings.TrimPrefix(h.Get("Authorization"), "Bearer "))
+	return w.signedIn(tb, tokenOf(h))
 }
 
 // agentSocket opens an agent websocket with m's session cookie.
@@ -1335,7 +1335,7 @@ func (w *authzWorld) unauthenticated(t *testing.T) {
 		}
 		if c.access == routeMember {
 			headers["an ended session"] = http.Header{"Origin": {w.n.Origin}, "Cookie": {"parley_session=" + ended}}
-			headers["an ended bearer token"] = http.Header{"Authorization": {"Bearer " + ended}}
+			headers["an ended bearer token"] = bearer(ended)
 		} else {
 			headers["a member's session"] = http.Header{"Origin": {w.n.Origin}, "Authorization": {"Bearer " + w.owner.Token}}
 		}

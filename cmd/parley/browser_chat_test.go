@@ -32,7 +32,7 @@ func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
 		s.Appearance.AssistantName = "Ava"
 	})
 	token := login(t, n, email, password)
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 	agent := agentFor(t, n, token)
 
 	p := newTab(t, newBrowser(t), n.Origin, true)
@@ -54,7 +54,7 @@ func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
 			!!li.querySelector('button[aria-label="Mark response as helpful"][aria-pressed="false"]') &&
 			!!li.querySelector('button[aria-label="Mark response as unhelpful"][aria-pressed="false"]');
 	})()`, frameLog)
-	conv := visitorConversation(t, n, bearer)
+	conv := visitorConversation(t, n, auth)
 
 	// 2. Thumbs down: stored, and a ticket is offered.
 	if err := p.evalFrame(`document.querySelector('button[aria-label="Mark response as unhelpful"]').click(), true`, nil); err != nil {
@@ -69,7 +69,7 @@ func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
 				Feedback   string `json:"feedback"`
 			} `json:"items"`
 		}
-		do(t, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), bearer, nil, &out)
+		do(t, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), auth, nil, &out)
 		return len(out.Items) == 2 && out.Items[1].AuthorKind == "assistant" && out.Items[1].Feedback == "down", out
 	})
 
@@ -91,7 +91,7 @@ func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
 	p.waitFrame(t, "invalid email refused inline", `document.querySelector(".tk #f-email").getAttribute("aria-invalid") === "true" &&
 		document.getElementById("f-email-err").textContent.includes("valid email") && document.activeElement.id === "f-email"`,
 		`document.querySelector(".tk").outerHTML`)
-	if got := ticketsOf(t, n, bearer); len(got) != 0 {
+	if got := ticketsOf(t, n, auth); len(got) != 0 {
 		t.Fatalf("an invalid email created tickets: %+v", got)
 	}
 	if err := p.evalFrame(`document.querySelector(".tk #f-email").value = "ann@shop.test", document.querySelector(".tk button[type=submit]").click(), true`, nil); err != nil {
@@ -99,7 +99,7 @@ func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
 	}
 	var tickets []wireTicket
 	waitUntil(t, "the ticket exists", func() (bool, any) {
-		tickets = ticketsOf(t, n, bearer)
+		tickets = ticketsOf(t, n, auth)
 		return len(tickets) == 1, tickets
 	})
 	tk := tickets[0]
@@ -119,7 +119,7 @@ func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
 	var me struct {
 		Name string `json:"name"`
 	}
-	if st := do(t, "GET", n.URL+"/api/v1/me", bearer, nil, &me); st != 200 || me.Name == "" {
+	if st := do(t, "GET", n.URL+"/api/v1/me", auth, nil, &me); st != 200 || me.Name == "" {
 		t.Fatalf("/api/v1/me: status %d, %+v", st, me)
 	}
 	agentSend(t, agent, conv, "a1", "Ann from shipping here.")
@@ -214,7 +214,7 @@ func TestBrowserAttachments(t *testing.T) {
 	allowOrigin(t, dataDir, siteKey, page)
 	token := login(t, n, email, password)
 	withoutAssistant(t, n, token)
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 
 	p := newTab(t, newBrowser(t), n.Origin, true)
 	p.do(t, "load the customer page", chromedp.Navigate(page+"/"), chromedp.WaitVisible(launcher))
@@ -265,14 +265,14 @@ func TestBrowserAttachments(t *testing.T) {
 		return !!li.querySelector(".ss.failed") && li.querySelector(".why").textContent.includes("not accepted") && !!li.querySelector("button.retry");
 	})()`, frameLog)
 
-	conv := visitorConversation(t, n, bearer)
+	conv := visitorConversation(t, n, auth)
 	var out struct {
 		Items []struct {
 			Body       string             `json:"body"`
 			Attachment *hub.AttachmentRef `json:"attachment"`
 		} `json:"items"`
 	}
-	if st := do(t, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), bearer, nil, &out); st != 200 {
+	if st := do(t, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), auth, nil, &out); st != 200 {
 		t.Fatalf("list messages: status %d", st)
 	}
 	if len(out.Items) != 2 || out.Items[0].Attachment == nil || out.Items[0].Attachment.ContentType != "image/png" ||

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"mime/quotedprintable"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -152,12 +151,12 @@ func TestBrowserDashboard(t *testing.T) {
 	siteKey := demoSiteKey(t, n)
 	token := login(t, n, ownerEmail, ownerPassword)
 	withoutAssistant(t, n, token)
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 	var ownerMe struct {
 		ID   int64  `json:"id"`
 		Name string `json:"name"`
 	}
-	if st := do(t, "GET", n.URL+"/api/v1/me", bearer, nil, &ownerMe); st != 200 {
+	if st := do(t, "GET", n.URL+"/api/v1/me", auth, nil, &ownerMe); st != 200 {
 		t.Fatalf("owner's /me: status %d", st)
 	}
 
@@ -190,7 +189,7 @@ func TestBrowserDashboard(t *testing.T) {
 	var bobMe struct {
 		ID int64 `json:"id"`
 	}
-	if st := do(t, "GET", n.URL+"/api/v1/me", http.Header{"Authorization": {"Bearer " + login(t, n, bobEmail, bobPassword)}}, nil, &bobMe); st != 200 {
+	if st := do(t, "GET", n.URL+"/api/v1/me", bearer(login(t, n, bobEmail, bobPassword)), nil, &bobMe); st != 200 {
 		t.Fatalf("bob's /me: status %d", st)
 	}
 	ann.click(t, tid("nav-tickets"))

@@ -461,6 +461,6 @@ func startDemoBrowser(tb testing.TB, env ...string) demoSetup {
 	d.siteKey = demoSiteKey(tb, d.n)
 	d.token = login(tb, d.n, d.email, d.password)
 	withoutAssistant(tb, d.n, d.token)
-	d.auth = http.Header{"Authorization": {"Bearer " + d.token}}
+	d.auth = bearer(d.token)
 	return d
 }

@@ -126,7 +126,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	email, password := demoLogin(t, n)
 	siteKey := demoSiteKey(t, n)
 	token := login(t, n, email, password)
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 	var secret string
 	page := verifiedPage(t, n, siteKey, "u-7", "ann@shop.test", &secret)
 	secret = siteIn(t, dataDir, siteKey, func(s *hub.Site) { s.AllowedOrigins = append(s.AllowedOrigins, page) }).IdentitySecret
@@ -143,14 +143,14 @@ func TestBrowserLifecycle(t *testing.T) {
 	p.do(t, "ask", chromedp.KeyEvent(q1), chromedp.KeyEvent("\r"))
 	p.waitFrame(t, "the assistant answers", `(li => !!li && li.querySelector(".body").textContent.startsWith("Orders ship"))(
 		document.querySelector("ol.log > li.in.assistant"))`, frameView)
-	convs := conversationsOf(t, n, bearer)
+	convs := conversationsOf(t, n, auth)
 	if len(convs) != 1 || convs[0].Status != "open" {
 		t.Fatalf("conversations %+v, want one open", convs)
 	}
 	first := convs[0].ID
 
 	// 2. An agent closes it: the widget shows it read-only at once.
-	setStatus(t, n, bearer, "conversations", first, "closed")
+	setStatus(t, n, auth, "conversations", first, "closed")
 	p.waitFrame(t, "closed live", frameClosed("This conversation is closed", "Start a new conversation", "Closed")+
 		` && Array.from(document.querySelectorAll("ol.log > li.sys .body")).some(b => b.textContent === "Conversation closed")`, frameView)
 	p.waitFrame(t, "focus moved from the hidden composer to the button", `document.activeElement === document.querySelector(".th .closed button")`, frameView)
@@ -185,15 +185,15 @@ func TestBrowserLifecycle(t *testing.T) {
 	p.do(t, "ask again", chromedp.KeyEvent(q2), chromedp.KeyEvent("\r"))
 	p.waitFrame(t, "the new conversation is answered", `JSON.stringify(Array.from(document.querySelectorAll("ol.log > li .body"), b => b.textContent.slice(0, 19))) ===
 		JSON.stringify([`+jsString(q2)+`.slice(0, 19), "Our support team wo"])`, frameView)
-	convs = conversationsOf(t, n, bearer)
+	convs = conversationsOf(t, n, auth)
 	if len(convs) != 2 || convs[1].ID != first || convs[1].Status != "closed" || convs[0].Status != "open" {
 		t.Fatalf("conversations %+v, want a new open one and %d closed", convs, first)
 	}
 	second := convs[0].ID
-	if got := bodiesOf(t, n, bearer, first); len(got) != 3 || got[0] != q1 || got[2] != "Conversation closed" {
+	if got := bodiesOf(t, n, auth, first); len(got) != 3 || got[0] != q1 || got[2] != "Conversation closed" {
 		t.Fatalf("the closed conversation holds %q", got)
 	}
-	if got := bodiesOf(t, n, bearer, second); len(got) != 2 || got[0] != q2 {
+	if got := bodiesOf(t, n, auth, second); len(got) != 2 || got[0] != q2 {
 		t.Fatalf("the new conversation holds %q", got)
 	}
 
@@ -236,15 +236,15 @@ func TestBrowserLifecycle(t *testing.T) {
 	clickFrame(t, p, ".tk button[type=submit]")
 	p.waitFrame(t, "ticket created", `!!document.querySelector(".tk .ok")`, frameView)
 	clickFrame(t, p, ".tk button.pri")
-	tickets := ticketsOf(t, n, bearer)
+	tickets := ticketsOf(t, n, auth)
 	if len(tickets) != 1 || tickets[0].ConversationID != second {
 		t.Fatalf("tickets %+v, want one of conversation %d", tickets, second)
 	}
 	var noOffer bool
 	setOffline(t, p, px, true)
 	p.waitFrame(t, "the tab is offline", `document.getElementById("app").dataset.state === "reconnecting"`, frameState)
-	setStatus(t, n, bearer, "tickets", tickets[0].ID, "closed")
-	if c := conversationsOf(t, n, bearer); c[0].ID != second || c[0].Status != "closed" {
+	setStatus(t, n, auth, "tickets", tickets[0].ID, "closed")
+	if c := conversationsOf(t, n, auth); c[0].ID != second || c[0].Status != "closed" {
 		t.Fatalf("after closing its ticket, conversation %d is %+v, want closed", second, c[0])
 	}
 	const q3 = "How do I reset my password?"
@@ -261,24 +261,24 @@ func TestBrowserLifecycle(t *testing.T) {
 	if err := p.evalFrame(`!document.querySelector("li.in.assistant .offer")`, &noOffer); err != nil || !noOffer {
 		t.Fatalf("a closed conversation still offers a ticket (%v)", err)
 	}
-	if got := bodiesOf(t, n, bearer, second); slices.Contains(got, q3) {
+	if got := bodiesOf(t, n, auth, second); slices.Contains(got, q3) {
 		t.Fatalf("the closed conversation took the message: %q", got)
 	}
 	clickFrame(t, p, ".th .closed button")
 	p.waitFrame(t, "sent in a new conversation and answered", `JSON.stringify(Array.from(document.querySelectorAll("ol.log > li .body"), b => b.textContent.slice(0, 15))) ===
 		JSON.stringify([`+jsString(q3)+`.slice(0, 15), "Click “Forgot p"]) && !document.querySelector("form.c").hidden`, frameView)
 	p.shot(t, "9-carried")
-	convs = conversationsOf(t, n, bearer)
+	convs = conversationsOf(t, n, auth)
 	if len(convs) != 3 || convs[0].Status != "open" || convs[1].ID != second || convs[2].ID != first {
 		t.Fatalf("conversations %+v, want a third, open one on top", convs)
 	}
 	third := convs[0].ID
-	if got := bodiesOf(t, n, bearer, third); len(got) != 2 || got[0] != q3 {
+	if got := bodiesOf(t, n, auth, third); len(got) != 2 || got[0] != q3 {
 		t.Fatalf("the third conversation holds %q", got)
 	}
 	// 8. An agent resolves it: still writable, marked Resolved; the
 	// visitor's next message reopens it and the assistant answers.
-	setStatus(t, n, bearer, "conversations", third, "resolved")
+	setStatus(t, n, auth, "conversations", third, "resolved")
 	p.waitFrame(t, "resolved, still writable", `document.querySelector("header .pill").textContent === "Resolved" &&
 		!document.querySelector("form.c").hidden && document.querySelector(".th .closed").hidden`, frameView)
 	p.shot(t, "10-resolved")
@@ -286,7 +286,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	p.do(t, "write to the resolved conversation", chromedp.KeyEvent(q1), chromedp.KeyEvent("\r"))
 	p.waitFrame(t, "reopened and answered", `document.querySelector("header .pill").hidden &&
 		Array.from(document.querySelectorAll("ol.log > li.in.assistant .body")).some(b => b.textContent.startsWith("Orders ship"))`, frameView)
-	if c := conversationsOf(t, n, bearer); len(c) != 3 || c[0].ID != third || c[0].Status != "open" {
+	if c := conversationsOf(t, n, auth); len(c) != 3 || c[0].ID != third || c[0].Status != "open" {
 		t.Fatalf("after the visitor wrote, conversations are %+v, want %d open on top", c, third)
 	}
 

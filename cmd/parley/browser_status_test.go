@@ -43,7 +43,7 @@ func TestBrowserStatusCells(t *testing.T) {
 	n, _ := startBrowserNode(t)
 	email, password := demoLogin(t, n)
 	owner := bearer(login(t, n, email, password))
-	withoutAssistant(t, n, owner.Get("Authorization")[len("Bearer "):])
+	withoutAssistant(t, n, tokenOf(owner))
 	siteKey := demoSiteKey(t, n)
 
 	visitor := visitorFor(t, n, siteKey, n.Origin)

@@ -48,7 +48,7 @@ func TestBrowserWidget(t *testing.T) {
 	token := login(t, n, email, password)
 	withoutAssistant(t, n, token)
 	agent := agentFor(t, n, token)
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 
 	p := newTab(t, newBrowser(t), n.Origin, true)
 
@@ -67,7 +67,7 @@ func TestBrowserWidget(t *testing.T) {
 	p.do(t, "type a message", chromedp.KeyEvent(hello), chromedp.KeyEvent("\r"))
 	p.waitFrame(t, "own message sent", fmt.Sprintf(`Array.from(document.querySelectorAll("ol.log > li.out")).some(li =>
 		li.querySelector(".body").textContent === %q && li.querySelector(".ss.sent"))`, hello), frameLog)
-	conv := visitorConversation(t, n, bearer)
+	conv := visitorConversation(t, n, auth)
 	sub := decode[struct {
 		Messages []wireMessage `json:"messages"`
 	}](t, agent.call("subscribe", "subscribed", map[string]any{"conversation_id": conv, "after_seq": 0}))
@@ -88,7 +88,7 @@ func TestBrowserWidget(t *testing.T) {
 	p.waitPage(t, "on('unread') reports 2", `window.unreadSeen.at(-1) === 2`, `window.unreadSeen`)
 	p.do(t, "badge shows", chromedp.WaitVisible(launchBadge))
 	checkLauncher(t, p, "false", "2")
-	if got := visitorUnread(t, n, bearer, conv); got != 2 {
+	if got := visitorUnread(t, n, auth, conv); got != 2 {
 		t.Fatalf("server's unread for the visitor = %d, want 2", got)
 	}
 	p.do(t, "open again", chromedp.Click(launcher), chromedp.WaitVisible(chatFrame))
@@ -96,7 +96,7 @@ func TestBrowserWidget(t *testing.T) {
 	p.do(t, "badge hides", chromedp.WaitNotVisible(launchBadge))
 	checkLauncher(t, p, "true", "")
 	waitUntil(t, "server's unread for the visitor returns to 0", func() (bool, any) {
-		u := visitorUnread(t, n, bearer, conv)
+		u := visitorUnread(t, n, auth, conv)
 		return u == 0, u
 	})
 
@@ -104,7 +104,7 @@ func TestBrowserWidget(t *testing.T) {
 	want := []string{hello, reply, "First while closed", "Second while closed"}
 	p.do(t, "reload", chromedp.Reload(), chromedp.WaitVisible(launcher))
 	p.waitFrame(t, "history after reload", fmt.Sprintf(`JSON.stringify(%s) === %q`, frameBodies, mustJSON(t, want)), frameLog)
-	checkServer(t, n, bearer, conv, want)
+	checkServer(t, n, auth, conv, want)
 
 	// 5. The network drops: messages written meanwhile wait, then reach the
 	// server once each, in order; the agent's message from meanwhile shows once.
@@ -130,7 +130,7 @@ func TestBrowserWidget(t *testing.T) {
 	if !slices.Equal(shown, want) {
 		t.Fatalf("frame shows %q, want %q", shown, want)
 	}
-	checkServer(t, n, bearer, conv, want)
+	checkServer(t, n, auth, conv, want)
 
 	if ex := p.exceptionLines(); len(ex) > 0 {
 		t.Fatalf("uncaught exceptions in the page or the frame:\n%s", strings.Join(ex, "\n"))

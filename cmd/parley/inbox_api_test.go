@@ -28,7 +28,7 @@ func inboxUser(tb testing.TB, n *testNode, env []string, email string, args ...s
 	if err := run(context.Background(), args, append(env, "PARLEY_LOG_FORMAT=json"), io.Discard, io.Discard); err != nil {
 		tb.Fatalf("%s: %v", strings.Join(args, " "), err)
 	}
-	return http.Header{"Authorization": {"Bearer " + login(tb, n, email, inboxPassword)}}
+	return bearer(login(tb, n, email, inboxPassword))
 }
 
 // inboxRaw sends a request and returns the status, the headers and the body.
@@ -141,7 +141,7 @@ func TestInboxConversations(t *testing.T) {
 	n := startNode(t)
 	email, password := demoLogin(t, n)
 	token := login(t, n, email, password)
-	auth := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 	base := n.URL + "/api/v1"
 	siteKey := demoSiteKey(t, n)
 
@@ -333,7 +333,7 @@ func TestInboxTicketsSitesCanned(t *testing.T) {
 	email, password := demoLogin(t, n)
 	token := login(t, n, email, password)
 	withoutAssistant(t, n, token)
-	auth := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 	agentAuth := inboxUser(t, n, env, "agent@demo.test", "-tenant-id", "1", "-role", "agent", "-name", "Agent Smith")
 	base := n.URL + "/api/v1"
 	siteKey := demoSiteKey(t, n)
@@ -518,7 +518,7 @@ func TestInboxIsolation(t *testing.T) {
 	email, password := demoLogin(t, n)
 	token := login(t, n, email, password)
 	withoutAssistant(t, n, token)
-	auth := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 	stranger := inboxUser(t, n, env, "owner@other.test", "-tenant", "Other")
 	base := n.URL + "/api/v1"
 
@@ -571,7 +571,7 @@ func TestInboxIsolation(t *testing.T) {
 	}
 
 	// Over the websocket: error frames, and no event.
-	ws := dial(t, n.URL+"/ws/agent", n.Origin, http.Header{"Cookie": {"parley_session=" + strings.TrimPrefix(stranger.Get("Authorization"), "Bearer ")}})
+	ws := dial(t, n.URL+"/ws/agent", n.Origin, http.Header{"Cookie": {"parley_session=" + tokenOf(stranger)}})
 	ws.await("auth.ok", "")
 	for _, f := range []struct {
 		typ  string
@@ -612,8 +612,8 @@ func TestInboxPresenceAndViewingOnCluster(t *testing.T) {
 	token := login(t, a, email, password)
 	withoutAssistant(t, a, token)
 	agentAuth := inboxUser(t, b, env, "agent@cluster.test", "-tenant-id", "1", "-role", "agent", "-name", "Bea")
-	agentToken := strings.TrimPrefix(agentAuth.Get("Authorization"), "Bearer ")
-	auth := http.Header{"Authorization": {"Bearer " + token}}
+	agentToken := tokenOf(agentAuth)
+	auth := bearer(token)
 	var owner, agentMe struct{ ID int64 }
 	do(t, "GET", a.URL+"/api/v1/me", auth, nil, &owner)
 	do(t, "GET", b.URL+"/api/v1/me", agentAuth, nil, &agentMe)

@@ -103,7 +103,7 @@ func TestConcurrentWritersNeverConflict(t *testing.T) {
 	b := startNode(t, env...)
 	ownerToken := login(t, a, email, password)
 	withoutAssistant(t, a, ownerToken)
-	owner := http.Header{"Authorization": {"Bearer " + ownerToken}}
+	owner := bearer(ownerToken)
 	agent := inboxUser(t, b, env, "writer@cluster.test", "-tenant-id", "1", "-role", "agent", "-name", "Wes")
 	siteKey := demoSiteKey(t, a)
 

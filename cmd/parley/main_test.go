@@ -286,6 +286,14 @@ func login(tb testing.TB, n *testNode, email, password string) string {
 	return out.Token
 }
 
+// bearer is the header that authenticates a request with a session token.
+func bearer(token string) http.Header { return http.Header{"Authorization": {"Bearer " + token}} }
+
+// tokenOf is the session token of a bearer header.
+func tokenOf(auth http.Header) string {
+	return strings.TrimPrefix(auth.Get("Authorization"), "Bearer ")
+}
+
 // agentFor opens an agent websocket authenticated by the session cookie.
 func agentFor(tb testing.TB, n *testNode, token string) *client {
 	tb.Helper()
@@ -298,17 +306,17 @@ func agentFor(tb testing.TB, n *testNode, token string) *client {
 // API, for tests of the chat itself: they then see only what people write.
 func withoutAssistant(tb testing.TB, n *testNode, token string) {
 	tb.Helper()
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 	var sites struct {
 		Items []struct {
 			ID int64 `json:"id"`
 		} `json:"items"`
 	}
-	if st := do(tb, "GET", n.URL+"/api/v1/sites", bearer, nil, &sites); st != 200 || len(sites.Items) != 1 {
+	if st := do(tb, "GET", n.URL+"/api/v1/sites", auth, nil, &sites); st != 200 || len(sites.Items) != 1 {
 		tb.Fatalf("list sites: status %d, %+v", st, sites)
 	}
 	url := fmt.Sprintf("%s/api/v1/sites/%d", n.URL, sites.Items[0].ID)
-	if st := do(tb, "PATCH", url, bearer, map[string]any{"assistant_enabled": false}, nil); st != 200 {
+	if st := do(tb, "PATCH", url, auth, map[string]any{"assistant_enabled": false}, nil); st != 200 {
 		tb.Fatalf("turn the assistant off: status %d", st)
 	}
 }

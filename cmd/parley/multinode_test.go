@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -149,11 +147,11 @@ func TestMultiNodeUnreadPerMember(t *testing.T) {
 	withoutAssistant(t, a, token)
 	bobAuth := inboxUser(t, a, env, "bob@demo.test", "-tenant-id", "1", "-role", "agent", "-name", "Bob")
 	var owner, bob struct{ ID int64 }
-	do(t, "GET", a.URL+"/api/v1/me", http.Header{"Authorization": {"Bearer " + token}}, nil, &owner)
+	do(t, "GET", a.URL+"/api/v1/me", bearer(token), nil, &owner)
 	do(t, "GET", b.URL+"/api/v1/me", bobAuth, nil, &bob)
 
 	ownerOnB, ownerOnA := agentFor(t, b, token), agentFor(t, a, token)
-	bobOnA := agentFor(t, a, strings.TrimPrefix(bobAuth.Get("Authorization"), "Bearer "))
+	bobOnA := agentFor(t, a, tokenOf(bobAuth))
 	visitor := visitorFor(t, a, siteKey, origin)
 	conv := decode[struct{ Message wireMessage }](t, visitor.call("send", "ack", map[string]any{"client_msg_id": "v1", "body": "hello"})).Message.ConversationID
 

@@ -27,7 +27,7 @@ func TestSupportOnCluster(t *testing.T) {
 	owner := login(t, a, email, password)
 	ownerAuth := bearer(owner)
 	staffAuth := inboxUser(t, b, env, "sam@parley.test", "-staff", "-name", "Sam")
-	staffToken := staffAuth.Get("Authorization")[len("Bearer "):]
+	staffToken := tokenOf(staffAuth)
 
 	staffSocket := agentFor(t, b, staffToken)
 	support := dial(t, a.URL+"/ws/support", a.Origin, http.Header{"Cookie": {"parley_session=" + owner}})
