@@ -605,13 +605,11 @@ func TestInboxIsolation(t *testing.T) {
 // learns the online set at once, both see each other viewing the same
 // ticket's conversation, and the visitor sees none of it, nor the notes.
 func TestInboxPresenceAndViewingOnCluster(t *testing.T) {
-	env := clusterEnv(t)
-	a := startNode(t, env...)
-	email, password := demoLogin(t, a)
-	b := startNode(t, env...)
-	token := login(t, a, email, password)
+	c := startCluster(t)
+	a, b := c.a, c.b
+	token := login(t, a, c.email, c.password)
 	withoutAssistant(t, a, token)
-	agentAuth := inboxUser(t, b, env, "agent@cluster.test", "-tenant-id", "1", "-role", "agent", "-name", "Bea")
+	agentAuth := inboxUser(t, b, c.env, "agent@cluster.test", "-tenant-id", "1", "-role", "agent", "-name", "Bea")
 	agentToken := tokenOf(agentAuth)
 	auth := bearer(token)
 	var owner, agentMe struct{ ID int64 }

@@ -302,11 +302,9 @@ func agentFor(tb testing.TB, n *testNode, token string) *client {
 	return c
 }
 
-// withoutAssistant turns the demo site's assistant off through the REST
-// API, for tests of the chat itself: they then see only what people write.
-func withoutAssistant(tb testing.TB, n *testNode, token string) {
+// demoSiteID is the id of the demo workspace's site, its only one.
+func demoSiteID(tb testing.TB, n *testNode, auth http.Header) int64 {
 	tb.Helper()
-	auth := bearer(token)
 	var sites struct {
 		Items []struct {
 			ID int64 `json:"id"`
@@ -315,7 +313,15 @@ func withoutAssistant(tb testing.TB, n *testNode, token string) {
 	if st := do(tb, "GET", n.URL+"/api/v1/sites", auth, nil, &sites); st != 200 || len(sites.Items) != 1 {
 		tb.Fatalf("list sites: status %d, %+v", st, sites)
 	}
-	url := fmt.Sprintf("%s/api/v1/sites/%d", n.URL, sites.Items[0].ID)
+	return sites.Items[0].ID
+}
+
+// withoutAssistant turns the demo site's assistant off through the REST
+// API, for tests of the chat itself: they then see only what people write.
+func withoutAssistant(tb testing.TB, n *testNode, token string) {
+	tb.Helper()
+	auth := bearer(token)
+	url := fmt.Sprintf("%s/api/v1/sites/%d", n.URL, demoSiteID(tb, n, auth))
 	if st := do(tb, "PATCH", url, auth, map[string]any{"assistant_enabled": false}, nil); st != 200 {
 		tb.Fatalf("turn the assistant off: status %d", st)
 	}
