@@ -21,18 +21,10 @@ import (
 // name. Another visitor asks for a refund: the assistant's email step
 // refuses an invalid address inline, then opens the ticket.
 func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, _ := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	page := customerSite(t, n.Origin, siteKey)
-	siteIn(t, dataDir, siteKey, func(s *hub.Site) {
-		s.AllowedOrigins = append(s.AllowedOrigins, page)
-		s.Appearance.AssistantName = "Ava"
-	})
-	token := login(t, n, email, password)
-	auth := bearer(token)
+	d := startDemoBrowser(t)
+	n, token, auth := d.n, d.token, d.auth
+	page := d.customerSite(t)
+	siteIn(t, d.dataDir, d.siteKey, func(s *hub.Site) { s.Appearance.AssistantName = "Ava" })
 	agent := agentFor(t, n, token)
 
 	p := newTab(t, newBrowser(t), n.Origin, true)
@@ -205,16 +197,10 @@ func pickFile(tb testing.TB, p *tab, name, base64Data, sizeExpr string) {
 // PDF (a download); a file over the limit and a type the hub refuses get
 // clear errors, and nothing of them reaches the server.
 func TestBrowserAttachments(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, _ := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	page := customerSite(t, n.Origin, siteKey)
-	allowOrigin(t, dataDir, siteKey, page)
-	token := login(t, n, email, password)
-	withoutAssistant(t, n, token)
-	auth := bearer(token)
+	d := startDemoBrowser(t)
+	n, auth := d.n, d.auth
+	page := d.customerSite(t)
+	withoutAssistant(t, n, d.token)
 
 	p := newTab(t, newBrowser(t), n.Origin, true)
 	p.do(t, "load the customer page", chromedp.Navigate(page+"/"), chromedp.WaitVisible(launcher))

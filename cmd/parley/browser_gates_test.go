@@ -52,14 +52,9 @@ func customerGated(tb testing.TB, p *tab, page, reason string, fix ...string) {
 // an origin the site does not allow is told to complete the mapping. Each
 // time the page's console names the reason and the place of its fix.
 func TestBrowserGates(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, _ := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	page := customerSite(t, n.Origin, siteKey)
-	allowOrigin(t, dataDir, siteKey, page)
-	owner := bearer(login(t, n, email, password))
+	d := startDemoBrowser(t)
+	n, dataDir, email, password, siteKey, owner := d.n, d.dataDir, d.email, d.password, d.siteKey, d.auth
+	page := d.customerSite(t)
 	siteID := demoSiteID(t, n, owner)
 	demo := workspaceOf(t, n, owner)
 	inboxUser(t, n, []string{"PARLEY_DATA_DIR=" + dataDir}, "sam@parley.test", "-staff", "-name", "Sam Staff")
@@ -152,16 +147,10 @@ func TestBrowserGates(t *testing.T) {
 // sends, not spinning) and keeps what the visitor was typing; published
 // again, "Try again" brings the chat back and the kept text goes out.
 func TestBrowserPauseWhileChatting(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, _ := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	page := customerSite(t, n.Origin, siteKey)
-	allowOrigin(t, dataDir, siteKey, page)
-	token := login(t, n, email, password)
-	owner := bearer(token)
-	withoutAssistant(t, n, token)
+	d := startDemoBrowser(t)
+	n, owner := d.n, d.auth
+	page := d.customerSite(t)
+	withoutAssistant(t, n, d.token)
 	siteURL := fmt.Sprintf("%s/api/v1/sites/%d", n.URL, demoSiteID(t, n, owner))
 
 	p := newTab(t, newBrowser(t), n.Origin, true)

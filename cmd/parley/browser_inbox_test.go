@@ -99,16 +99,10 @@ func attachmentsOf(tb testing.TB, n *testNode, bearer http.Header, conv int64) [
 // for another, and the dialogs keep the keyboard inside until Escape
 // gives the focus back to their opener.
 func TestBrowserInbox(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
 	mb := startMailbox(t)
-	n, px := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir, "PARLEY_SMTP_URL=smtp://"+mb.addr)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	page := customerSite(t, n.Origin, siteKey)
-	allowOrigin(t, dataDir, siteKey, page)
-	token := login(t, n, email, password)
-	auth := bearer(token)
+	d := startDemoBrowser(t, "PARLEY_SMTP_URL=smtp://"+mb.addr)
+	n, px, email, password, token, auth := d.n, d.px, d.email, d.password, d.token, d.auth
+	page := d.customerSite(t)
 
 	// 1. The visitor asks; the assistant answers.
 	p := newTab(t, newBrowser(t), n.Origin, true)

@@ -120,13 +120,8 @@ func clickFrame(tb testing.TB, p *tab, selector string) {
 // a new conversation. A verified visitor sees the same list on another
 // device.
 func TestBrowserLifecycle(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, px := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	token := login(t, n, email, password)
-	auth := bearer(token)
+	d := startDemoBrowser(t)
+	n, px, dataDir, siteKey, auth := d.n, d.px, d.dataDir, d.siteKey, d.auth
 	var secret string
 	page := verifiedPage(t, n, siteKey, "u-7", "ann@shop.test", &secret)
 	secret = siteIn(t, dataDir, siteKey, func(s *hub.Site) { s.AllowedOrigins = append(s.AllowedOrigins, page) }).IdentitySecret
@@ -324,7 +319,8 @@ func TestBrowserLifecycle(t *testing.T) {
 // never shows them), and counts their unread replies on the launcher.
 func TestBrowserLifecycleList(t *testing.T) {
 	d := startDemoBrowser(t)
-	n, dataDir, siteKey, token, bearer := d.n, d.dataDir, d.siteKey, d.token, d.auth
+	n, dataDir, siteKey, token, auth := d.n, d.dataDir, d.siteKey, d.token, d.auth
+	withoutAssistant(t, n, token)
 	var secret string
 	page := verifiedPage(t, n, siteKey, "u-9", "bob@shop.test", &secret)
 	secret = siteIn(t, dataDir, siteKey, func(s *hub.Site) { s.AllowedOrigins = append(s.AllowedOrigins, page) }).IdentitySecret
@@ -355,7 +351,7 @@ func TestBrowserLifecycleList(t *testing.T) {
 		}
 		ids = append(ids, ack.Message.ConversationID)
 		if i < total {
-			setStatus(t, n, bearer, "conversations", ack.Message.ConversationID, "closed")
+			setStatus(t, n, auth, "conversations", ack.Message.ConversationID, "closed")
 			// The visitor saw it closed: "Conversation closed" counts as
 			// unread until read, like every message of the other side.
 			v.call("read", "read.ok", map[string]any{"conversation_id": ack.Message.ConversationID, "seq": 1 << 30})

@@ -55,7 +55,8 @@ func siteIn(tb testing.TB, dataDir, siteKey string, change func(*hub.Site)) *hub
 // removes the widget.
 func TestBrowserSDK(t *testing.T) {
 	d := startDemoBrowser(t)
-	n, dataDir, siteKey, token, bearer := d.n, d.dataDir, d.siteKey, d.token, d.auth
+	n, dataDir, siteKey, token, auth := d.n, d.dataDir, d.siteKey, d.token, d.auth
+	withoutAssistant(t, n, token)
 	agent := agentFor(t, n, token)
 
 	var secret string
@@ -110,7 +111,7 @@ Parley("identify", {externalId: "u-42", userHash: "` + hex.EncodeToString(mac.Su
 	p.waitPage(t, "on('open') fired", `testEvents.includes("open")`, `testEvents`)
 	p.do(t, "send it", chromedp.KeyEvent("\r"))
 	p.waitFrame(t, "sent", `!!document.querySelector("ol.log > li.out .ss.sent")`, frameLog)
-	conv := visitorConversation(t, n, bearer)
+	conv := visitorConversation(t, n, auth)
 
 	// 3. An agent's reply with markup and links: text stays text, only
 	// http(s) and mailto become links; on('message') fires.

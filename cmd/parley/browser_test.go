@@ -38,14 +38,9 @@ var (
 // closed, a reload keeps the history, and a network drop loses or doubles
 // nothing.
 func TestBrowserWidget(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, px := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	page := customerSite(t, n.Origin, siteKey)
-	allowOrigin(t, dataDir, siteKey, page)
-	token := login(t, n, email, password)
+	d := startDemoBrowser(t)
+	n, px, token := d.n, d.px, d.token
+	page := d.customerSite(t)
 	withoutAssistant(t, n, token)
 	agent := agentFor(t, n, token)
 	auth := bearer(token)

@@ -61,6 +61,7 @@ func convRowUnread(conv int64) string {
 func TestBrowserUnreadPerAgent(t *testing.T) {
 	d := startDemoBrowser(t)
 	n, dataDir, ownerEmail, ownerPassword, siteKey, owner := d.n, d.dataDir, d.email, d.password, d.siteKey, d.auth
+	withoutAssistant(t, n, d.token)
 	bobAuth := inboxUser(t, n, []string{"PARLEY_DATA_DIR=" + dataDir}, "bob@demo.test", "-tenant-id", "1", "-role", "agent", "-name", "Bob Agent")
 	var bobMe struct{ ID int64 }
 	if st := do(t, "GET", n.URL+"/api/v1/me", bobAuth, nil, &bobMe); st != 200 {
