@@ -139,9 +139,7 @@ func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
 		document.querySelector("ol.log > li.in.assistant:last-child .body").textContent.includes("TKT-2")`, frameLog)
 
 	for _, tb := range []*tab{p, q} {
-		if ex := tb.exceptionLines(); len(ex) > 0 {
-			t.Fatalf("uncaught exceptions in the page or the frame:\n%s", strings.Join(ex, "\n"))
-		}
+		tb.noExceptions(t)
 	}
 }
 
@@ -265,7 +263,5 @@ func TestBrowserAttachments(t *testing.T) {
 		out.Items[1].Attachment == nil || out.Items[1].Attachment.ContentType != "application/pdf" {
 		t.Fatalf("server holds %+v, want the PNG and the PDF only", out.Items)
 	}
-	if ex := p.exceptionLines(); len(ex) > 0 {
-		t.Fatalf("uncaught exceptions in the page or the frame:\n%s", strings.Join(ex, "\n"))
-	}
+	p.noExceptions(t)
 }

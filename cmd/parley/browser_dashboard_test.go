@@ -36,9 +36,7 @@ func newAgentTab(tb testing.TB, n *testNode, name string) *agentTab {
 // checkClean fails the test on uncaught exceptions or CSP violations.
 func (a *agentTab) checkClean(tb testing.TB) {
 	tb.Helper()
-	if ex := a.exceptionLines(); len(ex) > 0 {
-		tb.Fatalf("%s: uncaught exceptions:\n%s", a.name, strings.Join(ex, "\n"))
-	}
+	a.noExceptions(tb)
 	var violations []string
 	if err := a.evalPage(`window.cspViolations`, &violations); err != nil || len(violations) > 0 {
 		tb.Fatalf("%s: CSP violations %q (%v)", a.name, violations, err)

@@ -137,9 +137,7 @@ func TestBrowserGates(t *testing.T) {
 	for _, a := range []*agentTab{o, s} {
 		a.checkClean(t)
 	}
-	if ex := p.exceptionLines(); len(ex) > 0 {
-		t.Fatalf("uncaught exceptions in the customer page:\n%s", strings.Join(ex, "\n"))
-	}
+	p.noExceptions(t)
 }
 
 // TestBrowserPauseWhileChatting: a visitor is chatting when the owner
@@ -191,7 +189,5 @@ func TestBrowserPauseWhileChatting(t *testing.T) {
 	p.waitFrame(t, "the kept text is sent", fmt.Sprintf(`Array.from(document.querySelectorAll("ol.log > li.out")).some(li =>
 		li.querySelector(".body").textContent === %q && li.querySelector(".ss.sent"))`, kept), frameLog)
 	p.shot(t, "widget-back")
-	if ex := p.exceptionLines(); len(ex) > 0 {
-		t.Fatalf("uncaught exceptions:\n%s", strings.Join(ex, "\n"))
-	}
+	p.noExceptions(t)
 }

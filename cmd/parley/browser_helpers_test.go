@@ -279,10 +279,16 @@ func (p *tab) consoleLines() []string {
 	return slices.Clone(p.console)
 }
 
-func (p *tab) exceptionLines() []string {
+// noExceptions fails the test if a script of the tab (the page, or the
+// chat frame in it) threw an uncaught exception.
+func (p *tab) noExceptions(tb testing.TB) {
+	tb.Helper()
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.exceptions)
+	ex := slices.Clone(p.exceptions)
+	p.mu.Unlock()
+	if len(ex) > 0 {
+		tb.Fatalf("uncaught exceptions in the tab:\n%s", strings.Join(ex, "\n"))
+	}
 }
 
 // frameContext is the newest live execution context of the chat frame.

@@ -271,7 +271,5 @@ func TestBrowserInbox(t *testing.T) {
 
 	ann.checkClean(t)
 	bob.checkClean(t)
-	if ex := p.exceptionLines(); len(ex) > 0 {
-		t.Fatalf("uncaught exceptions in the customer page or the chat:\n%s", strings.Join(ex, "\n"))
-	}
+	p.noExceptions(t)
 }

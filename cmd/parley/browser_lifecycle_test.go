@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -308,9 +307,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	q.shot(t, "11-other-device")
 
 	for _, tb := range []*tab{p, q} {
-		if ex := tb.exceptionLines(); len(ex) > 0 {
-			t.Fatalf("uncaught exceptions in the page or the frame:\n%s", strings.Join(ex, "\n"))
-		}
+		tb.noExceptions(t)
 	}
 }
 
@@ -418,7 +415,5 @@ func TestBrowserLifecycleList(t *testing.T) {
 	checkLauncher(t, p, "true", "")
 	p.shot(t, "4-old-phone")
 
-	if ex := p.exceptionLines(); len(ex) > 0 {
-		t.Fatalf("uncaught exceptions in the page or the frame:\n%s", strings.Join(ex, "\n"))
-	}
+	p.noExceptions(t)
 }

@@ -208,9 +208,7 @@ Parley("identify", {externalId: "u-42", userHash: "` + hex.EncodeToString(mac.Su
 	p.waitPage(t, "widget removed", `document.querySelector("parley-widget") === null && typeof Parley === "function"`, `document.body.innerHTML`)
 
 	for _, tb := range []*tab{p, q} {
-		if ex := tb.exceptionLines(); len(ex) > 0 {
-			t.Fatalf("uncaught exceptions:\n%s", strings.Join(ex, "\n"))
-		}
+		tb.noExceptions(t)
 	}
 }
 

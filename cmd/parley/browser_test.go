@@ -127,9 +127,7 @@ func TestBrowserWidget(t *testing.T) {
 	}
 	checkServer(t, n, auth, conv, want)
 
-	if ex := p.exceptionLines(); len(ex) > 0 {
-		t.Fatalf("uncaught exceptions in the page or the frame:\n%s", strings.Join(ex, "\n"))
-	}
+	p.noExceptions(t)
 }
 
 // TestBrowserDisallowedOrigin: a page whose origin the site does not allow
@@ -152,9 +150,7 @@ func TestBrowserDisallowedOrigin(t *testing.T) {
 	if err := p.evalPage(`document.querySelector("parley-widget") === null && document.querySelector("iframe") === null`, &none); err != nil || !none {
 		t.Fatalf("a disallowed origin got widget elements (%v)", err)
 	}
-	if ex := p.exceptionLines(); len(ex) > 0 {
-		t.Fatalf("uncaught exceptions in the page:\n%s", strings.Join(ex, "\n"))
-	}
+	p.noExceptions(t)
 }
 
 // checkLauncher checks the launcher's aria-expanded and its unread count
