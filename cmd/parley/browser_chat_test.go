@@ -143,25 +143,6 @@ func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
 	}
 }
 
-type wireTicket struct {
-	ID             int64  `json:"id"`
-	Ref            string `json:"ref"`
-	Subject        string `json:"subject"`
-	RequesterEmail string `json:"requester_email"`
-	ConversationID int64  `json:"conversation_id"`
-}
-
-func ticketsOf(tb testing.TB, n *testNode, bearer http.Header) []wireTicket {
-	tb.Helper()
-	var out struct {
-		Items []wireTicket `json:"items"`
-	}
-	if st := do(tb, "GET", n.URL+"/api/v1/tickets", bearer, nil, &out); st != 200 {
-		tb.Fatalf("list tickets: status %d", st)
-	}
-	return out.Items
-}
-
 func jsString(s string) string { return fmt.Sprintf("%q", s) }
 
 // A 1×1 PNG and a one-page PDF, as the browser would read them from disk.

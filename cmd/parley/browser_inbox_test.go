@@ -66,19 +66,14 @@ const focusIn = `(d => !!d && d.contains(document.activeElement) && document.act
 
 // attachmentsOf is the conversation's messages with files, as the REST API
 // gives them.
-func attachmentsOf(tb testing.TB, n *testNode, bearer http.Header, conv int64) []hub.AttachmentRef {
+func attachmentsOf(tb testing.TB, n *testNode, auth http.Header, conv int64) []hub.AttachmentRef {
 	tb.Helper()
-	var out struct {
-		Items []struct {
-			AuthorKind string             `json:"author_kind"`
-			Attachment *hub.AttachmentRef `json:"attachment"`
-		} `json:"items"`
-	}
-	if st := do(tb, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), bearer, nil, &out); st != 200 {
-		tb.Fatalf("list messages: status %d", st)
-	}
+	msgs := listOf[struct {
+		AuthorKind string             `json:"author_kind"`
+		Attachment *hub.AttachmentRef `json:"attachment"`
+	}](tb, n, auth, fmt.Sprintf("/api/v1/conversations/%d/messages?after_seq=0", conv))
 	var files []hub.AttachmentRef
-	for _, m := range out.Items {
+	for _, m := range msgs {
 		if m.Attachment != nil {
 			if m.AuthorKind != "agent" {
 				tb.Fatalf("a file from %s, want only the agent's", m.AuthorKind)

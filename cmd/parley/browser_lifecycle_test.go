@@ -59,45 +59,11 @@ Parley("identify", {externalId: ` + jsString(externalID) + `, userHash: "` + hex
 }
 
 // setStatus changes a conversation's or a ticket's status as an agent does.
-func setStatus(tb testing.TB, n *testNode, bearer http.Header, what string, id int64, status string) {
+func setStatus(tb testing.TB, n *testNode, auth http.Header, what string, id int64, status string) {
 	tb.Helper()
-	if st := do(tb, "PATCH", fmt.Sprintf("%s/api/v1/%s/%d", n.URL, what, id), bearer, map[string]string{"status": status}, nil); st != 200 {
+	if st := do(tb, "PATCH", fmt.Sprintf("%s/api/v1/%s/%d", n.URL, what, id), auth, map[string]string{"status": status}, nil); st != 200 {
 		tb.Fatalf("PATCH %s %d status %s: %d", what, id, status, st)
 	}
-}
-
-type wireConversation struct {
-	ID       int64  `json:"id"`
-	Status   string `json:"status"`
-	TicketID int64  `json:"ticket_id"`
-}
-
-// conversationsOf lists the workspace's conversations, newest activity first.
-func conversationsOf(tb testing.TB, n *testNode, bearer http.Header) []wireConversation {
-	tb.Helper()
-	var out struct {
-		Items []wireConversation `json:"items"`
-	}
-	if st := do(tb, "GET", n.URL+"/api/v1/conversations", bearer, nil, &out); st != 200 {
-		tb.Fatalf("list conversations: status %d", st)
-	}
-	return out.Items
-}
-
-// bodiesOf is what the server holds in a conversation, in seq order.
-func bodiesOf(tb testing.TB, n *testNode, bearer http.Header, conv int64) []string {
-	tb.Helper()
-	var out struct {
-		Items []wireMessage `json:"items"`
-	}
-	if st := do(tb, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), bearer, nil, &out); st != 200 {
-		tb.Fatalf("list messages of %d: status %d", conv, st)
-	}
-	var got []string
-	for _, m := range out.Items {
-		got = append(got, m.Body)
-	}
-	return got
 }
 
 func clickFrame(tb testing.TB, p *tab, selector string) {

@@ -201,55 +201,29 @@ func agentSend(tb testing.TB, agent *client, conv int64, clientID, body string) 
 }
 
 // visitorConversation waits for the workspace's only conversation.
-func visitorConversation(tb testing.TB, n *testNode, bearer http.Header) int64 {
+func visitorConversation(tb testing.TB, n *testNode, auth http.Header) int64 {
 	tb.Helper()
 	var id int64
 	waitUntil(tb, "the visitor's conversation", func() (bool, any) {
-		var out struct {
-			Items []struct {
-				ID int64 `json:"id"`
-			} `json:"items"`
+		convs := conversationsOf(tb, n, auth)
+		if len(convs) == 1 {
+			id = convs[0].ID
 		}
-		st := do(tb, "GET", n.URL+"/api/v1/conversations", bearer, nil, &out)
-		if st == 200 && len(out.Items) == 1 {
-			id = out.Items[0].ID
-		}
-		return id != 0, out
+		return id != 0, convs
 	})
 	return id
 }
 
 // visitorUnread is the server's unread count for the visitor.
-func visitorUnread(tb testing.TB, n *testNode, bearer http.Header, conv int64) int {
+func visitorUnread(tb testing.TB, n *testNode, auth http.Header, conv int64) int {
 	tb.Helper()
 	var c struct {
 		UnreadByVisitor int `json:"unread_by_visitor"`
 	}
-	if st := do(tb, "GET", fmt.Sprintf("%s/api/v1/conversations/%d", n.URL, conv), bearer, nil, &c); st != 200 {
+	if st := do(tb, "GET", fmt.Sprintf("%s/api/v1/conversations/%d", n.URL, conv), auth, nil, &c); st != 200 {
 		tb.Fatalf("get conversation %d: status %d", conv, st)
 	}
 	return c.UnreadByVisitor
-}
-
-// checkServer checks that the server holds exactly want, in seq order.
-func checkServer(tb testing.TB, n *testNode, bearer http.Header, conv int64, want []string) {
-	tb.Helper()
-	var out struct {
-		Items []wireMessage `json:"items"`
-	}
-	if st := do(tb, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), bearer, nil, &out); st != 200 {
-		tb.Fatalf("list messages: status %d", st)
-	}
-	var got []string
-	for i, m := range out.Items {
-		if i > 0 && m.Seq <= out.Items[i-1].Seq {
-			tb.Fatalf("messages out of seq order: %+v", out.Items)
-		}
-		got = append(got, m.Body)
-	}
-	if !slices.Equal(got, want) {
-		tb.Fatalf("server holds %q, want %q", got, want)
-	}
 }
 
 // waitUntil polls check until it reports true, failing after browserWait.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -229,6 +230,68 @@ type wireMessage struct {
 	Body           string `json:"body"`
 	AuthorKind     string `json:"author_kind"`
 	ClientMsgID    string `json:"client_msg_id"`
+}
+
+type wireConversation struct {
+	ID       int64  `json:"id"`
+	Status   string `json:"status"`
+	TicketID int64  `json:"ticket_id"`
+}
+
+type wireTicket struct {
+	ID             int64  `json:"id"`
+	Ref            string `json:"ref"`
+	Subject        string `json:"subject"`
+	RequesterEmail string `json:"requester_email"`
+	ConversationID int64  `json:"conversation_id"`
+}
+
+// listOf is the first page of a REST list (path under the node's URL,
+// with its query), as auth sees it.
+func listOf[T any](tb testing.TB, n *testNode, auth http.Header, path string) []T {
+	tb.Helper()
+	var out struct {
+		Items []T `json:"items"`
+	}
+	if st := do(tb, "GET", n.URL+path, auth, nil, &out); st != 200 {
+		tb.Fatalf("GET %s: status %d", path, st)
+	}
+	return out.Items
+}
+
+// conversationsOf lists the workspace's conversations, newest activity first.
+func conversationsOf(tb testing.TB, n *testNode, auth http.Header) []wireConversation {
+	tb.Helper()
+	return listOf[wireConversation](tb, n, auth, "/api/v1/conversations")
+}
+
+// ticketsOf lists the workspace's tickets, newest first.
+func ticketsOf(tb testing.TB, n *testNode, auth http.Header) []wireTicket {
+	tb.Helper()
+	return listOf[wireTicket](tb, n, auth, "/api/v1/tickets")
+}
+
+// bodiesOf is what the server holds in a conversation (its first page),
+// failing unless it comes in seq order.
+func bodiesOf(tb testing.TB, n *testNode, auth http.Header, conv int64) []string {
+	tb.Helper()
+	msgs := listOf[wireMessage](tb, n, auth, fmt.Sprintf("/api/v1/conversations/%d/messages?after_seq=0", conv))
+	var got []string
+	for i, m := range msgs {
+		if i > 0 && m.Seq <= msgs[i-1].Seq {
+			tb.Fatalf("messages of %d out of seq order: %+v", conv, msgs)
+		}
+		got = append(got, m.Body)
+	}
+	return got
+}
+
+// checkServer checks that the server holds exactly want, in seq order.
+func checkServer(tb testing.TB, n *testNode, auth http.Header, conv int64, want []string) {
+	tb.Helper()
+	if got := bodiesOf(tb, n, auth, conv); !slices.Equal(got, want) {
+		tb.Fatalf("server holds %q, want %q", got, want)
+	}
 }
 
 func decode[T any](tb testing.TB, raw json.RawMessage) T {
