@@ -3,10 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
@@ -639,11 +636,9 @@ func (w *authzWorld) snapshot(tb testing.TB) map[string]string {
 	}
 	// The identity secret: a user hash made with the one the test knows
 	// still verifies.
-	mac := hmac.New(sha256.New, []byte(w.secret))
-	mac.Write([]byte("alpha-user-1"))
 	var visit struct{ Verified bool }
 	st := do(tb, "POST", w.n.URL+"/api/v1/sdk/visitors", http.Header{"Origin": {w.n.Origin}}, map[string]any{"site": w.siteKey,
-		"identity": map[string]string{"external_id": "alpha-user-1", "user_hash": hex.EncodeToString(mac.Sum(nil))}}, &visit)
+		"identity": map[string]string{"external_id": "alpha-user-1", "user_hash": userHash(w.secret, "alpha-user-1")}}, &visit)
 	out["identity secret"] = fmt.Sprintf("%d verified=%v", st, visit.Verified)
 	return out
 }

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -49,11 +46,9 @@ func frameClosed(line, button, pill string) string {
 func verifiedPage(tb testing.TB, n *testNode, siteKey, externalID, email string, secret *string) string {
 	tb.Helper()
 	return customerPage(tb, n.Origin, siteKey, func(*http.Request) (template.HTML, template.HTML) {
-		mac := hmac.New(sha256.New, []byte(*secret))
-		mac.Write([]byte(externalID))
 		return template.HTML(`<script>
 window.Parley = function () { (Parley.q = Parley.q || []).push(arguments); };
-Parley("identify", {externalId: ` + jsString(externalID) + `, userHash: "` + hex.EncodeToString(mac.Sum(nil)) + `", email: ` + jsString(email) + `});
+Parley("identify", {externalId: ` + jsString(externalID) + `, userHash: "` + userHash(*secret, externalID) + `", email: ` + jsString(email) + `});
 </script>`), ""
 	})
 }
@@ -290,13 +285,11 @@ func TestBrowserLifecycleList(t *testing.T) {
 
 	// 22 conversations of the visitor, all but the newest closed: a page of
 	// the list (20) and then some.
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte("u-9"))
 	var start struct {
 		Token string `json:"token"`
 	}
 	if st := do(t, "POST", n.URL+"/api/v1/sdk/visitors", http.Header{"Origin": {page}}, map[string]any{"site": siteKey,
-		"identity": map[string]string{"external_id": "u-9", "user_hash": hex.EncodeToString(mac.Sum(nil))}}, &start); st != 200 {
+		"identity": map[string]string{"external_id": "u-9", "user_hash": userHash(secret, "u-9")}}, &start); st != 200 {
 		t.Fatalf("start the visitor: status %d", st)
 	}
 	v := dial(t, n.URL+"/ws/visitor?site="+siteKey, page, nil)

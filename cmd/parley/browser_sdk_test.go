@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -65,8 +62,6 @@ func TestBrowserSDK(t *testing.T) {
 		if r.URL.Query().Get("as") != "ann" {
 			return before, ""
 		}
-		mac := hmac.New(sha256.New, []byte(secret))
-		mac.Write([]byte("u-42"))
 		// Queued before the loader arrives: replayed in order.
 		return before, template.HTML(`<script>
 window.testEvents = [];
@@ -74,7 +69,7 @@ Parley("on", "open", () => testEvents.push("open"));
 Parley("on", "close", () => testEvents.push("close"));
 Parley("on", "message", m => testEvents.push("message:" + m.body));
 Parley("setLocale", "ru");
-Parley("identify", {externalId: "u-42", userHash: "` + hex.EncodeToString(mac.Sum(nil)) + `", name: "Ann", email: "ann@shop.test"});
+Parley("identify", {externalId: "u-42", userHash: "` + userHash(secret, "u-42") + `", name: "Ann", email: "ann@shop.test"});
 </script>`)
 	})
 	site := siteIn(t, dataDir, siteKey, func(s *hub.Site) {
@@ -186,9 +181,7 @@ Parley("identify", {externalId: "u-42", userHash: "` + hex.EncodeToString(mac.Su
 	if err := q.evalPage(`document.querySelector("parley-widget") === null`, &none); err != nil || !none {
 		t.Fatalf("an unverified visitor got the widget on a verified-only site (%v)", err)
 	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte("u-42"))
-	if err := q.evalPage(`Parley("identify", {externalId: "u-42", userHash: `+jsString(hex.EncodeToString(mac.Sum(nil)))+`}), true`, nil); err != nil {
+	if err := q.evalPage(`Parley("identify", {externalId: "u-42", userHash: `+jsString(userHash(secret, "u-42"))+`}), true`, nil); err != nil {
 		t.Fatal(err)
 	}
 	q.do(t, "launcher appears once verified", chromedp.WaitVisible(launcher), chromedp.Click(launcher), chromedp.WaitVisible(chatFrame))

@@ -95,11 +95,7 @@ func TestBrowserStatusCells(t *testing.T) {
 	ann.wait(t, "Closed, with the note", ticketStatusIs("closed")+` && !!document.querySelector('[data-testid="conv-closed-note"]')`,
 		`document.querySelector('[data-testid="ticket-detail"]').innerText`)
 	awaitConversationStatus(t, visitor, conv, "closed")
-	id := visitor.send("send", map[string]any{"conversation_id": conv, "client_msg_id": "v4", "body": "Hello?"})
-	f := visitor.next()
-	for f.ID != id {
-		f = visitor.next()
-	}
+	f, _ := visitor.replyTo(visitor.send("send", map[string]any{"conversation_id": conv, "client_msg_id": "v4", "body": "Hello?"}))
 	var refusal struct{ Code, Reason string }
 	if err := json.Unmarshal(f.Data, &refusal); err != nil || refusal.Code != "conflict" || refusal.Reason != "conversation_closed" {
 		t.Fatalf("writing into the closed conversation: %s", f.Data)

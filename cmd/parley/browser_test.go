@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -224,22 +223,6 @@ func visitorUnread(tb testing.TB, n *testNode, auth http.Header, conv int64) int
 		tb.Fatalf("get conversation %d: status %d", conv, st)
 	}
 	return c.UnreadByVisitor
-}
-
-// waitUntil polls check until it reports true, failing after browserWait.
-func waitUntil(tb testing.TB, what string, check func() (bool, any)) {
-	tb.Helper()
-	deadline := time.Now().Add(browserWait)
-	for {
-		ok, state := check()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("%s: not within %v (last %v)", what, browserWait, state)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 func mustJSON(tb testing.TB, v any) string {

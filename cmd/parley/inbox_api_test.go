@@ -583,19 +583,14 @@ func TestInboxIsolation(t *testing.T) {
 		{"history", map[string]any{"conversation_id": conv}},
 		{"send", map[string]any{"conversation_id": conv, "body": "hijack"}},
 	} {
-		id := ws.send(f.typ, f.data)
-		for {
-			fr := ws.next()
-			if fr.ID != id {
-				if fr.Type == "message.created" || fr.Type == "typing" || fr.Type == "viewing" || fr.Type == "conversation.updated" {
-					t.Fatalf("the stranger got %s %s", fr.Type, fr.Data)
-				}
-				continue
+		fr, before := ws.replyTo(ws.send(f.typ, f.data))
+		for _, b := range before {
+			if b.Type == "message.created" || b.Type == "typing" || b.Type == "viewing" || b.Type == "conversation.updated" {
+				t.Fatalf("the stranger got %s %s", b.Type, b.Data)
 			}
-			if fr.Type != "error" || !strings.Contains(string(fr.Data), `"code":"not_found"`) {
-				t.Fatalf("stranger's %s: %s %s, want a not_found error", f.typ, fr.Type, fr.Data)
-			}
-			break
+		}
+		if fr.Type != "error" || !strings.Contains(string(fr.Data), `"code":"not_found"`) {
+			t.Fatalf("stranger's %s: %s %s, want a not_found error", f.typ, fr.Type, fr.Data)
 		}
 	}
 }
@@ -701,20 +696,16 @@ func TestInboxPresenceAndViewingOnCluster(t *testing.T) {
 
 	// The visitor saw no viewing, presence or note, only the chat.
 	visitor.call("send", "ack", map[string]any{"client_msg_id": "v2", "body": "Hello?"})
-	id := visitor.send("history", map[string]any{"conversation_id": conv})
-	for {
-		f := visitor.next()
+	history, before := visitor.replyTo(visitor.send("history", map[string]any{"conversation_id": conv}))
+	for _, f := range append(before, history) {
 		if f.Type == "viewing" || f.Type == "presence" || f.Type == "presence.list" {
 			t.Fatalf("the visitor got %s %s", f.Type, f.Data)
 		}
 		if f.Type == "message.created" && strings.Contains(string(f.Data), "VIP") {
 			t.Fatalf("the visitor got the note %s", f.Data)
 		}
-		if f.ID == id {
-			if strings.Contains(string(f.Data), "VIP") {
-				t.Fatalf("the visitor's history holds the note: %s", f.Data)
-			}
-			break
-		}
+	}
+	if strings.Contains(string(history.Data), "VIP") {
+		t.Fatalf("the visitor's history holds the note: %s", history.Data)
 	}
 }

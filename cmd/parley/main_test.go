@@ -3,6 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -121,6 +124,22 @@ func (n *testNode) stop(tb testing.TB) {
 	}
 }
 
+// waitUntil polls check until it reports true, failing after hubtest.Wait.
+func waitUntil(tb testing.TB, what string, check func() (bool, any)) {
+	tb.Helper()
+	deadline := time.Now().Add(hubtest.Wait)
+	for {
+		ok, state := check()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s: not within %v (last %v)", what, hubtest.Wait, state)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // do sends a JSON request and decodes a JSON answer into out (if not nil).
 func do(tb testing.TB, method, url string, header http.Header, body, out any) int {
 	tb.Helper()
@@ -210,6 +229,20 @@ func (c *client) await(typ, id string) (frame, []frame) {
 			c.tb.Fatalf("request %s failed: %s", id, f.Data)
 		}
 		if f.Type == typ && (id == "" || f.ID == id) {
+			return f, skipped
+		}
+		skipped = append(skipped, f)
+	}
+}
+
+// replyTo reads frames until the answer to request id, its reply or its
+// error, and returns it with the frames passed over, in order.
+func (c *client) replyTo(id string) (frame, []frame) {
+	c.tb.Helper()
+	var skipped []frame
+	for {
+		f := c.next()
+		if f.ID == id {
 			return f, skipped
 		}
 		skipped = append(skipped, f)
@@ -355,6 +388,15 @@ func bearer(token string) http.Header { return http.Header{"Authorization": {"Be
 // tokenOf is the session token of a bearer header.
 func tokenOf(auth http.Header) string {
 	return strings.TrimPrefix(auth.Get("Authorization"), "Bearer ")
+}
+
+// userHash is what a site's server sends with identify: HMAC-SHA256 of
+// the external id with the site's identity secret, hex (docs/api.md
+// "Visitor SDK").
+func userHash(secret, externalID string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(externalID))
+	return hex.EncodeToString(mac.Sum(nil))
 }
 
 // agentFor opens an agent websocket authenticated by the session cookie.
