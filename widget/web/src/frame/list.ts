@@ -9,9 +9,11 @@ import type { VisitorConversation } from "../types";
 import { button, el } from "./dom";
 import type { Env } from "./env";
 import { errorText, OFFLINE } from "./errors";
-import type { Strings } from "./i18n";
+import { countText, statusText, Strings } from "./i18n";
 
-const LIMIT = 20; // hub.DefaultVisitorConversations
+// The page the list asks for (the server's default, too); a full page
+// means there may be more.
+const LIMIT = 20;
 
 export interface ListHost {
   open(id: number): void;
@@ -149,12 +151,12 @@ export class ConvList {
     tm.dateTime = c.last_message_at;
     tm.textContent = when(c.last_message_at);
     const bottom = el("span", "bot", b);
-    const label = c.status === "open" ? t.stOpen : c.status === "resolved" ? t.stResolved : c.status === "closed" ? t.stClosed : "";
+    const label = statusText(t, c.status);
     if (label) el("span", "stl " + c.status, bottom).textContent = label;
     if (c.unread > 0) {
       const n = el("span", "un", bottom);
       n.setAttribute("aria-hidden", "true");
-      n.textContent = c.unread > 99 ? "99+" : String(c.unread);
+      n.textContent = countText(c.unread);
       el("span", "vh", bottom).textContent = t.unreadIn.replace("{n}", String(c.unread));
     }
   }
