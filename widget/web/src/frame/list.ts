@@ -6,6 +6,7 @@
 // current conversation (hub currentConversation). Older conversations page
 // in by keyset (last_message_at, id of the last row of the previous page).
 import type { VisitorConversation } from "../types";
+import type { Frame } from "./conn";
 import { button, el } from "./dom";
 import type { Env } from "./env";
 import { errorText, OFFLINE } from "./errors";
@@ -86,7 +87,7 @@ export class ConvList {
     }
     // Offline, nothing goes: the list is refreshed when the socket is back.
     const sent = this.env.rpc.request("conversations", data, (f) => {
-      this.got(f.type === "conversations" ? f.data : null, older, f.data);
+      this.got(f, older);
       // Unless the visitor went on elsewhere meanwhile (a hidden button's focus falls to the body).
       const a = document.activeElement;
       if (then && (a === this.more || a === document.body)) then();
@@ -96,13 +97,14 @@ export class ConvList {
     this.render();
   }
 
-  private got(d: { conversations: VisitorConversation[] } | null, older: boolean, problem: any) {
+  // got takes the answer to a page: the conversations frame, or an error.
+  private got(f: Frame, older: boolean) {
     this.loading = false;
-    if (!d) {
-      if (problem && problem.code !== OFFLINE) this.err.textContent = errorText(this.env.t, "load", problem);
+    if (f.type !== "conversations") {
+      if (f.data && f.data.code !== OFFLINE) this.err.textContent = errorText(this.env.t, "load", f.data);
     } else {
       this.err.textContent = "";
-      const rows = d.conversations || [];
+      const rows: VisitorConversation[] = (f.data && f.data.conversations) || [];
       // The cursor moves on with "Show older" only: a refreshed first page
       // may have new conversations on top, the older ones stay where they were.
       if (older || !this.loaded) {
