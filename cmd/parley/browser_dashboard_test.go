@@ -142,14 +142,10 @@ const bodies = `Array.from(document.querySelectorAll('[data-testid="message"]:no
 // reads, the tab title, a keyboard shortcut, the help overlay, the
 // Russian UI, and the connection banner across a network drop.
 func TestBrowserDashboard(t *testing.T) {
-	chromiumPath(t)
 	mb := startMailbox(t)
-	n, px := startBrowserNode(t, "PARLEY_SMTP_URL=smtp://"+mb.addr)
-	ownerEmail, ownerPassword := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	token := login(t, n, ownerEmail, ownerPassword)
+	d := startDemoBrowser(t, "PARLEY_SMTP_URL=smtp://"+mb.addr)
+	n, px, ownerEmail, ownerPassword, siteKey, token, auth := d.n, d.px, d.email, d.password, d.siteKey, d.token, d.auth
 	withoutAssistant(t, n, token)
-	auth := bearer(token)
 	var ownerMe struct {
 		ID   int64  `json:"id"`
 		Name string `json:"name"`

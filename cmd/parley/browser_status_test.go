@@ -39,12 +39,9 @@ func awaitConversationStatus(tb testing.TB, c *client, conv int64, status string
 // Reopen opens both again. A conversation without a ticket is resolved,
 // closed and reopened from the Conversations view.
 func TestBrowserStatusCells(t *testing.T) {
-	chromiumPath(t)
-	n, _ := startBrowserNode(t)
-	email, password := demoLogin(t, n)
-	owner := bearer(login(t, n, email, password))
-	withoutAssistant(t, n, tokenOf(owner))
-	siteKey := demoSiteKey(t, n)
+	d := startDemoBrowser(t)
+	n, email, password, siteKey, owner := d.n, d.email, d.password, d.siteKey, d.auth
+	withoutAssistant(t, n, d.token)
 
 	visitor := visitorFor(t, n, siteKey, n.Origin)
 	conv := decode[struct{ Message wireMessage }](t, visitor.call("send", "ack", map[string]any{"client_msg_id": "v1", "body": "My parcel is late"})).Message.ConversationID

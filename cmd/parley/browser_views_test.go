@@ -25,11 +25,8 @@ const noRawText = `((t) => !t.includes("{") && !t.includes("GET /api") && !t.inc
 // plain text), the same in Russian, and the definition under "Resolved by
 // the assistant". Screenshots of each view go to $PARLEY_TEST_SCREENSHOTS.
 func TestBrowserConversationViews(t *testing.T) {
-	chromiumPath(t)
-	n, _ := startBrowserNode(t)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	owner := bearer(login(t, n, email, password))
+	d := startDemoBrowser(t)
+	n, email, password, siteKey, owner := d.n, d.email, d.password, d.siteKey, d.auth
 	base := n.URL + "/api/v1"
 
 	// Three visitors of the demo site. A votes the assistant's answer down
