@@ -44,8 +44,9 @@ func Mount(app *fiber.App, cfg Config) {
 
 type handler struct{ cfg Config }
 
-// cors allows the calling origin when the site allows it; the service
-// checks the origin again, this only lets the browser read the answer.
+// cors lets the browser of any calling origin read the answer (docs/api.md
+// "Visitor SDK"); whether the origin may use the site is the service's
+// check (hub.Gate), not this one's.
 func (h *handler) cors(c *fiber.Ctx) {
 	if origin := c.Get(fiber.HeaderOrigin); origin != "" {
 		c.Set(fiber.HeaderAccessControlAllowOrigin, origin)

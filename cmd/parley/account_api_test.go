@@ -91,8 +91,6 @@ func exchange(tb testing.TB, req *http.Request) (int, http.Header, []byte) {
 	return resp.StatusCode, resp.Header, raw
 }
 
-func bearer(token string) http.Header { return http.Header{"Authorization": {"Bearer " + token}} }
-
 // signUp creates a workspace through the API and checks the cookie.
 func signUp(tb testing.TB, n *testNode, workspace, email string) apiSession {
 	tb.Helper()

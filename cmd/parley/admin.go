@@ -29,7 +29,7 @@ func (n *node) startAdmin(addr string) (*admin, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(n.metrics.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", n.metricsHandler())
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -43,6 +43,12 @@ func (n *node) startAdmin(addr string) (*admin, error) {
 	}()
 	n.log.Info().Str("addr", ln.Addr().String()).Msg("admin listening: /metrics and /debug/pprof/")
 	return a, nil
+}
+
+// metricsHandler serves /metrics (Prometheus): on the admin listener when
+// there is one, else on the public one (newApp).
+func (n *node) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(n.metrics.Registry, promhttp.HandlerOpts{})
 }
 
 func (a *admin) shutdown(ctx context.Context) error {

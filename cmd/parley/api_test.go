@@ -17,7 +17,7 @@ func TestRESTTicketsAndConversations(t *testing.T) {
 	email, password := demoLogin(t, n)
 	token := login(t, n, email, password)
 	withoutAssistant(t, n, token)
-	auth := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 	siteKey := demoSiteKey(t, n)
 
 	visitor := visitorFor(t, n, siteKey, n.Origin)

@@ -7,7 +7,6 @@ import (
 	"log"
 	"mime"
 	"net"
-	"net/http"
 	"net/mail"
 	"strings"
 	"sync"
@@ -206,13 +205,13 @@ func assistantFlow(t *testing.T, visitorNode, agentNode *testNode, mb *mailbox) 
 
 	// 3. An agent replies: the visitor sees it; the assistant stays silent.
 	var conv int64
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 	var list struct {
 		Items []struct {
 			ID int64 `json:"id"`
 		} `json:"items"`
 	}
-	if st := do(t, "GET", agentNode.URL+"/api/v1/conversations", bearer, nil, &list); st != 200 || len(list.Items) != 1 {
+	if st := do(t, "GET", agentNode.URL+"/api/v1/conversations", auth, nil, &list); st != 200 || len(list.Items) != 1 {
 		t.Fatalf("conversations: status %d, %+v", st, list)
 	}
 	conv = list.Items[0].ID
@@ -226,7 +225,7 @@ func assistantFlow(t *testing.T, visitorNode, agentNode *testNode, mb *mailbox) 
 		VisitorSeq   int64  `json:"visitor_seq"`
 		AssistantSeq int64  `json:"assistant_seq"`
 	}
-	if st := do(t, "GET", fmt.Sprintf("%s/api/v1/conversations/%d", agentNode.URL, conv), bearer, nil, &c); st != 200 {
+	if st := do(t, "GET", fmt.Sprintf("%s/api/v1/conversations/%d", agentNode.URL, conv), auth, nil, &c); st != 200 {
 		t.Fatalf("get conversation: status %d", st)
 	}
 	if c.Handoff != "human" || c.VisitorSeq <= c.AssistantSeq {

@@ -3,10 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
@@ -370,7 +367,7 @@ func (w *authzWorld) signedIn(tb testing.TB, token string) authzMember {
 func (w *authzWorld) user(tb testing.TB, email string, args ...string) authzMember {
 	tb.Helper()
 	h := inboxUser(tb, w.n, w.env, email, args...)
-	return w.signedIn(tb, strings.TrimPrefix(h.Get("Authorization"), "Bearer "))
+	return w.signedIn(tb, tokenOf(h))
 }
 
 // agentSocket opens an agent websocket with m's session cookie.
@@ -639,11 +636,9 @@ func (w *authzWorld) snapshot(tb testing.TB) map[string]string {
 	}
 	// The identity secret: a user hash made with the one the test knows
 	// still verifies.
-	mac := hmac.New(sha256.New, []byte(w.secret))
-	mac.Write([]byte("alpha-user-1"))
 	var visit struct{ Verified bool }
 	st := do(tb, "POST", w.n.URL+"/api/v1/sdk/visitors", http.Header{"Origin": {w.n.Origin}}, map[string]any{"site": w.siteKey,
-		"identity": map[string]string{"external_id": "alpha-user-1", "user_hash": hex.EncodeToString(mac.Sum(nil))}}, &visit)
+		"identity": map[string]string{"external_id": "alpha-user-1", "user_hash": userHash(w.secret, "alpha-user-1")}}, &visit)
 	out["identity secret"] = fmt.Sprintf("%d verified=%v", st, visit.Verified)
 	return out
 }
@@ -1335,7 +1330,7 @@ func (w *authzWorld) unauthenticated(t *testing.T) {
 		}
 		if c.access == routeMember {
 			headers["an ended session"] = http.Header{"Origin": {w.n.Origin}, "Cookie": {"parley_session=" + ended}}
-			headers["an ended bearer token"] = http.Header{"Authorization": {"Bearer " + ended}}
+			headers["an ended bearer token"] = bearer(ended)
 		} else {
 			headers["a member's session"] = http.Header{"Origin": {w.n.Origin}, "Authorization": {"Bearer " + w.owner.Token}}
 		}

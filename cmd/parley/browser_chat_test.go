@@ -21,18 +21,10 @@ import (
 // name. Another visitor asks for a refund: the assistant's email step
 // refuses an invalid address inline, then opens the ticket.
 func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, _ := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	page := customerSite(t, n.Origin, siteKey)
-	siteIn(t, dataDir, siteKey, func(s *hub.Site) {
-		s.AllowedOrigins = append(s.AllowedOrigins, page)
-		s.Appearance.AssistantName = "Ava"
-	})
-	token := login(t, n, email, password)
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	d := startDemoBrowser(t)
+	n, token, auth := d.n, d.token, d.auth
+	page := d.customerSite(t)
+	siteIn(t, d.dataDir, d.siteKey, func(s *hub.Site) { s.Appearance.AssistantName = "Ava" })
 	agent := agentFor(t, n, token)
 
 	p := newTab(t, newBrowser(t), n.Origin, true)
@@ -54,7 +46,7 @@ func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
 			!!li.querySelector('button[aria-label="Mark response as helpful"][aria-pressed="false"]') &&
 			!!li.querySelector('button[aria-label="Mark response as unhelpful"][aria-pressed="false"]');
 	})()`, frameLog)
-	conv := visitorConversation(t, n, bearer)
+	conv := visitorConversation(t, n, auth)
 
 	// 2. Thumbs down: stored, and a ticket is offered.
 	if err := p.evalFrame(`document.querySelector('button[aria-label="Mark response as unhelpful"]').click(), true`, nil); err != nil {
@@ -69,7 +61,7 @@ func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
 				Feedback   string `json:"feedback"`
 			} `json:"items"`
 		}
-		do(t, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), bearer, nil, &out)
+		do(t, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), auth, nil, &out)
 		return len(out.Items) == 2 && out.Items[1].AuthorKind == "assistant" && out.Items[1].Feedback == "down", out
 	})
 
@@ -91,7 +83,7 @@ func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
 	p.waitFrame(t, "invalid email refused inline", `document.querySelector(".tk #f-email").getAttribute("aria-invalid") === "true" &&
 		document.getElementById("f-email-err").textContent.includes("valid email") && document.activeElement.id === "f-email"`,
 		`document.querySelector(".tk").outerHTML`)
-	if got := ticketsOf(t, n, bearer); len(got) != 0 {
+	if got := ticketsOf(t, n, auth); len(got) != 0 {
 		t.Fatalf("an invalid email created tickets: %+v", got)
 	}
 	if err := p.evalFrame(`document.querySelector(".tk #f-email").value = "ann@shop.test", document.querySelector(".tk button[type=submit]").click(), true`, nil); err != nil {
@@ -99,7 +91,7 @@ func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
 	}
 	var tickets []wireTicket
 	waitUntil(t, "the ticket exists", func() (bool, any) {
-		tickets = ticketsOf(t, n, bearer)
+		tickets = ticketsOf(t, n, auth)
 		return len(tickets) == 1, tickets
 	})
 	tk := tickets[0]
@@ -119,7 +111,7 @@ func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
 	var me struct {
 		Name string `json:"name"`
 	}
-	if st := do(t, "GET", n.URL+"/api/v1/me", bearer, nil, &me); st != 200 || me.Name == "" {
+	if st := do(t, "GET", n.URL+"/api/v1/me", auth, nil, &me); st != 200 || me.Name == "" {
 		t.Fatalf("/api/v1/me: status %d, %+v", st, me)
 	}
 	agentSend(t, agent, conv, "a1", "Ann from shipping here.")
@@ -147,29 +139,8 @@ func TestBrowserAssistantFeedbackAndTicket(t *testing.T) {
 		document.querySelector("ol.log > li.in.assistant:last-child .body").textContent.includes("TKT-2")`, frameLog)
 
 	for _, tb := range []*tab{p, q} {
-		if ex := tb.exceptionLines(); len(ex) > 0 {
-			t.Fatalf("uncaught exceptions in the page or the frame:\n%s", strings.Join(ex, "\n"))
-		}
+		tb.noExceptions(t)
 	}
-}
-
-type wireTicket struct {
-	ID             int64  `json:"id"`
-	Ref            string `json:"ref"`
-	Subject        string `json:"subject"`
-	RequesterEmail string `json:"requester_email"`
-	ConversationID int64  `json:"conversation_id"`
-}
-
-func ticketsOf(tb testing.TB, n *testNode, bearer http.Header) []wireTicket {
-	tb.Helper()
-	var out struct {
-		Items []wireTicket `json:"items"`
-	}
-	if st := do(tb, "GET", n.URL+"/api/v1/tickets", bearer, nil, &out); st != 200 {
-		tb.Fatalf("list tickets: status %d", st)
-	}
-	return out.Items
 }
 
 func jsString(s string) string { return fmt.Sprintf("%q", s) }
@@ -205,16 +176,10 @@ func pickFile(tb testing.TB, p *tab, name, base64Data, sizeExpr string) {
 // PDF (a download); a file over the limit and a type the hub refuses get
 // clear errors, and nothing of them reaches the server.
 func TestBrowserAttachments(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, _ := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	page := customerSite(t, n.Origin, siteKey)
-	allowOrigin(t, dataDir, siteKey, page)
-	token := login(t, n, email, password)
-	withoutAssistant(t, n, token)
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	d := startDemoBrowser(t)
+	n, auth := d.n, d.auth
+	page := d.customerSite(t)
+	withoutAssistant(t, n, d.token)
 
 	p := newTab(t, newBrowser(t), n.Origin, true)
 	p.do(t, "load the customer page", chromedp.Navigate(page+"/"), chromedp.WaitVisible(launcher))
@@ -265,21 +230,19 @@ func TestBrowserAttachments(t *testing.T) {
 		return !!li.querySelector(".ss.failed") && li.querySelector(".why").textContent.includes("not accepted") && !!li.querySelector("button.retry");
 	})()`, frameLog)
 
-	conv := visitorConversation(t, n, bearer)
+	conv := visitorConversation(t, n, auth)
 	var out struct {
 		Items []struct {
 			Body       string             `json:"body"`
 			Attachment *hub.AttachmentRef `json:"attachment"`
 		} `json:"items"`
 	}
-	if st := do(t, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), bearer, nil, &out); st != 200 {
+	if st := do(t, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), auth, nil, &out); st != 200 {
 		t.Fatalf("list messages: status %d", st)
 	}
 	if len(out.Items) != 2 || out.Items[0].Attachment == nil || out.Items[0].Attachment.ContentType != "image/png" ||
 		out.Items[1].Attachment == nil || out.Items[1].Attachment.ContentType != "application/pdf" {
 		t.Fatalf("server holds %+v, want the PNG and the PDF only", out.Items)
 	}
-	if ex := p.exceptionLines(); len(ex) > 0 {
-		t.Fatalf("uncaught exceptions in the page or the frame:\n%s", strings.Join(ex, "\n"))
-	}
+	p.noExceptions(t)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"mime/quotedprintable"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -37,9 +36,7 @@ func newAgentTab(tb testing.TB, n *testNode, name string) *agentTab {
 // checkClean fails the test on uncaught exceptions or CSP violations.
 func (a *agentTab) checkClean(tb testing.TB) {
 	tb.Helper()
-	if ex := a.exceptionLines(); len(ex) > 0 {
-		tb.Fatalf("%s: uncaught exceptions:\n%s", a.name, strings.Join(ex, "\n"))
-	}
+	a.noExceptions(tb)
 	var violations []string
 	if err := a.evalPage(`window.cspViolations`, &violations); err != nil || len(violations) > 0 {
 		tb.Fatalf("%s: CSP violations %q (%v)", a.name, violations, err)
@@ -145,19 +142,15 @@ const bodies = `Array.from(document.querySelectorAll('[data-testid="message"]:no
 // reads, the tab title, a keyboard shortcut, the help overlay, the
 // Russian UI, and the connection banner across a network drop.
 func TestBrowserDashboard(t *testing.T) {
-	chromiumPath(t)
 	mb := startMailbox(t)
-	n, px := startBrowserNode(t, "PARLEY_SMTP_URL=smtp://"+mb.addr)
-	ownerEmail, ownerPassword := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	token := login(t, n, ownerEmail, ownerPassword)
+	d := startDemoBrowser(t, "PARLEY_SMTP_URL=smtp://"+mb.addr)
+	n, px, ownerEmail, ownerPassword, siteKey, token, auth := d.n, d.px, d.email, d.password, d.siteKey, d.token, d.auth
 	withoutAssistant(t, n, token)
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
 	var ownerMe struct {
 		ID   int64  `json:"id"`
 		Name string `json:"name"`
 	}
-	if st := do(t, "GET", n.URL+"/api/v1/me", bearer, nil, &ownerMe); st != 200 {
+	if st := do(t, "GET", n.URL+"/api/v1/me", auth, nil, &ownerMe); st != 200 {
 		t.Fatalf("owner's /me: status %d", st)
 	}
 
@@ -190,7 +183,7 @@ func TestBrowserDashboard(t *testing.T) {
 	var bobMe struct {
 		ID int64 `json:"id"`
 	}
-	if st := do(t, "GET", n.URL+"/api/v1/me", http.Header{"Authorization": {"Bearer " + login(t, n, bobEmail, bobPassword)}}, nil, &bobMe); st != 200 {
+	if st := do(t, "GET", n.URL+"/api/v1/me", bearer(login(t, n, bobEmail, bobPassword)), nil, &bobMe); st != 200 {
 		t.Fatalf("bob's /me: status %d", st)
 	}
 	ann.click(t, tid("nav-tickets"))

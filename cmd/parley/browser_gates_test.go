@@ -52,14 +52,9 @@ func customerGated(tb testing.TB, p *tab, page, reason string, fix ...string) {
 // an origin the site does not allow is told to complete the mapping. Each
 // time the page's console names the reason and the place of its fix.
 func TestBrowserGates(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, _ := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	page := customerSite(t, n.Origin, siteKey)
-	allowOrigin(t, dataDir, siteKey, page)
-	owner := bearer(login(t, n, email, password))
+	d := startDemoBrowser(t)
+	n, dataDir, email, password, siteKey, owner := d.n, d.dataDir, d.email, d.password, d.siteKey, d.auth
+	page := d.customerSite(t)
 	siteID := demoSiteID(t, n, owner)
 	demo := workspaceOf(t, n, owner)
 	inboxUser(t, n, []string{"PARLEY_DATA_DIR=" + dataDir}, "sam@parley.test", "-staff", "-name", "Sam Staff")
@@ -142,9 +137,7 @@ func TestBrowserGates(t *testing.T) {
 	for _, a := range []*agentTab{o, s} {
 		a.checkClean(t)
 	}
-	if ex := p.exceptionLines(); len(ex) > 0 {
-		t.Fatalf("uncaught exceptions in the customer page:\n%s", strings.Join(ex, "\n"))
-	}
+	p.noExceptions(t)
 }
 
 // TestBrowserPauseWhileChatting: a visitor is chatting when the owner
@@ -152,16 +145,10 @@ func TestBrowserGates(t *testing.T) {
 // sends, not spinning) and keeps what the visitor was typing; published
 // again, "Try again" brings the chat back and the kept text goes out.
 func TestBrowserPauseWhileChatting(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, _ := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	page := customerSite(t, n.Origin, siteKey)
-	allowOrigin(t, dataDir, siteKey, page)
-	token := login(t, n, email, password)
-	owner := bearer(token)
-	withoutAssistant(t, n, token)
+	d := startDemoBrowser(t)
+	n, owner := d.n, d.auth
+	page := d.customerSite(t)
+	withoutAssistant(t, n, d.token)
 	siteURL := fmt.Sprintf("%s/api/v1/sites/%d", n.URL, demoSiteID(t, n, owner))
 
 	p := newTab(t, newBrowser(t), n.Origin, true)
@@ -202,7 +189,5 @@ func TestBrowserPauseWhileChatting(t *testing.T) {
 	p.waitFrame(t, "the kept text is sent", fmt.Sprintf(`Array.from(document.querySelectorAll("ol.log > li.out")).some(li =>
 		li.querySelector(".body").textContent === %q && li.querySelector(".ss.sent"))`, kept), frameLog)
 	p.shot(t, "widget-back")
-	if ex := p.exceptionLines(); len(ex) > 0 {
-		t.Fatalf("uncaught exceptions:\n%s", strings.Join(ex, "\n"))
-	}
+	p.noExceptions(t)
 }

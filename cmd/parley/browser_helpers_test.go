@@ -279,10 +279,16 @@ func (p *tab) consoleLines() []string {
 	return slices.Clone(p.console)
 }
 
-func (p *tab) exceptionLines() []string {
+// noExceptions fails the test if a script of the tab (the page, or the
+// chat frame in it) threw an uncaught exception.
+func (p *tab) noExceptions(tb testing.TB) {
+	tb.Helper()
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.exceptions)
+	ex := slices.Clone(p.exceptions)
+	p.mu.Unlock()
+	if len(ex) > 0 {
+		tb.Fatalf("uncaught exceptions in the tab:\n%s", strings.Join(ex, "\n"))
+	}
 }
 
 // frameContext is the newest live execution context of the chat frame.
@@ -441,11 +447,13 @@ func (p *tab) shot(tb testing.TB, name string) {
 	tb.Logf("screenshot: %s", path)
 }
 
-// demoSetup is a browser node on a data directory of its own with the
-// demo workspace, its owner signed in through the API, and the demo site's
-// assistant off, for tests of what people write.
+// demoSetup is a browser node (behind its dropProxy) on a data directory
+// of its own with the demo workspace and its owner signed in through the
+// API. Tests of what people write turn the assistant off themselves
+// (withoutAssistant).
 type demoSetup struct {
 	n               *testNode
+	px              *dropProxy
 	dataDir         string
 	email, password string
 	siteKey, token  string
@@ -456,11 +464,19 @@ func startDemoBrowser(tb testing.TB, env ...string) demoSetup {
 	tb.Helper()
 	chromiumPath(tb)
 	d := demoSetup{dataDir: tb.TempDir()}
-	d.n, _ = startBrowserNode(tb, append([]string{"PARLEY_DATA_DIR=" + d.dataDir}, env...)...)
+	d.n, d.px = startBrowserNode(tb, append([]string{"PARLEY_DATA_DIR=" + d.dataDir}, env...)...)
 	d.email, d.password = demoLogin(tb, d.n)
 	d.siteKey = demoSiteKey(tb, d.n)
 	d.token = login(tb, d.n, d.email, d.password)
-	withoutAssistant(tb, d.n, d.token)
-	d.auth = http.Header{"Authorization": {"Bearer " + d.token}}
+	d.auth = bearer(d.token)
 	return d
+}
+
+// customerSite serves a customer's page of the demo site (customerSite)
+// and adds its origin to the site's allowed origins.
+func (d demoSetup) customerSite(tb testing.TB) string {
+	tb.Helper()
+	page := customerSite(tb, d.n.Origin, d.siteKey)
+	allowOrigin(tb, d.dataDir, d.siteKey, page)
+	return page
 }

@@ -66,19 +66,14 @@ const focusIn = `(d => !!d && d.contains(document.activeElement) && document.act
 
 // attachmentsOf is the conversation's messages with files, as the REST API
 // gives them.
-func attachmentsOf(tb testing.TB, n *testNode, bearer http.Header, conv int64) []hub.AttachmentRef {
+func attachmentsOf(tb testing.TB, n *testNode, auth http.Header, conv int64) []hub.AttachmentRef {
 	tb.Helper()
-	var out struct {
-		Items []struct {
-			AuthorKind string             `json:"author_kind"`
-			Attachment *hub.AttachmentRef `json:"attachment"`
-		} `json:"items"`
-	}
-	if st := do(tb, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), bearer, nil, &out); st != 200 {
-		tb.Fatalf("list messages: status %d", st)
-	}
+	msgs := listOf[struct {
+		AuthorKind string             `json:"author_kind"`
+		Attachment *hub.AttachmentRef `json:"attachment"`
+	}](tb, n, auth, fmt.Sprintf("/api/v1/conversations/%d/messages?after_seq=0", conv))
 	var files []hub.AttachmentRef
-	for _, m := range out.Items {
+	for _, m := range msgs {
 		if m.Attachment != nil {
 			if m.AuthorKind != "agent" {
 				tb.Fatalf("a file from %s, want only the agent's", m.AuthorKind)
@@ -99,16 +94,10 @@ func attachmentsOf(tb testing.TB, n *testNode, bearer http.Header, conv int64) [
 // for another, and the dialogs keep the keyboard inside until Escape
 // gives the focus back to their opener.
 func TestBrowserInbox(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
 	mb := startMailbox(t)
-	n, px := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir, "PARLEY_SMTP_URL=smtp://"+mb.addr)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	page := customerSite(t, n.Origin, siteKey)
-	allowOrigin(t, dataDir, siteKey, page)
-	token := login(t, n, email, password)
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	d := startDemoBrowser(t, "PARLEY_SMTP_URL=smtp://"+mb.addr)
+	n, px, email, password, token, auth := d.n, d.px, d.email, d.password, d.token, d.auth
+	page := d.customerSite(t)
 
 	// 1. The visitor asks; the assistant answers.
 	p := newTab(t, newBrowser(t), n.Origin, true)
@@ -118,7 +107,7 @@ func TestBrowserInbox(t *testing.T) {
 	p.waitFrame(t, "composer focused", `document.querySelector("form.c textarea").focus(), document.activeElement.tagName === "TEXTAREA"`, `document.activeElement.outerHTML`)
 	p.do(t, "ask", chromedp.KeyEvent("How long does shipping take?"), chromedp.KeyEvent("\r"))
 	p.waitFrame(t, "the assistant answers", `!!document.querySelector("ol.log > li.in.assistant")`, frameLog)
-	conv := visitorConversation(t, n, bearer)
+	conv := visitorConversation(t, n, auth)
 
 	// 2. The owner finds it in Conversations, still the assistant's (no
 	// composer), takes it over and replies; the visitor sees the reply.
@@ -193,7 +182,7 @@ func TestBrowserInbox(t *testing.T) {
 	ann.click(t, `[data-testid="message-pending"] [data-testid="retry"]`)
 	ann.wait(t, "sent by Retry", agentImage("later.png")+` && !`+failed, agentThread)
 	var names []string
-	for _, f := range attachmentsOf(t, n, bearer, conv) {
+	for _, f := range attachmentsOf(t, n, auth, conv) {
 		names = append(names, f.Name+" "+f.ContentType)
 	}
 	if want := []string{"dot.png image/png", "invoice.pdf application/pdf", "pasted.png image/png", "later.png image/png"}; strings.Join(names, ",") != strings.Join(want, ",") {
@@ -203,7 +192,7 @@ func TestBrowserInbox(t *testing.T) {
 	// 8. Priority: a ticket of the conversation; the owner makes it urgent,
 	// Bob sees the badge in his list at once, and his change shows for her.
 	var tk wireTicket
-	if st := do(t, "POST", n.URL+"/api/v1/tickets", bearer, map[string]any{"conversation_id": conv, "subject": "Shipping to Norway", "requester_email": "ann@shop.test"}, &tk); st != 201 {
+	if st := do(t, "POST", n.URL+"/api/v1/tickets", auth, map[string]any{"conversation_id": conv, "subject": "Shipping to Norway", "requester_email": "ann@shop.test"}, &tk); st != 201 {
 		t.Fatalf("create a ticket: status %d", st)
 	}
 	invite(t, n, mb, token, "bob@demo.test", "agent")
@@ -220,7 +209,7 @@ func TestBrowserInbox(t *testing.T) {
 	var got struct {
 		Priority string `json:"priority"`
 	}
-	if st := do(t, "GET", fmt.Sprintf("%s/api/v1/tickets/%d", n.URL, tk.ID), bearer, nil, &got); st != 200 || got.Priority != "urgent" {
+	if st := do(t, "GET", fmt.Sprintf("%s/api/v1/tickets/%d", n.URL, tk.ID), auth, nil, &got); st != 200 || got.Priority != "urgent" {
 		t.Fatalf("GET the ticket: status %d, priority %q; want urgent", st, got.Priority)
 	}
 	bob.click(t, fmt.Sprintf(`[data-testid="ticket-row"][data-id="%d"] a`, tk.ID))
@@ -277,7 +266,5 @@ func TestBrowserInbox(t *testing.T) {
 
 	ann.checkClean(t)
 	bob.checkClean(t)
-	if ex := p.exceptionLines(); len(ex) > 0 {
-		t.Fatalf("uncaught exceptions in the customer page or the chat:\n%s", strings.Join(ex, "\n"))
-	}
+	p.noExceptions(t)
 }

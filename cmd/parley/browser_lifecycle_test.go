@@ -1,14 +1,10 @@
 package main
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -50,55 +46,19 @@ func frameClosed(line, button, pill string) string {
 func verifiedPage(tb testing.TB, n *testNode, siteKey, externalID, email string, secret *string) string {
 	tb.Helper()
 	return customerPage(tb, n.Origin, siteKey, func(*http.Request) (template.HTML, template.HTML) {
-		mac := hmac.New(sha256.New, []byte(*secret))
-		mac.Write([]byte(externalID))
 		return template.HTML(`<script>
 window.Parley = function () { (Parley.q = Parley.q || []).push(arguments); };
-Parley("identify", {externalId: ` + jsString(externalID) + `, userHash: "` + hex.EncodeToString(mac.Sum(nil)) + `", email: ` + jsString(email) + `});
+Parley("identify", {externalId: ` + jsString(externalID) + `, userHash: "` + userHash(*secret, externalID) + `", email: ` + jsString(email) + `});
 </script>`), ""
 	})
 }
 
 // setStatus changes a conversation's or a ticket's status as an agent does.
-func setStatus(tb testing.TB, n *testNode, bearer http.Header, what string, id int64, status string) {
+func setStatus(tb testing.TB, n *testNode, auth http.Header, what string, id int64, status string) {
 	tb.Helper()
-	if st := do(tb, "PATCH", fmt.Sprintf("%s/api/v1/%s/%d", n.URL, what, id), bearer, map[string]string{"status": status}, nil); st != 200 {
+	if st := do(tb, "PATCH", fmt.Sprintf("%s/api/v1/%s/%d", n.URL, what, id), auth, map[string]string{"status": status}, nil); st != 200 {
 		tb.Fatalf("PATCH %s %d status %s: %d", what, id, status, st)
 	}
-}
-
-type wireConversation struct {
-	ID       int64  `json:"id"`
-	Status   string `json:"status"`
-	TicketID int64  `json:"ticket_id"`
-}
-
-// conversationsOf lists the workspace's conversations, newest activity first.
-func conversationsOf(tb testing.TB, n *testNode, bearer http.Header) []wireConversation {
-	tb.Helper()
-	var out struct {
-		Items []wireConversation `json:"items"`
-	}
-	if st := do(tb, "GET", n.URL+"/api/v1/conversations", bearer, nil, &out); st != 200 {
-		tb.Fatalf("list conversations: status %d", st)
-	}
-	return out.Items
-}
-
-// bodiesOf is what the server holds in a conversation, in seq order.
-func bodiesOf(tb testing.TB, n *testNode, bearer http.Header, conv int64) []string {
-	tb.Helper()
-	var out struct {
-		Items []wireMessage `json:"items"`
-	}
-	if st := do(tb, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), bearer, nil, &out); st != 200 {
-		tb.Fatalf("list messages of %d: status %d", conv, st)
-	}
-	var got []string
-	for _, m := range out.Items {
-		got = append(got, m.Body)
-	}
-	return got
 }
 
 func clickFrame(tb testing.TB, p *tab, selector string) {
@@ -120,13 +80,8 @@ func clickFrame(tb testing.TB, p *tab, selector string) {
 // a new conversation. A verified visitor sees the same list on another
 // device.
 func TestBrowserLifecycle(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, px := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	token := login(t, n, email, password)
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	d := startDemoBrowser(t)
+	n, px, dataDir, siteKey, auth := d.n, d.px, d.dataDir, d.siteKey, d.auth
 	var secret string
 	page := verifiedPage(t, n, siteKey, "u-7", "ann@shop.test", &secret)
 	secret = siteIn(t, dataDir, siteKey, func(s *hub.Site) { s.AllowedOrigins = append(s.AllowedOrigins, page) }).IdentitySecret
@@ -143,14 +98,14 @@ func TestBrowserLifecycle(t *testing.T) {
 	p.do(t, "ask", chromedp.KeyEvent(q1), chromedp.KeyEvent("\r"))
 	p.waitFrame(t, "the assistant answers", `(li => !!li && li.querySelector(".body").textContent.startsWith("Orders ship"))(
 		document.querySelector("ol.log > li.in.assistant"))`, frameView)
-	convs := conversationsOf(t, n, bearer)
+	convs := conversationsOf(t, n, auth)
 	if len(convs) != 1 || convs[0].Status != "open" {
 		t.Fatalf("conversations %+v, want one open", convs)
 	}
 	first := convs[0].ID
 
 	// 2. An agent closes it: the widget shows it read-only at once.
-	setStatus(t, n, bearer, "conversations", first, "closed")
+	setStatus(t, n, auth, "conversations", first, "closed")
 	p.waitFrame(t, "closed live", frameClosed("This conversation is closed", "Start a new conversation", "Closed")+
 		` && Array.from(document.querySelectorAll("ol.log > li.sys .body")).some(b => b.textContent === "Conversation closed")`, frameView)
 	p.waitFrame(t, "focus moved from the hidden composer to the button", `document.activeElement === document.querySelector(".th .closed button")`, frameView)
@@ -185,15 +140,15 @@ func TestBrowserLifecycle(t *testing.T) {
 	p.do(t, "ask again", chromedp.KeyEvent(q2), chromedp.KeyEvent("\r"))
 	p.waitFrame(t, "the new conversation is answered", `JSON.stringify(Array.from(document.querySelectorAll("ol.log > li .body"), b => b.textContent.slice(0, 19))) ===
 		JSON.stringify([`+jsString(q2)+`.slice(0, 19), "Our support team wo"])`, frameView)
-	convs = conversationsOf(t, n, bearer)
+	convs = conversationsOf(t, n, auth)
 	if len(convs) != 2 || convs[1].ID != first || convs[1].Status != "closed" || convs[0].Status != "open" {
 		t.Fatalf("conversations %+v, want a new open one and %d closed", convs, first)
 	}
 	second := convs[0].ID
-	if got := bodiesOf(t, n, bearer, first); len(got) != 3 || got[0] != q1 || got[2] != "Conversation closed" {
+	if got := bodiesOf(t, n, auth, first); len(got) != 3 || got[0] != q1 || got[2] != "Conversation closed" {
 		t.Fatalf("the closed conversation holds %q", got)
 	}
-	if got := bodiesOf(t, n, bearer, second); len(got) != 2 || got[0] != q2 {
+	if got := bodiesOf(t, n, auth, second); len(got) != 2 || got[0] != q2 {
 		t.Fatalf("the new conversation holds %q", got)
 	}
 
@@ -236,15 +191,15 @@ func TestBrowserLifecycle(t *testing.T) {
 	clickFrame(t, p, ".tk button[type=submit]")
 	p.waitFrame(t, "ticket created", `!!document.querySelector(".tk .ok")`, frameView)
 	clickFrame(t, p, ".tk button.pri")
-	tickets := ticketsOf(t, n, bearer)
+	tickets := ticketsOf(t, n, auth)
 	if len(tickets) != 1 || tickets[0].ConversationID != second {
 		t.Fatalf("tickets %+v, want one of conversation %d", tickets, second)
 	}
 	var noOffer bool
 	setOffline(t, p, px, true)
 	p.waitFrame(t, "the tab is offline", `document.getElementById("app").dataset.state === "reconnecting"`, frameState)
-	setStatus(t, n, bearer, "tickets", tickets[0].ID, "closed")
-	if c := conversationsOf(t, n, bearer); c[0].ID != second || c[0].Status != "closed" {
+	setStatus(t, n, auth, "tickets", tickets[0].ID, "closed")
+	if c := conversationsOf(t, n, auth); c[0].ID != second || c[0].Status != "closed" {
 		t.Fatalf("after closing its ticket, conversation %d is %+v, want closed", second, c[0])
 	}
 	const q3 = "How do I reset my password?"
@@ -261,24 +216,24 @@ func TestBrowserLifecycle(t *testing.T) {
 	if err := p.evalFrame(`!document.querySelector("li.in.assistant .offer")`, &noOffer); err != nil || !noOffer {
 		t.Fatalf("a closed conversation still offers a ticket (%v)", err)
 	}
-	if got := bodiesOf(t, n, bearer, second); slices.Contains(got, q3) {
+	if got := bodiesOf(t, n, auth, second); slices.Contains(got, q3) {
 		t.Fatalf("the closed conversation took the message: %q", got)
 	}
 	clickFrame(t, p, ".th .closed button")
 	p.waitFrame(t, "sent in a new conversation and answered", `JSON.stringify(Array.from(document.querySelectorAll("ol.log > li .body"), b => b.textContent.slice(0, 15))) ===
 		JSON.stringify([`+jsString(q3)+`.slice(0, 15), "Click “Forgot p"]) && !document.querySelector("form.c").hidden`, frameView)
 	p.shot(t, "9-carried")
-	convs = conversationsOf(t, n, bearer)
+	convs = conversationsOf(t, n, auth)
 	if len(convs) != 3 || convs[0].Status != "open" || convs[1].ID != second || convs[2].ID != first {
 		t.Fatalf("conversations %+v, want a third, open one on top", convs)
 	}
 	third := convs[0].ID
-	if got := bodiesOf(t, n, bearer, third); len(got) != 2 || got[0] != q3 {
+	if got := bodiesOf(t, n, auth, third); len(got) != 2 || got[0] != q3 {
 		t.Fatalf("the third conversation holds %q", got)
 	}
 	// 8. An agent resolves it: still writable, marked Resolved; the
 	// visitor's next message reopens it and the assistant answers.
-	setStatus(t, n, bearer, "conversations", third, "resolved")
+	setStatus(t, n, auth, "conversations", third, "resolved")
 	p.waitFrame(t, "resolved, still writable", `document.querySelector("header .pill").textContent === "Resolved" &&
 		!document.querySelector("form.c").hidden && document.querySelector(".th .closed").hidden`, frameView)
 	p.shot(t, "10-resolved")
@@ -286,7 +241,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	p.do(t, "write to the resolved conversation", chromedp.KeyEvent(q1), chromedp.KeyEvent("\r"))
 	p.waitFrame(t, "reopened and answered", `document.querySelector("header .pill").hidden &&
 		Array.from(document.querySelectorAll("ol.log > li.in.assistant .body")).some(b => b.textContent.startsWith("Orders ship"))`, frameView)
-	if c := conversationsOf(t, n, bearer); len(c) != 3 || c[0].ID != third || c[0].Status != "open" {
+	if c := conversationsOf(t, n, auth); len(c) != 3 || c[0].ID != third || c[0].Status != "open" {
 		t.Fatalf("after the visitor wrote, conversations are %+v, want %d open on top", c, third)
 	}
 
@@ -313,9 +268,7 @@ func TestBrowserLifecycle(t *testing.T) {
 	q.shot(t, "11-other-device")
 
 	for _, tb := range []*tab{p, q} {
-		if ex := tb.exceptionLines(); len(ex) > 0 {
-			t.Fatalf("uncaught exceptions in the page or the frame:\n%s", strings.Join(ex, "\n"))
-		}
+		tb.noExceptions(t)
 	}
 }
 
@@ -324,20 +277,19 @@ func TestBrowserLifecycle(t *testing.T) {
 // never shows them), and counts their unread replies on the launcher.
 func TestBrowserLifecycleList(t *testing.T) {
 	d := startDemoBrowser(t)
-	n, dataDir, siteKey, token, bearer := d.n, d.dataDir, d.siteKey, d.token, d.auth
+	n, dataDir, siteKey, token, auth := d.n, d.dataDir, d.siteKey, d.token, d.auth
+	withoutAssistant(t, n, token)
 	var secret string
 	page := verifiedPage(t, n, siteKey, "u-9", "bob@shop.test", &secret)
 	secret = siteIn(t, dataDir, siteKey, func(s *hub.Site) { s.AllowedOrigins = append(s.AllowedOrigins, page) }).IdentitySecret
 
 	// 22 conversations of the visitor, all but the newest closed: a page of
 	// the list (20) and then some.
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte("u-9"))
 	var start struct {
 		Token string `json:"token"`
 	}
 	if st := do(t, "POST", n.URL+"/api/v1/sdk/visitors", http.Header{"Origin": {page}}, map[string]any{"site": siteKey,
-		"identity": map[string]string{"external_id": "u-9", "user_hash": hex.EncodeToString(mac.Sum(nil))}}, &start); st != 200 {
+		"identity": map[string]string{"external_id": "u-9", "user_hash": userHash(secret, "u-9")}}, &start); st != 200 {
 		t.Fatalf("start the visitor: status %d", st)
 	}
 	v := dial(t, n.URL+"/ws/visitor?site="+siteKey, page, nil)
@@ -355,7 +307,7 @@ func TestBrowserLifecycleList(t *testing.T) {
 		}
 		ids = append(ids, ack.Message.ConversationID)
 		if i < total {
-			setStatus(t, n, bearer, "conversations", ack.Message.ConversationID, "closed")
+			setStatus(t, n, auth, "conversations", ack.Message.ConversationID, "closed")
 			// The visitor saw it closed: "Conversation closed" counts as
 			// unread until read, like every message of the other side.
 			v.call("read", "read.ok", map[string]any{"conversation_id": ack.Message.ConversationID, "seq": 1 << 30})
@@ -422,7 +374,5 @@ func TestBrowserLifecycleList(t *testing.T) {
 	checkLauncher(t, p, "true", "")
 	p.shot(t, "4-old-phone")
 
-	if ex := p.exceptionLines(); len(ex) > 0 {
-		t.Fatalf("uncaught exceptions in the page or the frame:\n%s", strings.Join(ex, "\n"))
-	}
+	p.noExceptions(t)
 }

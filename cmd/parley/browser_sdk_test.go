@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -55,7 +52,8 @@ func siteIn(tb testing.TB, dataDir, siteKey string, change func(*hub.Site)) *hub
 // removes the widget.
 func TestBrowserSDK(t *testing.T) {
 	d := startDemoBrowser(t)
-	n, dataDir, siteKey, token, bearer := d.n, d.dataDir, d.siteKey, d.token, d.auth
+	n, dataDir, siteKey, token, auth := d.n, d.dataDir, d.siteKey, d.token, d.auth
+	withoutAssistant(t, n, token)
 	agent := agentFor(t, n, token)
 
 	var secret string
@@ -64,8 +62,6 @@ func TestBrowserSDK(t *testing.T) {
 		if r.URL.Query().Get("as") != "ann" {
 			return before, ""
 		}
-		mac := hmac.New(sha256.New, []byte(secret))
-		mac.Write([]byte("u-42"))
 		// Queued before the loader arrives: replayed in order.
 		return before, template.HTML(`<script>
 window.testEvents = [];
@@ -73,7 +69,7 @@ Parley("on", "open", () => testEvents.push("open"));
 Parley("on", "close", () => testEvents.push("close"));
 Parley("on", "message", m => testEvents.push("message:" + m.body));
 Parley("setLocale", "ru");
-Parley("identify", {externalId: "u-42", userHash: "` + hex.EncodeToString(mac.Sum(nil)) + `", name: "Ann", email: "ann@shop.test"});
+Parley("identify", {externalId: "u-42", userHash: "` + userHash(secret, "u-42") + `", name: "Ann", email: "ann@shop.test"});
 </script>`)
 	})
 	site := siteIn(t, dataDir, siteKey, func(s *hub.Site) {
@@ -110,7 +106,7 @@ Parley("identify", {externalId: "u-42", userHash: "` + hex.EncodeToString(mac.Su
 	p.waitPage(t, "on('open') fired", `testEvents.includes("open")`, `testEvents`)
 	p.do(t, "send it", chromedp.KeyEvent("\r"))
 	p.waitFrame(t, "sent", `!!document.querySelector("ol.log > li.out .ss.sent")`, frameLog)
-	conv := visitorConversation(t, n, bearer)
+	conv := visitorConversation(t, n, auth)
 
 	// 3. An agent's reply with markup and links: text stays text, only
 	// http(s) and mailto become links; on('message') fires.
@@ -185,9 +181,7 @@ Parley("identify", {externalId: "u-42", userHash: "` + hex.EncodeToString(mac.Su
 	if err := q.evalPage(`document.querySelector("parley-widget") === null`, &none); err != nil || !none {
 		t.Fatalf("an unverified visitor got the widget on a verified-only site (%v)", err)
 	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte("u-42"))
-	if err := q.evalPage(`Parley("identify", {externalId: "u-42", userHash: `+jsString(hex.EncodeToString(mac.Sum(nil)))+`}), true`, nil); err != nil {
+	if err := q.evalPage(`Parley("identify", {externalId: "u-42", userHash: `+jsString(userHash(secret, "u-42"))+`}), true`, nil); err != nil {
 		t.Fatal(err)
 	}
 	q.do(t, "launcher appears once verified", chromedp.WaitVisible(launcher), chromedp.Click(launcher), chromedp.WaitVisible(chatFrame))
@@ -207,9 +201,7 @@ Parley("identify", {externalId: "u-42", userHash: "` + hex.EncodeToString(mac.Su
 	p.waitPage(t, "widget removed", `document.querySelector("parley-widget") === null && typeof Parley === "function"`, `document.body.innerHTML`)
 
 	for _, tb := range []*tab{p, q} {
-		if ex := tb.exceptionLines(); len(ex) > 0 {
-			t.Fatalf("uncaught exceptions:\n%s", strings.Join(ex, "\n"))
-		}
+		tb.noExceptions(t)
 	}
 }
 

@@ -78,12 +78,8 @@ func supportTicketOf(tb testing.TB, n *testNode, auth http.Header, id int64) sup
 // the staff's AI reviews queue with its context report. Last, the Support
 // page in Russian.
 func TestBrowserSupport(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, _ := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	ownerEmail, ownerPassword := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	owner := bearer(login(t, n, ownerEmail, ownerPassword))
+	d := startDemoBrowser(t)
+	n, dataDir, ownerEmail, ownerPassword, siteKey, owner := d.n, d.dataDir, d.email, d.password, d.siteKey, d.auth
 	if st := do(t, "PATCH", n.URL+"/api/v1/me", owner, map[string]string{"name": "Olga Owner"}, nil); st != 200 {
 		t.Fatalf("rename the owner: status %d", st)
 	}

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -38,17 +37,12 @@ var (
 // closed, a reload keeps the history, and a network drop loses or doubles
 // nothing.
 func TestBrowserWidget(t *testing.T) {
-	chromiumPath(t)
-	dataDir := t.TempDir()
-	n, px := startBrowserNode(t, "PARLEY_DATA_DIR="+dataDir)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	page := customerSite(t, n.Origin, siteKey)
-	allowOrigin(t, dataDir, siteKey, page)
-	token := login(t, n, email, password)
+	d := startDemoBrowser(t)
+	n, px, token := d.n, d.px, d.token
+	page := d.customerSite(t)
 	withoutAssistant(t, n, token)
 	agent := agentFor(t, n, token)
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 
 	p := newTab(t, newBrowser(t), n.Origin, true)
 
@@ -67,7 +61,7 @@ func TestBrowserWidget(t *testing.T) {
 	p.do(t, "type a message", chromedp.KeyEvent(hello), chromedp.KeyEvent("\r"))
 	p.waitFrame(t, "own message sent", fmt.Sprintf(`Array.from(document.querySelectorAll("ol.log > li.out")).some(li =>
 		li.querySelector(".body").textContent === %q && li.querySelector(".ss.sent"))`, hello), frameLog)
-	conv := visitorConversation(t, n, bearer)
+	conv := visitorConversation(t, n, auth)
 	sub := decode[struct {
 		Messages []wireMessage `json:"messages"`
 	}](t, agent.call("subscribe", "subscribed", map[string]any{"conversation_id": conv, "after_seq": 0}))
@@ -88,7 +82,7 @@ func TestBrowserWidget(t *testing.T) {
 	p.waitPage(t, "on('unread') reports 2", `window.unreadSeen.at(-1) === 2`, `window.unreadSeen`)
 	p.do(t, "badge shows", chromedp.WaitVisible(launchBadge))
 	checkLauncher(t, p, "false", "2")
-	if got := visitorUnread(t, n, bearer, conv); got != 2 {
+	if got := visitorUnread(t, n, auth, conv); got != 2 {
 		t.Fatalf("server's unread for the visitor = %d, want 2", got)
 	}
 	p.do(t, "open again", chromedp.Click(launcher), chromedp.WaitVisible(chatFrame))
@@ -96,7 +90,7 @@ func TestBrowserWidget(t *testing.T) {
 	p.do(t, "badge hides", chromedp.WaitNotVisible(launchBadge))
 	checkLauncher(t, p, "true", "")
 	waitUntil(t, "server's unread for the visitor returns to 0", func() (bool, any) {
-		u := visitorUnread(t, n, bearer, conv)
+		u := visitorUnread(t, n, auth, conv)
 		return u == 0, u
 	})
 
@@ -104,7 +98,7 @@ func TestBrowserWidget(t *testing.T) {
 	want := []string{hello, reply, "First while closed", "Second while closed"}
 	p.do(t, "reload", chromedp.Reload(), chromedp.WaitVisible(launcher))
 	p.waitFrame(t, "history after reload", fmt.Sprintf(`JSON.stringify(%s) === %q`, frameBodies, mustJSON(t, want)), frameLog)
-	checkServer(t, n, bearer, conv, want)
+	checkServer(t, n, auth, conv, want)
 
 	// 5. The network drops: messages written meanwhile wait, then reach the
 	// server once each, in order; the agent's message from meanwhile shows once.
@@ -130,11 +124,9 @@ func TestBrowserWidget(t *testing.T) {
 	if !slices.Equal(shown, want) {
 		t.Fatalf("frame shows %q, want %q", shown, want)
 	}
-	checkServer(t, n, bearer, conv, want)
+	checkServer(t, n, auth, conv, want)
 
-	if ex := p.exceptionLines(); len(ex) > 0 {
-		t.Fatalf("uncaught exceptions in the page or the frame:\n%s", strings.Join(ex, "\n"))
-	}
+	p.noExceptions(t)
 }
 
 // TestBrowserDisallowedOrigin: a page whose origin the site does not allow
@@ -157,9 +149,7 @@ func TestBrowserDisallowedOrigin(t *testing.T) {
 	if err := p.evalPage(`document.querySelector("parley-widget") === null && document.querySelector("iframe") === null`, &none); err != nil || !none {
 		t.Fatalf("a disallowed origin got widget elements (%v)", err)
 	}
-	if ex := p.exceptionLines(); len(ex) > 0 {
-		t.Fatalf("uncaught exceptions in the page:\n%s", strings.Join(ex, "\n"))
-	}
+	p.noExceptions(t)
 }
 
 // checkLauncher checks the launcher's aria-expanded and its unread count
@@ -210,71 +200,29 @@ func agentSend(tb testing.TB, agent *client, conv int64, clientID, body string) 
 }
 
 // visitorConversation waits for the workspace's only conversation.
-func visitorConversation(tb testing.TB, n *testNode, bearer http.Header) int64 {
+func visitorConversation(tb testing.TB, n *testNode, auth http.Header) int64 {
 	tb.Helper()
 	var id int64
 	waitUntil(tb, "the visitor's conversation", func() (bool, any) {
-		var out struct {
-			Items []struct {
-				ID int64 `json:"id"`
-			} `json:"items"`
+		convs := conversationsOf(tb, n, auth)
+		if len(convs) == 1 {
+			id = convs[0].ID
 		}
-		st := do(tb, "GET", n.URL+"/api/v1/conversations", bearer, nil, &out)
-		if st == 200 && len(out.Items) == 1 {
-			id = out.Items[0].ID
-		}
-		return id != 0, out
+		return id != 0, convs
 	})
 	return id
 }
 
 // visitorUnread is the server's unread count for the visitor.
-func visitorUnread(tb testing.TB, n *testNode, bearer http.Header, conv int64) int {
+func visitorUnread(tb testing.TB, n *testNode, auth http.Header, conv int64) int {
 	tb.Helper()
 	var c struct {
 		UnreadByVisitor int `json:"unread_by_visitor"`
 	}
-	if st := do(tb, "GET", fmt.Sprintf("%s/api/v1/conversations/%d", n.URL, conv), bearer, nil, &c); st != 200 {
+	if st := do(tb, "GET", fmt.Sprintf("%s/api/v1/conversations/%d", n.URL, conv), auth, nil, &c); st != 200 {
 		tb.Fatalf("get conversation %d: status %d", conv, st)
 	}
 	return c.UnreadByVisitor
-}
-
-// checkServer checks that the server holds exactly want, in seq order.
-func checkServer(tb testing.TB, n *testNode, bearer http.Header, conv int64, want []string) {
-	tb.Helper()
-	var out struct {
-		Items []wireMessage `json:"items"`
-	}
-	if st := do(tb, "GET", fmt.Sprintf("%s/api/v1/conversations/%d/messages?after_seq=0", n.URL, conv), bearer, nil, &out); st != 200 {
-		tb.Fatalf("list messages: status %d", st)
-	}
-	var got []string
-	for i, m := range out.Items {
-		if i > 0 && m.Seq <= out.Items[i-1].Seq {
-			tb.Fatalf("messages out of seq order: %+v", out.Items)
-		}
-		got = append(got, m.Body)
-	}
-	if !slices.Equal(got, want) {
-		tb.Fatalf("server holds %q, want %q", got, want)
-	}
-}
-
-// waitUntil polls check until it reports true, failing after browserWait.
-func waitUntil(tb testing.TB, what string, check func() (bool, any)) {
-	tb.Helper()
-	deadline := time.Now().Add(browserWait)
-	for {
-		ok, state := check()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("%s: not within %v (last %v)", what, browserWait, state)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 func mustJSON(tb testing.TB, v any) string {

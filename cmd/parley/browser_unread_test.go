@@ -2,29 +2,8 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
-
-	"github.com/chromedp/chromedp"
 )
-
-// screenshot saves the tab as <name>.png in PARLEY_SCREENSHOT_DIR, when it
-// is set, for people to look at; tests never compare pictures.
-func (a *agentTab) screenshot(tb testing.TB, name string) {
-	tb.Helper()
-	dir := os.Getenv("PARLEY_SCREENSHOT_DIR")
-	if dir == "" {
-		return
-	}
-	png, err := chromedp.Run(a.ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		tb.Fatalf("%s: screenshot %s: %v", a.name, name, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-		tb.Fatal(err)
-	}
-}
 
 // navBadge is the text of a menu badge ("" without one).
 func navBadge(id string) string {
@@ -57,10 +36,11 @@ func convRowUnread(conv int64) string {
 // visitor's messages raise both agents' badges, a ticket assigned to one
 // agent shows in that agent's My Tickets only, and each agent opening a
 // conversation or a ticket clears it for themselves while the other's
-// badges and rows stay. PARLEY_SCREENSHOT_DIR keeps screenshots of both.
+// badges and rows stay. PARLEY_TEST_SCREENSHOTS keeps screenshots of both.
 func TestBrowserUnreadPerAgent(t *testing.T) {
 	d := startDemoBrowser(t)
 	n, dataDir, ownerEmail, ownerPassword, siteKey, owner := d.n, d.dataDir, d.email, d.password, d.siteKey, d.auth
+	withoutAssistant(t, n, d.token)
 	bobAuth := inboxUser(t, n, []string{"PARLEY_DATA_DIR=" + dataDir}, "bob@demo.test", "-tenant-id", "1", "-role", "agent", "-name", "Bob Agent")
 	var bobMe struct{ ID int64 }
 	if st := do(t, "GET", n.URL+"/api/v1/me", bobAuth, nil, &bobMe); st != 200 {
@@ -96,8 +76,8 @@ func TestBrowserUnreadPerAgent(t *testing.T) {
 	}
 	bob.wantBadges(t, "the ticket in Bob's My Tickets", "4", "2", "2")
 	ann.wantBadges(t, "not in the owner's My Tickets", "4", "2", "")
-	ann.screenshot(t, "unread-1-owner-before")
-	bob.screenshot(t, "unread-1-bob-before")
+	ann.shot(t, "1-owner-before")
+	bob.shot(t, "1-bob-before")
 
 	// 3. The owner opens the chat from the Conversations list: it is read
 	// for her; Bob's row and badges keep their 2.
@@ -114,8 +94,8 @@ func TestBrowserUnreadPerAgent(t *testing.T) {
 	ann.wait(t, "the owner's row cleared", convRowUnread(conv)+` === ""`, convRowUnread(conv))
 	bob.wantBadges(t, "Bob's badges after the owner read", "4", "2", "2")
 	bob.wait(t, "Bob's row keeps 2", convRowUnread(conv)+` === "2"`, convRowUnread(conv))
-	ann.screenshot(t, "unread-2-owner-read-chat")
-	bob.screenshot(t, "unread-2-bob-conversations")
+	ann.shot(t, "2-owner-read-chat")
+	bob.shot(t, "2-bob-conversations")
 
 	// 4. Bob opens his ticket: read for him; the owner's Tickets keep 2.
 	bob.click(t, tid("nav-mine"))
@@ -129,8 +109,8 @@ func TestBrowserUnreadPerAgent(t *testing.T) {
 	ann.wantBadges(t, "the owner's badges after Bob read", "2", "2", "")
 	ann.click(t, tid("nav-tickets"))
 	ann.wait(t, "the owner's ticket row keeps 2", rowUnread(ticket)+` === "2"`, rowUnread(ticket))
-	ann.screenshot(t, "unread-3-owner-after")
-	bob.screenshot(t, "unread-3-bob-after")
+	ann.shot(t, "3-owner-after")
+	bob.shot(t, "3-bob-after")
 
 	// 5. The visitor writes again: both count it, each from their own.
 	chat.call("send", "ack", map[string]any{"conversation_id": conv, "client_msg_id": "c3", "body": "Any news?"})

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
 	"testing"
 
@@ -26,11 +25,8 @@ const noRawText = `((t) => !t.includes("{") && !t.includes("GET /api") && !t.inc
 // plain text), the same in Russian, and the definition under "Resolved by
 // the assistant". Screenshots of each view go to $PARLEY_TEST_SCREENSHOTS.
 func TestBrowserConversationViews(t *testing.T) {
-	chromiumPath(t)
-	n, _ := startBrowserNode(t)
-	email, password := demoLogin(t, n)
-	siteKey := demoSiteKey(t, n)
-	owner := bearer(login(t, n, email, password))
+	d := startDemoBrowser(t)
+	n, email, password, siteKey, owner := d.n, d.email, d.password, d.siteKey, d.auth
 	base := n.URL + "/api/v1"
 
 	// Three visitors of the demo site. A votes the assistant's answer down
@@ -192,18 +188,4 @@ func TestBrowserConversationViews(t *testing.T) {
 	ann.wait(t, "the definition", hint+`.includes("did not come back for help within 24 hours") && /^\d+ of \d+: /.test(`+hint+`)`, hint)
 	ann.shot(t, "reports")
 	ann.checkClean(t)
-}
-
-// demoSiteID is the id of the demo workspace's site.
-func demoSiteID(tb testing.TB, n *testNode, auth http.Header) int64 {
-	tb.Helper()
-	var sites struct {
-		Items []struct {
-			ID int64 `json:"id"`
-		} `json:"items"`
-	}
-	if st := do(tb, "GET", n.URL+"/api/v1/sites", auth, nil, &sites); st != 200 || len(sites.Items) == 0 {
-		tb.Fatalf("sites: status %d, %+v", st, sites)
-	}
-	return sites.Items[0].ID
 }

@@ -297,8 +297,14 @@ func (c *Config) validate() error {
 // with localhost for a wildcard host. serve calls it again with the real
 // port when PARLEY_ADDR asks for any free port (:0).
 func defaultBaseURL(host, port string) string {
+	return hostURL(host, port, "localhost")
+}
+
+// hostURL is http://host:port, with name for a wildcard host (a listener
+// on every interface, such as ":8080").
+func hostURL(host, port, name string) string {
 	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "localhost"
+		host = name
 	}
 	return "http://" + net.JoinHostPort(host, port)
 }

@@ -52,8 +52,5 @@ func localURL(addr string) string {
 	if err != nil {
 		return "http://" + addr
 	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	return "http://" + net.JoinHostPort(host, port)
+	return hostURL(host, port, "127.0.0.1")
 }

@@ -28,7 +28,7 @@ func inboxUser(tb testing.TB, n *testNode, env []string, email string, args ...s
 	if err := run(context.Background(), args, append(env, "PARLEY_LOG_FORMAT=json"), io.Discard, io.Discard); err != nil {
 		tb.Fatalf("%s: %v", strings.Join(args, " "), err)
 	}
-	return http.Header{"Authorization": {"Bearer " + login(tb, n, email, inboxPassword)}}
+	return bearer(login(tb, n, email, inboxPassword))
 }
 
 // inboxRaw sends a request and returns the status, the headers and the body.
@@ -141,7 +141,7 @@ func TestInboxConversations(t *testing.T) {
 	n := startNode(t)
 	email, password := demoLogin(t, n)
 	token := login(t, n, email, password)
-	auth := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 	base := n.URL + "/api/v1"
 	siteKey := demoSiteKey(t, n)
 
@@ -333,7 +333,7 @@ func TestInboxTicketsSitesCanned(t *testing.T) {
 	email, password := demoLogin(t, n)
 	token := login(t, n, email, password)
 	withoutAssistant(t, n, token)
-	auth := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 	agentAuth := inboxUser(t, n, env, "agent@demo.test", "-tenant-id", "1", "-role", "agent", "-name", "Agent Smith")
 	base := n.URL + "/api/v1"
 	siteKey := demoSiteKey(t, n)
@@ -518,7 +518,7 @@ func TestInboxIsolation(t *testing.T) {
 	email, password := demoLogin(t, n)
 	token := login(t, n, email, password)
 	withoutAssistant(t, n, token)
-	auth := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 	stranger := inboxUser(t, n, env, "owner@other.test", "-tenant", "Other")
 	base := n.URL + "/api/v1"
 
@@ -571,7 +571,7 @@ func TestInboxIsolation(t *testing.T) {
 	}
 
 	// Over the websocket: error frames, and no event.
-	ws := dial(t, n.URL+"/ws/agent", n.Origin, http.Header{"Cookie": {"parley_session=" + strings.TrimPrefix(stranger.Get("Authorization"), "Bearer ")}})
+	ws := dial(t, n.URL+"/ws/agent", n.Origin, http.Header{"Cookie": {"parley_session=" + tokenOf(stranger)}})
 	ws.await("auth.ok", "")
 	for _, f := range []struct {
 		typ  string
@@ -583,19 +583,14 @@ func TestInboxIsolation(t *testing.T) {
 		{"history", map[string]any{"conversation_id": conv}},
 		{"send", map[string]any{"conversation_id": conv, "body": "hijack"}},
 	} {
-		id := ws.send(f.typ, f.data)
-		for {
-			fr := ws.next()
-			if fr.ID != id {
-				if fr.Type == "message.created" || fr.Type == "typing" || fr.Type == "viewing" || fr.Type == "conversation.updated" {
-					t.Fatalf("the stranger got %s %s", fr.Type, fr.Data)
-				}
-				continue
+		fr, before := ws.replyTo(ws.send(f.typ, f.data))
+		for _, b := range before {
+			if b.Type == "message.created" || b.Type == "typing" || b.Type == "viewing" || b.Type == "conversation.updated" {
+				t.Fatalf("the stranger got %s %s", b.Type, b.Data)
 			}
-			if fr.Type != "error" || !strings.Contains(string(fr.Data), `"code":"not_found"`) {
-				t.Fatalf("stranger's %s: %s %s, want a not_found error", f.typ, fr.Type, fr.Data)
-			}
-			break
+		}
+		if fr.Type != "error" || !strings.Contains(string(fr.Data), `"code":"not_found"`) {
+			t.Fatalf("stranger's %s: %s %s, want a not_found error", f.typ, fr.Type, fr.Data)
 		}
 	}
 }
@@ -605,15 +600,13 @@ func TestInboxIsolation(t *testing.T) {
 // learns the online set at once, both see each other viewing the same
 // ticket's conversation, and the visitor sees none of it, nor the notes.
 func TestInboxPresenceAndViewingOnCluster(t *testing.T) {
-	env := clusterEnv(t)
-	a := startNode(t, env...)
-	email, password := demoLogin(t, a)
-	b := startNode(t, env...)
-	token := login(t, a, email, password)
+	c := startCluster(t)
+	a, b := c.a, c.b
+	token := login(t, a, c.email, c.password)
 	withoutAssistant(t, a, token)
-	agentAuth := inboxUser(t, b, env, "agent@cluster.test", "-tenant-id", "1", "-role", "agent", "-name", "Bea")
-	agentToken := strings.TrimPrefix(agentAuth.Get("Authorization"), "Bearer ")
-	auth := http.Header{"Authorization": {"Bearer " + token}}
+	agentAuth := inboxUser(t, b, c.env, "agent@cluster.test", "-tenant-id", "1", "-role", "agent", "-name", "Bea")
+	agentToken := tokenOf(agentAuth)
+	auth := bearer(token)
 	var owner, agentMe struct{ ID int64 }
 	do(t, "GET", a.URL+"/api/v1/me", auth, nil, &owner)
 	do(t, "GET", b.URL+"/api/v1/me", agentAuth, nil, &agentMe)
@@ -703,20 +696,16 @@ func TestInboxPresenceAndViewingOnCluster(t *testing.T) {
 
 	// The visitor saw no viewing, presence or note, only the chat.
 	visitor.call("send", "ack", map[string]any{"client_msg_id": "v2", "body": "Hello?"})
-	id := visitor.send("history", map[string]any{"conversation_id": conv})
-	for {
-		f := visitor.next()
+	history, before := visitor.replyTo(visitor.send("history", map[string]any{"conversation_id": conv}))
+	for _, f := range append(before, history) {
 		if f.Type == "viewing" || f.Type == "presence" || f.Type == "presence.list" {
 			t.Fatalf("the visitor got %s %s", f.Type, f.Data)
 		}
 		if f.Type == "message.created" && strings.Contains(string(f.Data), "VIP") {
 			t.Fatalf("the visitor got the note %s", f.Data)
 		}
-		if f.ID == id {
-			if strings.Contains(string(f.Data), "VIP") {
-				t.Fatalf("the visitor's history holds the note: %s", f.Data)
-			}
-			break
-		}
+	}
+	if strings.Contains(string(history.Data), "VIP") {
+		t.Fatalf("the visitor's history holds the note: %s", history.Data)
 	}
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -28,19 +26,6 @@ func knowledgeSiteID(tb testing.TB, dataDir, siteKey string) int64 {
 	return siteIn(tb, dataDir, siteKey, nil).ID
 }
 
-// knowledgeUser runs parley user add for email on dataDir (args choose the
-// workspace) and signs the new member in.
-func knowledgeUser(tb testing.TB, n *testNode, dataDir, email string, args ...string) http.Header {
-	tb.Helper()
-	const password = "knowledge is power"
-	env := []string{"PARLEY_DATA_DIR=" + dataDir, "PARLEY_LOG_FORMAT=json"}
-	args = append([]string{"user", "add", "-email", email, "-password", password}, args...)
-	if err := run(context.Background(), args, env, io.Discard, io.Discard); err != nil {
-		tb.Fatalf("%s: %v", strings.Join(args, " "), err)
-	}
-	return http.Header{"Authorization": {"Bearer " + login(tb, n, email, password)}}
-}
-
 // knowledgeCall sends body as is and returns the status, content type and body.
 func knowledgeCall(tb testing.TB, method, url string, header http.Header, body string) (int, string, string) {
 	tb.Helper()
@@ -55,7 +40,7 @@ func TestKnowledgeAPI(t *testing.T) {
 	dir := t.TempDir()
 	n := startNode(t, "PARLEY_DATA_DIR="+dir)
 	email, password := demoLogin(t, n)
-	owner := http.Header{"Authorization": {"Bearer " + login(t, n, email, password)}}
+	owner := bearer(login(t, n, email, password))
 	siteID := knowledgeSiteID(t, dir, demoSiteKey(t, n))
 	var me struct {
 		TenantID int64 `json:"tenant_id"`
@@ -63,8 +48,8 @@ func TestKnowledgeAPI(t *testing.T) {
 	if st := do(t, "GET", n.URL+"/api/v1/me", owner, nil, &me); st != 200 || me.TenantID == 0 {
 		t.Fatalf("me: %d %+v", st, me)
 	}
-	agent := knowledgeUser(t, n, dir, "agent@demo.test", "-tenant-id", fmt.Sprint(me.TenantID), "-role", "agent")
-	rival := knowledgeUser(t, n, dir, "owner@rival.test", "-tenant", "Rival")
+	agent := inboxUser(t, n, []string{"PARLEY_DATA_DIR=" + dir}, "agent@demo.test", "-tenant-id", fmt.Sprint(me.TenantID), "-role", "agent")
+	rival := inboxUser(t, n, []string{"PARLEY_DATA_DIR=" + dir}, "owner@rival.test", "-tenant", "Rival")
 
 	base := n.URL + "/api/v1"
 	list := fmt.Sprintf("%s/sites/%d/knowledge", base, siteID)

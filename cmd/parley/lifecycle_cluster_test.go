@@ -19,12 +19,10 @@ import (
 // in one conversation too. Many rounds, so that every interleaving of the
 // two nodes' transactions gets its chance (docs/protocol.md "send").
 func TestFirstMessageOnTwoNodes(t *testing.T) {
-	env := clusterEnv(t)
-	a := startNode(t, env...)
-	email, password := demoLogin(t, a)
-	b := startNode(t, env...)
+	c := startCluster(t)
+	a, b := c.a, c.b
 	siteKey := demoSiteKey(t, a)
-	withoutAssistant(t, a, login(t, a, email, password))
+	withoutAssistant(t, a, login(t, a, c.email, c.password))
 	const origin = "http://dashboard.test"
 
 	const rounds = 25
@@ -97,14 +95,12 @@ func TestFirstMessageOnTwoNodes(t *testing.T) {
 // a version race, so a client sees conflict only for its own conflicting
 // request (docs/api.md "Errors").
 func TestConcurrentWritersNeverConflict(t *testing.T) {
-	env := clusterEnv(t)
-	a := startNode(t, env...)
-	email, password := demoLogin(t, a)
-	b := startNode(t, env...)
-	ownerToken := login(t, a, email, password)
+	c := startCluster(t)
+	a, b := c.a, c.b
+	ownerToken := login(t, a, c.email, c.password)
 	withoutAssistant(t, a, ownerToken)
-	owner := http.Header{"Authorization": {"Bearer " + ownerToken}}
-	agent := inboxUser(t, b, env, "writer@cluster.test", "-tenant-id", "1", "-role", "agent", "-name", "Wes")
+	owner := bearer(ownerToken)
+	agent := inboxUser(t, b, c.env, "writer@cluster.test", "-tenant-id", "1", "-role", "agent", "-name", "Wes")
 	siteKey := demoSiteKey(t, a)
 
 	convs := make([]int64, 10)

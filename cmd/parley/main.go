@@ -10,7 +10,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/parley-chat/parley/hub"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -29,15 +32,15 @@ func main() {
 
 var errUsage = errors.New("usage")
 
-const usage = `Usage: parley [command] [flags]
+var usage = `Usage: parley [command] [flags]
 
 Commands:
-  serve      run the hub (the default)
-  migrate    apply database migrations and exit
-  user add   create a workspace and its owner, or add a member to one
-  plan       show or set a workspace's plan (-tenant-id ID [-plan free|standard|pro|enterprise])
+  serve        run the hub (the default)
+  migrate      apply database migrations and exit
+  user add     create a workspace and its owner, or add a member to one
+  plan         show or set a workspace's plan (-tenant-id ID [-plan ` + strings.Join(hub.Plans, "|") + `])
   healthcheck  ask the node on PARLEY_ADDR whether it is ready (exit 0 when it is)
-  version    print the version
+  version      print the version
 
 Configuration comes from PARLEY_* environment variables; see README.md.
 `

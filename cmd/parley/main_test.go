@@ -3,10 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -120,6 +124,22 @@ func (n *testNode) stop(tb testing.TB) {
 	}
 }
 
+// waitUntil polls check until it reports true, failing after hubtest.Wait.
+func waitUntil(tb testing.TB, what string, check func() (bool, any)) {
+	tb.Helper()
+	deadline := time.Now().Add(hubtest.Wait)
+	for {
+		ok, state := check()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s: not within %v (last %v)", what, hubtest.Wait, state)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // do sends a JSON request and decodes a JSON answer into out (if not nil).
 func do(tb testing.TB, method, url string, header http.Header, body, out any) int {
 	tb.Helper()
@@ -215,6 +235,20 @@ func (c *client) await(typ, id string) (frame, []frame) {
 	}
 }
 
+// replyTo reads frames until the answer to request id, its reply or its
+// error, and returns it with the frames passed over, in order.
+func (c *client) replyTo(id string) (frame, []frame) {
+	c.tb.Helper()
+	var skipped []frame
+	for {
+		f := c.next()
+		if f.ID == id {
+			return f, skipped
+		}
+		skipped = append(skipped, f)
+	}
+}
+
 // call sends a request and waits for its reply of type reply.
 func (c *client) call(typ, reply string, data any) json.RawMessage {
 	c.tb.Helper()
@@ -229,6 +263,68 @@ type wireMessage struct {
 	Body           string `json:"body"`
 	AuthorKind     string `json:"author_kind"`
 	ClientMsgID    string `json:"client_msg_id"`
+}
+
+type wireConversation struct {
+	ID       int64  `json:"id"`
+	Status   string `json:"status"`
+	TicketID int64  `json:"ticket_id"`
+}
+
+type wireTicket struct {
+	ID             int64  `json:"id"`
+	Ref            string `json:"ref"`
+	Subject        string `json:"subject"`
+	RequesterEmail string `json:"requester_email"`
+	ConversationID int64  `json:"conversation_id"`
+}
+
+// listOf is the first page of a REST list (path under the node's URL,
+// with its query), as auth sees it.
+func listOf[T any](tb testing.TB, n *testNode, auth http.Header, path string) []T {
+	tb.Helper()
+	var out struct {
+		Items []T `json:"items"`
+	}
+	if st := do(tb, "GET", n.URL+path, auth, nil, &out); st != 200 {
+		tb.Fatalf("GET %s: status %d", path, st)
+	}
+	return out.Items
+}
+
+// conversationsOf lists the workspace's conversations, newest activity first.
+func conversationsOf(tb testing.TB, n *testNode, auth http.Header) []wireConversation {
+	tb.Helper()
+	return listOf[wireConversation](tb, n, auth, "/api/v1/conversations")
+}
+
+// ticketsOf lists the workspace's tickets, newest first.
+func ticketsOf(tb testing.TB, n *testNode, auth http.Header) []wireTicket {
+	tb.Helper()
+	return listOf[wireTicket](tb, n, auth, "/api/v1/tickets")
+}
+
+// bodiesOf is what the server holds in a conversation (its first page),
+// failing unless it comes in seq order.
+func bodiesOf(tb testing.TB, n *testNode, auth http.Header, conv int64) []string {
+	tb.Helper()
+	msgs := listOf[wireMessage](tb, n, auth, fmt.Sprintf("/api/v1/conversations/%d/messages?after_seq=0", conv))
+	var got []string
+	for i, m := range msgs {
+		if i > 0 && m.Seq <= msgs[i-1].Seq {
+			tb.Fatalf("messages of %d out of seq order: %+v", conv, msgs)
+		}
+		got = append(got, m.Body)
+	}
+	return got
+}
+
+// checkServer checks that the server holds exactly want, in seq order.
+func checkServer(tb testing.TB, n *testNode, auth http.Header, conv int64, want []string) {
+	tb.Helper()
+	if got := bodiesOf(tb, n, auth, conv); !slices.Equal(got, want) {
+		tb.Fatalf("server holds %q, want %q", got, want)
+	}
 }
 
 func decode[T any](tb testing.TB, raw json.RawMessage) T {
@@ -286,6 +382,23 @@ func login(tb testing.TB, n *testNode, email, password string) string {
 	return out.Token
 }
 
+// bearer is the header that authenticates a request with a session token.
+func bearer(token string) http.Header { return http.Header{"Authorization": {"Bearer " + token}} }
+
+// tokenOf is the session token of a bearer header.
+func tokenOf(auth http.Header) string {
+	return strings.TrimPrefix(auth.Get("Authorization"), "Bearer ")
+}
+
+// userHash is what a site's server sends with identify: HMAC-SHA256 of
+// the external id with the site's identity secret, hex (docs/api.md
+// "Visitor SDK").
+func userHash(secret, externalID string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(externalID))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
 // agentFor opens an agent websocket authenticated by the session cookie.
 func agentFor(tb testing.TB, n *testNode, token string) *client {
 	tb.Helper()
@@ -294,21 +407,27 @@ func agentFor(tb testing.TB, n *testNode, token string) *client {
 	return c
 }
 
-// withoutAssistant turns the demo site's assistant off through the REST
-// API, for tests of the chat itself: they then see only what people write.
-func withoutAssistant(tb testing.TB, n *testNode, token string) {
+// demoSiteID is the id of the demo workspace's site, its only one.
+func demoSiteID(tb testing.TB, n *testNode, auth http.Header) int64 {
 	tb.Helper()
-	bearer := http.Header{"Authorization": {"Bearer " + token}}
 	var sites struct {
 		Items []struct {
 			ID int64 `json:"id"`
 		} `json:"items"`
 	}
-	if st := do(tb, "GET", n.URL+"/api/v1/sites", bearer, nil, &sites); st != 200 || len(sites.Items) != 1 {
+	if st := do(tb, "GET", n.URL+"/api/v1/sites", auth, nil, &sites); st != 200 || len(sites.Items) != 1 {
 		tb.Fatalf("list sites: status %d, %+v", st, sites)
 	}
-	url := fmt.Sprintf("%s/api/v1/sites/%d", n.URL, sites.Items[0].ID)
-	if st := do(tb, "PATCH", url, bearer, map[string]any{"assistant_enabled": false}, nil); st != 200 {
+	return sites.Items[0].ID
+}
+
+// withoutAssistant turns the demo site's assistant off through the REST
+// API, for tests of the chat itself: they then see only what people write.
+func withoutAssistant(tb testing.TB, n *testNode, token string) {
+	tb.Helper()
+	auth := bearer(token)
+	url := fmt.Sprintf("%s/api/v1/sites/%d", n.URL, demoSiteID(tb, n, auth))
+	if st := do(tb, "PATCH", url, auth, map[string]any{"assistant_enabled": false}, nil); st != 200 {
 		tb.Fatalf("turn the assistant off: status %d", st)
 	}
 }

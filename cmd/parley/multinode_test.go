@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -52,6 +50,24 @@ func clusterEnv(tb testing.TB) []string {
 		"PARLEY_REDIS_PREFIX=" + schema + ":", "PARLEY_BASE_URL=http://dashboard.test"}
 }
 
+// cluster is two nodes on one fresh Postgres schema and Redis prefix
+// (clusterEnv and extra): a starts first, so it seeds the demo workspace,
+// whose owner's login this holds.
+type cluster struct {
+	env             []string
+	a, b            *testNode
+	email, password string
+}
+
+func startCluster(tb testing.TB, extra ...string) cluster {
+	tb.Helper()
+	c := cluster{env: append(clusterEnv(tb), extra...)}
+	c.a = startNode(tb, c.env...)
+	c.email, c.password = demoLogin(tb, c.a)
+	c.b = startNode(tb, c.env...)
+	return c
+}
+
 // sanitize keeps a schema name to lower-case letters, digits and _.
 func sanitize(s string) string {
 	out := []byte(s)
@@ -68,15 +84,13 @@ func sanitize(s string) string {
 // agent reconnects to node A and receives exactly the missed ones, in
 // order, without duplicates.
 func TestTwoNodesOnPostgresAndRedis(t *testing.T) {
-	env := clusterEnv(t)
-	a := startNode(t, env...)
-	email, password := demoLogin(t, a)
-	b := startNode(t, env...)
+	c := startCluster(t)
+	a, b := c.a, c.b
 	siteKey := demoSiteKey(t, b)
 	const origin = "http://dashboard.test" // the demo site allows the base URL's origin
 
 	visitor := visitorFor(t, a, siteKey, origin)
-	token := login(t, b, email, password)
+	token := login(t, b, c.email, c.password)
 	withoutAssistant(t, b, token)
 	agent := agentFor(t, b, token)
 
@@ -139,21 +153,19 @@ func (c *client) unreadOf() (member, conv int64, count, conversations int) {
 // member's own unread numbers, and a member reading on one node clears
 // their count on their socket on the other node, never another member's.
 func TestMultiNodeUnreadPerMember(t *testing.T) {
-	env := clusterEnv(t)
-	a := startNode(t, env...)
-	email, password := demoLogin(t, a)
-	b := startNode(t, env...)
+	c := startCluster(t)
+	a, b := c.a, c.b
 	siteKey := demoSiteKey(t, b)
 	const origin = "http://dashboard.test"
-	token := login(t, a, email, password)
+	token := login(t, a, c.email, c.password)
 	withoutAssistant(t, a, token)
-	bobAuth := inboxUser(t, a, env, "bob@demo.test", "-tenant-id", "1", "-role", "agent", "-name", "Bob")
+	bobAuth := inboxUser(t, a, c.env, "bob@demo.test", "-tenant-id", "1", "-role", "agent", "-name", "Bob")
 	var owner, bob struct{ ID int64 }
-	do(t, "GET", a.URL+"/api/v1/me", http.Header{"Authorization": {"Bearer " + token}}, nil, &owner)
+	do(t, "GET", a.URL+"/api/v1/me", bearer(token), nil, &owner)
 	do(t, "GET", b.URL+"/api/v1/me", bobAuth, nil, &bob)
 
 	ownerOnB, ownerOnA := agentFor(t, b, token), agentFor(t, a, token)
-	bobOnA := agentFor(t, a, strings.TrimPrefix(bobAuth.Get("Authorization"), "Bearer "))
+	bobOnA := agentFor(t, a, tokenOf(bobAuth))
 	visitor := visitorFor(t, a, siteKey, origin)
 	conv := decode[struct{ Message wireMessage }](t, visitor.call("send", "ack", map[string]any{"client_msg_id": "v1", "body": "hello"})).Message.ConversationID
 

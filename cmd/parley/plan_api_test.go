@@ -160,20 +160,12 @@ func TestStaffSetsPlan(t *testing.T) {
 // the wait); publishing opens it to new sockets again, and `parley plan`
 // with Redis closes them the same way.
 func TestPauseClosesSocketOnOtherNode(t *testing.T) {
-	env := append(clusterEnv(t), "PARLEY_SESSION_CHECK=1m")
-	a := startNode(t, env...)
-	email, password := demoLogin(t, a)
-	b := startNode(t, env...)
+	c := startCluster(t, "PARLEY_SESSION_CHECK=1m")
+	a, b := c.a, c.b
 	siteKey := demoSiteKey(t, b)
 	const origin = "http://dashboard.test"
-	owner := bearer(login(t, a, email, password))
-	var sites struct {
-		Items []struct{ ID int64 } `json:"items"`
-	}
-	if st := do(t, "GET", a.URL+"/api/v1/sites", owner, nil, &sites); st != 200 || len(sites.Items) != 1 {
-		t.Fatalf("sites: %d %+v", st, sites)
-	}
-	siteURL := fmt.Sprintf("%s/api/v1/sites/%d", a.URL, sites.Items[0].ID)
+	owner := bearer(login(t, a, c.email, c.password))
+	siteURL := fmt.Sprintf("%s/api/v1/sites/%d", a.URL, demoSiteID(t, a, owner))
 
 	onB := visitorFor(t, b, siteKey, origin)
 	onB.call("conversations", "conversations", map[string]any{})
@@ -189,7 +181,7 @@ func TestPauseClosesSocketOnOtherNode(t *testing.T) {
 	again.call("conversations", "conversations", map[string]any{})
 	ws := workspaceOf(t, a, owner)
 	if err := run(context.Background(), []string{"plan", "-tenant-id", fmt.Sprint(ws.ID), "-plan", "standard"},
-		append(env, "PARLEY_LOG_FORMAT=json"), io.Discard, io.Discard); err != nil {
+		append(c.env, "PARLEY_LOG_FORMAT=json"), io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	again.wantChatClosed("FEATURE_LOCKED")

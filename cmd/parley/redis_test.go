@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	_ "modernc.org/sqlite"
 
@@ -94,13 +94,10 @@ func readyStatus(tb testing.TB, n *testNode) int {
 // waitReady polls /readyz until it answers want.
 func waitReady(tb testing.TB, n *testNode, want int) {
 	tb.Helper()
-	deadline := time.Now().Add(hubtest.Wait)
-	for readyStatus(tb, n) != want {
-		if time.Now().After(deadline) {
-			tb.Fatalf("/readyz never answered %d", want)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitUntil(tb, fmt.Sprintf("/readyz answers %d", want), func() (bool, any) {
+		st := readyStatus(tb, n)
+		return st == want, st
+	})
 }
 
 // TestRedisOutage: while Redis is unreachable the node is not ready; when

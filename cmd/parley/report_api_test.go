@@ -61,7 +61,7 @@ func reportFlow(t *testing.T, env []string) {
 	n := startNode(t, env...)
 	email, password := demoLogin(t, n)
 	token := login(t, n, email, password)
-	auth := http.Header{"Authorization": {"Bearer " + token}}
+	auth := bearer(token)
 	siteKey := demoSiteKey(t, n)
 	base := n.URL + "/api/v1"
 
@@ -186,7 +186,7 @@ func reportFlow(t *testing.T, env []string) {
 		append([]string{"PARLEY_DATA_DIR=" + t.TempDir(), "PARLEY_LOG_FORMAT=json"}, env...), &out, io.Discard); err != nil {
 		t.Fatalf("user add: %v", err)
 	}
-	eve := http.Header{"Authorization": {"Bearer " + login(t, n, "eve@globex.test", "correct horse battery")}}
+	eve := bearer(login(t, n, "eve@globex.test", "correct horse battery"))
 	var p struct{ Code string }
 	if st := do(t, "GET", base+"/reports"+siteQuery, eve, nil, &p); st != 404 || p.Code != "not_found" {
 		t.Errorf("another workspace's site: status %d %+v, want 404", st, p)

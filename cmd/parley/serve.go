@@ -10,7 +10,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
 	"github.com/parley-chat/parley/dashboard"
@@ -190,7 +189,7 @@ func (n *node) newApp() *fiber.App {
 	app.Get("/readyz", n.ready)
 	if n.cfg.AdminAddr == "" {
 		// Without an admin listener the metrics are public (admin.go).
-		app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(n.metrics.Registry, promhttp.HandlerOpts{})))
+		app.Get("/metrics", adaptor.HTTPHandler(n.metricsHandler()))
 	}
 	widget.Mount(app, widget.Config{Service: n.svc, Realtime: n.rt, BaseURL: n.cfg.BaseURL, DemoSiteKey: func(ctx context.Context) (string, error) {
 		return n.store.FindSetting(ctx, demoSiteKeySetting)

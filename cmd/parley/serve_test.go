@@ -256,13 +256,10 @@ func TestFirstStartPrintsLogin(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(out.String(), "Demo page:") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no login printed within 30 s:\n%s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitUntil(t, "the login printed", func() (bool, any) {
+		text := out.String()
+		return strings.Contains(text, "Demo page:"), text
+	})
 	text := out.String()
 	for _, want := range []string{"Parley is running.", "    Dashboard:   http://127.0.0.1:", "    Email:       owner@demo.parley.local", "    Password:    "} {
 		if !strings.Contains(text, want) {

@@ -17,17 +17,12 @@ import (
 // support socket live; support access opened on A lets staff read on B,
 // and closing it on A closes staff's viewing socket on B at once.
 func TestSupportOnCluster(t *testing.T) {
-	env := clusterEnv(t)
-	a := startNode(t, env...)
-	b := startNode(t, env...)
-	email, password := demoLogin(t, a)
-	if email == "" {
-		email, password = demoLogin(t, b)
-	}
-	owner := login(t, a, email, password)
+	c := startCluster(t)
+	a, b, env := c.a, c.b, c.env
+	owner := login(t, a, c.email, c.password)
 	ownerAuth := bearer(owner)
 	staffAuth := inboxUser(t, b, env, "sam@parley.test", "-staff", "-name", "Sam")
-	staffToken := staffAuth.Get("Authorization")[len("Bearer "):]
+	staffToken := tokenOf(staffAuth)
 
 	staffSocket := agentFor(t, b, staffToken)
 	support := dial(t, a.URL+"/ws/support", a.Origin, http.Header{"Cookie": {"parley_session=" + owner}})

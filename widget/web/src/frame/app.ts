@@ -10,7 +10,8 @@ import { Conn, ConnState, Frame } from "./conn";
 import { Convs } from "./convs";
 import { el } from "./dom";
 import type { Env } from "./env";
-import { strings } from "./i18n";
+import { offText } from "./errors";
+import { countText, statusText, strings } from "./i18n";
 import { ConvList, ListHost } from "./list";
 import type { Item } from "./message";
 import { Rpc } from "./rpc";
@@ -44,7 +45,7 @@ export class App implements ThreadHost, ListHost {
   private view: HTMLElement;
   /** off is the notice instead of the message box while the chat is closed to the visitor (offReason). */
   private off: HTMLElement;
-  private offText: HTMLElement;
+  private offLine: HTMLElement;
   private offBtn: HTMLButtonElement;
   private offReason = "";
   private composer: Composer;
@@ -110,8 +111,8 @@ export class App implements ThreadHost, ListHost {
     this.view = el("div", "vw", app);
     this.off = el("div", "off", app);
     this.off.hidden = true;
-    this.offText = el("p", "", this.off);
-    this.offText.setAttribute("role", "status");
+    this.offLine = el("p", "", this.off);
+    this.offLine.setAttribute("role", "status");
     this.offBtn = el("button", "pri", this.off);
     this.offBtn.type = "button";
     this.offBtn.onclick = () => this.conn.retry();
@@ -270,12 +271,13 @@ export class App implements ThreadHost, ListHost {
     if (this.listing) this.list.render();
     const others = this.env.convs.unreadTotal(this.listing ? -1 : this.shown.id);
     this.back.hidden = this.listing;
-    this.backCount.textContent = others > 99 ? "99+" : String(others);
+    this.backCount.textContent = countText(others);
     this.backCount.hidden = !others;
     this.back.setAttribute("aria-label", t.conversations + (others ? ", " + t.unreadIn.replace("{n}", String(others)) : ""));
     this.title.textContent = this.listing ? t.conversations : this.name || t.title;
+    // The header names a status only when it is not the usual one.
     const st = this.listing ? "" : this.shown.status;
-    this.pill.textContent = st === "resolved" ? t.stResolved : st === "closed" ? t.stClosed : "";
+    this.pill.textContent = st === "open" ? "" : statusText(t, st);
     this.pill.hidden = !this.pill.textContent;
     const hide = this.listing || !this.shown.writable || this.connState === "closed";
     const hadFocus = this.composer.form.contains(document.activeElement);
@@ -299,8 +301,7 @@ export class App implements ThreadHost, ListHost {
     // Closed to the visitor: why, instead of the message box (refresh hides
     // it, keeping what is in it), and a way to try again now.
     this.off.hidden = s !== "closed";
-    this.offText.textContent =
-      s !== "closed" ? "" : (this.offReason === "verified_only" ? t.eVerifiedOnly : paused ? t.ePaused : t.eChatOff) + " " + t.kept;
+    this.offLine.textContent = s !== "closed" ? "" : offText(t, this.offReason) + " " + t.kept;
   }
 
   private allThreads(): Thread[] {

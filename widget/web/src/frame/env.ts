@@ -1,4 +1,4 @@
-// Env is what the frame's parts share. main.ts makes it and alone changes
+// Env is what the frame's parts share. app.ts makes it and alone changes
 // its fields (a new token, the locale, open or closed); the parts read them.
 import type { Appearance, FromFrame, Message } from "../types";
 import type { Convs } from "./convs";

@@ -19,6 +19,7 @@ export interface Problem {
 
 /** errorText is the localized text of a failed action. Every code, known or not, gets a next step. */
 export function errorText(t: Strings, action: Action, p: Problem): string {
+  if (chatOff(p.reason)) return offText(t, p.reason!);
   switch (p.reason) {
     case "conversation_closed":
       return t.eClosed;
@@ -38,14 +39,6 @@ export function errorText(t: Strings, action: Action, p: Problem): string {
       return t.badEmail;
     case "subject_invalid":
       return t.eSubject;
-    case "verified_only":
-      return t.eVerifiedOnly;
-    case "WIDGET_PAUSED":
-      return t.ePaused;
-    case "SITE_NOT_MAPPED":
-    case "FEATURE_LOCKED":
-    case "WIDGET_DISABLED":
-      return t.eChatOff;
   }
   switch (p.code) {
     case OFFLINE:
@@ -69,13 +62,18 @@ export function errorText(t: Strings, action: Action, p: Problem): string {
   const failed = { send: t.failSend, upload: t.failUpload, vote: t.failVote, ticket: t.failTicket, load: t.failLoad }[action];
   // invalid without a known reason: what to check; bad_frame, unknown_type,
   // a code of a later protocol or none at all: start afresh.
-  const fix = p.code !== "invalid" ? t.eReload : action === "send" ? t.fixSend : action === "upload" ? t.fixUpload : action === "ticket" ? t.fixTicket : t.eReload;
-  return failed + " " + fix;
+  const fixes: Partial<Record<Action, string>> = { send: t.fixSend, upload: t.fixUpload, ticket: t.fixTicket };
+  return failed + " " + ((p.code === "invalid" && fixes[action]) || t.eReload);
 }
 
-/** chatOff reports whether reason is a gate's: the chat is closed to the visitor (close 4003, or a refused frame or upload). */
+/** chatOff reports whether reason is a gate's (hub.IsGateReason): the chat is closed to the visitor (close 4003, or a refused frame or upload). */
 export function chatOff(reason?: string): boolean {
   return /^(SITE_NOT_MAPPED|FEATURE_LOCKED|WIDGET_DISABLED|WIDGET_PAUSED|verified_only)$/.test(reason || "");
+}
+
+/** offText says why the chat is closed to the visitor, from the gate's reason: paused, for signed-in customers, or not available. */
+export function offText(t: Strings, reason: string): string {
+  return reason === "verified_only" ? t.eVerifiedOnly : reason === "WIDGET_PAUSED" ? t.ePaused : t.eChatOff;
 }
 
 /** httpProblem reads an HTTP answer's problem body; a body without a code gets one from the status. */

@@ -187,6 +187,16 @@ const ru: Strings = {
   fixTicket: "Проверьте форму и попробуйте снова.",
 };
 
+/** statusText is a conversation's status (open, resolved, closed) as the visitor reads it; "" while not known. */
+export function statusText(t: Strings, status: string): string {
+  return status === "open" ? t.stOpen : status === "resolved" ? t.stResolved : status === "closed" ? t.stClosed : "";
+}
+
+/** countText is an unread count as a badge shows it. */
+export function countText(n: number): string {
+  return n > 99 ? "99+" : String(n);
+}
+
 /** strings returns the strings of locale ("ru…" is Russian, anything else English). */
 export function strings(locale: string): Strings {
   return (locale || "").toLowerCase().indexOf("ru") === 0 ? ru : en;

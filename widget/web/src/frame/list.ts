@@ -6,12 +6,15 @@
 // current conversation (hub currentConversation). Older conversations page
 // in by keyset (last_message_at, id of the last row of the previous page).
 import type { VisitorConversation } from "../types";
+import type { Frame } from "./conn";
 import { button, el } from "./dom";
 import type { Env } from "./env";
 import { errorText, OFFLINE } from "./errors";
-import type { Strings } from "./i18n";
+import { countText, statusText, Strings } from "./i18n";
 
-const LIMIT = 20; // hub.DefaultVisitorConversations
+// The page the list asks for (the server's default, too); a full page
+// means there may be more.
+const LIMIT = 20;
 
 export interface ListHost {
   open(id: number): void;
@@ -84,7 +87,7 @@ export class ConvList {
     }
     // Offline, nothing goes: the list is refreshed when the socket is back.
     const sent = this.env.rpc.request("conversations", data, (f) => {
-      this.got(f.type === "conversations" ? f.data : null, older, f.data);
+      this.got(f, older);
       // Unless the visitor went on elsewhere meanwhile (a hidden button's focus falls to the body).
       const a = document.activeElement;
       if (then && (a === this.more || a === document.body)) then();
@@ -94,13 +97,14 @@ export class ConvList {
     this.render();
   }
 
-  private got(d: { conversations: VisitorConversation[] } | null, older: boolean, problem: any) {
+  // got takes the answer to a page: the conversations frame, or an error.
+  private got(f: Frame, older: boolean) {
     this.loading = false;
-    if (!d) {
-      if (problem && problem.code !== OFFLINE) this.err.textContent = errorText(this.env.t, "load", problem);
+    if (f.type !== "conversations") {
+      if (f.data && f.data.code !== OFFLINE) this.err.textContent = errorText(this.env.t, "load", f.data);
     } else {
       this.err.textContent = "";
-      const rows = d.conversations || [];
+      const rows: VisitorConversation[] = (f.data && f.data.conversations) || [];
       // The cursor moves on with "Show older" only: a refreshed first page
       // may have new conversations on top, the older ones stay where they were.
       if (older || !this.loaded) {
@@ -149,12 +153,12 @@ export class ConvList {
     tm.dateTime = c.last_message_at;
     tm.textContent = when(c.last_message_at);
     const bottom = el("span", "bot", b);
-    const label = c.status === "open" ? t.stOpen : c.status === "resolved" ? t.stResolved : c.status === "closed" ? t.stClosed : "";
+    const label = statusText(t, c.status);
     if (label) el("span", "stl " + c.status, bottom).textContent = label;
     if (c.unread > 0) {
       const n = el("span", "un", bottom);
       n.setAttribute("aria-hidden", "true");
-      n.textContent = c.unread > 99 ? "99+" : String(c.unread);
+      n.textContent = countText(c.unread);
       el("span", "vh", bottom).textContent = t.unreadIn.replace("{n}", String(c.unread));
     }
   }

@@ -56,8 +56,6 @@ export class Thread implements ItemHost {
   private pending: Item[] = [];
   /** carry is what the server refused because the conversation closed, for the next one. */
   private carry: Item[] = [];
-  private lastSeq = 0;
-  private firstSeq = 0;
   private readSent = 0;
   private loaded = false; // the newest page of history is shown
   private loadingOlder = false;
@@ -97,6 +95,16 @@ export class Thread implements ItemHost {
     this.barBtn.onclick = () => this.host.startNew(this.carry.splice(0));
     this.loaded = !id;
     this.applyStrings();
+  }
+
+  /** firstSeq is the lowest seq shown, 0 for none. */
+  private get firstSeq(): number {
+    return this.seqs.length ? this.seqs[0] : 0;
+  }
+
+  /** lastSeq is the highest seq shown, 0 for none. */
+  private get lastSeq(): number {
+    return this.seqs.length ? this.seqs[this.seqs.length - 1] : 0;
   }
 
   /** status is "open", "resolved" or "closed" as far as the frame knows. */
@@ -151,7 +159,6 @@ export class Thread implements ItemHost {
     for (const it of this.bySeq.values()) it.li.remove();
     this.bySeq.clear();
     this.seqs.length = 0;
-    this.lastSeq = this.firstSeq = 0;
     this.loaded = !this.id;
     this.loadingOlder = false;
     this.olderBtn.hidden = true;
@@ -248,23 +255,21 @@ export class Thread implements ItemHost {
     it.m = m;
     if (m.author_kind === "visitor") it.state = "sent";
     it.error = "";
-    this.bySeq.set(m.seq, it);
     // Insert before the first shown message with a higher seq.
     let i = this.seqs.length;
     while (i > 0 && this.seqs[i - 1] > m.seq) i--;
+    const newest = i === this.seqs.length;
+    const before = newest ? this.bySeq.get(this.seqs[i - 1]) : undefined; // the newest until now
+    this.bySeq.set(m.seq, it);
     this.seqs.splice(i, 0, m.seq);
     const next = i + 1 < this.seqs.length ? this.bySeq.get(this.seqs[i + 1])!.li : this.pending.length ? this.pending[0].li : null;
     this.log.insertBefore(it.li, next);
-    const newest = m.seq > this.lastSeq;
-    const before = this.bySeq.get(this.lastSeq);
-    if (newest) this.lastSeq = m.seq;
     renderItem(this, it);
     if (newest && before && before.m.prompt) renderItem(this, before);
     if (newest && m.prompt && live && this.env.open) {
       const ask = it.li.querySelector<HTMLElement>(".ask input");
       if (ask) ask.focus();
     }
-    if (!this.firstSeq || m.seq < this.firstSeq) this.firstSeq = m.seq;
     if (live && m.author_kind !== "visitor") {
       this.env.told(m);
       if (m.author_kind === "agent" || m.author_kind === "assistant") this.typing(m.author_kind, false);
@@ -302,28 +307,29 @@ export class Thread implements ItemHost {
   /** submit sends text the visitor wrote. */
   submit(body: string): void {
     this.stopTyping();
-    this.queue({ author_kind: "visitor", body, client_msg_id: uuid() });
+    this.queue(body);
   }
 
   /** attach sends a file the visitor chose or pasted. */
   attach(file: File): void {
     this.host.alert("");
     if (file.size > MAX_FILE) return this.host.alert(this.env.t.tooBig);
-    this.queue({ author_kind: "visitor", body: file.name, client_msg_id: uuid() }, file);
+    this.queue(file.name, file);
   }
 
   /** take over what another conversation could not take: sent here, in order, with new ids. */
   adoptCarry(items: Item[]): void {
-    for (const it of items) this.queue({ author_kind: "visitor", body: it.m.body, client_msg_id: uuid() }, it.file);
+    for (const it of items) this.queue(it.m.body, it.file);
   }
 
   email(address: string): void {
-    this.queue({ author_kind: "visitor", body: address, client_msg_id: uuid() });
+    this.queue(address);
   }
 
-  // queue shows the visitor's message at the end of the thread and sends it
-  // when it can.
-  private queue(m: Message, file?: File) {
+  // queue shows a new message of the visitor (with a client id of its own)
+  // at the end of the thread and sends it when it can.
+  private queue(body: string, file?: File) {
+    const m: Message = { author_kind: "visitor", body, client_msg_id: uuid() };
     const it: Item = { m, li: el("li", "", this.log), state: "queued", file };
     this.pending.push(it);
     renderItem(this, it);
