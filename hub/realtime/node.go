@@ -369,6 +369,7 @@ func (n *Node) HandleMessage(topic string, payload []byte) {
 		return
 	case hub.EventMemberUnread:
 		n.deliverUnread(topic, ev) // unread.go; never sent to clients as is
+		return
 	case hub.EventSiteGate:
 		n.gateReceived(ev.Data) // gate.go; never sent to clients
 		return

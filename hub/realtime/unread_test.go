@@ -24,12 +24,13 @@ func (c *client) nextUnread() unreadFrame {
 }
 
 // noUnreadUntil reads up to the conversation.updated of conversation conv
-// at version and fails if an unread frame came before it.
+// at version and fails if an unread frame, or the broker's member.unread
+// event itself, came before it.
 func (c *client) noUnreadUntil(conv, version int64) {
 	c.t.Helper()
 	for {
 		f := c.take("conversation.updated", func(f frame) bool { return true })
-		if f.Type == hub.EventUnread {
+		if f.Type == hub.EventUnread || f.Type == hub.EventMemberUnread {
 			c.t.Fatalf("got unread %s", f.Data)
 		}
 		if f.Type == hub.EventConversationUpdated {
