@@ -31,7 +31,10 @@ export class ConvList {
   private cursor: { time: string; id: number } | null = null;
   private hasMore = false;
   private loading = false;
+  // Asked for while a page was loading, run when it is in: a refreshed
+  // first page (again), "Show older" with what follows it (older).
   private again = false;
+  private older: (() => void) | null = null;
   private loaded = false;
   /** current is the conversation the visitor came from (aria-current). */
   current = 0;
@@ -77,7 +80,8 @@ export class ConvList {
 
   private page(older: boolean, then?: () => void) {
     if (this.loading) {
-      this.again = this.again || !older;
+      if (older) this.older = then || (() => {});
+      else this.again = true;
       return;
     }
     const data: Record<string, unknown> = { limit: LIMIT };
@@ -118,6 +122,12 @@ export class ConvList {
     if (this.again) {
       this.again = false;
       this.page(false);
+    } else if (this.older && f.type === "conversations") {
+      const then = this.older;
+      this.older = null;
+      if (this.hasMore) this.page(true, then);
+    } else {
+      this.older = null;
     }
     this.render();
   }
