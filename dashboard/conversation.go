@@ -17,7 +17,7 @@ import (
 func conversationFilter(c *fiber.Ctx) (hub.ConversationFilter, error) {
 	f := hub.ConversationFilter{Status: c.Query("status"), Feedback: hub.FeedbackFilter(c.Query("feedback"))}
 	var err error
-	if f.Limit, err = queryLimit(c); err != nil {
+	if f.Limit, err = queryLimit(c, hub.ConversationPage); err != nil {
 		return f, err
 	}
 	if f.SiteID, err = queryInt(c, "site"); err != nil {
@@ -131,10 +131,13 @@ func (h *handler) exportConversation(c *fiber.Ctx) error {
 }
 
 // messageFilter reads a page of a conversation's messages: after_seq,
-// or the newest before before_seq.
+// or the newest before before_seq; limit as hub.MessagePage.
 func messageFilter(c *fiber.Ctx, conversationID int64) (hub.MessageFilter, error) {
-	f := hub.MessageFilter{ConversationID: conversationID, Limit: 100}
+	f := hub.MessageFilter{ConversationID: conversationID}
 	var err error
+	if f.Limit, err = queryLimit(c, hub.MessagePage); err != nil {
+		return f, err
+	}
 	if f.AfterSeq, err = queryInt(c, "after_seq"); err != nil {
 		return f, err
 	}

@@ -67,21 +67,14 @@ func queryDate(c *fiber.Ctx, name string) (time.Time, error) {
 	return d, nil
 }
 
-// The page size of the lists that take ?limit= (conversations, tickets):
-// 1 to 200, 50 when absent (docs/api.md). The stores bound FindTickets
-// and FindConversations the same way.
-const (
-	defaultLimit = 50
-	maxLimit     = 200
-)
-
-// queryLimit reads ?limit=, the size of the page asked for.
-func queryLimit(c *fiber.Ctx) (int, error) {
+// queryLimit reads ?limit=, the size of the page asked for, bounded by
+// the list's page size (hub/page.go; docs/api.md).
+func queryLimit(c *fiber.Ctx, size hub.PageSize) (int, error) {
 	n, err := queryInt(c, "limit")
-	if err != nil || n == 0 {
-		return defaultLimit, err
+	if err != nil {
+		return 0, err
 	}
-	return int(min(n, maxLimit)), nil
+	return size.Limit(int(min(n, int64(size.Max)))), nil
 }
 
 type page[T any] struct {

@@ -28,7 +28,7 @@ func ticketFilter(c *fiber.Ctx, a hub.Actor) (hub.TicketFilter, error) {
 	if err != nil {
 		return f, err
 	}
-	if f.Limit, err = queryLimit(c); err != nil {
+	if f.Limit, err = queryLimit(c, hub.TicketPage); err != nil {
 		return f, err
 	}
 	f.BeforeID, f.Queue, f.ByDue = before, c.Query("queue"), c.Query("sort") == "due"

@@ -309,11 +309,8 @@ func (s *Service) VisitorConversations(ctx context.Context, actor Actor, f Conve
 	if actor.Kind != ActorVisitor {
 		return nil, Errorf(EForbidden, "only visitors list their own conversations")
 	}
-	limit := DefaultVisitorConversations
-	if f.Limit > 0 {
-		limit = min(f.Limit, MaxVisitorConversations)
-	}
-	f = ConversationFilter{TenantID: actor.TenantID, VisitorID: actor.ID, BeforeTime: f.BeforeTime, BeforeID: f.BeforeID, Limit: limit}
+	f = ConversationFilter{TenantID: actor.TenantID, VisitorID: actor.ID, BeforeTime: f.BeforeTime, BeforeID: f.BeforeID,
+		Limit: VisitorConversationPage.Limit(f.Limit)}
 	convs, err := s.Store.FindConversations(ctx, f)
 	if err != nil {
 		return nil, err
@@ -324,9 +321,3 @@ func (s *Service) VisitorConversations(ctx context.Context, actor Actor, f Conve
 	}
 	return out, nil
 }
-
-// Page sizes of VisitorConversations.
-const (
-	DefaultVisitorConversations = 20
-	MaxVisitorConversations     = 50
-)

@@ -59,20 +59,18 @@ type SupportViewData struct {
 	Email string `json:"email"`
 }
 
-// SupportAudit lists what staff did in the actor's workspace and who
-// opened and closed access, newest first (owners and admins).
 // SupportAuditPage is how many entries of the support activity log a page
 // holds (GET /api/v1/support/audit).
 const SupportAuditPage = 50
 
+// SupportAudit lists what staff did in the actor's workspace and who
+// opened and closed access, newest first (owners and admins); limit is
+// bounded by AuditPage.
 func (s *Service) SupportAudit(ctx context.Context, actor Actor, beforeID int64, limit int) ([]*AuditEntry, error) {
 	if err := canContactSupport(actor); err != nil {
 		return nil, err
 	}
-	if limit <= 0 || limit > 200 {
-		limit = SupportAuditPage
-	}
-	return s.Store.FindAuditEntries(ctx, AuditFilter{TenantID: actor.TenantID, Subject: SupportAuditSubject, BeforeID: beforeID, Limit: limit})
+	return s.Store.FindAuditEntries(ctx, AuditFilter{TenantID: actor.TenantID, Subject: SupportAuditSubject, BeforeID: beforeID, Limit: AuditPage.Limit(limit)})
 }
 
 // RecordSupportView writes what a staff viewer looked at into the

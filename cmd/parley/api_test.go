@@ -46,6 +46,17 @@ func TestRESTTicketsAndConversations(t *testing.T) {
 	if st := do(t, "GET", fmt.Sprintf("%s/conversations/%d/messages?after_seq=1", base, conv), auth, nil, &msgs); st != 200 || len(msgs.Items) != 1 || msgs.Items[0].Seq != 2 {
 		t.Fatalf("messages after 1: %d %+v", st, msgs)
 	}
+	// ?limit= bounds the page (docs/api.md): the first message only, or
+	// the newest before seq 3 only; a bad limit is invalid.
+	if st := do(t, "GET", fmt.Sprintf("%s/conversations/%d/messages?limit=1", base, conv), auth, nil, &msgs); st != 200 || len(msgs.Items) != 1 || msgs.Items[0].Seq != 1 {
+		t.Fatalf("messages, limit 1: %d %+v", st, msgs)
+	}
+	if st := do(t, "GET", fmt.Sprintf("%s/conversations/%d/messages?before_seq=3&limit=1", base, conv), auth, nil, &msgs); st != 200 || len(msgs.Items) != 1 || msgs.Items[0].Seq != 2 {
+		t.Fatalf("messages before 3, limit 1: %d %+v", st, msgs)
+	}
+	if st := do(t, "GET", fmt.Sprintf("%s/conversations/%d/messages?limit=-1", base, conv), auth, nil, nil); st != 400 {
+		t.Fatalf("messages, limit -1: %d", st)
+	}
 
 	type ticket struct {
 		ID         int64  `json:"id"`

@@ -241,12 +241,6 @@ type historyReply struct {
 	Messages       []any `json:"messages"`
 }
 
-// History page sizes.
-const (
-	defaultHistoryLimit = 50
-	maxHistoryLimit     = 200
-)
-
 type errorData struct {
 	Code    string `json:"code"`
 	Reason  string `json:"reason,omitempty"` // hub.Reason*

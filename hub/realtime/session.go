@@ -939,10 +939,7 @@ func (s *session) onHistory(ctx context.Context, f inFrame) error {
 	if d.BeforeSeq < 0 || d.Limit < 0 {
 		return hub.Errorf(hub.EInvalid, "before_seq and limit must not be negative")
 	}
-	if d.Limit == 0 {
-		d.Limit = defaultHistoryLimit
-	}
-	d.Limit = min(d.Limit, maxHistoryLimit)
+	d.Limit = hub.HistoryPage.Limit(d.Limit)
 	actor := *s.actor.Load()
 	msgs, err := s.n.svc.Messages(ctx, actor, hub.MessageFilter{ConversationID: d.ConversationID, BeforeSeq: d.BeforeSeq, Newest: true, Limit: d.Limit})
 	if err != nil {

@@ -94,12 +94,6 @@ func (q *queries) FindConversationByVisitor(ctx context.Context, visitorID int64
 	return c, nil
 }
 
-// Page sizes of FindConversations.
-const (
-	defaultConversations = 50
-	maxConversations     = 200
-)
-
 // FindConversations returns the newest activity first. The cursor is the
 // (LastMessageAt, ID) of the last row of the previous page. Each filter
 // is served by one of the conversations_*_recent indexes, walked newest
@@ -146,7 +140,7 @@ func conversationQuery(f hub.ConversationFilter) (string, []any) {
 	if f.BeforeID != 0 || !f.BeforeTime.IsZero() {
 		w.add("(last_message_at, id) < (?, ?)", utc(f.BeforeTime), f.BeforeID)
 	}
-	w.args = append(w.args, limit(f.Limit, defaultConversations, maxConversations))
+	w.args = append(w.args, hub.ConversationPage.Limit(f.Limit))
 	return `SELECT ` + conversationColumns + ` FROM conversations WHERE ` + w.String() +
 		` ORDER BY last_message_at DESC, id DESC LIMIT $` + strconv.Itoa(len(w.args)), w.args
 }

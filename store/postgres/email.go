@@ -59,12 +59,6 @@ func (q *queries) CreateEmail(ctx context.Context, e *hub.Email) error {
 	return nil
 }
 
-// Batch sizes of ClaimDueEmails.
-const (
-	defaultEmailClaim = 10
-	maxEmailClaim     = 100
-)
-
 // ClaimDueEmails takes up to limit pending emails due at now, the longest
 // due first, and moves them to now+lease, in one statement. FOR UPDATE SKIP
 // LOCKED makes concurrent claimers on other nodes pass over rows another
@@ -79,7 +73,7 @@ func (q *queries) ClaimDueEmails(ctx context.Context, now time.Time, lease time.
 			FOR UPDATE SKIP LOCKED)
 		UPDATE emails SET next_attempt_at = $4 FROM due WHERE id = due_id
 		RETURNING `+emailColumns+`, due_at`,
-		hub.EmailPending, now, limit(limitN, defaultEmailClaim, maxEmailClaim), now.Add(lease))
+		hub.EmailPending, now, hub.EmailClaimBatch.Limit(limitN), now.Add(lease))
 	if err != nil {
 		return nil, storeErr(err, "email", "claim emails")
 	}

@@ -75,12 +75,6 @@ func (q *queries) LockTicket(ctx context.Context, id int64) (*hub.Ticket, error)
 	return t, nil
 }
 
-// Page sizes of FindTickets.
-const (
-	defaultTickets = 50
-	maxTickets     = 200
-)
-
 // FindTickets returns tickets newest first (by ID), or with ByDue by due
 // time (none last), then ID, in one page: BeforeID is then EInvalid. Query
 // matches the words of subjects through the tickets_subject_search GIN
@@ -96,7 +90,7 @@ const (
 // the newest. Each step costs at most searchWindow rows or the number of
 // older matches.
 func (q *queries) FindTickets(ctx context.Context, f hub.TicketFilter) ([]*hub.Ticket, error) {
-	f.Limit = limit(f.Limit, defaultTickets, maxTickets)
+	f.Limit = hub.TicketPage.Limit(f.Limit)
 	if f.ByDue {
 		if f.BeforeID != 0 {
 			return nil, hub.Errorf(hub.EInvalid, "tickets by due time come in one page: no before id")
@@ -245,7 +239,7 @@ func ticketQuery(f hub.TicketFilter, mode int, floor int64) (sql string, args []
 	if floor != 0 {
 		w.add(t+"id > ?", floor)
 	}
-	w.args = append(w.args, limit(f.Limit, defaultTickets, maxTickets))
+	w.args = append(w.args, hub.TicketPage.Limit(f.Limit))
 	n := `$` + strconv.Itoa(len(w.args))
 	if mode == ticketDue {
 		// Both arms share the conditions and their $n. The first has the

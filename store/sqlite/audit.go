@@ -22,12 +22,6 @@ func (q *queries) CreateAuditEntry(ctx context.Context, e *hub.AuditEntry) error
 	return nil
 }
 
-// Page sizes of FindAuditEntries.
-const (
-	defaultAuditEntries = 50
-	maxAuditEntries     = 200
-)
-
 // FindAuditEntries returns the tenant's entries newest first (by ID).
 func (q *queries) FindAuditEntries(ctx context.Context, f hub.AuditFilter) ([]*hub.AuditEntry, error) {
 	var w where
@@ -38,7 +32,7 @@ func (q *queries) FindAuditEntries(ctx context.Context, f hub.AuditFilter) ([]*h
 	if f.BeforeID != 0 {
 		w.add("id < ?", f.BeforeID)
 	}
-	w.args = append(w.args, limit(f.Limit, defaultAuditEntries, maxAuditEntries))
+	w.args = append(w.args, hub.AuditPage.Limit(f.Limit))
 	rows, err := q.q.QueryContext(ctx, `SELECT id, tenant_id, actor_kind, actor_id, action, subject, data, created_at
 		FROM audit_entries WHERE `+w.String()+` ORDER BY id DESC LIMIT ?`, w.args...)
 	if err != nil {

@@ -87,12 +87,6 @@ func (q *queries) FindConversationByVisitor(ctx context.Context, visitorID int64
 	return c, nil
 }
 
-// Page sizes of FindConversations.
-const (
-	defaultConversations = 50
-	maxConversations     = 200
-)
-
 // FindConversations returns the newest activity first. The cursor is the
 // (LastMessageAt, ID) of the last row of the previous page. Each filter
 // is served by one of the conversations_*_recent indexes, walked newest
@@ -127,7 +121,7 @@ func (q *queries) FindConversations(ctx context.Context, f hub.ConversationFilte
 	if f.BeforeID != 0 || !f.BeforeTime.IsZero() {
 		w.add("(last_message_at, id) < (?, ?)", micros(utc(f.BeforeTime)), f.BeforeID)
 	}
-	w.args = append(w.args, limit(f.Limit, defaultConversations, maxConversations))
+	w.args = append(w.args, hub.ConversationPage.Limit(f.Limit))
 	rows, err := q.q.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE `+w.String()+
 		` ORDER BY last_message_at DESC, id DESC LIMIT ?`, w.args...)
 	out, err := collectConversations(rows, err)

@@ -223,14 +223,6 @@ func nullID(id int64) driver.Value {
 	return id
 }
 
-// limit returns n, or def when n is not positive, capped at max.
-func limit(n, def, max int) int {
-	if n <= 0 {
-		return def
-	}
-	return min(n, max)
-}
-
 // jsonText checks and compacts raw for a JSON column; empty raw is NULL.
 // Invalid JSON is EInvalid, the same on every backend.
 func jsonText(raw json.RawMessage, what string) (*string, error) {

@@ -56,12 +56,6 @@ func (q *queries) CreateEmail(ctx context.Context, e *hub.Email) error {
 	return nil
 }
 
-// Batch sizes of ClaimDueEmails.
-const (
-	defaultEmailClaim = 10
-	maxEmailClaim     = 100
-)
-
 // ClaimDueEmails takes up to limit pending emails due at now, the longest
 // due first, and moves them to now+lease. It runs in one BEGIN IMMEDIATE
 // transaction, so no other writer claims the same rows in between.
@@ -71,7 +65,7 @@ func (q *queries) ClaimDueEmails(ctx context.Context, now time.Time, lease time.
 	err := q.atomically(ctx, func(q *queries) error {
 		out = []*hub.Email{}
 		rows, err := q.q.QueryContext(ctx, `SELECT id FROM emails WHERE status = ? AND next_attempt_at <= ?
-			ORDER BY next_attempt_at, id LIMIT ?`, hub.EmailPending, micros(now), limit(limitN, defaultEmailClaim, maxEmailClaim))
+			ORDER BY next_attempt_at, id LIMIT ?`, hub.EmailPending, micros(now), hub.EmailClaimBatch.Limit(limitN))
 		if err != nil {
 			return storeErr(err, "email", "find due emails")
 		}

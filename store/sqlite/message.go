@@ -101,12 +101,6 @@ func (q *queries) FindMessageByClientID(ctx context.Context, conversationID int6
 	return m, nil
 }
 
-// Page sizes of FindMessages.
-const (
-	defaultMessages = 100
-	maxMessages     = 1000
-)
-
 // FindMessages returns messages in ascending seq order: the first Limit of
 // the range, or with Newest the last Limit.
 func (q *queries) FindMessages(ctx context.Context, f hub.MessageFilter) ([]*hub.Message, error) {
@@ -123,7 +117,7 @@ func (q *queries) FindMessages(ctx context.Context, f hub.MessageFilter) ([]*hub
 	if f.Newest {
 		order = "DESC"
 	}
-	w.args = append(w.args, limit(f.Limit, defaultMessages, maxMessages))
+	w.args = append(w.args, hub.MessagePage.Limit(f.Limit))
 	rows, err := q.q.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE `+w.String()+
 		` ORDER BY seq `+order+` LIMIT ?`, w.args...)
 	if err != nil {

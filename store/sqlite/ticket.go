@@ -59,12 +59,6 @@ func (q *queries) FindTicketByID(ctx context.Context, id int64) (*hub.Ticket, er
 	return t, nil
 }
 
-// Page sizes of FindTickets.
-const (
-	defaultTickets = 50
-	maxTickets     = 200
-)
-
 // FindTickets returns tickets newest first (by ID), or with ByDue by due
 // time (none last), then ID, in one page: BeforeID is then EInvalid. Query
 // matches the words of subjects through the tickets_fts full-text index;
@@ -103,7 +97,7 @@ func (q *queries) FindTickets(ctx context.Context, f hub.TicketFilter) ([]*hub.T
 	if f.BeforeID != 0 {
 		w.add("t.id < ?", f.BeforeID)
 	}
-	n := limit(f.Limit, defaultTickets, maxTickets)
+	n := hub.TicketPage.Limit(f.Limit)
 	sql, args := ticketSelect+` WHERE `+w.String()+` ORDER BY t.id DESC LIMIT ?`, append(w.args, n)
 	if f.ByDue {
 		// The tickets with a due time through the partial index
