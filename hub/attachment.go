@@ -59,6 +59,12 @@ type NewAttachment struct {
 	Caption        string
 }
 
+// FileTooLarge is the error for a file over MaxAttachmentBytes, wherever
+// it is found out (here, or reading the upload in hub/web).
+func FileTooLarge() *Error {
+	return Reasonf(EInvalid, ReasonFileTooLarge, "the file is over %d MiB", MaxAttachmentBytes>>20)
+}
+
 // SendAttachment stores a file and the message that carries it, in one
 // transaction, like SendMessage (including its idempotency by client id).
 // The type is sniffed from the bytes; only images, PDF, plain text and zip
@@ -68,7 +74,7 @@ func (s *Service) SendAttachment(ctx context.Context, actor Actor, in NewAttachm
 		return nil, Reasonf(EInvalid, ReasonFileEmpty, "the file is empty")
 	}
 	if len(in.Data) > MaxAttachmentBytes {
-		return nil, Reasonf(EInvalid, ReasonFileTooLarge, "the file is over %d MiB", MaxAttachmentBytes>>20)
+		return nil, FileTooLarge()
 	}
 	ctype := http.DetectContentType(in.Data)
 	if !attachmentTypes[ctype] {

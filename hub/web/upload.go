@@ -19,7 +19,7 @@ func ReadUpload(c *fiber.Ctx) (hub.NewAttachment, error) {
 		return in, hub.Errorf(hub.EInvalid, "send the file as multipart/form-data in a field named file")
 	}
 	if fh.Size > hub.MaxAttachmentBytes {
-		return in, hub.Errorf(hub.EInvalid, "the file is over %d MiB", hub.MaxAttachmentBytes>>20)
+		return in, hub.FileTooLarge()
 	}
 	if in.Data, err = readAll(fh); err != nil {
 		return in, err

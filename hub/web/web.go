@@ -93,6 +93,9 @@ func WriteError(c *fiber.Ctx, err error) error {
 	if errors.As(err, &fe) {
 		status, code = fe.Code, codeForStatus(fe.Code)
 		err = hub.Errorf(code, "%s", fe.Message)
+		if status == fiber.StatusRequestEntityTooLarge && strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+			err = hub.FileTooLarge() // an upload over the server's body limit
+		}
 	}
 	if code == hub.EInternal {
 		Logger(c).Error().Err(err).Msg("internal error")
