@@ -11,6 +11,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/hub/web"
 )
 
@@ -97,7 +98,7 @@ func mountApp(app *fiber.App, baseURL string) {
 		r, err = routes(b)
 	}
 	if err == nil {
-		b, err = b.With("index.html", withOrigin(b.Files["index.html"].Body, baseOrigin(baseURL)))
+		b, err = b.With("index.html", withOrigin(b.Files["index.html"].Body, hub.OriginOf(baseURL)))
 	}
 	csp := pageCSP(baseURL)
 	page := func(c *fiber.Ctx) error {

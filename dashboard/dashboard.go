@@ -3,7 +3,6 @@
 package dashboard
 
 import (
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -31,7 +30,10 @@ type Config struct {
 
 // Mount adds the dashboard routes to app.
 func Mount(app *fiber.App, cfg Config) {
-	origin := baseOrigin(cfg.BaseURL)
+	// The origin of the hub's base URL (PARLEY_BASE_URL, which the config
+	// has checked): the one origin allowed to make changes with the cookie,
+	// and the one the app's page names.
+	origin := hub.OriginOf(cfg.BaseURL)
 	h := &handler{svc: cfg.Service, origin: origin, secure: strings.HasPrefix(origin, "https:")}
 	app.Post("/api/v1/auth/login", h.login)
 	app.Post("/api/v1/auth/logout", h.logout)
@@ -135,14 +137,6 @@ type handler struct {
 	rt      *realtime.Node
 	limits  hub.Limits
 	ipLimit int
-}
-
-// baseOrigin is the origin of the hub's base URL (PARLEY_BASE_URL, which
-// the config has checked): the one origin allowed to make changes with the
-// cookie, and the one the app's page names.
-func baseOrigin(baseURL string) string {
-	u, _ := url.Parse(baseURL)
-	return strings.ToLower(u.Scheme + "://" + u.Host)
 }
 
 func actor(c *fiber.Ctx) hub.Actor {

@@ -181,6 +181,16 @@ func NormalizeOrigins(origins []string) ([]string, error) {
 	return out, nil
 }
 
+// OriginOf returns the origin of an absolute URL such as the hub's base
+// URL (scheme://host[:port], lower-cased), "" when it has none.
+func OriginOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
 // NormalizeOrigin returns origin as scheme://host[:port], lower-cased.
 func NormalizeOrigin(origin string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(origin))

@@ -92,3 +92,19 @@ func TestUpdateSite(t *testing.T) {
 		wantCode(t, err, hub.EInvalid)
 	}
 }
+
+// TestOriginOf: the origin of the hub's base URL, as the dashboard's
+// cookie check and the pages compare it with browsers' Origin headers.
+func TestOriginOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://Chat.Example.com/":     "https://chat.example.com",
+		"http://127.0.0.1:8080/parley/": "http://127.0.0.1:8080",
+		"HTTPS://x.test:8443?q=1":       "https://x.test:8443",
+		"chat.example.com":              "",
+		"":                              "",
+	} {
+		if got := hub.OriginOf(in); got != want {
+			t.Errorf("OriginOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

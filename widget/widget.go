@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"html/template"
-	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -89,7 +88,7 @@ func (h *handler) config(c *fiber.Ctx) error {
 	if origin == "" && c.Get("Sec-Fetch-Site") == "same-origin" {
 		// Browsers send no Origin on same-origin GETs: the page is on the
 		// hub itself (/demo).
-		origin = hubOrigin(h.cfg.BaseURL)
+		origin = hub.OriginOf(h.cfg.BaseURL)
 	}
 	site, tenant, reason, err := h.cfg.Service.WidgetSite(c.UserContext(), c.Query("site"), origin)
 	if err != nil {
@@ -238,13 +237,4 @@ func (h *handler) demo(c *fiber.Ctx) error {
 	c.Type("html", "utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return demoPage.Execute(c, struct{ Snippet template.HTML }{Snippet(h.cfg.BaseURL, key)})
-}
-
-// hubOrigin is the origin of the hub's base URL.
-func hubOrigin(baseURL string) string {
-	u, err := url.Parse(baseURL)
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Scheme + "://" + u.Host)
 }

@@ -311,8 +311,7 @@ func hostURL(host, port, name string) string {
 
 // origin is the dashboard's own origin, derived from the base URL.
 func (c *Config) origin() string {
-	u, _ := url.Parse(c.BaseURL)
-	return strings.ToLower(u.Scheme + "://" + u.Host)
+	return hub.OriginOf(c.BaseURL)
 }
 
 // supportPolicy reads the support team's business hours.
