@@ -117,7 +117,7 @@ func TestBrowserStatusCells(t *testing.T) {
 		`document.querySelector('[data-testid="conversation-detail"]').innerText`)
 	ann.click(t, tid("conv-close"))
 	ann.wait(t, "Closed", `document.querySelector('[data-testid="conv-status"]').dataset.status === "closed" && !!document.querySelector('[data-testid="conv-closed-note"]') &&
-		!!document.querySelector('[data-testid="conv-reopen"]')`, `document.querySelector('[data-testid="conversation-detail"]').innerText`)
+		!!document.querySelector('[data-testid="conv-reopen"]') && !!document.querySelector('[data-testid="conv-resolve"]')`, `document.querySelector('[data-testid="conversation-detail"]').innerText`)
 	awaitConversationStatus(t, other, conv2, "closed")
 	ann.click(t, tid("conv-reopen"))
 	ann.wait(t, "open again", `!document.querySelector('[data-testid="conv-status"]') && !document.querySelector('[data-testid="conv-closed-note"]')`,

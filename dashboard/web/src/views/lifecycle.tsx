@@ -35,7 +35,10 @@ export function ConvStatusActions({ c }: { c: Conversation }) {
       setBusy(false);
     }
   };
-  const next = c.status === "open" ? ["resolved", "closed"] : c.status === "resolved" ? ["closed", "open"] : ["open"];
+  // Every status but the current one: agents choose any at any time, and
+  // the hub refuses what its rules forbid (a Done support ticket's), which
+  // the error box then says.
+  const next = ["resolved", "closed", "open"].filter((s) => s !== c.status);
   return (
     <>
       {next.map((s) => (
