@@ -1,0 +1,98 @@
+// The node as a hub.BrokerHandler: a broker message is decoded and encoded
+// once and offered to the local sessions on its topic; a broker reset sends
+// every session to resume from the store.
+
+package realtime
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/parley-chat/parley/hub"
+)
+
+// broadcast is one broker event, decoded and encoded once, shared read-only
+// by every session it is delivered to.
+type broadcast struct {
+	typ   string
+	conv  int64
+	seq   int64
+	frame []byte
+}
+
+// HandleMessage delivers a broker message to the local sessions subscribed
+// to topic. It never blocks: a session whose queue is full is disconnected.
+func (n *Node) HandleMessage(topic string, payload []byte) {
+	if topic == n.probeTopic {
+		n.probeReceived(payload)
+		return
+	}
+	if topic == presenceTopic {
+		n.presenceReceived(payload) // presence.go; never sent to clients as is
+		return
+	}
+	var ev hub.Event
+	if err := json.Unmarshal(payload, &ev); err != nil || ev.Type == "" {
+		n.log.Error().Err(err).Str("topic", topic).Msg("undecodable broker message")
+		return
+	}
+	switch ev.Type {
+	case hub.EventMemberSessions:
+		n.recheckSessions(topic, false) // session_check.go; never sent to clients
+		return
+	case hub.EventMemberUnread:
+		n.deliverUnread(topic, ev) // unread.go; never sent to clients as is
+		return
+	case hub.EventSiteGate:
+		n.gateReceived(ev.Data) // gate.go; never sent to clients
+		return
+	case hub.EventSupportAccess:
+		// The workspace's support viewers check the access now; its
+		// dashboards get the event as well.
+		n.recheckSessions(topic, true)
+	}
+	if len(ev.Data) == 0 {
+		ev.Data = json.RawMessage("null")
+	}
+	frame, err := json.Marshal(eventFrame{Type: ev.Type, Data: ev.Data})
+	if err != nil {
+		n.log.Error().Err(err).Str("topic", topic).Str("type", ev.Type).Msg("encode event frame")
+		return
+	}
+	b := &broadcast{typ: ev.Type, conv: ev.ConversationID, seq: ev.Seq, frame: frame}
+	if ev.At != 0 {
+		n.metrics.Delivered(time.Unix(0, ev.At))
+	}
+	it := &item{kind: itemEvent, ev: b}
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	if t := n.topics[topic]; t != nil {
+		for s := range t.subs {
+			// See session.authenticate; quiet is set before the actor.
+			if s.actor.Load() != nil && s.quiet != topic {
+				s.offer(it)
+			}
+		}
+	}
+}
+
+// HandleReset tells every session that events may have been lost: each
+// fills the gaps of its conversations from the store and then tells its
+// client to refresh everything else.
+func (n *Node) HandleReset() {
+	n.log.Warn().Msg("broker subscription was reset: sessions resume from the store")
+	n.resetSessions(ReasonBrokerReset)
+	n.presenceQuery()
+}
+
+func (n *Node) resetSessions(reason string) {
+	n.refreshGates() // gate.go: site gates may have been lost too
+	it := &item{kind: itemResume, reason: reason}
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	for s := range n.sessions {
+		if s.actor.Load() != nil {
+			s.offer(it)
+		}
+	}
+}
