@@ -202,7 +202,8 @@ func (s *session) offer(it *item) {
 	}
 }
 
-// push queues it for the reader, waiting while the queue is full.
+// push queues it for the writer, waiting while the queue is full (the
+// reader answering its own frames: they are not dropped).
 func (s *session) push(it *item) {
 	select {
 	case s.out <- it:
@@ -210,7 +211,7 @@ func (s *session) push(it *item) {
 	}
 }
 
-// reply queues a frame for the reader.
+// reply queues a frame for the writer.
 func (s *session) reply(typ, id string, data any) {
 	frame, err := encodeFrame(typ, id, data)
 	if err != nil {
