@@ -97,7 +97,7 @@ const (
 // CameBack reports whether a visitor message at at, the assistant's latest
 // answer before it being at answered, is the visitor coming back for help
 // (AssistantResolved, 5.). The stores keep the same test in SQL
-// (cameBack in their message.go), built from AssistantFollowUp and
+// (store/internal/hubsql cameBack), built from AssistantFollowUp and
 // AssistantSettle. TestCameBack checks its edges; storetest Report checks
 // the stores on the same edges (exactly 30 minutes, an hour, exactly 24
 // hours, and a second over).
