@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/parley-chat/parley/hub/egress"
@@ -42,8 +43,8 @@ func get(c *http.Client, url string) error {
 // refused before a byte is sent, whether named by address or by a name
 // that resolves to one; the error says why without naming the address.
 func TestRefusesReservedAddresses(t *testing.T) {
-	hits := 0
-	s := serve(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits++ }))
+	var hits atomic.Int32
+	s := serve(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	port := s.Listener.Addr().(*net.TCPAddr).Port
 	c := egress.NewClient(egress.Config{})
 	for _, u := range []string{
@@ -64,8 +65,8 @@ func TestRefusesReservedAddresses(t *testing.T) {
 			t.Fatal("the error names an address")
 		}
 	}
-	if hits != 0 {
-		t.Fatalf("the loopback server was reached %d times", hits)
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the loopback server was reached %d times", n)
 	}
 }
 
