@@ -322,7 +322,7 @@ func (o *outbox) ticket(t *Ticket) {
 	}
 	o.add(Event{Type: EventTicketUpdated, TenantID: t.TenantID, Data: mustJSON(t)}, topics...)
 	if t.RequesterTenantID != 0 {
-		// The requesting workspace sees its own view (support.go).
+		// The requesting workspace sees its own view (support_ticket.go).
 		o.add(Event{Type: EventSupportTicket, TenantID: t.RequesterTenantID, Data: mustJSON(supportView(t))},
 			TopicSupport(t.RequesterTenantID))
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // Opening a ticket: NewTicket, CreateTicket and openTicket, through which
-// the hand-off (handoff.go) and support tickets (support.go) open
+// the hand-off (handoff.go) and support tickets (support_ticket.go) open
 // theirs too.
 
 // NewTicket describes a ticket to open.
@@ -24,7 +24,7 @@ type NewTicket struct {
 	// Description, when set, is written into the conversation as the
 	// requester's message before the ticket's system message.
 	Description string
-	// support is set for support tickets (support.go).
+	// support is set for support tickets (support_ticket.go).
 	support *supportFields
 }
 
