@@ -47,7 +47,7 @@ type Service struct {
 	Limits Limits
 
 	// Support is the platform team's hours and response targets
-	// (support.go); the zero value is 001's defaults in Moscow time.
+	// (support_policy.go); the zero value is 001's defaults in Moscow time.
 	Support SupportPolicy
 
 	// CheckURL, when set, says whether the server may call a URL a
