@@ -1,0 +1,141 @@
+package eval
+
+import (
+	"context"
+	"io/fs"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// TestRunDev runs the dev split through the real assistant and checks the
+// counting, never the figures: they change as the assistant does.
+func TestRunDev(t *testing.T) {
+	set, err := Load(Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := set.Filter(SplitDev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := set.Filter("all")
+	holdout, _ := set.Filter(SplitHoldout)
+	if len(dev)+len(holdout) != len(all) || 3*len(holdout) != len(all) {
+		t.Errorf("dev %d + holdout %d of %d: the holdout must be a third", len(dev), len(holdout), len(all))
+	}
+	results, err := Run(context.Background(), set, dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != len(dev) {
+		t.Fatalf("%d results for %d messages", len(results), len(dev))
+	}
+	for i, r := range results {
+		if r.ID != dev[i].ID || r.Split != SplitDev {
+			t.Errorf("result %d is message %s (%s), want %s", i, r.ID, r.Split, dev[i].ID)
+		}
+		if r.Got == "" || r.Outcome != Classify(r.Expect, r.Got) {
+			t.Errorf("%s: got %q, outcome %q", r.ID, r.Got, r.Outcome)
+		}
+	}
+
+	// Each grouping counts every result once; each row's outcomes add
+	// up to its total.
+	perGrouping := map[string]int{}
+	for _, tl := range Tallies(results) {
+		sum := 0
+		for o, n := range tl.Count {
+			if !slices.Contains(Outcomes, o) {
+				t.Errorf("%s: unknown outcome %q", tl.Group, o)
+			}
+			sum += n
+		}
+		if sum != tl.Total {
+			t.Errorf("%s: outcomes add up to %d, total %d", tl.Group, sum, tl.Total)
+		}
+		grouping, _, _ := strings.Cut(tl.Group, " ")
+		perGrouping[grouping] += tl.Total
+	}
+	for _, g := range []string{"all", "split", "lang", "kind", "kb"} {
+		if perGrouping[g] != len(results) {
+			t.Errorf("grouping %s counts %d results, want %d", g, perGrouping[g], len(results))
+		}
+	}
+	var table, failures strings.Builder
+	if err := WriteTable(&table, Tallies(results)); err != nil || !strings.Contains(table.String(), "kind crosslang") {
+		t.Errorf("table (error %v):\n%s", err, table.String())
+	}
+	if err := WriteFailures(&failures, results); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		expect, got string
+		want        Outcome
+	}{
+		{"returns", "returns", Right},
+		{"returns", "refunds", Wrong},
+		{"returns", GotHandoff, Needless},
+		{"returns", GotSmallTalk, Unanswered},
+		{"returns", GotSilent, Unanswered},
+		{ExpectHandoff, GotHandoff, Right},
+		{ExpectHandoff, "returns", Missed},
+		{ExpectHandoff, GotSmallTalk, Missed},
+		{ExpectHandoff, GotSilent, Missed},
+		{ExpectNone, GotSmallTalk, Right},
+		{ExpectNone, GotSilent, Right},
+		{ExpectNone, GotHandoff, Needless},
+		{ExpectNone, "returns", Wrong},
+	}
+	for _, tt := range tests {
+		if got := Classify(tt.expect, tt.got); got != tt.want {
+			t.Errorf("Classify(%q, %q) = %s, want %s", tt.expect, tt.got, got, tt.want)
+		}
+	}
+}
+
+// TestLoadRefuses checks that Load refuses a broken set: the shipped one
+// with one thing changed.
+func TestLoadRefuses(t *testing.T) {
+	tests := []struct {
+		name, file, old, new, want string
+	}{
+		{"unknown expect", "messages.json", `"expect": "en-delivery-time"`, `"expect": "en-delivery"`, `expect "en-delivery"`},
+		{"split off the rule", "messages.json", `"split": "holdout"`, `"split": "dev"`, "every third message"},
+		{"unknown kind", "messages.json", `"kind": "typo"`, `"kind": "typos"`, `unknown kind "typos"`},
+		{"unknown kb", "messages.json", `"kb": "clinic"`, `"kb": "dentist"`, `unknown kb "dentist"`},
+		{"duplicate key", "kb_shop.json", `"key": "en-shipping-cost"`, `"key": "en-delivery-time"`, "twice"},
+		{"unknown field", "kb_clinic.json", `"about":`, `"abuot":`, "unknown field"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			names, err := fs.Glob(Data, "*.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range names {
+				b, err := fs.ReadFile(Data, name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s := string(b)
+				if name == tt.file {
+					if !strings.Contains(s, tt.old) {
+						t.Fatalf("%s has no %s", name, tt.old)
+					}
+					s = strings.Replace(s, tt.old, tt.new, 1)
+				}
+				fsys[name] = &fstest.MapFile{Data: []byte(s)}
+			}
+			_, err = Load(fsys)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load: error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
