@@ -52,7 +52,12 @@ func IsGateReason(reason string) bool {
 }
 
 // GateOf is the gate of site, a site of workspace t.
+// A nil site (an unknown key: WidgetSite's ReasonSiteNotMapped) has the
+// zero Gate.
 func GateOf(site *Site, t *Tenant) Gate {
+	if site == nil {
+		return Gate{}
+	}
 	return Gate{SiteID: site.ID, TenantID: site.TenantID, Version: site.Version, SiteName: site.Name, Plan: t.Plan,
 		Widget: t.Has(FeatureWidget), WidgetEnabled: site.WidgetEnabled, Paused: site.Paused, VerifiedOnly: site.VerifiedOnly,
 		AllowedOrigins: slices.Clone(site.AllowedOrigins)}

@@ -95,11 +95,7 @@ func (s *Service) StartVisitor(ctx context.Context, in VisitorStart) (*Visit, er
 		return nil, err
 	}
 	if reason != "" {
-		g := Gate{}
-		if site != nil {
-			g = GateOf(site, tenant)
-		}
-		return nil, g.Error(reason, in.Origin)
+		return nil, GateOf(site, tenant).Error(reason, in.Origin)
 	}
 	if len(in.AnonymousID) > 64 || len(in.Locale) > 35 || len(in.CurrentPage) > 2048 || len(in.Device) > 200 || len(in.Country) > 2 {
 		return nil, Errorf(EInvalid, "visitor details are too long")

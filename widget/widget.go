@@ -95,10 +95,7 @@ func (h *handler) config(c *fiber.Ctx) error {
 		return err
 	}
 	if reason != "" {
-		g := hub.Gate{}
-		if site != nil {
-			g = hub.GateOf(site, tenant)
-		}
+		g := hub.GateOf(site, tenant)
 		status := hub.ErrorStatus(hub.ErrorCode(g.Error(reason, origin)))
 		return c.Status(status).JSON(gateResponse{Reason: reason, Detail: g.Fix(reason, origin)})
 	}
