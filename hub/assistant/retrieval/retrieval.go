@@ -342,10 +342,12 @@ func (x *Index) Search(question, lang string) ([]Hit, error) {
 func (x *Index) langOf(h Hit) string { return x.entries[strconv.FormatInt(h.Entry.ID, 10)].lang }
 
 // idf is BM25's inverse document frequency of stem among the entries of
-// lang: a word no entry has weighs the most, one in every entry nearly
-// nothing.
+// lang: a word in one entry weighs the most, one in every entry nearly
+// nothing. A word no entry has weighs as much as one in a single entry:
+// it says the question is about something else, but no more than the
+// rarest word that matched says it is about this entry.
 func (x *Index) idf(lang, stem string) float64 {
-	n, df := float64(x.n), float64(x.df[lang][stem])
+	n, df := float64(x.n), float64(max(x.df[lang][stem], 1))
 	return math.Log(1 + (n-df+0.5)/(df+0.5))
 }
 
