@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -120,7 +121,7 @@ func (b *Builtin) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decisi
 	if intent == intentHuman {
 		return escalate(in, last, trace, p.cannotDo[intent], intentReasons[intent], intent), nil
 	}
-	hits, err := b.search(ctx, in, lang, ws, &trace)
+	hits, err := b.search(ctx, in, lang, last.Body, &trace)
 	if err != nil {
 		return hub.Decision{}, err
 	}
@@ -158,15 +159,26 @@ func (b *Builtin) threshold() float64 {
 	return b.Threshold
 }
 
-// search looks the question's content words up in the site's index, in
-// the question's language lang, and returns at most searchLimit hits, best
+// search looks the message's content words up in the site's index, in
+// the message's language lang, and returns at most searchLimit hits, best
 // first, recording the search and every hit (with its Coverage as the
-// score) in trace. Without a knowledge base, a site or content words there
-// is nothing to search: no hits.
-func (b *Builtin) search(ctx context.Context, in hub.AssistantInput, lang string, ws []string, trace *hub.DecisionTrace) ([]retrieval.Hit, error) {
-	query := strings.Join(contentWords(ws), " ")
+// score) in trace. A message of several sentences is also looked up a
+// sentence at a time (those with two content words or more), since the
+// question is often one sentence of a story: the query whose best hit has
+// the highest Coverage wins, the whole message on a tie. Without a
+// knowledge base, a site or content words there is nothing to search: no
+// hits.
+func (b *Builtin) search(ctx context.Context, in hub.AssistantInput, lang string, body string, trace *hub.DecisionTrace) ([]retrieval.Hit, error) {
+	query := strings.Join(contentWords(words(body)), " ")
 	if b.Knowledge == nil || in.Site == nil || query == "" {
 		return nil, nil
+	}
+	queries := []string{query}
+	for _, s := range sentenceEnd.Split(body, -1) {
+		ws := contentWords(words(s))
+		if q := strings.Join(ws, " "); len(ws) >= 2 && !slices.Contains(queries, q) {
+			queries = append(queries, q)
+		}
 	}
 	var hits []retrieval.Hit
 	for try := 0; ; try++ {
@@ -174,7 +186,7 @@ func (b *Builtin) search(ctx context.Context, in hub.AssistantInput, lang string
 		if err != nil {
 			return nil, err
 		}
-		hits, err = idx.Search(query, lang)
+		hits, query, err = searchBest(idx, queries, lang)
 		if errors.Is(err, retrieval.ErrClosed) && try == 0 {
 			continue // replaced by a newer version meanwhile: once more
 		}
@@ -192,6 +204,26 @@ func (b *Builtin) search(ctx context.Context, in hub.AssistantInput, lang string
 		trace.Sources = append(trace.Sources, hub.KBSource{EntryID: h.Entry.ID, Title: h.Entry.Title, Score: h.Coverage})
 	}
 	return hits, nil
+}
+
+// sentenceEnd splits a message into sentences.
+var sentenceEnd = regexp.MustCompile(`[.!?…\n]+`)
+
+// searchBest returns the hits of the first of queries whose best hit has
+// the highest Coverage, and that query.
+func searchBest(idx *retrieval.Index, queries []string, lang string) ([]retrieval.Hit, string, error) {
+	var best []retrieval.Hit
+	bestQuery := queries[0]
+	for i, q := range queries {
+		hits, err := idx.Search(q, lang)
+		if err != nil {
+			return nil, "", err
+		}
+		if i == 0 || len(hits) > 0 && (len(best) == 0 || hits[0].Coverage > best[0].Coverage) {
+			best, bestQuery = hits, q
+		}
+	}
+	return best, bestQuery, nil
 }
 
 // index returns the search index of a site's knowledge base, building it
