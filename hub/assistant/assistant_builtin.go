@@ -248,7 +248,7 @@ func (b *Builtin) index(ctx context.Context, siteID int64) (*retrieval.Index, er
 	if cur != nil && cur.version == v {
 		return cur.idx, nil
 	}
-	idx, err := retrieval.New(entries, retrieval.Config{Stopword: isStopword})
+	idx, err := retrieval.New(entries, retrieval.Config{Stopword: isStopword, Synonyms: synonyms})
 	if err != nil {
 		return nil, fmt.Errorf("assistant: index knowledge of site %d: %w", siteID, err)
 	}

@@ -108,6 +108,28 @@ var stopwords = setOf(
 	"эта", "этот", "эти", "я",
 )
 
+// synonyms are words that customers and help texts use for one another,
+// one word each (retrieval.Config.Synonyms): general shop and service
+// vocabulary, not any one site's.
+var synonyms = [][]string{
+	{"price", "cost", "fee", "charge", "prices", "costs"},
+	{"delivery", "shipping", "deliver", "ship", "postage"},
+	{"parcel", "package"},
+	{"shop", "store"},
+	{"pay", "payment"},
+	{"refund", "reimbursement"},
+	{"hours", "schedule"},
+	{"address", "location"},
+	{"dentist", "doctor"},
+	{"цена", "стоимость", "стоит", "стоить", "тариф"},
+	{"доставка", "отправка", "пересылка"},
+	{"посылка", "отправление"},
+	{"оплата", "оплатить", "платить"},
+	{"врач", "доктор", "стоматолог"},
+	{"часы", "график", "расписание"},
+	{"возврат", "вернуть"},
+}
+
 // isStopword reports words that carry no topic for the search: stopwords
 // and one-letter words.
 func isStopword(w string) bool { return stopwords[w] || utf8.RuneCountInString(w) < 2 }

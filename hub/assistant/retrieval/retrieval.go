@@ -64,6 +64,11 @@ type Config struct {
 	// they are left out of queries and of Hit.TitleCoverage. The analyzers'
 	// own stop lists (function words) apply in any case.
 	Stopword func(word string) bool
+	// Synonyms are groups of single words that count as the same word
+	// ("price", "cost"), in either language: each is stemmed like the
+	// text, and a question's word matches an entry holding any word of
+	// its groups (exactly; typos only of the word itself).
+	Synonyms [][]string
 }
 
 // Index is a search index over one site's knowledge entries. It is safe
@@ -76,7 +81,10 @@ type Index struct {
 	entries map[string]*doc // by bleve document id
 	// df counts, per language, the entries whose title or body has a term.
 	df map[string]map[string]int
-	n  int
+	// syn maps, per language, a stem to the other stems of its synonym
+	// groups.
+	syn map[string]map[string][]string
+	n   int
 }
 
 // doc is an indexed entry with its analyzed terms.
@@ -134,6 +142,7 @@ func New(entries []*hub.KnowledgeEntry, cfg Config) (*Index, error) {
 	for _, l := range languages {
 		x.df[l] = map[string]int{}
 	}
+	x.syn = synonyms(x, cfg.Synonyms)
 	b := idx.NewBatch()
 	for _, e := range entries {
 		if e == nil {
@@ -288,6 +297,15 @@ func (x *Index) Search(question, lang string) ([]Hit, error) {
 		queries[l] = ts
 		for _, t := range ts {
 			for _, f := range []string{"title_", "body_"} {
+				for _, alt := range x.syn[l][t.stem] {
+					sq := bleve.NewTermQuery(alt)
+					sq.SetField(f + l)
+					sq.SetBoost(1)
+					if f == "title_" {
+						sq.SetBoost(titleBoost)
+					}
+					qs = append(qs, sq)
+				}
 				boost := 1.0
 				if f == "title_" {
 					boost = titleBoost
@@ -360,10 +378,10 @@ func (x *Index) cover(h *Hit, d *doc, qs []term) {
 		total += w
 		k := fuzziness(q)
 		switch {
-		case has(d.title, q.stem, k):
+		case has(d.title, q.stem, k) || hasAny(d.title, x.syn[d.lang][q.stem]):
 			sum += w
 			title += w
-		case has(d.body, q.stem, k):
+		case has(d.body, q.stem, k) || hasAny(d.body, x.syn[d.lang][q.stem]):
 			sum += BodyWeight * w
 		default:
 			continue
@@ -402,6 +420,44 @@ func has(terms map[string]bool, stem string, k int) bool {
 		}
 	}
 	return false
+}
+
+// hasAny reports whether terms holds any of stems.
+func hasAny(terms map[string]bool, stems []string) bool {
+	for _, s := range stems {
+		if terms[s] {
+			return true
+		}
+	}
+	return false
+}
+
+// synonyms stems each group in each language and maps every stem to the
+// other stems of its groups.
+func synonyms(x *Index, groups [][]string) map[string]map[string][]string {
+	out := map[string]map[string][]string{}
+	for _, l := range languages {
+		m := map[string][]string{}
+		for _, g := range groups {
+			var stems []string
+			for _, w := range g {
+				for _, t := range x.analyze(l, w) {
+					if !slices.Contains(stems, t.stem) {
+						stems = append(stems, t.stem)
+					}
+				}
+			}
+			for _, s := range stems {
+				for _, o := range stems {
+					if o != s && !slices.Contains(m[s], o) {
+						m[s] = append(m[s], o)
+					}
+				}
+			}
+		}
+		out[l] = m
+	}
+	return out
 }
 
 // round2 rounds to two decimals: the trace shows scores, and a decision

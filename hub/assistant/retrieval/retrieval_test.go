@@ -328,3 +328,37 @@ func BenchmarkSearch(b *testing.B) {
 		}
 	}
 }
+
+func TestSynonyms(t *testing.T) {
+	entries := []*hub.KnowledgeEntry{
+		{ID: 1, Title: "What does shipping cost?", Body: "Shipping is free over €100."},
+		{ID: 2, Title: "Стоимость доставки", Body: "Бесплатно от 5000 ₽."},
+		{ID: 3, Title: "Gift wrapping", Body: "Wrapping is free."},
+	}
+	groups := [][]string{{"price", "cost"}, {"цена", "стоимость"}}
+	with, err := New(entries, Config{Synonyms: groups})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer with.Close()
+	without := mustIndex(t, entries)
+	for _, tt := range []struct {
+		q, lang string
+		entry   int64
+	}{
+		{"shipping prices", "en", 1},
+		{"цены доставки", "ru", 2},
+	} {
+		hits := mustSearch(t, with, tt.q, tt.lang)
+		if len(hits) == 0 || hits[0].Entry.ID != tt.entry || hits[0].Coverage != 1 || len(hits[0].Terms) != 2 {
+			t.Errorf("%q with synonyms: %+v, want entry %d fully covered", tt.q, hits, tt.entry)
+		}
+		if hits := mustSearch(t, without, tt.q, tt.lang); len(hits) > 0 && hits[0].Coverage == 1 {
+			t.Errorf("%q without synonyms: coverage 1", tt.q)
+		}
+	}
+	// Only the word found by a synonym, not a typo of a synonym.
+	if hits := mustSearch(t, with, "prise", "en"); len(hits) != 0 {
+		t.Errorf("a typo of a synonym matched: %+v", hits)
+	}
+}
