@@ -39,13 +39,18 @@ type KnowledgeEntry struct {
 	UpdatedAt time.Time     `json:"updated_at"`
 }
 
-// KnowledgeSearcher finds the entries of a site that match any word of
-// query (split as store/internal/textsearch splits it, each word matched as
-// a prefix of a word in the title or body), best first by the database's
-// own full-text ranking, at most limit of them. A query without words
-// matches nothing. A Store is one.
+// KnowledgeSearcher is what the assistants read of a site's knowledge
+// base. A Store is one.
 type KnowledgeSearcher interface {
+	// SearchKnowledge finds the entries of a site that match any word of
+	// query (split as store/internal/textsearch splits it, each word
+	// matched as a prefix of a word in the title or body), best first by
+	// the database's own full-text ranking, at most limit of them. A query
+	// without words matches nothing.
 	SearchKnowledge(ctx context.Context, siteID int64, query string, limit int) ([]*KnowledgeEntry, error)
+	// FindKnowledgeEntries returns all of a site's entries by ascending
+	// id: the built-in assistant indexes them itself.
+	FindKnowledgeEntries(ctx context.Context, siteID int64) ([]*KnowledgeEntry, error)
 }
 
 var _ KnowledgeSearcher = (Queries)(nil)

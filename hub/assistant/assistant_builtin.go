@@ -6,13 +6,19 @@ package assistant
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/assistant/retrieval"
 )
 
 // Builtin is the default assistant. It answers greetings and thanks,
@@ -22,13 +28,24 @@ import (
 // disputes, exceptions, technical issues, complaints), explicit requests
 // for a person, and questions the knowledge base does not answer. It
 // writes in the language of the visitor's message, English or Russian.
-// It keeps no state and is safe for concurrent use.
+// It is safe for concurrent use; its only state is a search index per
+// site (see index).
 type Builtin struct {
-	// Knowledge finds candidate entries; nil is an empty knowledge base.
+	// Knowledge lists a site's entries; nil is an empty knowledge base.
 	Knowledge hub.KnowledgeSearcher
-	// Threshold is the score (0 to 1, see scoreEntry) an entry needs to be
-	// sent as the answer; 0 means DefaultThreshold.
+	// Threshold is the score (0 to 1, retrieval.Hit.Coverage) an entry
+	// needs to be sent as the answer; 0 means DefaultThreshold.
 	Threshold float64
+
+	mu    sync.Mutex
+	sites map[int64]*siteIndex // by site id
+}
+
+// siteIndex is a site's search index and the version of the knowledge
+// base it was built from.
+type siteIndex struct {
+	version uint64
+	idx     *retrieval.Index
 }
 
 var _ hub.Assistant = (*Builtin)(nil)
@@ -57,15 +74,17 @@ const (
 //     …): ActionEscalate, unless the message is a question and the best
 //     knowledge-base entry is a confident match: it passes the Threshold,
 //     scores at least confidentScore (0.8) and its title's words are
-//     nearly all in the question (titleCoverage at least 0.8). "How do I
+//     nearly all in the question (Hit.TitleCoverage at least 0.8). "How do I
 //     cancel my order?" asks how, and a help entry with that title answers
 //     it better than a ticket; "I want to cancel my order", "where is my
 //     order?" (which matches that title by one word) or a loose match
 //     still go to the team. The trace keeps the intent either way
 //     (TestBuiltinIntentPrecedence).
 //  5. Otherwise the best entry scoring at least the Threshold is the
-//     answer (MATCHED_CONTENT), and below it the conversation is
-//     escalated as "no relevant sources".
+//     answer (MATCHED_CONTENT); a match on the body alone answers only
+//     when all of the question is in the body (Coverage of at least
+//     retrieval.BodyWeight), whatever the Threshold. Below, the
+//     conversation is escalated as "no relevant sources".
 //
 // Every candidate the search returned is in Trace.Sources with its score.
 // A search error is returned as it is (wrapped): the Service retries the
@@ -102,21 +121,21 @@ func (b *Builtin) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decisi
 	if intent == intentHuman {
 		return escalate(in, last, trace, p.cannotDo[intent], intentReasons[intent], intent), nil
 	}
-	stems := queryStems(ws)
-	cands, err := b.search(ctx, in, stems, &trace)
+	hits, err := b.search(ctx, in, lang, last.Body, &trace)
 	if err != nil {
 		return hub.Decision{}, err
 	}
-	answer := len(cands) > 0 && cands[0].score >= b.threshold()
+	answer := len(hits) > 0 && hits[0].Coverage >= b.threshold() &&
+		(hits[0].TitleOnly > 0 || hits[0].Coverage >= retrieval.BodyWeight)
 	if answer && intent != "" {
-		answer = isQuestion(last.Body, ws) && cands[0].score >= confidentScore &&
-			titleCoverage(stems, cands[0].entry) >= confidentScore
+		answer = isQuestion(last.Body, ws) && hits[0].Coverage >= confidentScore &&
+			hits[0].TitleCoverage >= confidentScore
 	}
 	if answer {
-		if body := answerText(cands[0].entry, stems); body != "" {
+		if body := answerText(hits[0].Entry, queryStems(ws)); body != "" {
 			trace.Sources[0].Used = true
 			trace.AnswerSource = sourceKB
-			trace.Decision = "answered from the knowledge base: " + cands[0].entry.Title
+			trace.Decision = "answered from the knowledge base: " + hits[0].Entry.Title
 			return hub.Decision{Action: hub.ActionAnswer, Body: body, StatusType: hub.StatusMatchedContent, Trace: trace}, nil
 		}
 	}
@@ -124,8 +143,8 @@ func (b *Builtin) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decisi
 		return escalate(in, last, trace, p.cannotDo[intent], intentReasons[intent], intent), nil
 	}
 	var best float64
-	if len(cands) > 0 {
-		best = cands[0].score
+	if len(hits) > 0 {
+		best = hits[0].Coverage
 	}
 	d := escalate(in, last, trace, p.noAnswer, "no relevant sources",
 		fmt.Sprintf("no relevant sources (best score %.2f)", best))
@@ -140,28 +159,134 @@ func (b *Builtin) threshold() float64 {
 	return b.Threshold
 }
 
-// search asks the store for candidates matching stems and scores them,
-// best first, recording the search and every candidate in trace. Without
-// a searcher, a site or stems there is nothing to search: no candidates.
-func (b *Builtin) search(ctx context.Context, in hub.AssistantInput, stems []string, trace *hub.DecisionTrace) ([]candidate, error) {
-	if b.Knowledge == nil || in.Site == nil || len(stems) == 0 {
+// search looks the message's content words up in the site's index, in
+// the message's language lang, and returns at most searchLimit hits, best
+// first, recording the search and every hit (with its Coverage as the
+// score) in trace. A message of several sentences is also looked up a
+// sentence at a time (those with two content words or more), since the
+// question is often one sentence of a story: the query whose best hit has
+// the highest Coverage wins, the whole message on a tie. Without a
+// knowledge base, a site or content words there is nothing to search: no
+// hits.
+func (b *Builtin) search(ctx context.Context, in hub.AssistantInput, lang string, body string, trace *hub.DecisionTrace) ([]retrieval.Hit, error) {
+	query := strings.Join(contentWords(words(body)), " ")
+	if b.Knowledge == nil || in.Site == nil || query == "" {
 		return nil, nil
 	}
-	query := strings.Join(stems, " ")
-	entries, err := b.Knowledge.SearchKnowledge(ctx, in.Site.ID, query, searchLimit)
-	if err != nil {
-		return nil, fmt.Errorf("assistant: search knowledge of site %d: %w", in.Site.ID, err)
+	queries := []string{query}
+	for _, s := range sentenceEnd.Split(body, -1) {
+		ws := contentWords(words(s))
+		if q := strings.Join(ws, " "); len(ws) >= 2 && !slices.Contains(queries, q) {
+			queries = append(queries, q)
+		}
 	}
-	if len(entries) > searchLimit {
-		entries = entries[:searchLimit]
+	var hits []retrieval.Hit
+	for try := 0; ; try++ {
+		idx, err := b.index(ctx, in.Site.ID)
+		if err != nil {
+			return nil, err
+		}
+		hits, query, err = searchBest(idx, queries, lang)
+		if errors.Is(err, retrieval.ErrClosed) && try == 0 {
+			continue // replaced by a newer version meanwhile: once more
+		}
+		if err != nil {
+			return nil, fmt.Errorf("assistant: search knowledge of site %d: %w", in.Site.ID, err)
+		}
+		break
+	}
+	if len(hits) > searchLimit {
+		hits = hits[:searchLimit]
 	}
 	trace.Tools = append(trace.Tools, hub.ToolUse{Name: toolKnowledge, Input: query,
-		Result: fmt.Sprintf("%d entries", len(entries))})
-	cands := rankCandidates(stems, entries)
-	for _, c := range cands {
-		trace.Sources = append(trace.Sources, hub.KBSource{EntryID: c.entry.ID, Title: c.entry.Title, Score: c.score})
+		Result: fmt.Sprintf("%d entries", len(hits))})
+	for _, h := range hits {
+		trace.Sources = append(trace.Sources, hub.KBSource{EntryID: h.Entry.ID, Title: h.Entry.Title, Score: h.Coverage})
 	}
-	return cands, nil
+	return hits, nil
+}
+
+// sentenceEnd splits a message into sentences.
+var sentenceEnd = regexp.MustCompile(`[.!?…\n]+`)
+
+// searchBest returns the hits of the first of queries whose best hit has
+// the highest Coverage, and that query.
+func searchBest(idx *retrieval.Index, queries []string, lang string) ([]retrieval.Hit, string, error) {
+	var best []retrieval.Hit
+	bestQuery := queries[0]
+	for i, q := range queries {
+		hits, err := idx.Search(q, lang)
+		if err != nil {
+			return nil, "", err
+		}
+		if i == 0 || len(hits) > 0 && (len(best) == 0 || hits[0].Coverage > best[0].Coverage) {
+			best, bestQuery = hits, q
+		}
+	}
+	return best, bestQuery, nil
+}
+
+// index returns the search index of a site's knowledge base, building it
+// when the knowledge base changed since the last one was built.
+//
+// The store stays the truth and the index lives in this node's memory:
+// every decision lists the site's entries and compares their version
+// (knowledgeVersion) with the index's, so an edit is seen by the next
+// decision on every node. Listing the entries is the price; the later
+// step is a cheap version from the store (count and newest updated_at)
+// and invalidation across nodes through the broker, and evicting the
+// indexes of idle sites.
+func (b *Builtin) index(ctx context.Context, siteID int64) (*retrieval.Index, error) {
+	entries, err := b.Knowledge.FindKnowledgeEntries(ctx, siteID)
+	if err != nil {
+		return nil, fmt.Errorf("assistant: list knowledge of site %d: %w", siteID, err)
+	}
+	v := knowledgeVersion(entries)
+	b.mu.Lock()
+	cur := b.sites[siteID]
+	b.mu.Unlock()
+	if cur != nil && cur.version == v {
+		return cur.idx, nil
+	}
+	idx, err := retrieval.New(entries, retrieval.Config{Stopword: isStopword, Synonyms: synonyms})
+	if err != nil {
+		return nil, fmt.Errorf("assistant: index knowledge of site %d: %w", siteID, err)
+	}
+	b.mu.Lock()
+	if b.sites == nil {
+		b.sites = map[int64]*siteIndex{}
+	}
+	old := b.sites[siteID]
+	b.sites[siteID] = &siteIndex{version: v, idx: idx}
+	b.mu.Unlock()
+	if old != nil {
+		// Close waits for the searches in flight; one that starts on the
+		// old index after this fails with ErrClosed and asks again.
+		_ = old.idx.Close()
+	}
+	return idx, nil
+}
+
+// knowledgeVersion fingerprints entries: their ids, kinds, texts and
+// update times, so any creation, edit or deletion changes it.
+func knowledgeVersion(entries []*hub.KnowledgeEntry) uint64 {
+	h := fnv.New64a()
+	var buf [8]byte
+	for _, e := range entries {
+		if e == nil {
+			continue
+		}
+		binary.LittleEndian.PutUint64(buf[:], uint64(e.ID))
+		h.Write(buf[:])
+		binary.LittleEndian.PutUint64(buf[:], uint64(e.UpdatedAt.UnixNano()))
+		h.Write(buf[:])
+		for _, s := range []string{string(e.Kind), e.Title, e.Body} {
+			binary.LittleEndian.PutUint64(buf[:], uint64(len(s)))
+			h.Write(buf[:])
+			h.Write([]byte(s))
+		}
+	}
+	return h.Sum64()
 }
 
 func silent(trace hub.DecisionTrace, why string) hub.Decision {

@@ -132,6 +132,10 @@ type fakeModelKnowledge struct {
 	queries []string
 }
 
+func (k *fakeModelKnowledge) FindKnowledgeEntries(context.Context, int64) ([]*hub.KnowledgeEntry, error) {
+	return k.entries, nil
+}
+
 func (k *fakeModelKnowledge) SearchKnowledge(ctx context.Context, siteID int64, query string, limit int) ([]*hub.KnowledgeEntry, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()

@@ -2,7 +2,6 @@ package assistant
 
 import (
 	"cmp"
-	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,43 +13,37 @@ import (
 
 // How the built-in assistant finds an answer in the knowledge base.
 //
-// The store finds candidates: any word of the query as a word prefix,
-// ranked by the database's own full-text rank. Those ranks differ between
-// Postgres and SQLite and mean nothing absolute, so the assistant scores
-// every candidate itself, the same way on every store (scoreEntry): the
-// query is the message's content words, stemmed (queryStems), and the score
-// is the weighted share of those stems found in the entry, 1 for a stem in
+// Each node keeps a search index of a site's entries in memory
+// (hub/assistant/retrieval, built by Builtin.index): Snowball stems for
+// English and Russian, typo tolerance for longer words, BM25 to rank. The
+// query is the message's content words (contentWords). The decision is on
+// each hit's Coverage: the share of the question found in the entry, each
+// word weighted by how rare it is among the site's entries, counting 1 in
 // the title (the question of a Q&A pair, the subject of an article) and
-// bodyWeight for one found only in the body. The database's order only
-// breaks ties; it adds no bonus, which would make a score depend on the
-// store.
+// retrieval.BodyWeight (0.6) only in the body. The same on every store:
+// the database's own full-text search is no longer asked.
 const (
-	// DefaultThreshold is the score an entry needs to be sent as the
-	// answer: more than half (scores have two decimals, so 0.51 is the
-	// least score above 0.5). An entry passes with more than half of the
-	// question's content stems in its title, with one in the title and
-	// another in the body out of three (0.53), or with all of them in the
-	// body (0.6). Exactly half fails: when a two-word question finds one
-	// word in a title and the other nowhere, the other word is usually the
-	// point ("shipping cost" against "How long does shipping take?": 0.5).
-	// A wrong answer costs more than an escalation, which a person
+	// DefaultThreshold is the Coverage an entry needs to be sent as the
+	// answer: its title must hold more than half of what the question says
+	// (weighed by rarity), or the body all of it (0.6). A question whose
+	// telling word no entry has ("Do you ship drones?": "drones") stays
+	// below. A wrong answer costs more than an escalation, which a person
 	// answers; a site that prefers the other way sets Builtin.Threshold.
-	DefaultThreshold = 0.51
-	// bodyWeight is what a stem found in the body but not the title adds:
-	// a body mentions many things it is not about.
-	bodyWeight = 0.6
+	// 0.6 rather than the former scorer's 0.51 because Coverage weighs
+	// words (measured on the evaluation's dev split, docs/assistant.md).
+	DefaultThreshold = 0.6
 	// confidentScore is the bar for answering a question that also shows
 	// an intent the assistant cannot act on (see Decide), for both the
-	// score and titleCoverage: the entry's title must ask nearly the same
-	// question in nearly the same words.
+	// Coverage and the TitleCoverage: the entry's title must ask nearly
+	// the same question in nearly the same words.
 	confidentScore = 0.8
-	// searchLimit is how many candidates are asked of the store.
+	// searchLimit is how many hits the trace keeps.
 	searchLimit = 5
-	// maxQueryTerms matches the stores' limit on query words.
+	// maxQueryTerms bounds the words of a query.
 	maxQueryTerms = 16
 	// maxStemRunes is where a stem is cut: long words share a prefix with
 	// their inflections ("доставка", "доставки" → "достав"; "subscription",
-	// "subscribe" → "subscr") and the store matches stems as prefixes.
+	// "subscribe" → "subscr"), and answerText matches stems as prefixes.
 	maxStemRunes = 6
 	// maxArticleAnswer is how much of an article is sent as an answer.
 	maxArticleAnswer = 800
@@ -114,6 +107,49 @@ var stopwords = setOf(
 	"то", "тоже", "только", "у", "уже", "хочу", "хотел", "хотела", "хотим", "чем", "что", "чтобы", "это",
 	"эта", "этот", "эти", "я",
 )
+
+// synonyms are words that customers and help texts use for one another,
+// one word each (retrieval.Config.Synonyms): general shop and service
+// vocabulary, not any one site's.
+var synonyms = [][]string{
+	{"price", "cost", "fee", "charge", "prices", "costs"},
+	{"delivery", "shipping", "deliver", "ship", "postage"},
+	{"parcel", "package"},
+	{"shop", "store"},
+	{"pay", "payment"},
+	{"refund", "reimbursement"},
+	{"hours", "schedule"},
+	{"address", "location"},
+	{"dentist", "doctor"},
+	{"цена", "стоимость", "стоит", "стоить", "тариф"},
+	{"доставка", "отправка", "пересылка"},
+	{"посылка", "отправление"},
+	{"оплата", "оплатить", "платить"},
+	{"врач", "доктор", "стоматолог"},
+	{"часы", "график", "расписание"},
+	{"возврат", "вернуть"},
+}
+
+// isStopword reports words that carry no topic for the search: stopwords
+// and one-letter words.
+func isStopword(w string) bool { return stopwords[w] || utf8.RuneCountInString(w) < 2 }
+
+// contentWords returns ws's content words, in order, at most
+// maxQueryTerms: stopwords, one-letter words and long numbers (order and
+// phone numbers, which no help text holds) are left out.
+func contentWords(ws []string) []string {
+	var out []string
+	for _, w := range ws {
+		if isStopword(w) || len(w) > 4 && strings.IndexFunc(w, func(r rune) bool { return !unicode.IsDigit(r) }) < 0 {
+			continue
+		}
+		out = append(out, w)
+		if len(out) == maxQueryTerms {
+			break
+		}
+	}
+	return out
+}
 
 // queryStems returns the distinct stems of ws's content words, in order,
 // at most maxQueryTerms: stopwords, one-letter words and long numbers
@@ -204,54 +240,6 @@ func undouble(w string) string {
 	return w
 }
 
-// candidate is a knowledge-base entry with the assistant's score.
-type candidate struct {
-	entry *hub.KnowledgeEntry
-	score float64
-}
-
-// scoreEntry is the share of stems found in e, a stem in the title
-// counting 1 and one only in the body bodyWeight, rounded to two decimals
-// (the trace shows scores, and a decision must follow from what it shows).
-func scoreEntry(stems []string, e *hub.KnowledgeEntry) float64 {
-	if len(stems) == 0 {
-		return 0
-	}
-	title, body := words(e.Title), words(e.Body)
-	var sum float64
-	for _, s := range stems {
-		switch {
-		case hasPrefixWord(title, s):
-			sum++
-		case hasPrefixWord(body, s):
-			sum += bodyWeight
-		}
-	}
-	return math.Round(sum/float64(len(stems))*100) / 100
-}
-
-// titleCoverage is the share of the content stems of e's title that the
-// query has (either stem a prefix of the other). It is the other direction
-// of scoreEntry: "where is my order" (stem order) scores 1.0 against "How
-// do I cancel my order?", whose title has "order", but covers half of
-// that title, so it is not the same question.
-func titleCoverage(stems []string, e *hub.KnowledgeEntry) float64 {
-	ts := queryStems(words(e.Title))
-	if len(ts) == 0 {
-		return 0
-	}
-	n := 0
-	for _, t := range ts {
-		for _, s := range stems {
-			if strings.HasPrefix(t, s) || strings.HasPrefix(s, t) {
-				n++
-				break
-			}
-		}
-	}
-	return float64(n) / float64(len(ts))
-}
-
 func hasPrefixWord(ws []string, prefix string) bool {
 	for _, w := range ws {
 		if strings.HasPrefix(w, prefix) {
@@ -259,19 +247,6 @@ func hasPrefixWord(ws []string, prefix string) bool {
 		}
 	}
 	return false
-}
-
-// rankCandidates scores entries and orders them best first; equal scores
-// keep the store's order.
-func rankCandidates(stems []string, entries []*hub.KnowledgeEntry) []candidate {
-	out := make([]candidate, 0, len(entries))
-	for _, e := range entries {
-		if e != nil {
-			out = append(out, candidate{entry: e, score: scoreEntry(stems, e)})
-		}
-	}
-	slices.SortStableFunc(out, func(a, b candidate) int { return cmp.Compare(b.score, a.score) })
-	return out
 }
 
 var blankLine = regexp.MustCompile(`\n[ \t\r]*\n`)

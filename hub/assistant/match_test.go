@@ -82,57 +82,28 @@ func TestQueryStems(t *testing.T) {
 	}
 }
 
-func TestScoreEntry(t *testing.T) {
-	e := &hub.KnowledgeEntry{Kind: hub.KnowledgeQA, Title: "How long does shipping take?",
-		Body: "Orders ship within 1–2 business days; delivery takes 3–5 more."}
+func TestContentWords(t *testing.T) {
 	tests := []struct {
-		query string
-		want  float64
+		in   string
+		want []string
 	}{
-		{"how long does shipping take", 1}, // long, ship: both in the title
-		{"how long is delivery", 0.8},      // long title 1, delive body 0.6
-		{"shipping to Mars", 0.5},          // ship title 1, mars nothing
-		{"business delivery", 0.6},         // both in the body only
-		{"gift cards for business", 0.2},   // busine body 0.6 of 3
-		{"refund", 0},                      // nothing
-		{"", 0},                            // no stems
+		{"How long does shipping take?", []string{"long", "shipping"}},
+		{"Where is my order #1234567? Order please!", []string{"order", "order"}},
+		{"Сколько дней идёт доставка?", []string{"дней", "доставка"}},
+		{"What is error 404?", []string{"error", "404"}},
+		{"how?", nil},
 	}
 	for _, tt := range tests {
-		if got := scoreEntry(queryStems(words(tt.query)), e); got != tt.want {
-			t.Errorf("scoreEntry(%q) = %v, want %v", tt.query, got, tt.want)
+		if got := contentWords(words(tt.in)); !slices.Equal(got, tt.want) {
+			t.Errorf("contentWords(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
-}
-
-func TestTitleCoverage(t *testing.T) {
-	e := &hub.KnowledgeEntry{Title: "How do I cancel my order?"}
-	tests := []struct {
-		query string
-		want  float64
-	}{
-		{"Can I cancel my order?", 1},
-		{"cancelling orders", 1},
-		{"Where is my order?", 0.5},
-		{"refund", 0},
+	var many []string
+	for i := range 40 {
+		many = append(many, strings.Repeat("x", 2)+string(rune('a'+i%26))+string(rune('a'+i/26)))
 	}
-	for _, tt := range tests {
-		if got := titleCoverage(queryStems(words(tt.query)), e); got != tt.want {
-			t.Errorf("titleCoverage(%q) = %v, want %v", tt.query, got, tt.want)
-		}
-	}
-}
-
-func TestRankCandidatesKeepsStoreOrderOnTies(t *testing.T) {
-	a := &hub.KnowledgeEntry{ID: 1, Title: "Shipping to Europe"}
-	b := &hub.KnowledgeEntry{ID: 2, Title: "Gift wrapping"}
-	c := &hub.KnowledgeEntry{ID: 3, Title: "Shipping to Asia"}
-	got := rankCandidates([]string{"ship"}, []*hub.KnowledgeEntry{b, c, nil, a})
-	var ids []int64
-	for _, c := range got {
-		ids = append(ids, c.entry.ID)
-	}
-	if want := []int64{3, 1, 2}; !slices.Equal(ids, want) {
-		t.Errorf("order %v, want %v", ids, want)
+	if got := contentWords(many); len(got) != maxQueryTerms {
+		t.Errorf("%d words, want at most %d", len(got), maxQueryTerms)
 	}
 }
 
