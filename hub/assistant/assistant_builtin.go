@@ -36,17 +36,26 @@ type Builtin struct {
 	// Threshold is the score (0 to 1, retrieval.Hit.Coverage) an entry
 	// needs to be sent as the answer; 0 means DefaultThreshold.
 	Threshold float64
+	// MaxIndexedSites bounds the site indexes kept in memory: past it, the
+	// least recently used is dropped (and built again when its site asks);
+	// 0 means DefaultMaxIndexedSites.
+	MaxIndexedSites int
 
 	mu    sync.Mutex
 	sites map[int64]*siteIndex // by site id
+	uses  uint64               // a clock of index uses, for eviction
 }
 
-// siteIndex is a site's search index and the version of the knowledge
-// base it was built from.
+// siteIndex is a site's search index, the version of the knowledge base
+// it was built from, and when it was last used (Builtin.uses).
 type siteIndex struct {
 	version uint64
 	idx     *retrieval.Index
+	used    uint64
 }
+
+// DefaultMaxIndexedSites is Builtin.MaxIndexedSites's default.
+const DefaultMaxIndexedSites = 256
 
 var _ hub.Assistant = (*Builtin)(nil)
 
@@ -234,8 +243,8 @@ func searchBest(idx *retrieval.Index, queries []string, lang string) ([]retrieva
 // (knowledgeVersion) with the index's, so an edit is seen by the next
 // decision on every node. Listing the entries is the price; the later
 // step is a cheap version from the store (count and newest updated_at)
-// and invalidation across nodes through the broker, and evicting the
-// indexes of idle sites.
+// and invalidation across nodes through the broker. At most
+// MaxIndexedSites indexes are kept (TestBuiltinDropsIdleIndexes).
 func (b *Builtin) index(ctx context.Context, siteID int64) (*retrieval.Index, error) {
 	entries, err := b.Knowledge.FindKnowledgeEntries(ctx, siteID)
 	if err != nil {
@@ -244,10 +253,13 @@ func (b *Builtin) index(ctx context.Context, siteID int64) (*retrieval.Index, er
 	v := knowledgeVersion(entries)
 	b.mu.Lock()
 	cur := b.sites[siteID]
-	b.mu.Unlock()
 	if cur != nil && cur.version == v {
+		b.uses++
+		cur.used = b.uses
+		b.mu.Unlock()
 		return cur.idx, nil
 	}
+	b.mu.Unlock()
 	idx, err := retrieval.New(entries, retrieval.Config{Stopword: isStopword, Synonyms: synonyms})
 	if err != nil {
 		return nil, fmt.Errorf("assistant: index knowledge of site %d: %w", siteID, err)
@@ -256,13 +268,30 @@ func (b *Builtin) index(ctx context.Context, siteID int64) (*retrieval.Index, er
 	if b.sites == nil {
 		b.sites = map[int64]*siteIndex{}
 	}
-	old := b.sites[siteID]
-	b.sites[siteID] = &siteIndex{version: v, idx: idx}
+	b.uses++
+	dropped := []*siteIndex{b.sites[siteID]}
+	b.sites[siteID] = &siteIndex{version: v, idx: idx, used: b.uses}
+	max := b.MaxIndexedSites
+	if max <= 0 {
+		max = DefaultMaxIndexedSites
+	}
+	if len(b.sites) > max {
+		var lru int64
+		for id, s := range b.sites {
+			if lru == 0 || s.used < b.sites[lru].used {
+				lru = id
+			}
+		}
+		dropped = append(dropped, b.sites[lru])
+		delete(b.sites, lru)
+	}
 	b.mu.Unlock()
-	if old != nil {
-		// Close waits for the searches in flight; one that starts on the
-		// old index after this fails with ErrClosed and asks again.
-		_ = old.idx.Close()
+	for _, old := range dropped {
+		if old != nil {
+			// Close waits for the searches in flight; one that starts on
+			// the old index after this fails with ErrClosed and asks again.
+			_ = old.idx.Close()
+		}
 	}
 	return idx, nil
 }

@@ -623,6 +623,48 @@ func TestBuiltinKnowledgeChanges(t *testing.T) {
 	ask(20)
 }
 
+// TestBuiltinDropsIdleIndexes: past MaxIndexedSites the least recently
+// used site's index is closed and dropped, and built again when asked.
+func TestBuiltinDropsIdleIndexes(t *testing.T) {
+	kb := newBuiltinSearcher()
+	for _, id := range []int64{2, 3} {
+		for _, e := range builtinKB {
+			c := *e
+			c.SiteID, c.TenantID = id, builtinSite.TenantID
+			kb.entries = append(kb.entries, &c)
+		}
+	}
+	a := &Builtin{Knowledge: kb, MaxIndexedSites: 2}
+	ask := func(site int64) *retrieval.Index {
+		t.Helper()
+		in := builtinInput("en", "How long does delivery take?")
+		s := *builtinSite
+		s.ID = site
+		in.Site = &s
+		if d := mustDecide(t, a, in); d.Action != hub.ActionAnswer {
+			t.Fatalf("site %d: %s", site, d.Trace.Decision)
+		}
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return a.sites[site].idx
+	}
+	one := ask(builtinSite.ID)
+	ask(2)
+	ask(builtinSite.ID) // the site of one is used last: 2 goes next
+	ask(3)
+	a.mu.Lock()
+	_, kept2 := a.sites[2]
+	n := len(a.sites)
+	a.mu.Unlock()
+	if kept2 || n != 2 {
+		t.Fatalf("kept site 2: %v, %d indexes", kept2, n)
+	}
+	if _, err := one.Search("delivery", "en"); err != nil {
+		t.Fatalf("the recently used index was closed: %v", err)
+	}
+	ask(2)
+}
+
 // TestBuiltinConcurrent decides from many goroutines while the knowledge
 // base changes under them; run with -race.
 func TestBuiltinConcurrent(t *testing.T) {
