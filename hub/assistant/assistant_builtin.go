@@ -7,7 +7,6 @@ package assistant
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"regexp"
@@ -47,11 +46,16 @@ type Builtin struct {
 }
 
 // siteIndex is a site's search index, the version of the knowledge base
-// it was built from, and when it was last used (Builtin.uses).
+// it was built from, when it was last used (Builtin.uses), and the
+// searches using it now (refs): a replaced or dropped index is closed when
+// its last search is done. All but idx and version are guarded by
+// Builtin.mu.
 type siteIndex struct {
 	version uint64
 	idx     *retrieval.Index
 	used    uint64
+	refs    int
+	dropped bool
 }
 
 // DefaultMaxIndexedSites is Builtin.MaxIndexedSites's default.
@@ -189,20 +193,14 @@ func (b *Builtin) search(ctx context.Context, in hub.AssistantInput, lang string
 			queries = append(queries, q)
 		}
 	}
-	var hits []retrieval.Hit
-	for try := 0; ; try++ {
-		idx, err := b.index(ctx, in.Site.ID)
-		if err != nil {
-			return nil, err
-		}
-		hits, query, err = searchBest(idx, queries, lang)
-		if errors.Is(err, retrieval.ErrClosed) && try == 0 {
-			continue // replaced by a newer version meanwhile: once more
-		}
-		if err != nil {
-			return nil, fmt.Errorf("assistant: search knowledge of site %d: %w", in.Site.ID, err)
-		}
-		break
+	si, err := b.index(ctx, in.Site.ID)
+	if err != nil {
+		return nil, err
+	}
+	hits, query, err := searchBest(si.idx, queries, lang)
+	b.release(si)
+	if err != nil {
+		return nil, fmt.Errorf("assistant: search knowledge of site %d: %w", in.Site.ID, err)
 	}
 	if len(hits) > searchLimit {
 		hits = hits[:searchLimit]
@@ -236,7 +234,8 @@ func searchBest(idx *retrieval.Index, queries []string, lang string) ([]retrieva
 }
 
 // index returns the search index of a site's knowledge base, building it
-// when the knowledge base changed since the last one was built.
+// when the knowledge base changed since the last one was built; the
+// caller releases it when its search is done.
 //
 // The store stays the truth and the index lives in this node's memory:
 // every decision lists the site's entries and compares their version
@@ -245,7 +244,7 @@ func searchBest(idx *retrieval.Index, queries []string, lang string) ([]retrieva
 // step is a cheap version from the store (count and newest updated_at)
 // and invalidation across nodes through the broker. At most
 // MaxIndexedSites indexes are kept (TestBuiltinDropsIdleIndexes).
-func (b *Builtin) index(ctx context.Context, siteID int64) (*retrieval.Index, error) {
+func (b *Builtin) index(ctx context.Context, siteID int64) (*siteIndex, error) {
 	entries, err := b.Knowledge.FindKnowledgeEntries(ctx, siteID)
 	if err != nil {
 		return nil, fmt.Errorf("assistant: list knowledge of site %d: %w", siteID, err)
@@ -255,9 +254,9 @@ func (b *Builtin) index(ctx context.Context, siteID int64) (*retrieval.Index, er
 	cur := b.sites[siteID]
 	if cur != nil && cur.version == v {
 		b.uses++
-		cur.used = b.uses
+		cur.used, cur.refs = b.uses, cur.refs+1
 		b.mu.Unlock()
-		return cur.idx, nil
+		return cur, nil
 	}
 	b.mu.Unlock()
 	idx, err := retrieval.New(entries, retrieval.Config{Stopword: isStopword, Synonyms: synonyms})
@@ -270,7 +269,8 @@ func (b *Builtin) index(ctx context.Context, siteID int64) (*retrieval.Index, er
 	}
 	b.uses++
 	dropped := []*siteIndex{b.sites[siteID]}
-	b.sites[siteID] = &siteIndex{version: v, idx: idx, used: b.uses}
+	si := &siteIndex{version: v, idx: idx, used: b.uses, refs: 1}
+	b.sites[siteID] = si
 	max := b.MaxIndexedSites
 	if max <= 0 {
 		max = DefaultMaxIndexedSites
@@ -285,15 +285,32 @@ func (b *Builtin) index(ctx context.Context, siteID int64) (*retrieval.Index, er
 		dropped = append(dropped, b.sites[lru])
 		delete(b.sites, lru)
 	}
-	b.mu.Unlock()
+	var idle []*siteIndex
 	for _, old := range dropped {
 		if old != nil {
-			// Close waits for the searches in flight; one that starts on
-			// the old index after this fails with ErrClosed and asks again.
-			_ = old.idx.Close()
+			old.dropped = true
+			if old.refs == 0 {
+				idle = append(idle, old)
+			}
 		}
 	}
-	return idx, nil
+	b.mu.Unlock()
+	for _, old := range idle {
+		_ = old.idx.Close()
+	}
+	return si, nil
+}
+
+// release ends a search's use of si, closing it when it was replaced or
+// dropped and this was its last search.
+func (b *Builtin) release(si *siteIndex) {
+	b.mu.Lock()
+	si.refs--
+	last := si.dropped && si.refs == 0
+	b.mu.Unlock()
+	if last {
+		_ = si.idx.Close()
+	}
 }
 
 // knowledgeVersion fingerprints entries: their ids, kinds, texts and
