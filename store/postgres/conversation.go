@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/store/internal/hubsql"
 )
@@ -102,7 +100,7 @@ func (q *queries) FindConversationByVisitor(ctx context.Context, visitorID int64
 func (q *queries) FindConversations(ctx context.Context, f hub.ConversationFilter) ([]*hub.Conversation, error) {
 	sql, args := conversationQuery(f)
 	rows, err := q.q.Query(ctx, sql, customPlan(args)...)
-	out, err := collectConversations(rows, err)
+	out, err := collect(rows, err, scanConversation)
 	if err != nil {
 		return nil, storeErr(err, "conversation", "find conversations of tenant %d", f.TenantID)
 	}
@@ -151,28 +149,11 @@ func (q *queries) FindPendingAssistantConversations(ctx context.Context, idleBef
 	rows, err := q.q.Query(ctx, `SELECT `+conversationColumns+` FROM conversations
 		WHERE `+hubsql.AssistantPending+` AND last_message_at <= $1
 		ORDER BY last_message_at LIMIT $2`, utc(idleBefore), limit)
-	out, err := collectConversations(rows, err)
+	out, err := collect(rows, err, scanConversation)
 	if err != nil {
 		return nil, storeErr(err, "conversation", "find conversations pending for the assistant")
 	}
 	return out, nil
-}
-
-// collectConversations scans the rows of a conversation query.
-func collectConversations(rows pgx.Rows, err error) ([]*hub.Conversation, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*hub.Conversation{}
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // UpdateConversation writes every field but ID, TenantID, SiteID,

@@ -105,6 +105,15 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
+// collect scans every row of a query with scan (pgx.CollectRows, which
+// closes the rows); the query's own error is returned as it is.
+func collect[T any](rows pgx.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+}
+
 // Error codes of PostgreSQL that the store translates.
 const (
 	uniqueViolation      = "23505"

@@ -5,8 +5,6 @@ import (
 	"context"
 	"slices"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/store/internal/jsoncol"
 )
@@ -75,7 +73,7 @@ func (q *queries) FindSiteByKey(ctx context.Context, key string) (*hub.Site, err
 // FindSites returns the tenant's sites in the order they were created.
 func (q *queries) FindSites(ctx context.Context, tenantID int64) ([]*hub.Site, error) {
 	rows, err := q.q.Query(ctx, `SELECT `+siteColumns+` FROM sites WHERE tenant_id = $1 ORDER BY id`, tenantID)
-	out, err := collectSites(rows, err)
+	out, err := collect(rows, err, scanSite)
 	if err != nil {
 		return nil, storeErr(err, "site", "find sites of tenant %d", tenantID)
 	}
@@ -105,27 +103,10 @@ func (q *queries) UpdateSite(ctx context.Context, s *hub.Site) error {
 // locked until the transaction ends).
 func (q *queries) TouchSites(ctx context.Context, tenantID int64) ([]*hub.Site, error) {
 	rows, err := q.q.Query(ctx, `UPDATE sites SET version = version + 1 WHERE tenant_id = $1 RETURNING `+siteColumns, tenantID)
-	out, err := collectSites(rows, err)
+	out, err := collect(rows, err, scanSite)
 	if err != nil {
 		return nil, storeErr(err, "site", "touch sites of tenant %d", tenantID)
 	}
 	slices.SortFunc(out, func(a, b *hub.Site) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
-}
-
-// collectSites scans the rows of a site query.
-func collectSites(rows pgx.Rows, err error) ([]*hub.Site, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*hub.Site{}
-	for rows.Next() {
-		s, err := scanSite(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }

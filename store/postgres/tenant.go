@@ -5,8 +5,6 @@ import (
 	"math"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/parley-chat/parley/hub"
 )
 
@@ -85,7 +83,7 @@ func (q *queries) FindTenantsWithSupportAccess(ctx context.Context, now time.Tim
 	rows, err := q.q.Query(ctx, `SELECT `+tenantColumns+` FROM tenants
 		WHERE support_access_open AND (support_access_until IS NULL OR support_access_until > $1)
 		ORDER BY name COLLATE "C", id`, utc(now))
-	out, err := collectTenants(rows, err)
+	out, err := collect(rows, err, scanTenant)
 	if err != nil {
 		return nil, storeErr(err, "tenant", "find tenants with support access")
 	}
@@ -136,26 +134,9 @@ func (q *queries) FindTenants(ctx context.Context, f hub.TenantFilter) ([]*hub.T
 	}
 	rows, err := q.q.Query(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE NOT platform AND id < $1 ORDER BY id DESC LIMIT $2`,
 		before, f.Limit)
-	out, err := collectTenants(rows, err)
+	out, err := collect(rows, err, scanTenant)
 	if err != nil {
 		return nil, storeErr(err, "tenant", "find tenants")
 	}
 	return out, nil
-}
-
-// collectTenants scans the rows of a tenant query.
-func collectTenants(rows pgx.Rows, err error) ([]*hub.Tenant, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*hub.Tenant{}
-	for rows.Next() {
-		t, err := scanTenant(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
 }

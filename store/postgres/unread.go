@@ -61,7 +61,7 @@ SELECT totals.member_id, counted.unread, totals.conversations, totals.tickets, t
 // AddUnread counts the visitor message at seq for the whole team.
 func (q *queries) AddUnread(ctx context.Context, s hub.UnreadScope, seq int64) ([]hub.MemberUnread, error) {
 	rows, err := q.q.Query(ctx, addUnread, s.TenantID, s.ConversationID, seq-1, s.TicketID)
-	out, err := collectMemberUnread(rows, err, s.ConversationID)
+	out, err := collect(rows, err, scanMemberUnread(s.ConversationID))
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == foreignKeyViolation {
 		return nil, &hub.Error{Code: hub.EConflict, Message: "a member left meanwhile: try again", Err: err}
@@ -72,22 +72,14 @@ func (q *queries) AddUnread(ctx context.Context, s hub.UnreadScope, seq int64) (
 	return out, nil
 }
 
-// collectMemberUnread scans rows of (member, count, totals, version).
-func collectMemberUnread(rows pgx.Rows, err error, conversationID int64) ([]hub.MemberUnread, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []hub.MemberUnread{}
-	for rows.Next() {
+// scanMemberUnread scans a row of (member, count, totals, version) of a
+// conversation.
+func scanMemberUnread(conversationID int64) func(scanner) (hub.MemberUnread, error) {
+	return func(r scanner) (hub.MemberUnread, error) {
 		mu := hub.MemberUnread{ConversationID: conversationID}
 		t := &mu.Totals
-		if err := rows.Scan(&mu.MemberID, &mu.Count, &t.Conversations, &t.Tickets, &t.MyTickets, &mu.Version); err != nil {
-			return nil, err
-		}
-		out = append(out, mu)
+		return mu, r.Scan(&mu.MemberID, &mu.Count, &t.Conversations, &t.Tickets, &t.MyTickets, &mu.Version)
 	}
-	return out, rows.Err()
 }
 
 // Statements of ReadUnread: the member's row goes (nothing left unread)
@@ -226,7 +218,7 @@ func (q *queries) ScopeUnread(ctx context.Context, s hub.UnreadScope) ([]hub.Mem
 		WHERE t.member_id = d.member_id AND u.member_id = d.member_id AND u.conversation_id = $4
 		RETURNING t.member_id, u.unread, t.conversations, t.tickets, t.my_tickets, t.version`,
 		members, tickets, mine, s.ConversationID)
-	out, err := collectMemberUnread(rows, err, s.ConversationID)
+	out, err := collect(rows, err, scanMemberUnread(s.ConversationID))
 	if err != nil {
 		return nil, storeErr(err, "unread", "move unread totals of conversation %d", s.ConversationID)
 	}

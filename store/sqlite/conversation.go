@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/parley-chat/parley/hub"
@@ -124,28 +123,11 @@ func (q *queries) FindConversations(ctx context.Context, f hub.ConversationFilte
 	w.args = append(w.args, hub.ConversationPage.Limit(f.Limit))
 	rows, err := q.q.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE `+w.String()+
 		` ORDER BY last_message_at DESC, id DESC LIMIT ?`, w.args...)
-	out, err := collectConversations(rows, err)
+	out, err := collect(rows, err, scanConversation)
 	if err != nil {
 		return nil, storeErr(err, "conversation", "find conversations of tenant %d", f.TenantID)
 	}
 	return out, nil
-}
-
-// collectConversations scans the rows of a conversation query.
-func collectConversations(rows *sql.Rows, err error) ([]*hub.Conversation, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*hub.Conversation{}
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // FindPendingAssistantConversations walks conversations_assistant_pending,
@@ -154,7 +136,7 @@ func (q *queries) FindPendingAssistantConversations(ctx context.Context, idleBef
 	rows, err := q.q.QueryContext(ctx, `SELECT `+conversationColumns+` FROM conversations
 		WHERE `+hubsql.AssistantPending+` AND last_message_at <= ?
 		ORDER BY last_message_at LIMIT ?`, micros(utc(idleBefore)), limit)
-	out, err := collectConversations(rows, err)
+	out, err := collect(rows, err, scanConversation)
 	if err != nil {
 		return nil, storeErr(err, "conversation", "find conversations pending for the assistant")
 	}

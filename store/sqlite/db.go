@@ -139,6 +139,33 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
+// collect scans every row of a query with scan and closes the rows; the
+// query's own error is returned as it is.
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, closeRows(rows)
+}
+
+// closeRows closes rows read to the end, returning the error of either.
+func closeRows(rows *sql.Rows) error {
+	err := rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // storeErr translates a driver error: no rows is ENotFound ("<noun> not
 // found"), a unique violation EConflict, and anything else is wrapped with
 // what the store was doing.

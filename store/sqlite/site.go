@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/store/internal/jsoncol"
@@ -72,7 +71,7 @@ func (q *queries) FindSiteByKey(ctx context.Context, key string) (*hub.Site, err
 // FindSites returns the tenant's sites in the order they were created.
 func (q *queries) FindSites(ctx context.Context, tenantID int64) ([]*hub.Site, error) {
 	rows, err := q.q.QueryContext(ctx, `SELECT `+siteColumns+` FROM sites WHERE tenant_id = ? ORDER BY id`, tenantID)
-	out, err := collectSites(rows, err)
+	out, err := collect(rows, err, scanSite)
 	if err != nil {
 		return nil, storeErr(err, "site", "find sites of tenant %d", tenantID)
 	}
@@ -103,21 +102,4 @@ func (q *queries) TouchSites(ctx context.Context, tenantID int64) ([]*hub.Site, 
 		return nil, storeErr(err, "site", "touch sites of tenant %d", tenantID)
 	}
 	return q.FindSites(ctx, tenantID)
-}
-
-// collectSites scans the rows of a site query.
-func collectSites(rows *sql.Rows, err error) ([]*hub.Site, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*hub.Site{}
-	for rows.Next() {
-		s, err := scanSite(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }

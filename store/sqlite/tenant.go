@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"math"
 	"time"
 
@@ -80,7 +79,7 @@ func (q *queries) FindTenantsWithSupportAccess(ctx context.Context, now time.Tim
 	rows, err := q.q.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants
 		WHERE support_access_open = 1 AND (support_access_until IS NULL OR support_access_until > ?)
 		ORDER BY name, id`, micros(utc(now)))
-	out, err := collectTenants(rows, err)
+	out, err := collect(rows, err, scanTenant)
 	if err != nil {
 		return nil, storeErr(err, "tenant", "find tenants with support access")
 	}
@@ -127,26 +126,9 @@ func (q *queries) FindTenants(ctx context.Context, f hub.TenantFilter) ([]*hub.T
 	}
 	rows, err := q.q.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE platform = 0 AND id < ? ORDER BY id DESC LIMIT ?`,
 		before, f.Limit)
-	out, err := collectTenants(rows, err)
+	out, err := collect(rows, err, scanTenant)
 	if err != nil {
 		return nil, storeErr(err, "tenant", "find tenants")
 	}
 	return out, nil
-}
-
-// collectTenants scans the rows of a tenant query.
-func collectTenants(rows *sql.Rows, err error) ([]*hub.Tenant, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []*hub.Tenant{}
-	for rows.Next() {
-		t, err := scanTenant(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
 }

@@ -58,7 +58,7 @@ func (q *queries) AddUnread(ctx context.Context, s hub.UnreadScope, seq int64) (
 			return err
 		}
 		rows, err = q.queryPrepared(ctx, addUnreadTotals, s.ConversationID)
-		if out, err = collectMemberUnread(rows, err, s.ConversationID); err != nil {
+		if out, err = collect(rows, err, scanMemberUnread(s.ConversationID)); err != nil {
 			return err
 		}
 		for i := range out {
@@ -73,32 +73,14 @@ func (q *queries) AddUnread(ctx context.Context, s hub.UnreadScope, seq int64) (
 	return out, nil
 }
 
-// closeRows closes rows and returns the error that ended them, if any.
-func closeRows(rows *sql.Rows) error {
-	err := rows.Err()
-	if cerr := rows.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// collectMemberUnread scans rows of (member, totals, version); the count
-// is the caller's to fill.
-func collectMemberUnread(rows *sql.Rows, err error, conversationID int64) ([]hub.MemberUnread, error) {
-	if err != nil {
-		return nil, err
-	}
-	out := []hub.MemberUnread{}
-	for rows.Next() {
+// scanMemberUnread scans a row of (member, totals, version) of a
+// conversation; the count is the caller's to fill.
+func scanMemberUnread(conversationID int64) func(scanner) (hub.MemberUnread, error) {
+	return func(r scanner) (hub.MemberUnread, error) {
 		mu := hub.MemberUnread{ConversationID: conversationID}
 		t := &mu.Totals
-		if err := rows.Scan(&mu.MemberID, &t.Conversations, &t.Tickets, &t.MyTickets, &mu.Version); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, mu)
+		return mu, r.Scan(&mu.MemberID, &t.Conversations, &t.Tickets, &t.MyTickets, &mu.Version)
 	}
-	return out, closeRows(rows)
 }
 
 // sortMemberUnread orders numbers by member, as every method returns them.
