@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/parley-chat/parley/hub"
@@ -19,27 +20,18 @@ import (
 // Redis, TestMultiNodeUnreadPerMember (cmd/parley).
 
 // deliverUnread splits a hub.EventMemberUnread among the sessions on topic.
+// A member's frame is encoded when the first of their sockets on this node
+// takes it; members without a socket here cost nothing.
 func (n *Node) deliverUnread(topic string, ev hub.Event) {
 	var d hub.MemberUnreadData
 	if err := json.Unmarshal(ev.Data, &d); err != nil {
 		n.log.Error().Err(err).Str("topic", topic).Msg("undecodable member unread event")
 		return
 	}
-	items := make(map[int64]*item, len(d.Members))
-	for _, mu := range d.Members {
-		data, err := json.Marshal(mu)
-		if err == nil {
-			var frame []byte
-			if frame, err = json.Marshal(eventFrame{Type: hub.EventUnread, Data: data}); err == nil {
-				items[mu.MemberID] = &item{kind: itemEvent, ev: &broadcast{typ: hub.EventUnread, conv: mu.ConversationID, frame: frame}}
-				continue
-			}
-		}
-		n.log.Error().Err(err).Str("topic", topic).Msg("encode unread frame")
-	}
 	if ev.At != 0 {
 		n.metrics.Delivered(time.Unix(0, ev.At))
 	}
+	items := make(map[int64]*item, len(d.Members)) // by member; nil: not encodable
 	n.mu.RLock()
 	defer n.mu.RUnlock()
 	t := n.topics[topic]
@@ -51,8 +43,32 @@ func (n *Node) deliverUnread(topic string, ev hub.Event) {
 		if a == nil || s.kind != kindAgent || a.Kind != hub.ActorMember || a.ReadOnly || a.TenantID != ev.TenantID || s.quiet == topic {
 			continue
 		}
-		if it := items[a.ID]; it != nil {
+		it, done := items[a.ID]
+		if !done {
+			it = n.unreadItem(topic, d.Members, a.ID)
+			items[a.ID] = it
+		}
+		if it != nil {
 			s.offer(it)
 		}
 	}
+}
+
+// unreadItem is the unread frame of member's entry in members, nil when
+// they have none.
+func (n *Node) unreadItem(topic string, members []hub.MemberUnread, member int64) *item {
+	i := slices.IndexFunc(members, func(mu hub.MemberUnread) bool { return mu.MemberID == member })
+	if i < 0 {
+		return nil
+	}
+	mu := members[i]
+	data, err := json.Marshal(mu)
+	if err == nil {
+		var frame []byte
+		if frame, err = json.Marshal(eventFrame{Type: hub.EventUnread, Data: data}); err == nil {
+			return &item{kind: itemEvent, ev: &broadcast{typ: hub.EventUnread, conv: mu.ConversationID, frame: frame}}
+		}
+	}
+	n.log.Error().Err(err).Str("topic", topic).Msg("encode unread frame")
+	return nil
 }
