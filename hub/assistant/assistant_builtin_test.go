@@ -7,14 +7,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/parley-chat/parley/hub"
-	"github.com/parley-chat/parley/hub/assistant/retrieval"
 	"github.com/parley-chat/parley/hub/hubtest"
 	"github.com/parley-chat/parley/store/sqlite"
 )
@@ -582,133 +580,3 @@ func TestBuiltinSQLite(t *testing.T) {
 type nopPublisher struct{}
 
 func (nopPublisher) Publish(context.Context, string, []byte) error { return nil }
-
-// TestBuiltinKnowledgeChanges checks that the index follows the knowledge
-// base: rebuilt when an entry is added, edited or deleted, kept otherwise.
-func TestBuiltinKnowledgeChanges(t *testing.T) {
-	kb := newBuiltinSearcher()
-	a := &Builtin{Knowledge: kb}
-	ask := func(want int64) {
-		t.Helper()
-		d := mustDecide(t, a, builtinInput("en", "Do you sell gift cards?"))
-		if got := usedSource(d); got != want {
-			t.Fatalf("used entry %d (%s), want %d", got, d.Trace.Decision, want)
-		}
-	}
-	index := func() *retrieval.Index {
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		return a.sites[builtinSite.ID].idx
-	}
-	ask(0)
-	first := index()
-	ask(0)
-	if index() != first {
-		t.Error("rebuilt without a change")
-	}
-	card := &hub.KnowledgeEntry{ID: 20, SiteID: builtinSite.ID, TenantID: builtinSite.TenantID, Kind: hub.KnowledgeQA,
-		Title: "Do you sell gift cards?", Body: "Yes, from $10."}
-	kb.entries = append(kb.entries, card)
-	ask(20)
-	if _, err := first.Search("gift", "en"); !errors.Is(err, retrieval.ErrClosed) {
-		t.Errorf("the replaced index is still open: %v", err)
-	}
-	edited := *card
-	edited.Title, edited.UpdatedAt = "Do you sell vouchers?", time.Now()
-	kb.entries[len(kb.entries)-1] = &edited
-	ask(0)
-	kb.entries = kb.entries[:len(kb.entries)-1]
-	ask(0)
-	kb.entries = append(kb.entries, card)
-	ask(20)
-}
-
-// TestBuiltinDropsIdleIndexes: past MaxIndexedSites the least recently
-// used site's index is closed and dropped, and built again when asked.
-func TestBuiltinDropsIdleIndexes(t *testing.T) {
-	kb := newBuiltinSearcher()
-	for _, id := range []int64{2, 3} {
-		for _, e := range builtinKB {
-			c := *e
-			c.SiteID, c.TenantID = id, builtinSite.TenantID
-			kb.entries = append(kb.entries, &c)
-		}
-	}
-	a := &Builtin{Knowledge: kb, MaxIndexedSites: 2}
-	ask := func(site int64) *retrieval.Index {
-		t.Helper()
-		in := builtinInput("en", "How long does delivery take?")
-		s := *builtinSite
-		s.ID = site
-		in.Site = &s
-		if d := mustDecide(t, a, in); d.Action != hub.ActionAnswer {
-			t.Fatalf("site %d: %s", site, d.Trace.Decision)
-		}
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		return a.sites[site].idx
-	}
-	one := ask(builtinSite.ID)
-	ask(2)
-	ask(builtinSite.ID) // the site of one is used last: 2 goes next
-	ask(3)
-	a.mu.Lock()
-	_, kept2 := a.sites[2]
-	n := len(a.sites)
-	a.mu.Unlock()
-	if kept2 || n != 2 {
-		t.Fatalf("kept site 2: %v, %d indexes", kept2, n)
-	}
-	if _, err := one.Search("delivery", "en"); err != nil {
-		t.Fatalf("the recently used index was closed: %v", err)
-	}
-	ask(2)
-}
-
-// TestBuiltinConcurrent decides from many goroutines while the knowledge
-// base changes under them; run with -race.
-func TestBuiltinConcurrent(t *testing.T) {
-	kb := newBuiltinSearcher()
-	var mu sync.Mutex
-	lister := lockedLister{kb: kb, mu: &mu}
-	a := &Builtin{Knowledge: lister}
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			for range 10 {
-				if _, err := a.Decide(context.Background(), builtinInput("en", "How long does shipping take?")); err != nil {
-					t.Error(err)
-				}
-			}
-		})
-	}
-	wg.Go(func() {
-		for i := range 10 {
-			mu.Lock()
-			c := *kb.entries[0]
-			c.Body = fmt.Sprintf("Orders ship within %d days.", i)
-			kb.entries[0] = &c
-			mu.Unlock()
-		}
-	})
-	wg.Wait()
-}
-
-// lockedLister guards a builtinSearcher for TestBuiltinConcurrent.
-type lockedLister struct {
-	kb *builtinSearcher
-	mu *sync.Mutex
-}
-
-func (l lockedLister) SearchKnowledge(ctx context.Context, siteID int64, query string, limit int) ([]*hub.KnowledgeEntry, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.kb.SearchKnowledge(ctx, siteID, query, limit)
-}
-
-func (l lockedLister) FindKnowledgeEntries(ctx context.Context, siteID int64) ([]*hub.KnowledgeEntry, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	es, err := l.kb.FindKnowledgeEntries(ctx, siteID)
-	return slices.Clone(es), err
-}
