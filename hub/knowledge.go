@@ -35,9 +35,28 @@ type KnowledgeEntry struct {
 	Kind      KnowledgeKind `json:"kind"`
 	Title     string        `json:"title"`
 	Body      string        `json:"body"`
-	CreatedAt time.Time     `json:"created_at"`
-	UpdatedAt time.Time     `json:"updated_at"`
+	// Language is the language the entry is written in: "en" or "ru"
+	// (KnowledgeLanguages). Detected from the text when not given.
+	Language string `json:"language"`
+	// Phrasings are other ways visitors ask what the entry answers ("also
+	// asked as"): the assistant matches a question against them as it does
+	// against the title. At most MaxKnowledgePhrasings.
+	Phrasings []string `json:"phrasings"`
+	// TranslationOf is the id of the entry of the same site this one
+	// translates (an entry in another language that answers the same
+	// question), or 0. The assistant answers a visitor in their language
+	// from the translation when one exists (docs/assistant.md).
+	TranslationOf int64     `json:"translation_of,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
+
+// KnowledgeLanguages are the languages an entry may be written in.
+var KnowledgeLanguages = []string{"en", "ru"}
+
+// MaxKnowledgePhrasings bounds an entry's phrasings; each is at most
+// MaxKnowledgeTitle characters.
+const MaxKnowledgePhrasings = 20
 
 // KnowledgeSearcher is what the assistants read of a site's knowledge
 // base. A Store is one.
