@@ -29,12 +29,12 @@ const (
 // KnowledgeEntry is one entry of a site's knowledge base, which the
 // built-in assistant answers from.
 type KnowledgeEntry struct {
-	ID        int64         `json:"id"`
-	TenantID  int64         `json:"tenant_id"`
-	SiteID    int64         `json:"site_id"`
-	Kind      KnowledgeKind `json:"kind"`
-	Title     string        `json:"title"`
-	Body      string        `json:"body"`
+	ID       int64         `json:"id"`
+	TenantID int64         `json:"tenant_id"`
+	SiteID   int64         `json:"site_id"`
+	Kind     KnowledgeKind `json:"kind"`
+	Title    string        `json:"title"`
+	Body     string        `json:"body"`
 	// Language is the language the entry is written in: "en" or "ru"
 	// (KnowledgeLanguages). Detected from the text when not given.
 	Language string `json:"language"`
