@@ -120,6 +120,23 @@ type KBSource struct {
 	Title   string  `json:"title"`
 	Score   float64 `json:"score"`
 	Used    bool    `json:"used"`
+	// Terms are the question's words as weighed against the entry: what
+	// the score was made of (docs/assistant.md, "The trace").
+	Terms []KBTerm `json:"terms,omitempty"`
+}
+
+// KBTerm is one word of a visitor's question as the built-in assistant
+// weighed it against a knowledge-base entry.
+type KBTerm struct {
+	Word string `json:"word"`
+	// Weight is the word's share of the question, 0 to 1: rarer words
+	// among the site's entries weigh more.
+	Weight float64 `json:"weight"`
+	// In is where the entry has it: "title" (the title or a phrasing),
+	// "body", or "" (nowhere).
+	In string `json:"in,omitempty"`
+	// Via is how it was found: "word", "typo" or "synonym".
+	Via string `json:"via,omitempty"`
 }
 
 // AIProvider is a site's own OpenAI-compatible model; empty fields take

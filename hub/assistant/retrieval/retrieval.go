@@ -1,9 +1,10 @@
 // Package retrieval finds the knowledge-base entries that answer a
 // question: an in-memory full-text index over one site's entries, built
 // with bleve (github.com/blevesearch/bleve/v2), that stems English and
-// Russian with Snowball, ranks with BM25 (the knowledge base is the
-// corpus, so a word found in every entry tells little and a rare one a
-// lot) and tolerates typos in longer words.
+// Russian with Snowball (analyze.go), ranks with BM25 (the knowledge base
+// is the corpus, so a word found in every entry tells little and a rare
+// one a lot), tolerates typos in longer words and joins words of one
+// meaning, in either language, through synonym groups.
 //
 // The store stays the truth: an Index is built from the entries it lists
 // and thrown away when they change.
@@ -17,16 +18,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
-	"github.com/blevesearch/bleve/v2/analysis/char/regexp"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
-	"github.com/blevesearch/bleve/v2/analysis/lang/ru"
-	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
-	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/whitespace"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -35,39 +30,56 @@ import (
 	"github.com/parley-chat/parley/hub"
 )
 
-// Languages an entry is indexed in, named after their analyzers.
+// Languages an entry may be written in.
 const (
 	English = "en"
 	Russian = "ru"
 )
 
-var languages = []string{English, Russian}
-
 const (
-	// titleBoost is how much more a word of the title counts in the BM25
-	// rank than one of the body: the title of a Q&A pair is the question,
-	// of an article its subject.
+	// titleBoost is how much more a word of the title (or of a phrasing)
+	// counts in the BM25 rank than one of the body: the title of a Q&A
+	// pair is the question, of an article its subject.
 	titleBoost = 2.0
-	// BodyWeight is what a query word found in an entry's body but not its
-	// title adds to Hit.Coverage: a body mentions many things it is not
-	// about.
+	// BodyWeight is what a question's word found in an entry's body but
+	// not its title or phrasings adds to Hit.Coverage: a body mentions
+	// many things it is not about.
 	BodyWeight = 0.6
+	// SynonymWeight is what a word found only through a synonym group
+	// counts, of what the word itself would: "delivery" is nearly
+	// "shipping", not quite.
+	SynonymWeight = 0.9
+	// OtherLanguageWeight is what an entry's Coverage counts for in the
+	// ranking when the entry is in another language than the question: a
+	// site's entry in the visitor's language comes first unless one in
+	// the other language covers the question clearly better.
+	OtherLanguageWeight = 0.8
+	// CarriedBonus is added to the ranking of an entry whose title or a
+	// phrasing holds the question's telling word (Hit.Carried).
+	CarriedBonus = 0.1
 	// candidates is how many entries the BM25 search hands on to be
 	// weighed by coverage.
-	candidates = 10
+	candidates = 20
+)
+
+// The fields of an indexed entry. Text is analyzed by analyze.go and
+// indexed as its stems, space-separated; synonym groups as "~<group>".
+const (
+	fieldTitle = "title" // the title and the phrasings
+	fieldBody  = "body"
 )
 
 // Config tunes an Index. The zero value is the default: every word of a
-// question counts.
+// question counts, no synonyms.
 type Config struct {
 	// Stopword reports words (lower case, ё as е) that carry no topic:
-	// they are left out of queries and of Hit.TitleCoverage. The analyzers'
-	// own stop lists (function words) apply in any case.
+	// they are left out of queries and of Hit.TitleCoverage. The
+	// analyzer's own stop lists (function words) apply in any case.
 	Stopword func(word string) bool
-	// Synonyms are groups of single words that count as the same word
-	// ("price", "cost"), in either language: each is stemmed like the
-	// text, and a question's word matches an entry holding any word of
-	// its groups (exactly; typos only of the word itself).
+	// Synonyms are groups of single words that mean the same thing
+	// ("price", "cost", "цена"), in one language or across both: each is
+	// stemmed like the text, and a question's word matches an entry
+	// holding any word of its groups (counting SynonymWeight).
 	Synonyms [][]string
 }
 
@@ -75,57 +87,85 @@ type Config struct {
 // for concurrent use; Close frees it once the searches in flight are done.
 type Index struct {
 	cfg     Config
+	an      analyzer
 	mu      sync.RWMutex // read-held by searches, write-held by Close
 	idx     bleve.Index
 	closed  bool
 	entries map[string]*doc // by bleve document id
-	// df counts, per language, the entries whose title or body has a term.
-	df map[string]map[string]int
-	// syn maps, per language, a stem to the other stems of its synonym
-	// groups.
-	syn map[string]map[string][]string
-	n   int
+	// df counts the entries whose title, phrasings or body hold a stem or
+	// a synonym group ("~3").
+	df map[string]int
+	// groups maps a stem to the synonym groups ("~3") it belongs to.
+	groups map[string][]string
+	// translations maps an entry's id to the entries of its translation
+	// group (the original and its translations, hub.KnowledgeEntry's
+	// TranslationOf), itself included.
+	translations map[int64][]*hub.KnowledgeEntry
+	n            int
 }
 
 // doc is an indexed entry with its analyzed terms.
 type doc struct {
 	entry       *hub.KnowledgeEntry
 	lang        string
-	title, body map[string]bool
-	titleTerms  []term // the title's content terms, for TitleCoverage
-}
-
-// term is one analyzed word: its stem and the word it came from.
-type term struct {
-	stem, word string
+	title, body map[string]bool // stems and synonym groups
+	// questions are the content terms of the title and of each phrasing,
+	// for TitleCoverage.
+	questions [][]term
 }
 
 // Hit is an entry found for a question.
 type Hit struct {
 	Entry *hub.KnowledgeEntry
+	// Lang is the language the entry is written in.
+	Lang string
+	// Translation is the entry of Entry's translation group written in
+	// the question's language, when Entry is not and the group has one:
+	// the answer to give.
+	Translation *hub.KnowledgeEntry
 	// Score is bleve's BM25 score: it orders hits but has no scale.
 	Score float64
 	// Terms are the question's words found in the entry, in the question's
 	// order (a typo counts as the word it was taken for).
 	Terms []string
+	// Matches are all of the question's words with their weights and
+	// where each was found, for the trace.
+	Matches []Match
 	// Coverage is the share of the question found in the entry, 0 to 1,
 	// each word weighted by how rare it is among the entries (BM25's idf),
-	// counting 1 in the title and BodyWeight only in the body.
+	// counting 1 in the title or a phrasing and BodyWeight only in the
+	// body (times SynonymWeight when found through a synonym).
 	Coverage float64
-	// TitleOnly is the part of Coverage from words found in the title: 0
-	// when the match is on the body alone.
+	// TitleOnly is the part of Coverage from words found in the title or
+	// a phrasing: 0 when the match is on the body alone.
 	TitleOnly float64
-	// TitleCoverage is the share of the title's content words that the
-	// question has: "where is my order" covers half of "How do I cancel
-	// my order?".
+	// TitleCoverage is the share of the content words of the entry's
+	// title, or of its best-covered phrasing, that the question has:
+	// "where is my order" covers half of "How do I cancel my order?".
 	TitleCoverage float64
-	// TitleWords is how many content words the title has.
+	// TitleWords is how many content words that title or phrasing has.
 	TitleWords int
+	// Carried reports whether the question's telling word, the one of
+	// its words that the fewest entries hold (but some do), is in the
+	// entry's title or a phrasing: a question is about its rarest word,
+	// and an entry that has it only in passing is about something else.
+	Carried bool
 }
 
-// New builds an index over entries. An entry is indexed in the language
-// its text is written in (hub.DetectLanguage: Cyrillic is Russian, Latin
-// English), with that language's Snowball stemmer.
+// Match is one word of a question as weighed against an entry.
+type Match struct {
+	Word string `json:"word"`
+	// Weight is the word's share of the question (its idf over the sum).
+	Weight float64 `json:"weight"`
+	// In is where it was found: "title", "body" or "" (nowhere).
+	In string `json:"in,omitempty"`
+	// Via is how: "word", "typo" or "synonym".
+	Via string `json:"via,omitempty"`
+}
+
+// New builds an index over entries. An entry's language is its Language,
+// or when unset the one its text is written in (hub.DetectLanguage); its
+// title and phrasings are the questions it answers, its body the answer.
 func New(entries []*hub.KnowledgeEntry, cfg Config) (*Index, error) {
 	m, err := newMapping()
 	if err != nil {
@@ -138,27 +178,43 @@ func New(entries []*hub.KnowledgeEntry, cfg Config) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("retrieval: new index: %w", err)
 	}
-	x := &Index{cfg: cfg, idx: idx, entries: map[string]*doc{}, df: map[string]map[string]int{}}
-	for _, l := range languages {
-		x.df[l] = map[string]int{}
-	}
-	x.syn = synonyms(x, cfg.Synonyms)
+	x := &Index{cfg: cfg, an: newAnalyzer(), idx: idx, entries: map[string]*doc{}, df: map[string]int{},
+		translations: map[int64][]*hub.KnowledgeEntry{}}
+	x.groups = x.synonymGroups(cfg.Synonyms)
 	b := idx.NewBatch()
+	byID := map[int64]*hub.KnowledgeEntry{}
 	for _, e := range entries {
 		if e == nil {
 			continue
 		}
-		lang := hub.DetectLanguage(e.Title+"\n"+e.Body, "")
+		byID[e.ID] = e
+		lang := e.Language
+		if lang != English && lang != Russian {
+			lang = hub.DetectLanguage(e.Title+"\n"+e.Body, "")
+		}
 		id := strconv.FormatInt(e.ID, 10)
 		d := &doc{entry: e, lang: lang, title: map[string]bool{}, body: map[string]bool{}}
-		for _, t := range x.analyze(lang, e.Title) {
-			d.title[t.stem] = true
-			if !x.stop(t.word) && !slices.ContainsFunc(d.titleTerms, func(u term) bool { return u.stem == t.stem }) {
-				d.titleTerms = append(d.titleTerms, t)
+		var titleStems, bodyStems []string
+		for _, q := range append([]string{e.Title}, e.Phrasings...) {
+			var content []term
+			for _, t := range x.an.analyze(q) {
+				titleStems = append(titleStems, x.withGroups(t.stem)...)
+				if !x.stop(t.word) && !slices.ContainsFunc(content, func(u term) bool { return u.stem == t.stem }) {
+					content = append(content, t)
+				}
+			}
+			if len(content) > 0 {
+				d.questions = append(d.questions, content)
 			}
 		}
-		for _, t := range x.analyze(lang, e.Body) {
-			d.body[t.stem] = true
+		for _, t := range x.an.analyze(e.Body) {
+			bodyStems = append(bodyStems, x.withGroups(t.stem)...)
+		}
+		for _, s := range titleStems {
+			d.title[s] = true
+		}
+		for _, s := range bodyStems {
+			d.body[s] = true
 		}
 		seen := map[string]bool{}
 		for s := range d.title {
@@ -168,11 +224,11 @@ func New(entries []*hub.KnowledgeEntry, cfg Config) (*Index, error) {
 			seen[s] = true
 		}
 		for s := range seen {
-			x.df[lang][s]++
+			x.df[s]++
 		}
 		x.entries[id] = d
 		x.n++
-		if err := b.Index(id, map[string]any{"title_" + lang: e.Title, "body_" + lang: e.Body}); err != nil {
+		if err := b.Index(id, map[string]any{fieldTitle: strings.Join(titleStems, " "), fieldBody: strings.Join(bodyStems, " ")}); err != nil {
 			_ = idx.Close()
 			return nil, fmt.Errorf("retrieval: index entry %d: %w", e.ID, err)
 		}
@@ -181,64 +237,90 @@ func New(entries []*hub.KnowledgeEntry, cfg Config) (*Index, error) {
 		_ = idx.Close()
 		return nil, fmt.Errorf("retrieval: index entries: %w", err)
 	}
+	x.linkTranslations(byID)
 	return x, nil
 }
 
-// yoFilter folds ё to е, which Russian writers use interchangeably.
-const yoFilter = "yo_to_ye"
+// linkTranslations groups each original with its translations.
+func (x *Index) linkTranslations(byID map[int64]*hub.KnowledgeEntry) {
+	groups := map[int64][]*hub.KnowledgeEntry{}
+	for _, e := range byID {
+		root := e.ID
+		if o := byID[e.TranslationOf]; o != nil && e.TranslationOf != e.ID {
+			root = o.ID
+		}
+		groups[root] = append(groups[root], e)
+	}
+	for _, g := range groups {
+		if len(g) < 2 {
+			continue
+		}
+		slices.SortFunc(g, func(a, b *hub.KnowledgeEntry) int { return cmp.Compare(a.ID, b.ID) })
+		for _, e := range g {
+			x.translations[e.ID] = g
+		}
+	}
+}
+
+// Translation returns the entry of e's translation group written in lang
+// (e itself when it is), or nil when the group has none.
+func (x *Index) Translation(e *hub.KnowledgeEntry, lang string) *hub.KnowledgeEntry {
+	if x.langOf(e) == lang {
+		return e
+	}
+	for _, t := range x.translations[e.ID] {
+		if x.langOf(t) == lang {
+			return t
+		}
+	}
+	return nil
+}
+
+// analyzerPreAnalyzed indexes the stems New wrote, split on spaces.
+const analyzerPreAnalyzed = "stems"
 
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	m := bleve.NewIndexMapping()
 	m.ScoringModel = index.BM25Scoring
-	if err := m.AddCustomCharFilter(yoFilter, map[string]any{"type": regexp.Name, "regexp": "[ёЁ]", "replace": "е"}); err != nil {
-		return nil, fmt.Errorf("retrieval: char filter: %w", err)
-	}
-	// bleve's own "en" analyzer stems with Porter; Snowball (Porter2) is
-	// its successor and the one Russian uses too.
-	analyzers := map[string][]string{
-		English: {en.PossessiveName, lowercase.Name, en.StopName, en.SnowballStemmerName},
-		Russian: {lowercase.Name, ru.StopName, ru.SnowballStemmerName},
+	if err := m.AddCustomAnalyzer(analyzerPreAnalyzed, map[string]any{"type": custom.Name, "tokenizer": whitespace.Name}); err != nil {
+		return nil, fmt.Errorf("retrieval: analyzer: %w", err)
 	}
 	dm := bleve.NewDocumentStaticMapping()
-	for _, l := range languages {
-		if err := m.AddCustomAnalyzer(l, map[string]any{"type": custom.Name, "char_filters": []string{yoFilter},
-			"tokenizer": unicode.Name, "token_filters": analyzers[l]}); err != nil {
-			return nil, fmt.Errorf("retrieval: analyzer %s: %w", l, err)
-		}
-		for _, f := range []string{"title_", "body_"} {
-			fm := bleve.NewTextFieldMapping()
-			fm.Analyzer = l
-			fm.Store, fm.DocValues, fm.IncludeInAll, fm.IncludeTermVectors = false, false, false, false
-			dm.AddFieldMappingsAt(f+l, fm)
-		}
+	for _, f := range []string{fieldTitle, fieldBody} {
+		fm := bleve.NewTextFieldMapping()
+		fm.Analyzer = analyzerPreAnalyzed
+		fm.Store, fm.DocValues, fm.IncludeInAll, fm.IncludeTermVectors = false, false, false, false
+		dm.AddFieldMappingsAt(f, fm)
 	}
 	m.DefaultMapping = dm
 	return m, nil
 }
 
-// analyze splits text into terms with lang's analyzer.
-func (x *Index) analyze(lang, text string) []term {
-	a := x.idx.Mapping().AnalyzerNamed(lang)
-	if a == nil {
-		return nil
-	}
-	var out []term
-	for _, tok := range a.Analyze([]byte(text)) {
-		out = append(out, term{stem: string(tok.Term), word: word(text, tok)})
+func (x *Index) stop(w string) bool { return x.cfg.Stopword != nil && x.cfg.Stopword(w) }
+
+// withGroups is stem and the synonym groups it belongs to.
+func (x *Index) withGroups(stem string) []string {
+	return append([]string{stem}, x.groups[stem]...)
+}
+
+// synonymGroups stems each group's words and maps every stem to the
+// groups that hold it, named "~<index>" (a token no word can be).
+func (x *Index) synonymGroups(groups [][]string) map[string][]string {
+	out := map[string][]string{}
+	for i, g := range groups {
+		name := "~" + strconv.Itoa(i)
+		for _, w := range g {
+			ts := x.an.analyze(w)
+			if len(ts) != 1 {
+				continue // a stopword, or several words: not a synonym of one word
+			}
+			if s := ts[0].stem; !slices.Contains(out[s], name) {
+				out[s] = append(out[s], name)
+			}
+		}
 	}
 	return out
 }
-
-// word is the lower-case word tok was made of, ё folded to е.
-func word(text string, tok *analysis.Token) string {
-	w := text
-	if tok.Start >= 0 && tok.End <= len(text) && tok.Start < tok.End {
-		w = text[tok.Start:tok.End]
-	}
-	return strings.ReplaceAll(strings.ToLower(w), "ё", "е")
-}
-
-func (x *Index) stop(w string) bool { return x.cfg.Stopword != nil && x.cfg.Stopword(w) }
 
 // Len is the number of entries indexed.
 func (x *Index) Len() int { return x.n }
@@ -257,26 +339,11 @@ func (x *Index) Close() error {
 // ErrClosed is returned by Search on a closed Index.
 var ErrClosed = fmt.Errorf("retrieval: index closed")
 
-// fuzziness is the edit distance t's stem may be off by and still match,
-// by the letters of the word it came from: none below 5, where one letter
-// makes another word ("ship", "shop"), 1 from 5 and 2 from 8.
-func fuzziness(t term) int {
-	n := utf8.RuneCountInString(t.word)
-	switch {
-	case n >= 8:
-		return 2
-	case n >= 5:
-		return 1
-	}
-	return 0
-}
-
 // Search returns the entries that share words with question, best first
-// by Coverage, then Score. lang is the question's language ("en" or
-// "ru"): its analyzer stems the question for the entries in it, and of
-// equally good hits those in lang come first. Each word of the question
-// is looked for in the titles (boosted) and bodies of the entries of both
-// languages, stemmed by their analyzer, exactly and, for words of five
+// by Coverage, then Score. Of equally good hits those written in lang
+// (the visitor's language, "en" or "ru") come first. Each word of the
+// question is looked for in the titles and phrasings (boosted) and the
+// bodies, exactly, through its synonym groups and, for words of five
 // letters or more, with typos (see fuzziness).
 func (x *Index) Search(question, lang string) ([]Hit, error) {
 	x.mu.RLock()
@@ -284,43 +351,37 @@ func (x *Index) Search(question, lang string) ([]Hit, error) {
 	if x.closed {
 		return nil, ErrClosed
 	}
-	queries := map[string][]term{} // the question's terms in each language
-	var qs []query.Query
-	for _, l := range languages {
-		var ts []term
-		for _, t := range x.analyze(l, question) {
-			if x.stop(t.word) || slices.ContainsFunc(ts, func(u term) bool { return u.stem == t.stem }) {
-				continue
-			}
-			ts = append(ts, t)
+	var qts []term
+	for _, t := range x.an.analyze(question) {
+		if x.stop(t.word) || slices.ContainsFunc(qts, func(u term) bool { return u.stem == t.stem }) {
+			continue
 		}
-		queries[l] = ts
-		for _, t := range ts {
-			for _, f := range []string{"title_", "body_"} {
-				for _, alt := range x.syn[l][t.stem] {
-					sq := bleve.NewTermQuery(alt)
-					sq.SetField(f + l)
-					sq.SetBoost(1)
-					if f == "title_" {
-						sq.SetBoost(titleBoost)
-					}
-					qs = append(qs, sq)
-				}
-				boost := 1.0
-				if f == "title_" {
-					boost = titleBoost
-				}
-				tq := bleve.NewTermQuery(t.stem)
-				tq.SetField(f + l)
-				tq.SetBoost(boost)
-				qs = append(qs, tq)
-				if k := fuzziness(t); k > 0 {
-					fq := bleve.NewFuzzyQuery(t.stem)
-					fq.SetField(f + l)
-					fq.SetFuzziness(k)
-					fq.SetBoost(boost / 2)
-					qs = append(qs, fq)
-				}
+		qts = append(qts, t)
+	}
+	var qs []query.Query
+	add := func(q interface {
+		query.Query
+		SetField(string)
+		SetBoost(float64)
+	}, field string, boost float64) {
+		q.SetField(field)
+		q.SetBoost(boost)
+		qs = append(qs, q)
+	}
+	for _, t := range qts {
+		for _, f := range []string{fieldTitle, fieldBody} {
+			boost := 1.0
+			if f == fieldTitle {
+				boost = titleBoost
+			}
+			add(bleve.NewTermQuery(t.stem), f, boost)
+			for _, g := range x.groups[t.stem] {
+				add(bleve.NewTermQuery(g), f, boost*SynonymWeight)
+			}
+			if k := fuzziness(t); k > 0 {
+				fq := bleve.NewFuzzyQuery(t.stem)
+				fq.SetFuzziness(k)
+				add(fq, f, boost/2)
 			}
 		}
 	}
@@ -338,159 +399,169 @@ func (x *Index) Search(question, lang string) ([]Hit, error) {
 		if d == nil {
 			continue
 		}
-		hit := Hit{Entry: d.entry, Score: h.Score}
-		x.cover(&hit, d, queries[d.lang])
-		hits = append(hits, hit)
+		hit := Hit{Entry: d.entry, Lang: d.lang, Score: h.Score}
+		if t := x.Translation(d.entry, lang); t != nil && t != d.entry {
+			hit.Translation = t
+		}
+		x.cover(&hit, d, qts)
+		if len(hit.Terms) > 0 { // not a near miss of the fuzzy search
+			hits = append(hits, hit)
+		}
+	}
+	rank := func(h Hit) float64 {
+		r := h.Coverage
+		if x.langOf(h.Entry) != lang {
+			r *= OtherLanguageWeight
+		}
+		if h.Carried {
+			r += CarriedBonus
+		}
+		return r
 	}
 	slices.SortStableFunc(hits, func(a, b Hit) int {
-		if c := cmp.Compare(b.Coverage, a.Coverage); c != 0 {
+		if c := cmp.Compare(rank(b), rank(a)); c != 0 {
 			return c
-		}
-		if al, bl := x.langOf(a) == lang, x.langOf(b) == lang; al != bl {
-			if al {
-				return -1
-			}
-			return 1
 		}
 		return cmp.Compare(b.Score, a.Score)
 	})
 	return hits, nil
 }
 
-func (x *Index) langOf(h Hit) string { return x.entries[strconv.FormatInt(h.Entry.ID, 10)].lang }
-
-// idf is BM25's inverse document frequency of stem among the entries of
-// lang: a word in one entry weighs the most, one in every entry nearly
-// nothing. A word no entry has weighs as much as one in a single entry:
-// it says the question is about something else, but no more than the
-// rarest word that matched says it is about this entry.
-func (x *Index) idf(lang, stem string) float64 {
-	n, df := float64(x.n), float64(max(x.df[lang][stem], 1))
-	return math.Log(1 + (n-df+0.5)/(df+0.5))
+func (x *Index) langOf(e *hub.KnowledgeEntry) string {
+	if d := x.entries[strconv.FormatInt(e.ID, 10)]; d != nil {
+		return d.lang
+	}
+	return ""
 }
 
-// cover sets h's Terms, Coverage, TitleOnly and TitleCoverage for the
-// question's terms qs, analyzed in d's language.
+// idf is BM25's inverse document frequency of a question's word among the
+// entries, counting those that hold it or a synonym: a word in one entry
+// weighs the most, one in every entry nearly nothing. A word no entry has
+// weighs as much as one in a single entry: it says the question is about
+// something else, but no more than the rarest word that matched says it
+// is about this entry.
+func (x *Index) idf(t term) float64 {
+	df := x.df[t.stem]
+	for _, g := range x.groups[t.stem] {
+		df = max(df, x.df[g])
+	}
+	n, f := float64(x.n), float64(max(df, 1))
+	return math.Log(1 + (n-f+0.5)/(f+0.5))
+}
+
+// cover sets h's Terms, Matches, Coverage, TitleOnly and TitleCoverage
+// for the question's terms qs.
 func (x *Index) cover(h *Hit, d *doc, qs []term) {
-	var sum, title, total float64
-	for _, q := range qs {
-		w := x.idf(d.lang, q.stem)
-		total += w
-		k := fuzziness(q)
-		switch {
-		case has(d.title, q.stem, k) || hasAny(d.title, x.syn[d.lang][q.stem]):
-			sum += w
-			title += w
-		case has(d.body, q.stem, k) || hasAny(d.body, x.syn[d.lang][q.stem]):
-			sum += BodyWeight * w
-		default:
-			continue
+	for _, ts := range d.questions {
+		n := 0
+		for _, t := range ts {
+			if slices.ContainsFunc(qs, func(q term) bool { return x.same(q, t) }) {
+				n++
+			}
 		}
-		h.Terms = append(h.Terms, q.word)
+		if c := round2(float64(n) / float64(len(ts))); c > h.TitleCoverage || c == h.TitleCoverage && len(ts) > h.TitleWords {
+			h.TitleCoverage, h.TitleWords = c, len(ts)
+		}
+	}
+	var sum, title, total float64
+	weights := make([]float64, len(qs))
+	for i, q := range qs {
+		weights[i] = x.idf(q)
+		total += weights[i]
+	}
+	carrier := -1
+	for i, q := range qs {
+		if x.known(q) && (carrier < 0 || weights[i] > weights[carrier]) {
+			carrier = i
+		}
+	}
+	for i, q := range qs {
+		w := weights[i]
+		m := Match{Word: q.word}
+		if total > 0 {
+			m.Weight = round2(w / total)
+		}
+		if via := x.found(d.title, q); via != "" {
+			m.In, m.Via = fieldTitle, via
+			sum += w * viaWeight(via)
+			title += w * viaWeight(via)
+		} else if via := x.found(d.body, q); via != "" {
+			m.In, m.Via = fieldBody, via
+			sum += BodyWeight * w * viaWeight(via)
+		}
+		if i == carrier && m.In == fieldTitle {
+			h.Carried = true
+		}
+		h.Matches = append(h.Matches, m)
+		if m.In != "" {
+			h.Terms = append(h.Terms, q.word)
+		}
 	}
 	if total > 0 {
 		h.Coverage = round2(sum / total)
 		h.TitleOnly = round2(title / total)
 	}
-	if len(d.titleTerms) > 0 {
-		n := 0
-		for _, t := range d.titleTerms {
-			k := fuzziness(t)
-			if slices.ContainsFunc(qs, func(q term) bool { return q.stem == t.stem || (k > 0 && within(q.stem, t.stem, k)) }) {
-				n++
-			}
-		}
-		h.TitleCoverage = round2(float64(n) / float64(len(d.titleTerms)))
-		h.TitleWords = len(d.titleTerms)
-	}
 }
 
-// has reports whether terms holds stem, or with k > 0 a term within edit
-// distance k of it.
-func has(terms map[string]bool, stem string, k int) bool {
-	if terms[stem] {
+// known reports whether some entry holds q or a synonym of it.
+func (x *Index) known(q term) bool {
+	if x.df[q.stem] > 0 {
 		return true
 	}
+	return slices.ContainsFunc(x.groups[q.stem], func(g string) bool { return x.df[g] > 0 })
+}
+
+func viaWeight(via string) float64 {
+	if via == "synonym" {
+		return SynonymWeight
+	}
+	return 1
+}
+
+// found reports how q is among terms: "word", "typo", "synonym" or "".
+func (x *Index) found(terms map[string]bool, q term) string {
+	switch {
+	case terms[q.stem]:
+		return "word"
+	case x.df[q.stem] == 0 && has(terms, q.stem, fuzziness(q)):
+		return "typo"
+	case slices.ContainsFunc(x.groups[q.stem], func(g string) bool { return terms[g] }):
+		return "synonym"
+	}
+	return ""
+}
+
+// same reports whether the question's term q stands for the title's term
+// t: the same stem, a typo of it, or a synonym.
+func (x *Index) same(q, t term) bool {
+	if q.stem == t.stem {
+		return true
+	}
+	if k := fuzziness(t); k > 0 && x.df[q.stem] == 0 && within(q.stem, t.stem, k) {
+		return true
+	}
+	for _, g := range x.groups[q.stem] {
+		if slices.Contains(x.groups[t.stem], g) {
+			return true
+		}
+	}
+	return false
+}
+
+// has reports whether terms holds a word within edit distance k (k > 0)
+// of stem; synonym groups ("~…") are not words.
+func has(terms map[string]bool, stem string, k int) bool {
 	if k == 0 {
 		return false
 	}
 	for t := range terms {
-		if within(stem, t, k) {
+		if !strings.HasPrefix(t, "~") && within(stem, t, k) {
 			return true
 		}
 	}
 	return false
-}
-
-// hasAny reports whether terms holds any of stems.
-func hasAny(terms map[string]bool, stems []string) bool {
-	for _, s := range stems {
-		if terms[s] {
-			return true
-		}
-	}
-	return false
-}
-
-// synonyms stems each group in each language and maps every stem to the
-// other stems of its groups.
-func synonyms(x *Index, groups [][]string) map[string]map[string][]string {
-	out := map[string]map[string][]string{}
-	for _, l := range languages {
-		m := map[string][]string{}
-		for _, g := range groups {
-			var stems []string
-			for _, w := range g {
-				for _, t := range x.analyze(l, w) {
-					if !slices.Contains(stems, t.stem) {
-						stems = append(stems, t.stem)
-					}
-				}
-			}
-			for _, s := range stems {
-				for _, o := range stems {
-					if o != s && !slices.Contains(m[s], o) {
-						m[s] = append(m[s], o)
-					}
-				}
-			}
-		}
-		out[l] = m
-	}
-	return out
 }
 
 // round2 rounds to two decimals: the trace shows scores, and a decision
 // must follow from what it shows.
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
-
-// within reports whether a and b are at most k edits (insertions,
-// deletions, substitutions of a letter) apart.
-func within(a, b string, k int) bool {
-	ra, rb := []rune(a), []rune(b)
-	if d := len(ra) - len(rb); d > k || -d > k {
-		return false
-	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		best := cur[0]
-		for j := 1; j <= len(rb); j++ {
-			c := 1
-			if ra[i-1] == rb[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-			best = min(best, cur[j])
-		}
-		if best > k {
-			return false
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)] <= k
-}
