@@ -84,20 +84,22 @@ const (
 //  3. An explicit request for a person: ActionEscalate, always, without a
 //     search.
 //  4. Another intent the assistant cannot act on (refund, account change,
-//     …): ActionEscalate, unless the message is a question and the best
-//     knowledge-base entry is a confident match: it passes the Threshold,
-//     scores at least confidentScore (0.8) and its title's words are
-//     nearly all in the question (Hit.TitleCoverage at least 0.8). "How do I
-//     cancel my order?" asks how, and a help entry with that title answers
-//     it better than a ticket; "I want to cancel my order", "where is my
-//     order?" (which matches that title by one word) or a loose match
-//     still go to the team. The trace keeps the intent either way
-//     (TestBuiltinIntentPrecedence).
+//     …): ActionEscalate, unless the message asks about a policy that an
+//     entry answers: it is a question, names no order or payment of its
+//     own (mentionsInstance: no number of three digits or more), and the
+//     best entry answers it as in 5 with at least intentTitleCoverage of
+//     its title's (or a phrasing's) words in the question. "Can I return
+//     boots I tried on indoors?" gets the return policy; "I want my money
+//     back", "refund order 4411" or a loose match go to the team. The
+//     trace keeps the intent either way (TestBuiltinIntentPrecedence).
 //  5. Otherwise the best entry scoring at least the Threshold is the
 //     answer (MATCHED_CONTENT); a match on the body alone answers only
 //     when all of the question is in the body (Coverage of at least
-//     retrieval.BodyWeight), whatever the Threshold. Below, the
-//     conversation is escalated as "no relevant sources".
+//     retrieval.BodyWeight), whatever the Threshold. An entry written in
+//     another language than the visitor's answers in the visitor's
+//     language when it has a translation in it (retrieval.Hit.Translation),
+//     in its own otherwise. Below, the conversation is escalated as "no
+//     relevant sources".
 //
 // Every candidate the search returned is in Trace.Sources with its score.
 // A search error is returned as it is (wrapped): the Service retries the
@@ -141,14 +143,25 @@ func (b *Builtin) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decisi
 	answer := len(hits) > 0 && hits[0].Coverage >= b.threshold() &&
 		(hits[0].TitleOnly > 0 || hits[0].Coverage >= retrieval.BodyWeight)
 	if answer && intent != "" {
-		answer = isQuestion(last.Body, ws) && hits[0].Coverage >= confidentScore &&
-			hits[0].TitleCoverage >= confidentScore
+		answer = isQuestion(last.Body, ws) && hits[0].TitleCoverage >= intentTitleCoverage && !mentionsInstance(ws)
 	}
 	if answer {
-		if body := answerText(hits[0].Entry, queryStems(ws)); body != "" {
-			trace.Sources[0].Used = true
+		entry := hits[0].Entry
+		if hits[0].Translation != nil {
+			entry = hits[0].Translation
+		}
+		if body := answerText(entry, queryStems(ws)); body != "" {
+			if entry == hits[0].Entry {
+				trace.Sources[0].Used = true
+			} else {
+				trace.Sources = append(trace.Sources, hub.KBSource{EntryID: entry.ID, Title: entry.Title,
+					Score: hits[0].Coverage, Used: true})
+			}
 			trace.AnswerSource = sourceKB
-			trace.Decision = "answered from the knowledge base: " + hits[0].Entry.Title
+			trace.Decision = "answered from the knowledge base: " + entry.Title
+			if entry != hits[0].Entry {
+				trace.Decision += fmt.Sprintf(" (the %s translation of entry %d)", entry.Language, hits[0].Entry.ID)
+			}
 			return hub.Decision{Action: hub.ActionAnswer, Body: body, StatusType: hub.StatusMatchedContent, Trace: trace}, nil
 		}
 	}
@@ -208,7 +221,11 @@ func (b *Builtin) search(ctx context.Context, in hub.AssistantInput, lang string
 	trace.Tools = append(trace.Tools, hub.ToolUse{Name: toolKnowledge, Input: query,
 		Result: fmt.Sprintf("%d entries", len(hits))})
 	for _, h := range hits {
-		trace.Sources = append(trace.Sources, hub.KBSource{EntryID: h.Entry.ID, Title: h.Entry.Title, Score: h.Coverage})
+		src := hub.KBSource{EntryID: h.Entry.ID, Title: h.Entry.Title, Score: h.Coverage}
+		for _, m := range h.Matches {
+			src.Terms = append(src.Terms, hub.KBTerm{Word: m.Word, Weight: m.Weight, In: m.In, Via: m.Via})
+		}
+		trace.Sources = append(trace.Sources, src)
 	}
 	return hits, nil
 }

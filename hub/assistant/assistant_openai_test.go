@@ -202,7 +202,7 @@ func TestOpenAIAnswer(t *testing.T) {
 	}
 	wantSources := []hub.KBSource{{EntryID: 1, Title: "How long is delivery?", Score: 1, Used: true},
 		{EntryID: 2, Title: "Shipping", Score: 0.5, Used: true}}
-	if !slices.Equal(tr.Sources, wantSources) {
+	if !reflect.DeepEqual(tr.Sources, wantSources) {
 		t.Errorf("sources = %+v, want %+v", tr.Sources, wantSources)
 	}
 	if len(tr.Tools) != 1 || tr.Tools[0].Name != "knowledge_search" || tr.Tools[0].Input != "How long does delivery take?" {

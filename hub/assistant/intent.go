@@ -381,3 +381,22 @@ func smallTalkKind(ws []string) string {
 	}
 	return smallTalkNone
 }
+
+// mentionsInstance reports whether a message names a particular order,
+// payment or booking of the visitor's: a number of two digits or more
+// ("order 4411", "#12345"). Such a message asks about that one, which
+// only the team can look up, not about a policy.
+func mentionsInstance(ws []string) bool {
+	for _, w := range ws {
+		digits := 0
+		for _, r := range w {
+			if unicode.IsDigit(r) {
+				digits++
+			}
+		}
+		if digits >= 3 {
+			return true
+		}
+	}
+	return false
+}

@@ -2,6 +2,7 @@ package assistant
 
 import (
 	"cmp"
+	_ "embed"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,13 +16,15 @@ import (
 //
 // Each node keeps a search index of a site's entries in memory
 // (hub/assistant/retrieval, built by Builtin.index): Snowball stems for
-// English and Russian, typo tolerance for longer words, BM25 to rank. The
-// query is the message's content words (contentWords). The decision is on
-// each hit's Coverage: the share of the question found in the entry, each
-// word weighted by how rare it is among the site's entries, counting 1 in
-// the title (the question of a Q&A pair, the subject of an article) and
+// English and Russian, typo tolerance for longer words, synonyms within
+// and across the two languages (synonyms.txt), BM25 to rank. The query is
+// the message's content words (contentWords). The decision is on each
+// hit's Coverage: the share of the question found in the entry, each word
+// weighted by how rare it is among the site's entries, counting 1 in the
+// title or a phrasing (the questions the entry answers) and
 // retrieval.BodyWeight (0.6) only in the body. The same on every store:
-// the database's own full-text search is no longer asked.
+// the database's own full-text search is not asked. docs/assistant.md
+// says what this can and cannot do, with the evaluation's figures.
 const (
 	// DefaultThreshold is the Coverage an entry needs to be sent as the
 	// answer: its title must hold more than half of what the question says
@@ -32,11 +35,11 @@ const (
 	// 0.6 rather than the former scorer's 0.51 because Coverage weighs
 	// words (measured on the evaluation's dev split, docs/assistant.md).
 	DefaultThreshold = 0.6
-	// confidentScore is the bar for answering a question that also shows
-	// an intent the assistant cannot act on (see Decide), for both the
-	// Coverage and the TitleCoverage: the entry's title must ask nearly
-	// the same question in nearly the same words.
-	confidentScore = 0.8
+	// intentTitleCoverage is the share of an entry's title (or phrasing)
+	// words a question showing a hand-off intent must have for the entry
+	// to answer it instead (Decide, rule 4): "where is my order" covers
+	// half of "How do I cancel my order?", which is not enough.
+	intentTitleCoverage = 0.6
 	// searchLimit is how many hits the trace keeps.
 	searchLimit = 5
 	// maxQueryTerms bounds the words of a query.
@@ -95,6 +98,12 @@ var stopwords = setOf(
 	"there", "these", "they", "this", "those", "time", "times", "to", "too", "up", "us", "usually", "very", "want", "was",
 	"way", "we", "were", "what", "whats", "when", "where", "which", "who", "why", "will", "with", "would",
 	"you", "your", "yours",
+	// words that say how, not what: quantifiers, hedges, negated auxiliaries
+	"actually", "ago", "already", "another", "anybody", "anyone", "arent", "bit", "couldnt", "didnt", "doesnt",
+	"enough", "even", "everyone", "everything", "hadnt", "hasnt", "havent", "isnt", "kind", "lot", "lots",
+	"maybe", "nothing", "ok", "okay", "one", "only", "other", "perhaps", "probably", "quite", "really",
+	"same", "shouldnt", "somebody", "someone", "something", "sort", "still", "stuff", "sure", "thing", "things",
+	"wasnt", "werent", "wont", "wouldnt", "youre", "yet",
 	// Russian
 	"а", "без", "бы", "был", "была", "были", "было", "быть", "в", "вам", "вас", "ваш", "ваша", "ваше",
 	"вашего", "вашей", "ваши", "вы", "во", "вот", "время", "времени", "все", "всего", "всех", "где", "да", "для", "до", "его",
@@ -106,28 +115,40 @@ var stopwords = setOf(
 	"почему", "привет", "при", "про", "с", "скажите", "сколько", "со", "спасибо", "так", "также", "там",
 	"то", "тоже", "только", "у", "уже", "хочу", "хотел", "хотела", "хотим", "чем", "что", "чтобы", "это",
 	"эта", "этот", "эти", "я",
+	// words that say how, not what
+	"будет", "будут", "буду", "бывает", "ведь", "вообще", "интересует", "именно", "лишь", "наш", "наша",
+	"наше", "наши", "ну", "нибудь", "правильно", "примерно", "просто", "разве", "сам", "сама", "сами",
+	"свой", "своя", "свое", "свои", "свою", "себя", "сейчас", "совсем", "тогда", "узнать", "хотелось",
 )
 
 // synonyms are words that customers and help texts use for one another,
-// one word each (retrieval.Config.Synonyms): general shop and service
-// vocabulary, not any one site's.
-var synonyms = [][]string{
-	{"price", "cost", "fee", "charge", "prices", "costs"},
-	{"delivery", "shipping", "deliver", "ship", "postage"},
-	{"parcel", "package"},
-	{"shop", "store"},
-	{"pay", "payment"},
-	{"refund", "reimbursement"},
-	{"hours", "schedule"},
-	{"address", "location"},
-	{"dentist", "doctor"},
-	{"цена", "стоимость", "стоит", "стоить", "тариф"},
-	{"доставка", "отправка", "пересылка"},
-	{"посылка", "отправление"},
-	{"оплата", "оплатить", "платить"},
-	{"врач", "доктор", "стоматолог"},
-	{"часы", "график", "расписание"},
-	{"возврат", "вернуть"},
+// in English and Russian (retrieval.Config.Synonyms): synonyms.txt, the
+// general vocabulary of support, not any one site's.
+var synonyms = parseSynonyms(synonymsText)
+
+//go:embed synonyms.txt
+var synonymsText string
+
+// parseSynonyms reads synonym groups, one a line, words separated by
+// commas; blank lines and lines starting with # are skipped, and so are
+// groups of fewer than two words.
+func parseSynonyms(text string) [][]string {
+	var out [][]string
+	for _, line := range strings.Split(text, "\n") {
+		if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		var g []string
+		for _, w := range strings.Split(line, ",") {
+			if w = strings.TrimSpace(w); w != "" {
+				g = append(g, w)
+			}
+		}
+		if len(g) >= 2 {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // isStopword reports words that carry no topic for the search: stopwords
