@@ -40,14 +40,20 @@ type Entry struct {
 	Kind  string `json:"kind"` // "qa" or "article"
 	Lang  string `json:"lang"` // "en" or "ru"
 	Title string `json:"title"`
-	Body  string `json:"body"`
+	// Phrasings are the entry's "also asked as" (hub.KnowledgeEntry).
+	Phrasings []string `json:"phrasings"`
+	// TranslationOf is the key of the entry this one translates, if any.
+	TranslationOf string `json:"translation_of,omitempty"`
+	Body          string `json:"body"`
 }
 
 // KB is a business's knowledge base.
 type KB struct {
-	Name    string  `json:"name"`
-	About   string  `json:"about"`
-	Entries []Entry `json:"entries"`
+	Name  string `json:"name"`
+	About string `json:"about"`
+	// Synonyms are the site's own synonym groups (hub.Site.Synonyms).
+	Synonyms [][]string `json:"synonyms"`
+	Entries  []Entry    `json:"entries"`
 }
 
 // Message kinds: how a visitor's message relates to the knowledge base.

@@ -105,6 +105,7 @@ func runKB(ctx context.Context, file string, kb KB, msgs []Message, idx []int, o
 		return err
 	}
 	keyOf := map[int64]string{}
+	tmp := &tmpKnowledge{db, map[int64]Entry{}}
 	for _, e := range kb.Entries {
 		stored, err := svc.CreateKnowledgeEntry(ctx, actor, hub.NewKnowledgeEntry{SiteID: site.ID,
 			Kind: hub.KnowledgeKind(e.Kind), Title: e.Title, Body: e.Body})
@@ -112,8 +113,9 @@ func runKB(ctx context.Context, file string, kb KB, msgs []Message, idx []int, o
 			return fmt.Errorf("entry %s: %w", e.Key, err)
 		}
 		keyOf[stored.ID] = e.Key
+		tmp.extra[stored.ID] = e
 	}
-	a := &assistant.Builtin{Knowledge: db}
+	a := &assistant.Builtin{Knowledge: tmp}
 	for n, i := range idx {
 		m := msgs[i]
 		conv := &hub.Conversation{ID: int64(n + 1), TenantID: tenant.ID, SiteID: site.ID, Owner: hub.OwnerAssistant}
@@ -179,4 +181,18 @@ func Classify(expect, got string) Outcome {
 	default:
 		return Unanswered
 	}
+}
+
+type tmpKnowledge struct {
+	*sqlite.DB
+	extra map[int64]Entry
+}
+
+func (k *tmpKnowledge) FindKnowledgeEntries(ctx context.Context, siteID int64) ([]*hub.KnowledgeEntry, error) {
+	es, err := k.DB.FindKnowledgeEntries(ctx, siteID)
+	for _, e := range es {
+		e.Phrasings = k.extra[e.ID].Phrasings
+		e.Language = k.extra[e.ID].Lang
+	}
+	return es, err
 }
