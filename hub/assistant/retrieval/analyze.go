@@ -1,13 +1,14 @@
 package retrieval
 
 import (
-	"regexp"
+	"bytes"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
-	charregexp "github.com/blevesearch/bleve/v2/analysis/char/regexp"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/lang/ru"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
@@ -33,7 +34,7 @@ func newAnalyzer() analyzer {
 	enStop, _ := en.TokenMapConstructor(nil, nil)
 	ruStop, _ := ru.TokenMapConstructor(nil, nil)
 	return analyzer{&analysis.DefaultAnalyzer{
-		CharFilters: []analysis.CharFilter{charregexp.New(regexp.MustCompile("[ёЁ]"), []byte("е"))},
+		CharFilters: []analysis.CharFilter{yoFilter{}},
 		Tokenizer:   bleveunicode.NewUnicodeTokenizer(),
 		TokenFilters: []analysis.TokenFilter{
 			en.NewPossessiveFilter(),
@@ -68,22 +69,62 @@ func word(text string, tok *analysis.Token) string {
 	return strings.ReplaceAll(strings.ToLower(w), "ё", "е")
 }
 
+// yoFilter folds ё and Ё to е, keeping every byte offset (both are two
+// bytes in UTF-8), so that a token's Start and End still point into the
+// original text.
+type yoFilter struct{}
+
+var yo, ye = []byte("ё"), []byte("е")
+var yoUpper = []byte("Ё")
+
+func (yoFilter) Filter(in []byte) []byte {
+	if !bytes.Contains(in, yo) && !bytes.Contains(in, yoUpper) {
+		return in
+	}
+	out := bytes.ReplaceAll(in, yo, ye)
+	return bytes.ReplaceAll(out, yoUpper, ye)
+}
+
 // scriptStemmer stems each token with the Snowball stemmer of its script:
 // Russian for Cyrillic, English for Latin; others stay as they are.
+// Stems are remembered (stems), since the same words come back in every
+// entry and question: a stem is a pure function of its word.
 type scriptStemmer struct{}
+
+// stems caches stem by word; it is bounded by maxCachedStems, past which
+// words are stemmed without being remembered.
+var stems sync.Map
+
+const maxCachedStems = 200_000
+
+var cachedStems atomic.Int64
 
 func (scriptStemmer) Filter(input analysis.TokenStream) analysis.TokenStream {
 	for _, tok := range input {
+		w := string(tok.Term)
+		if s, ok := stems.Load(w); ok {
+			tok.Term = s.([]byte)
+			continue
+		}
 		r, _ := utf8.DecodeRune(tok.Term)
+		var stem []byte
 		switch {
 		case unicode.Is(unicode.Cyrillic, r):
-			env := snowballstem.NewEnv(string(tok.Term))
+			env := snowballstem.NewEnv(w)
 			russian.Stem(env)
-			tok.Term = []byte(env.Current())
+			stem = []byte(env.Current())
 		case unicode.Is(unicode.Latin, r):
-			env := snowballstem.NewEnv(string(tok.Term))
+			env := snowballstem.NewEnv(w)
 			english.Stem(env)
-			tok.Term = []byte(env.Current())
+			stem = []byte(env.Current())
+		default:
+			continue
+		}
+		tok.Term = stem
+		if cachedStems.Load() < maxCachedStems {
+			if _, loaded := stems.LoadOrStore(w, stem); !loaded {
+				cachedStems.Add(1)
+			}
 		}
 	}
 	return input

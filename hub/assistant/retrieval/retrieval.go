@@ -13,6 +13,7 @@ package retrieval
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -20,8 +21,10 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/whitespace"
+	"github.com/blevesearch/bleve/v2/document"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -109,6 +112,10 @@ type doc struct {
 	entry       *hub.KnowledgeEntry
 	lang        string
 	title, body map[string]bool // stems and synonym groups
+	// titleStems and bodyStems are what is indexed: each stem and group
+	// once (a short entry says a thing once; BM25's term frequency would
+	// only count repetition), sorted.
+	titleStems, bodyStems []string
 	// questions are the content terms of the title and of each phrasing,
 	// for TitleCoverage.
 	questions [][]term
@@ -167,6 +174,15 @@ type Match struct {
 // or when unset the one its text is written in (hub.DetectLanguage); its
 // title and phrasings are the questions it answers, its body the answer.
 func New(entries []*hub.KnowledgeEntry, cfg Config) (*Index, error) {
+	return Update(nil, entries, cfg)
+}
+
+// Update builds an index over entries as New does, taking the analysis
+// of each entry whose text is unchanged from prev (nil for none), an
+// index of the same site built with the same Config.Stopword: after one
+// edit, only the edited entry is analyzed again. prev stays as it is and
+// may be searched, or closed, meanwhile.
+func Update(prev *Index, entries []*hub.KnowledgeEntry, cfg Config) (*Index, error) {
 	m, err := newMapping()
 	if err != nil {
 		return nil, err
@@ -181,6 +197,9 @@ func New(entries []*hub.KnowledgeEntry, cfg Config) (*Index, error) {
 	x := &Index{cfg: cfg, an: newAnalyzer(), idx: idx, entries: map[string]*doc{}, df: map[string]int{},
 		translations: map[int64][]*hub.KnowledgeEntry{}}
 	x.groups = x.synonymGroups(cfg.Synonyms)
+	if prev != nil && !slices.EqualFunc(prev.cfg.Synonyms, cfg.Synonyms, slices.Equal) {
+		prev = nil // other synonyms, other terms
+	}
 	b := idx.NewBatch()
 	byID := map[int64]*hub.KnowledgeEntry{}
 	for _, e := range entries {
@@ -188,33 +207,14 @@ func New(entries []*hub.KnowledgeEntry, cfg Config) (*Index, error) {
 			continue
 		}
 		byID[e.ID] = e
-		lang := e.Language
-		if lang != English && lang != Russian {
-			lang = hub.DetectLanguage(e.Title+"\n"+e.Body, "")
-		}
 		id := strconv.FormatInt(e.ID, 10)
-		d := &doc{entry: e, lang: lang, title: map[string]bool{}, body: map[string]bool{}}
-		var titleStems, bodyStems []string
-		for _, q := range append([]string{e.Title}, e.Phrasings...) {
-			var content []term
-			for _, t := range x.an.analyze(q) {
-				titleStems = append(titleStems, x.withGroups(t.stem)...)
-				if !x.stop(t.word) && !slices.ContainsFunc(content, func(u term) bool { return u.stem == t.stem }) {
-					content = append(content, t)
-				}
-			}
-			if len(content) > 0 {
-				d.questions = append(d.questions, content)
-			}
-		}
-		for _, t := range x.an.analyze(e.Body) {
-			bodyStems = append(bodyStems, x.withGroups(t.stem)...)
-		}
-		for _, s := range titleStems {
-			d.title[s] = true
-		}
-		for _, s := range bodyStems {
-			d.body[s] = true
+		var d *doc
+		if old := prev.doc(id); old != nil && sameText(old.entry, e) {
+			c := *old
+			c.entry = e
+			d = &c
+		} else {
+			d = x.analyzeEntry(e)
 		}
 		seen := map[string]bool{}
 		for s := range d.title {
@@ -228,7 +228,14 @@ func New(entries []*hub.KnowledgeEntry, cfg Config) (*Index, error) {
 		}
 		x.entries[id] = d
 		x.n++
-		if err := b.Index(id, map[string]any{fieldTitle: strings.Join(titleStems, " "), fieldBody: strings.Join(bodyStems, " ")}); err != nil {
+		bd := document.NewDocument(id)
+		for _, f := range []struct {
+			name  string
+			terms []string
+		}{{fieldTitle, d.titleStems}, {fieldBody, d.bodyStems}} {
+			bd.AddField(document.NewTextFieldCustom(f.name, nil, nil, index.IndexField, analyzed(f.terms)))
+		}
+		if err := b.IndexAdvanced(bd); err != nil {
 			_ = idx.Close()
 			return nil, fmt.Errorf("retrieval: index entry %d: %w", e.ID, err)
 		}
@@ -239,6 +246,66 @@ func New(entries []*hub.KnowledgeEntry, cfg Config) (*Index, error) {
 	}
 	x.linkTranslations(byID)
 	return x, nil
+}
+
+// doc returns the indexed entry of bleve id id; nil on a nil Index.
+func (x *Index) doc(id string) *doc {
+	if x == nil {
+		return nil
+	}
+	return x.entries[id]
+}
+
+// sameText reports whether a and b have the same language and text: an
+// entry's analysis depends on nothing else.
+func sameText(a, b *hub.KnowledgeEntry) bool {
+	return a.Language == b.Language && a.Title == b.Title && a.Body == b.Body && slices.Equal(a.Phrasings, b.Phrasings)
+}
+
+// analyzeEntry analyzes an entry's title, phrasings and body.
+func (x *Index) analyzeEntry(e *hub.KnowledgeEntry) *doc {
+	lang := e.Language
+	if lang != English && lang != Russian {
+		lang = hub.DetectLanguage(e.Title+"\n"+e.Body, "")
+	}
+	d := &doc{entry: e, lang: lang, title: map[string]bool{}, body: map[string]bool{}}
+	for _, q := range append([]string{e.Title}, e.Phrasings...) {
+		var content []term
+		for _, t := range x.an.analyze(q) {
+			for _, s := range x.withGroups(t.stem) {
+				d.title[s] = true
+			}
+			if !x.stop(t.word) && !slices.ContainsFunc(content, func(u term) bool { return u.stem == t.stem }) {
+				content = append(content, t)
+			}
+		}
+		if len(content) > 0 {
+			d.questions = append(d.questions, content)
+		}
+	}
+	for _, t := range x.an.analyze(e.Body) {
+		for _, s := range x.withGroups(t.stem) {
+			d.body[s] = true
+		}
+	}
+	d.titleStems, d.bodyStems = sortedKeys(d.title), sortedKeys(d.body)
+	return d
+}
+
+func sortedKeys(m map[string]bool) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// analyzed is a field's terms as bleve takes them from an analyzer: New
+// analyzes the text itself (analyze.go), once.
+type analyzed []string
+
+func (a analyzed) Analyze([]byte) analysis.TokenStream {
+	ts := make(analysis.TokenStream, len(a))
+	for i, t := range a {
+		ts[i] = &analysis.Token{Term: []byte(t), Position: i + 1, Type: analysis.AlphaNumeric}
+	}
+	return ts
 }
 
 // linkTranslations groups each original with its translations.
@@ -339,12 +406,15 @@ func (x *Index) Close() error {
 // ErrClosed is returned by Search on a closed Index.
 var ErrClosed = fmt.Errorf("retrieval: index closed")
 
-// Search returns the entries that share words with question, best first
-// by Coverage, then Score. Of equally good hits those written in lang
-// (the visitor's language, "en" or "ru") come first. Each word of the
-// question is looked for in the titles and phrasings (boosted) and the
-// bodies, exactly, through its synonym groups and, for words of five
-// letters or more, with typos (see fuzziness).
+// Search returns the entries that share words with question, best first:
+// by Coverage, times OtherLanguageWeight for an entry not written in lang
+// (the visitor's language, "en" or "ru"), plus CarriedBonus when the
+// entry's title holds the question's telling word; then by TitleCoverage,
+// then by BM25 Score. Each word of the question is looked for in the
+// titles and phrasings (boosted) and the bodies, exactly, through its
+// synonym groups and, for words of five letters or more that no entry
+// holds, with typos (see fuzziness). Entries that share no word with the
+// question are left out.
 func (x *Index) Search(question, lang string) ([]Hit, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -420,6 +490,9 @@ func (x *Index) Search(question, lang string) ([]Hit, error) {
 	}
 	slices.SortStableFunc(hits, func(a, b Hit) int {
 		if c := cmp.Compare(rank(b), rank(a)); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.TitleCoverage, a.TitleCoverage); c != 0 {
 			return c
 		}
 		return cmp.Compare(b.Score, a.Score)

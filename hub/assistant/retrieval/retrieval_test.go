@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -266,7 +267,8 @@ func TestWithin(t *testing.T) {
 }
 
 // benchKB makes n entries of generated text, half English and half
-// Russian, about a 60-word body each.
+// Russian, each with a 5-word title, three 6-word phrasings and a 60-word
+// body.
 func benchKB(n int) []*hub.KnowledgeEntry {
 	en := strings.Fields("order shipping delivery return refund payment card size jacket tent backpack boots warranty repair " +
 		"store showroom pickup tracking parcel courier customs invoice discount gift voucher rental cleaning washing " +
@@ -288,7 +290,19 @@ func benchKB(n int) []*hub.KnowledgeEntry {
 		if i%2 == 1 {
 			vocab = ru
 		}
-		out[i] = &hub.KnowledgeEntry{ID: int64(i + 1), Kind: hub.KnowledgeQA, Title: text(vocab, 5) + "?", Body: text(vocab, 60) + "."}
+		out[i] = &hub.KnowledgeEntry{ID: int64(i + 1), Kind: hub.KnowledgeQA, Title: text(vocab, 5) + "?", Body: text(vocab, 60) + ".",
+			Phrasings: []string{text(vocab, 6) + "?", text(vocab, 6) + "?", text(vocab, 6) + "?"}}
+	}
+	return out
+}
+
+// benchSynonyms are 100 groups of three words of benchKB's vocabulary,
+// about the size of the built-in list.
+func benchSynonyms() [][]string {
+	var out [][]string
+	for _, e := range benchKB(100) {
+		ws := strings.Fields(strings.Trim(e.Title, "?"))
+		out = append(out, ws[:3])
 	}
 	return out
 }
@@ -297,9 +311,9 @@ func benchKB(n int) []*hub.KnowledgeEntry {
 //
 //	go test -run '^$' -bench . -benchmem ./hub/assistant/retrieval
 func BenchmarkNew(b *testing.B) {
-	kb := benchKB(1000)
+	kb, cfg := benchKB(1000), Config{Synonyms: benchSynonyms()}
 	for b.Loop() {
-		x, err := New(kb, Config{})
+		x, err := New(kb, cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -307,9 +321,33 @@ func BenchmarkNew(b *testing.B) {
 	}
 }
 
+// BenchmarkUpdate rebuilds an index of 1,000 entries after one of them
+// changed, as a site's index is after an edit.
+func BenchmarkUpdate(b *testing.B) {
+	kb, cfg := benchKB(1000), Config{Synonyms: benchSynonyms()}
+	prev, err := New(kb, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer prev.Close()
+	i := 0
+	for b.Loop() {
+		e := *kb[i%len(kb)]
+		e.Body += fmt.Sprintf(" edit %d", i)
+		edited := slices.Clone(kb)
+		edited[i%len(kb)] = &e
+		x, err := Update(prev, edited, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		x.Close()
+		i++
+	}
+}
+
 // BenchmarkSearch asks questions of an index of 1,000 entries.
 func BenchmarkSearch(b *testing.B) {
-	x, err := New(benchKB(1000), Config{})
+	x, err := New(benchKB(1000), Config{Synonyms: benchSynonyms()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -488,5 +526,55 @@ func TestMatchesWeights(t *testing.T) {
 	}
 	if strings.Join(words, " ") != "shipping drones mars" || sum < 0.98 || sum > 1.02 {
 		t.Errorf("matches %+v (sum %.2f), want the question's three content words weighing 1", h[0].Matches, sum)
+	}
+}
+
+// TestUpdate checks that an index updated after edits answers as one
+// built anew, reusing only what did not change.
+func TestUpdate(t *testing.T) {
+	cfg := Config{Synonyms: [][]string{{"price", "cost"}}}
+	prev, err := New(testKB, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prev.Close()
+	edited := slices.Clone(testKB)
+	e := *edited[0]
+	e.Title, e.Phrasings = "What does delivery cost?", []string{"Is delivery free?"}
+	edited[0] = &e
+	edited = edited[1:4] // entries 5 to 8 deleted
+	edited = append(edited, &e, &hub.KnowledgeEntry{ID: 9, Kind: hub.KnowledgeQA, Title: "Gift cards", Body: "From €20."})
+	for _, other := range []Config{cfg, {}} {
+		up, err := Update(prev, edited, other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := mustIndex(t, edited)
+		fresh.cfg = other
+		for _, q := range []string{"delivery price", "free delivery", "gift cards", "reset password", "доставка"} {
+			got, _ := up.Search(q, "en")
+			want, err := New(edited, other)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, _ := want.Search(q, "en")
+			want.Close()
+			if len(got) != len(w) {
+				t.Fatalf("%q: %d hits after Update, %d anew", q, len(got), len(w))
+			}
+			for i := range got {
+				if got[i].Entry != w[i].Entry || got[i].Coverage != w[i].Coverage {
+					t.Errorf("%q hit %d: %+v after Update, %+v anew", q, i, got[i], w[i])
+				}
+			}
+		}
+		if up.Len() != 5 {
+			t.Errorf("Len %d, want 5", up.Len())
+		}
+		up.Close()
+	}
+	// prev is untouched.
+	if h := mustSearch(t, prev, "shipping", "en"); len(h) == 0 || h[0].Entry != testKB[0] {
+		t.Errorf("prev changed: %+v", h)
 	}
 }
