@@ -133,7 +133,7 @@ func TestBrowserConversationViews(t *testing.T) {
 		tr.querySelector('[data-testid="trace-provider"]').textContent === "Answered by the built-in assistant." &&
 		/^Searched the knowledge base for “.+”: \d+ entries found\.$/.test(tr.querySelector('[data-testid="trace-search"]').textContent) &&
 		tr.querySelectorAll('[data-testid="trace-source"]').length === %d &&
-		%s.textContent.startsWith(%q) && /score \d\.\d\d · used in the answer$/.test(%[2]s.textContent) &&
+		%s.textContent.startsWith(%q) && /score \d\.\d\d · used in the answerWords weighed: .+ \(\d\.\d\d, (in the question|in the answer text|not found)/.test(%[2]s.textContent) &&
 		%[2]s.querySelector("a").getAttribute("href") === %[4]q &&
 		tr.querySelector('[data-testid="trace-decision"]').textContent.startsWith("Decision: answered from the knowledge base"))(%[5]s) && %[6]s`,
 		len(sources), first, sources[0].Title, fmt.Sprintf("/settings/knowledge?site=%d&entry=%d", site, sources[0].EntryID), traceOf, noRawText),
@@ -158,7 +158,7 @@ func TestBrowserConversationViews(t *testing.T) {
 	ann.js(t, traceOf+`.open = true`)
 	other := fmt.Sprintf(`%s.querySelector('[data-testid="trace-source"][data-entry="%d"]')`, traceOf, sources[1].EntryID)
 	ann.wait(t, "the deleted entry as text", fmt.Sprintf(`!!%[1]s && !%[1]s.querySelector("a") && %[1]s.textContent.startsWith(%[2]q) &&
-		%[1]s.textContent.endsWith("deleted since") && !!%[3]s.querySelector("a")`, first, sources[0].Title, other), traceOf+`.innerText`)
+		%[1]s.textContent.includes(" · deleted since") && !!%[3]s.querySelector("a")`, first, sources[0].Title, other), traceOf+`.innerText`)
 	ann.do(t, "open the deleted entry's link", chromedp.Navigate(fmt.Sprintf("%s/settings/knowledge?site=%d&entry=%d", n.Origin, site, sources[0].EntryID)))
 	ann.wait(t, "said to be deleted", fmt.Sprintf(`(document.querySelector('[data-testid="kb-entry-gone"]') || {}).textContent === "Knowledge-base entry #%d was deleted."`, sources[0].EntryID),
 		`document.body.innerText.slice(0, 400)`)

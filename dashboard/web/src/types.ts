@@ -215,6 +215,15 @@ export interface KBSource {
   title: string;
   score: number;
   used: boolean;
+  terms?: KBTerm[];
+}
+
+/** KBTerm is a question's word as weighed against an entry (hub.KBTerm). */
+export interface KBTerm {
+  word: string;
+  weight: number;
+  in?: "title" | "body";
+  via?: "word" | "typo" | "synonym";
 }
 
 export interface DecisionTrace {

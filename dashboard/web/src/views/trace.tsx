@@ -9,7 +9,7 @@ import { convs } from "../data";
 import { type Key, t } from "../i18n";
 import { Link } from "../router";
 import { useStore } from "../store";
-import type { DecisionTrace, KBSource, KnowledgeEntry, Page, ToolUse } from "../types";
+import type { DecisionTrace, KBSource, KBTerm, KnowledgeEntry, Page, ToolUse } from "../types";
 
 /** knowledgePath is where Settings shows a site's knowledge-base entry (settings.tsx, Knowledge). */
 export const knowledgePath = (site: number, entry: number) => `/settings/knowledge?site=${site}&entry=${entry}`;
@@ -81,6 +81,13 @@ function ToolLine({ u }: { u: ToolUse }) {
   );
 }
 
+/** termText is one weighed word: its weight, where the entry has it and how. */
+function termText(w: KBTerm): string {
+  let where = t(w.in === "title" ? "trace.term.title" : w.in === "body" ? "trace.term.body" : "trace.term.none");
+  if (w.via === "typo" || w.via === "synonym") where += ", " + t(w.via === "typo" ? "trace.term.typo" : "trace.term.synonym");
+  return t("trace.term", { word: w.word, weight: w.weight.toFixed(2), where });
+}
+
 /** Source names one knowledge-base entry, linked while it exists. */
 function Source({ s, site, ids }: { s: KBSource; site: number; ids: Set<number> | null }) {
   const title = s.title || t("trace.untitled", { id: s.entry_id });
@@ -97,6 +104,11 @@ function Source({ s, site, ids }: { s: KBSource; site: number; ids: Set<number> 
       {" — " + t("trace.score", { score: s.score.toFixed(2) })}
       {s.used ? " · " + t("trace.used") : ""}
       {gone ? " · " + t("trace.deleted") : ""}
+      {s.terms && s.terms.length > 0 ? (
+        <div class="trace-terms" data-testid="trace-terms">
+          {t("trace.terms") + ": " + s.terms.map(termText).join("; ")}
+        </div>
+      ) : null}
     </li>
   );
 }
