@@ -85,8 +85,11 @@ const (
 //     search.
 //  4. Another intent the assistant cannot act on (refund, account change,
 //     …): ActionEscalate, unless the message asks about a policy that an
-//     entry answers: it is a question, names no order or payment of its
-//     own (mentionsInstance: no number of three digits or more), and the
+//     entry answers: it is a question, or names the entry's topic and
+//     nothing else (namesTopic, all of the title or a phrasing, Coverage
+//     of confidentCoverage: "Returns and exchanges"); it names no order or
+//     payment of its own (mentionsInstance: no number of three digits or
+//     more); and the
 //     best entry answers it as in 5 with at least intentTitleCoverage of
 //     its title's (or a phrasing's) words in the question. "Can I return
 //     boots I tried on indoors?" gets the return policy; "I want my money
@@ -143,7 +146,9 @@ func (b *Builtin) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decisi
 	answer := len(hits) > 0 && hits[0].Coverage >= b.threshold() &&
 		(hits[0].TitleOnly > 0 || hits[0].Coverage >= retrieval.BodyWeight)
 	if answer && intent != "" {
-		answer = isQuestion(last.Body, ws) && hits[0].TitleCoverage >= intentTitleCoverage && !mentionsInstance(ws)
+		asks := isQuestion(last.Body, ws) ||
+			namesTopic(ws) && hits[0].TitleCoverage == 1 && hits[0].Coverage >= confidentCoverage
+		answer = asks && hits[0].TitleCoverage >= intentTitleCoverage && !mentionsInstance(ws)
 	}
 	if answer {
 		entry := hits[0].Entry

@@ -3,6 +3,7 @@ package assistant
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Intents: what a visitor asks for that the assistant cannot do itself
@@ -399,4 +400,29 @@ func mentionsInstance(ws []string) bool {
 		}
 	}
 	return false
+}
+
+// requestWords ask for something to be done, or say it is the visitor's
+// own: with them a message that is not a question is a request, not a
+// topic ("I want a refund", "мой заказ", "пожалуйста").
+var requestWords = setOf(
+	"want", "wanna", "need", "please", "pls", "plz", "my", "mine", "me",
+	"хочу", "хотим", "хотел", "хотела", "нужно", "надо", "нужен", "нужна", "прошу", "пожалуйста",
+	"мой", "моя", "мое", "мои", "моего", "моей", "моему", "моим", "моих", "мою", "мне", "меня",
+)
+
+// namesTopic reports whether a message that is not a question names a
+// topic ("Returns and exchanges", "возврат и обмен") rather than asks for
+// something: no request words, and no Russian imperative ("верните",
+// "отмените": a word ending in -ите or -йте).
+func namesTopic(ws []string) bool {
+	for _, w := range ws {
+		if requestWords[w] {
+			return false
+		}
+		if utf8.RuneCountInString(w) >= 5 && (strings.HasSuffix(w, "ите") || strings.HasSuffix(w, "йте")) {
+			return false
+		}
+	}
+	return true
 }

@@ -40,6 +40,10 @@ const (
 	// to answer it instead (Decide, rule 4): "where is my order" covers
 	// half of "How do I cancel my order?", which is not enough.
 	intentTitleCoverage = 0.6
+	// confidentCoverage is the Coverage at which a message that is not a
+	// question, but names an entry's topic, is answered despite a hand-off
+	// intent (Decide, rule 4).
+	confidentCoverage = 0.9
 	// searchLimit is how many hits the trace keeps.
 	searchLimit = 5
 	// maxQueryTerms bounds the words of a query.
@@ -124,10 +128,15 @@ var stopwords = setOf(
 // synonyms are words that customers and help texts use for one another,
 // in English and Russian (retrieval.Config.Synonyms): synonyms.txt, the
 // general vocabulary of support, not any one site's.
-var synonyms = parseSynonyms(synonymsText)
+// Places (places.txt) join the languages too.
+var synonyms = append(parseSynonyms(synonymsText), parseSynonyms(placesText)...)
 
-//go:embed synonyms.txt
-var synonymsText string
+var (
+	//go:embed synonyms.txt
+	synonymsText string
+	//go:embed places.txt
+	placesText string
+)
 
 // parseSynonyms reads synonym groups, one a line, words separated by
 // commas; blank lines and lines starting with # are skipped, and so are
