@@ -112,10 +112,13 @@ type doc struct {
 	entry       *hub.KnowledgeEntry
 	lang        string
 	title, body map[string]bool // stems and synonym groups
-	// titleStems and bodyStems are what is indexed: each stem and group
+	// titleTokens and bodyTokens are what is indexed: each stem and group
 	// once (a short entry says a thing once; BM25's term frequency would
 	// only count repetition), sorted.
-	titleStems, bodyStems []string
+	titleTokens, bodyTokens analyzed
+	// terms are the stems and groups of the title, phrasings and body,
+	// each once.
+	terms []string
 	// questions are the content terms of the title and of each phrasing,
 	// for TitleCoverage.
 	questions [][]term
@@ -216,25 +219,14 @@ func Update(prev *Index, entries []*hub.KnowledgeEntry, cfg Config) (*Index, err
 		} else {
 			d = x.analyzeEntry(e)
 		}
-		seen := map[string]bool{}
-		for s := range d.title {
-			seen[s] = true
-		}
-		for s := range d.body {
-			seen[s] = true
-		}
-		for s := range seen {
+		for _, s := range d.terms {
 			x.df[s]++
 		}
 		x.entries[id] = d
 		x.n++
 		bd := document.NewDocument(id)
-		for _, f := range []struct {
-			name  string
-			terms []string
-		}{{fieldTitle, d.titleStems}, {fieldBody, d.bodyStems}} {
-			bd.AddField(document.NewTextFieldCustom(f.name, nil, nil, index.IndexField, analyzed(f.terms)))
-		}
+		bd.AddField(document.NewTextFieldCustom(fieldTitle, nil, nil, index.IndexField, d.titleTokens))
+		bd.AddField(document.NewTextFieldCustom(fieldBody, nil, nil, index.IndexField, d.bodyTokens))
 		if err := b.IndexAdvanced(bd); err != nil {
 			_ = idx.Close()
 			return nil, fmt.Errorf("retrieval: index entry %d: %w", e.ID, err)
@@ -288,7 +280,10 @@ func (x *Index) analyzeEntry(e *hub.KnowledgeEntry) *doc {
 			d.body[s] = true
 		}
 	}
-	d.titleStems, d.bodyStems = sortedKeys(d.title), sortedKeys(d.body)
+	d.titleTokens, d.bodyTokens = tokens(sortedKeys(d.title)), tokens(sortedKeys(d.body))
+	all := maps.Clone(d.title)
+	maps.Copy(all, d.body)
+	d.terms = sortedKeys(all)
 	return d
 }
 
@@ -296,16 +291,23 @@ func sortedKeys(m map[string]bool) []string {
 	return slices.Sorted(maps.Keys(m))
 }
 
-// analyzed is a field's terms as bleve takes them from an analyzer: New
-// analyzes the text itself (analyze.go), once.
-type analyzed []string
+// analyzed is a field's tokens as bleve takes them from an analyzer: New
+// analyzes the text itself (analyze.go), once, and an Update hands the
+// same tokens of an unchanged entry to the next index (bleve only reads
+// them).
+type analyzed analysis.TokenStream
 
-func (a analyzed) Analyze([]byte) analysis.TokenStream {
-	ts := make(analysis.TokenStream, len(a))
-	for i, t := range a {
-		ts[i] = &analysis.Token{Term: []byte(t), Position: i + 1, Type: analysis.AlphaNumeric}
+func (a analyzed) Analyze([]byte) analysis.TokenStream { return analysis.TokenStream(a) }
+
+// tokens makes the analyzed tokens of terms, in one allocation.
+func tokens(terms []string) analyzed {
+	toks := make([]analysis.Token, len(terms))
+	ts := make(analysis.TokenStream, len(terms))
+	for i, t := range terms {
+		toks[i] = analysis.Token{Term: []byte(t), Position: i + 1, Type: analysis.AlphaNumeric}
+		ts[i] = &toks[i]
 	}
-	return ts
+	return analyzed(ts)
 }
 
 // linkTranslations groups each original with its translations.
