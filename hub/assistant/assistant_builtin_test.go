@@ -378,7 +378,7 @@ func TestBuiltinBelowThreshold(t *testing.T) {
 		{"weak match", "Do you sell gift cards?", &Builtin{Knowledge: newBuiltinSearcher()}, "en",
 			[]hub.KBSource{{EntryID: 5, Title: "Do you offer gift wrapping?", Score: 0.33}},
 			"escalated: no relevant sources (best score 0.33)"},
-		{"russian weak match", "Есть ли у вас подарочная упаковка для заказа?", &Builtin{Knowledge: newBuiltinSearcher()}, "ru",
+		{"russian weak match", "Можно ли добавить гравировку к заказу?", &Builtin{Knowledge: newBuiltinSearcher()}, "ru",
 			[]hub.KBSource{{EntryID: 9, Title: "Как отменить заказ?", Score: 0.14}, {EntryID: 4, Title: "How do I cancel my order?", Score: 0.12},
 				{EntryID: 6, Title: "Сколько идёт доставка?", Score: 0.08}, {EntryID: 1, Title: "How long does shipping take?", Score: 0.07},
 				{EntryID: 3, Title: "Opening hours", Score: 0.07}},
@@ -646,5 +646,25 @@ func TestBuiltinPolicyQuestions(t *testing.T) {
 	d := mustDecide(t, &Builtin{Knowledge: kb}, builtinInput("ru", "Какая у вас политика возврата (return policy)?"))
 	if d.Action == hub.ActionAnswer && !strings.Contains(d.Body, "30 дней") {
 		t.Errorf("answered a Russian visitor with %q", d.Body)
+	}
+}
+
+// TestBuiltinAcrossLanguages checks that the built-in synonym list finds
+// an entry written in the other language, and that its own language's
+// entry on the same topic wins.
+func TestBuiltinAcrossLanguages(t *testing.T) {
+	tests := []struct {
+		msg, locale string
+		entry       int64
+	}{
+		{"Есть ли у вас подарочная упаковка?", "ru", 5}, // only in English
+		{"Сколько идёт доставка?", "ru", 6},           // in both: the Russian one
+		{"How long does delivery take?", "en", 1},    // in both: the English one
+	}
+	for _, tt := range tests {
+		d := mustDecide(t, &Builtin{Knowledge: newBuiltinSearcher()}, builtinInput(tt.locale, tt.msg))
+		if d.Action != hub.ActionAnswer || usedSource(d) != tt.entry {
+			t.Errorf("%q: got %s, entry %d (%s); want entry %d", tt.msg, d.Action, usedSource(d), d.Trace.Decision, tt.entry)
+		}
 	}
 }
