@@ -658,8 +658,8 @@ func TestBuiltinAcrossLanguages(t *testing.T) {
 		entry       int64
 	}{
 		{"Есть ли у вас подарочная упаковка?", "ru", 5}, // only in English
-		{"Сколько идёт доставка?", "ru", 6},           // in both: the Russian one
-		{"How long does delivery take?", "en", 1},    // in both: the English one
+		{"Сколько идёт доставка?", "ru", 6},             // in both: the Russian one
+		{"How long does delivery take?", "en", 1},       // in both: the English one
 	}
 	for _, tt := range tests {
 		d := mustDecide(t, &Builtin{Knowledge: newBuiltinSearcher()}, builtinInput(tt.locale, tt.msg))
