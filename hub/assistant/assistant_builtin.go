@@ -98,7 +98,9 @@ const (
 //  5. Otherwise the best entry scoring at least the Threshold is the
 //     answer (MATCHED_CONTENT); a match on the body alone answers only
 //     when all of the question is in the body (Coverage of at least
-//     retrieval.BodyWeight), whatever the Threshold. An entry written in
+//     retrieval.BodyWeight), whatever the Threshold, and a match made of
+//     typos of four-letter words alone never ("алло" is not "балл"). An
+//     entry written in
 //     another language than the visitor's answers in the visitor's
 //     language when it has a translation in it (retrieval.Hit.Translation),
 //     in its own otherwise. Below, the conversation is escalated as "no
@@ -144,7 +146,7 @@ func (b *Builtin) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decisi
 		return hub.Decision{}, err
 	}
 	answer := len(hits) > 0 && hits[0].Coverage >= b.threshold() &&
-		(hits[0].TitleOnly > 0 || hits[0].Coverage >= retrieval.BodyWeight)
+		(hits[0].TitleOnly > 0 || hits[0].Coverage >= retrieval.BodyWeight) && !shortTyposOnly(hits[0])
 	if answer && intent != "" {
 		asks := isQuestion(last.Body, ws) ||
 			namesTopic(ws) && hits[0].TitleCoverage == 1 && hits[0].Coverage >= confidentCoverage
@@ -181,6 +183,17 @@ func (b *Builtin) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decisi
 		fmt.Sprintf("no relevant sources (best score %.2f)", best))
 	d.Trace.Decision = fmt.Sprintf("escalated: no relevant sources (best score %.2f)", best)
 	return d, nil
+}
+
+// shortTyposOnly reports whether every word h matched is a four-letter
+// word taken for a typo: too little to go on.
+func shortTyposOnly(h retrieval.Hit) bool {
+	for _, m := range h.Matches {
+		if m.In != "" && (m.Via != "typo" || utf8.RuneCountInString(m.Word) > 4) {
+			return false
+		}
+	}
+	return true
 }
 
 func (b *Builtin) threshold() float64 {

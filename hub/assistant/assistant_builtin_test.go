@@ -668,3 +668,22 @@ func TestBuiltinAcrossLanguages(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltinShortTyposAlone checks that a message matched only by
+// typos of four-letter words is not answered: "алло" is no typo of
+// "балл".
+func TestBuiltinShortTyposAlone(t *testing.T) {
+	kb := &builtinSearcher{entries: []*hub.KnowledgeEntry{
+		{ID: 1, Kind: hub.KnowledgeQA, Title: "Бонусные баллы", Body: "За покупки начисляем баллы."},
+		{ID: 2, Kind: hub.KnowledgeQA, Title: "Can I rent a tent?", Body: "Yes, from €12 a day."},
+	}}
+	for _, e := range kb.entries {
+		e.SiteID, e.TenantID = builtinSite.ID, builtinSite.TenantID
+	}
+	if d := mustDecide(t, &Builtin{Knowledge: kb}, builtinInput("ru", "алло, есть кто?")); d.Action == hub.ActionAnswer && usedSource(d) != 0 {
+		t.Errorf("answered %q from entry %d", "алло, есть кто?", usedSource(d))
+	}
+	if d := mustDecide(t, &Builtin{Knowledge: kb}, builtinInput("en", "can I rnet a tent")); usedSource(d) != 2 {
+		t.Errorf("rnet a tent: %s (%s), want entry 2", d.Action, d.Trace.Decision)
+	}
+}

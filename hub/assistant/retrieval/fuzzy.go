@@ -47,3 +47,34 @@ func within(a, b string, k int) bool {
 	}
 	return prev[len(rb)] <= k
 }
+
+// shortTypos reports whether t is a four-letter word, which may be a typo
+// only by a letter too many or too few, or two letters swapped ("rnet",
+// "товр"), never by one letter changed ("ship" is not "shop").
+func shortTypos(t term) bool { return utf8.RuneCountInString(t.word) == 4 }
+
+// isTypo reports whether the question's term q may be a typo of the
+// indexed stem s: within fuzziness(q) edits, or for a short word as
+// shortTypos says.
+func isTypo(q term, s string) bool {
+	if k := fuzziness(q); k > 0 {
+		return within(q.stem, s, k)
+	}
+	if !shortTypos(q) {
+		return false
+	}
+	a, b := []rune(q.stem), []rune(s)
+	switch len(b) - len(a) {
+	case 1, -1:
+		return within(q.stem, s, 1)
+	case 0:
+		var diff []int
+		for i := range a {
+			if a[i] != b[i] {
+				diff = append(diff, i)
+			}
+		}
+		return len(diff) == 2 && diff[1] == diff[0]+1 && a[diff[0]] == b[diff[1]] && a[diff[1]] == b[diff[0]]
+	}
+	return false
+}

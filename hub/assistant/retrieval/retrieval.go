@@ -454,6 +454,10 @@ func (x *Index) Search(question, lang string) ([]Hit, error) {
 				fq := bleve.NewFuzzyQuery(t.stem)
 				fq.SetFuzziness(k)
 				add(fq, f, boost/2)
+			} else if shortTypos(t) {
+				fq := bleve.NewFuzzyQuery(t.stem)
+				fq.SetFuzziness(2) // a swap of two letters is two edits
+				add(fq, f, boost/4)
 			}
 		}
 	}
@@ -598,7 +602,7 @@ func (x *Index) found(terms map[string]bool, q term) string {
 	switch {
 	case terms[q.stem]:
 		return "word"
-	case x.df[q.stem] == 0 && has(terms, q.stem, fuzziness(q)):
+	case x.df[q.stem] == 0 && hasTypo(terms, q):
 		return "typo"
 	case slices.ContainsFunc(x.groups[q.stem], func(g string) bool { return terms[g] }):
 		return "synonym"
@@ -612,7 +616,7 @@ func (x *Index) same(q, t term) bool {
 	if q.stem == t.stem {
 		return true
 	}
-	if k := fuzziness(t); k > 0 && x.df[q.stem] == 0 && within(q.stem, t.stem, k) {
+	if x.df[q.stem] == 0 && isTypo(q, t.stem) {
 		return true
 	}
 	for _, g := range x.groups[q.stem] {
@@ -623,14 +627,11 @@ func (x *Index) same(q, t term) bool {
 	return false
 }
 
-// has reports whether terms holds a word within edit distance k (k > 0)
-// of stem; synonym groups ("~…") are not words.
-func has(terms map[string]bool, stem string, k int) bool {
-	if k == 0 {
-		return false
-	}
+// hasTypo reports whether terms holds a word that q is a typo of (see
+// isTypo); synonym groups ("~…") are not words.
+func hasTypo(terms map[string]bool, q term) bool {
 	for t := range terms {
-		if !strings.HasPrefix(t, "~") && within(stem, t, k) {
+		if !strings.HasPrefix(t, "~") && isTypo(q, t) {
 			return true
 		}
 	}

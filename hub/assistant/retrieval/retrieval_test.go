@@ -578,3 +578,31 @@ func TestUpdate(t *testing.T) {
 		t.Errorf("prev changed: %+v", h)
 	}
 }
+
+// TestShortTypos checks the typos of four-letter words: a letter too many
+// or too few, or two swapped, but never one changed.
+func TestShortTypos(t *testing.T) {
+	tests := []struct {
+		q, s string
+		want bool
+	}{
+		{"rnet", "rent", true},  // swapped
+		{"товр", "товар", true}, // one missing
+		{"rents", "rent", true}, // five letters: one edit (fuzziness)
+		{"ship", "shop", false}, // changed
+		{"rent", "nter", false}, // not adjacent
+	}
+	for _, tt := range tests {
+		q := term{stem: tt.q, word: tt.q}
+		if got := isTypo(q, tt.s); got != tt.want {
+			t.Errorf("isTypo(%q, %q) = %v, want %v", tt.q, tt.s, got, tt.want)
+		}
+	}
+	x := mustIndex(t, []*hub.KnowledgeEntry{{ID: 1, Title: "Can I rent a tent?", Body: "Yes."}, {ID: 2, Title: "Shop hours", Body: "9 to 5."}})
+	if h := mustSearch(t, x, "rnet tent", "en"); len(h) == 0 || h[0].Entry.ID != 1 || h[0].Coverage != 1 {
+		t.Errorf("rnet tent: %+v, want entry 1 fully", h)
+	}
+	if h := mustSearch(t, x, "ship", "en"); len(h) != 0 {
+		t.Errorf("ship: %+v, want nothing", h)
+	}
+}
