@@ -123,6 +123,8 @@ func (b *Builtin) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decisi
 		return generated(trace, p.greeting), nil
 	case smallTalkThanks:
 		return generated(trace, p.thanks), nil
+	case smallTalkPresence:
+		return generated(trace, p.presence), nil
 	case smallTalkAck:
 		return silent(trace, "nothing sent: an acknowledgement needs no answer"), nil
 	}

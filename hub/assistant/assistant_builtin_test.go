@@ -340,6 +340,9 @@ func TestBuiltinSmallTalk(t *testing.T) {
 		{"Привет", "ru", texts["ru"].greeting},
 		{"Здравствуйте!", "ru", texts["ru"].greeting},
 		{"Спасибо большое!", "ru", texts["ru"].thanks},
+		{"are you still there?", "en", texts["en"].presence},
+		{"Вы тут?", "ru", texts["ru"].presence},
+		{"алло, есть кто?", "ru", texts["ru"].presence},
 	}
 	for _, tt := range tests {
 		kb := newBuiltinSearcher()
