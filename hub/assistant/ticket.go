@@ -57,17 +57,19 @@ type ticketPhrases struct {
 	why map[string]string
 	// noAnswer is why a question goes to the team: %s is the best match.
 	noAnswer, noMatch string
-	open, close       string // quotation marks
-	asked             string // "The visitor wrote: %s"
-	facts             string // "Facts: %s"
-	files             string // "Files: %s"
-	answeredFrom      string // "The assistant answered from: %s."
-	answeredText      string // "The assistant answered: %s"
-	answeredNothing   string
-	language          string            // "Visitor's language: %s."
-	languages         map[string]string // names of the visitor's languages
-	handedOff         string            // "Handed off: %s."
-	more              string            // "(and %d more)"
+	// modelWhy is why a model handed off with a reason not an intent.
+	modelWhy        string
+	open, close     string // quotation marks
+	asked           string // "The visitor wrote: %s"
+	facts           string // "Facts: %s"
+	files           string // "Files: %s"
+	answeredFrom    string // "The assistant answered from: %s."
+	answeredText    string // "The assistant answered: %s"
+	answeredNothing string
+	language        string            // "Visitor's language: %s."
+	languages       map[string]string // names of the visitor's languages
+	handedOff       string            // "Handed off: %s."
+	more            string            // "(and %d more)"
 }
 
 var ticketTexts = map[string]*ticketPhrases{
@@ -97,6 +99,7 @@ var ticketTexts = map[string]*ticketPhrases{
 		},
 		noAnswer:        "the help content has no answer to this (best match %.2f)",
 		noMatch:         "the help content has no answer to this",
+		modelWhy:        "the model handed it to the team (%s)",
 		open:            "“",
 		close:           "”",
 		asked:           "The visitor wrote: %s",
@@ -136,6 +139,7 @@ var ticketTexts = map[string]*ticketPhrases{
 		},
 		noAnswer:        "в справочных материалах нет ответа (лучшее совпадение %.2f)",
 		noMatch:         "в справочных материалах нет ответа",
+		modelWhy:        "модель передала разговор команде (%s)",
 		open:            "«",
 		close:           "»",
 		asked:           "Посетитель написал: %s",
@@ -350,6 +354,20 @@ const maxAskedRunes = 1000
 // (the issue, usually) and the newest that fit are kept, with "…" for the
 // gap. The whole is at most maxSummaryRunes (TestBuiltinSummaryBounded).
 func ticketSummary(in hub.AssistantInput, last *hub.Message, trace hub.DecisionTrace) string {
+	tp := ticketTexts[teamLanguage(in.Site)]
+	why := tp.why[trace.Intent]
+	if why == "" {
+		why = tp.noMatch
+		if len(trace.Sources) > 0 {
+			why = fmt.Sprintf(tp.noAnswer, trace.Sources[0].Score)
+		}
+	}
+	return summaryText(in, last, trace.Language, why)
+}
+
+// summaryText writes ticketSummary's lines, with why the conversation
+// was handed off and the visitor's language visitorLang.
+func summaryText(in hub.AssistantInput, last *hub.Message, visitorLang, why string) string {
 	lang := teamLanguage(in.Site)
 	tp := ticketTexts[lang]
 	var sents, files []string
@@ -386,15 +404,8 @@ func ticketSummary(in hub.AssistantInput, last *hub.Message, trace hub.DecisionT
 		lines = append(lines, fmt.Sprintf(tp.files, listSome(files, 5, tp)))
 	}
 	lines = append(lines, assistantSaid(in, tp))
-	why := tp.why[trace.Intent]
-	if why == "" {
-		why = tp.noMatch
-		if len(trace.Sources) > 0 {
-			why = fmt.Sprintf(tp.noAnswer, trace.Sources[0].Score)
-		}
-	}
 	lines = append(lines, fmt.Sprintf(tp.handedOff, why))
-	if name := tp.languages[trace.Language]; name != "" {
+	if name := tp.languages[visitorLang]; name != "" {
 		lines = append(lines, fmt.Sprintf(tp.language, name))
 	}
 	return clip(strings.Join(lines, "\n"), maxSummaryRunes)
@@ -497,4 +508,140 @@ func assistantSaid(in hub.AssistantInput, tp *ticketPhrases) string {
 		return fmt.Sprintf(tp.answeredText, tp.quote(clip(other, 160)))
 	}
 	return tp.answeredNothing
+}
+
+// checkModelTicket is what a model's escalation d writes on the ticket,
+// checked against the conversation of in (TestOpenAITicketFactsChecked):
+//
+//   - no subject or summary from the model: the built-in's;
+//   - a subject naming an order number or amount that no message of the
+//     conversation holds: the built-in's instead, since a wrong order
+//     number on a ticket sends a person after the wrong order;
+//   - a summary with such facts: the sentences naming them are dropped,
+//     and with nothing left, the built-in's summary.
+//
+// The trace's decision says what was replaced or dropped. The model's
+// texts are cut to maxSubjectRunes and maxSummaryRunes.
+func checkModelTicket(in hub.AssistantInput, d hub.Decision) hub.Decision {
+	if d.Action != hub.ActionEscalate {
+		return d
+	}
+	last := in.LastVisitorMessage()
+	if last == nil {
+		return d
+	}
+	known := conversationNumbers(in)
+	var notes []string
+	subject := strings.Join(strings.Fields(d.Subject), " ")
+	if bad := unknownFacts(subject, known); len(bad) > 0 {
+		notes = append(notes, "the model's subject named "+strings.Join(bad, ", ")+", not in the conversation: the built-in subject is used")
+		subject = ""
+	}
+	if subject == "" {
+		subject = ticketSubject(in, last, d.Trace.Intent)
+	}
+	d.Subject = clip(subject, maxSubjectRunes)
+
+	var kept, dropped []string
+	for _, line := range strings.Split(strings.TrimSpace(d.Summary), "\n") {
+		var ok []string
+		for _, s := range sentences(line) {
+			if bad := unknownFacts(s, known); len(bad) > 0 {
+				dropped = append(dropped, bad...)
+				continue
+			}
+			ok = append(ok, s)
+		}
+		if len(ok) > 0 {
+			kept = append(kept, strings.Join(ok, " "))
+		}
+	}
+	if len(dropped) > 0 {
+		notes = append(notes, "the model's summary named "+strings.Join(dropped, ", ")+", not in the conversation: dropped")
+	}
+	if len(kept) > 0 {
+		d.Summary = clip(strings.Join(kept, "\n"), maxSummaryRunes)
+	} else {
+		tp := ticketTexts[teamLanguage(in.Site)]
+		why := tp.why[d.Trace.Intent]
+		if why == "" {
+			why = fmt.Sprintf(tp.modelWhy, d.Reason)
+		}
+		d.Summary = summaryText(in, last, d.Trace.Language, why)
+	}
+	for _, n := range notes {
+		d.Trace.Decision = joinNonEmpty(d.Trace.Decision, "; ", n)
+	}
+	return d
+}
+
+func joinNonEmpty(a, sep, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + sep + b
+}
+
+// numberToken is a number as people write it: digits, maybe grouped by
+// spaces in thousands, maybe with decimals.
+var numberToken = regexp.MustCompile(`\d{1,3}(?:[  ]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?`)
+
+// canonicalNumber writes a number one way: no group spaces, a decimal
+// point, no trailing decimal zeros ("1 200,50" → "1200.5").
+func canonicalNumber(s string) string {
+	s = strings.NewReplacer(" ", "", " ", "", ",", ".").Replace(s)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// knownFacts are the numbers and the upper-cased text of a conversation,
+// for checking a model's facts.
+type knownFacts struct {
+	numbers map[string]bool
+	text    string
+}
+
+// conversationNumbers are the knownFacts of every message of in that
+// the visitor saw.
+func conversationNumbers(in hub.AssistantInput) knownFacts {
+	k := knownFacts{numbers: map[string]bool{}}
+	var b strings.Builder
+	for _, m := range in.Messages {
+		if m.Internal {
+			continue
+		}
+		for _, n := range numberToken.FindAllString(m.Body, -1) {
+			k.numbers[canonicalNumber(n)] = true
+		}
+		b.WriteString(strings.ToUpper(m.Body))
+		b.WriteByte('\n')
+	}
+	k.text = b.String()
+	return k
+}
+
+// unknownFacts lists the order numbers and amounts of s that the
+// conversation does not hold: an order code must be in its text, a
+// number among its numbers (currencies and formats aside: "€49.9" is
+// "49.90 EUR").
+func unknownFacts(s string, k knownFacts) []string {
+	f := extractFacts(s)
+	var bad []string
+	for _, o := range f.orders {
+		known := k.numbers[o]
+		if !known && strings.IndexFunc(o, func(r rune) bool { return !unicode.IsDigit(r) }) >= 0 {
+			known = strings.Contains(k.text, strings.ToUpper(o))
+		}
+		if !known {
+			bad = append(bad, orderRef(o, langEnglish))
+		}
+	}
+	for _, a := range f.amounts {
+		if !k.numbers[canonicalNumber(a.value)] {
+			bad = append(bad, a.String())
+		}
+	}
+	return bad
 }
