@@ -75,8 +75,9 @@ const (
 //
 //  1. No visitor message, or one without letters or digits (emoji only):
 //     ActionSilent.
-//  2. Greetings, thanks or an opener ("I have a question") and nothing
-//     else: a short reply (GENERATED_CONTENT); a bare acknowledgement
+//  2. Greetings, thanks, an opener ("I have a question") or a presence
+//     check ("are you still there?") and nothing else: a short reply
+//     (GENERATED_CONTENT); a bare acknowledgement
 //     ("ok", "понятно", "bye"): ActionSilent, since a ticket or a reply to
 //     "ok" helps nobody.
 //  3. An explicit request for a person: ActionEscalate, always, without a

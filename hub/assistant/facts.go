@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Facts are what a ticket's reader needs to act without reading the whole
@@ -49,15 +50,16 @@ var (
 	// Order numbers: after "#" or "№" (3 digits or more); after an order
 	// word with an optional "number"/"no."/"номер"; or a code of capital
 	// letters, a dash and digits. The first group is a boundary.
-	orderMarked = regexp.MustCompile(`(^|[^\p{L}\p{N}&])(?:#|№)\s?([A-Za-z]{0,4}-?\d[\d-]{2,15}\d|\d{3,})`)
-	orderWord   = regexp.MustCompile(`(?i)(^|[^\p{L}\p{N}])(?:orders?|invoice|заказ\p{L}{0,3}|(?:номер|№)\s+заказа|сч[её]т\p{L}{0,2})\s*(?:number|no\.?|num\.?|id|номер)?\s*(?:is|:|-|—)?\s*[#№]?\s*([A-Za-z]{0,4}-?\d[\d-]{1,15}\d|\d{3,})`)
+	orderMarked = regexp.MustCompile(`()(?:#|№)\s?([A-Za-z]{0,4}-?\d[\d-]{2,15}\d|\d{3,12})`)
+	orderWord   = regexp.MustCompile(`(?i)(^|[^\p{L}\p{N}])(?:orders?|invoice|заказ\p{L}{0,3}|(?:номер|№)\s+заказа|сч[её]т\p{L}{0,2})\s*(?:number|no\.?|num\.?|id|номер)?\s*(?:is|:|-|—)?\s*[#№]?\s*([A-Za-z]{0,4}-?\d[\d-]{1,15}\d|\d{3,12})`)
 	orderCode   = regexp.MustCompile(`(^|[^\p{L}\p{N}-])([A-Z]{2,5}-\d{2,}(?:-\d+)*)`)
 
 	// Amounts: a sign before ("€49.90", "$ 30") or a sign or currency
 	// word after ("1 200 ₽", "30 euros", "500 руб"). Thousands may be
-	// grouped with spaces; decimals take "." or ",".
+	// grouped with spaces; decimals take "." or ",". Pounds only as "£"
+	// or "GBP": "10 pounds" is as often a weight.
 	amountBefore = regexp.MustCompile(`([€$£₽])\s?(\d{1,3}(?:[  ]\d{3})+|\d+)((?:[.,]\d{1,2})?)`)
-	amountAfter  = regexp.MustCompile(`(?i)(^|[^\p{L}\p{N}.,])(\d{1,3}(?:[  ]\d{3})+|\d+)((?:[.,]\d{1,2})?)\s?(€|\$|£|₽|eur\b|euros?\b|usd\b|dollars?\b|bucks\b|gbp\b|pounds?\b|руб[\p{L}]*\.?|р\.|евро|доллар[\p{L}]*|фунт[\p{L}]*)`)
+	amountAfter  = regexp.MustCompile(`(?i)(^|[^\p{L}\p{N}.,])(\d{1,3}(?:[  ]\d{3})+|\d+)((?:[.,]\d{1,2})?)\s?(€|\$|£|₽|eur\b|euros?\b|usd\b|dollars?\b|bucks\b|gbp\b|руб[\p{L}]*\.?|р\.|евро|доллар[\p{L}]*)`)
 
 	// Dates: a day and a month name, a month name and a day, a day and
 	// month in numbers, or a relative day.
@@ -80,7 +82,7 @@ func currencySign(s string) string {
 		return "€"
 	case s == "$" || s == "usd" || strings.HasPrefix(s, "dollar") || s == "bucks" || strings.HasPrefix(s, "доллар"):
 		return "$"
-	case s == "£" || s == "gbp" || strings.HasPrefix(s, "pound") || strings.HasPrefix(s, "фунт"):
+	case s == "£" || s == "gbp":
 		return "£"
 	case s == "₽" || strings.HasPrefix(s, "руб") || s == "р":
 		return "₽"
@@ -117,8 +119,11 @@ func (f *facts) add(text string) {
 		})
 	}
 	for _, re := range []*regexp.Regexp{orderMarked, orderWord, orderCode} {
-		text = replaceSubmatches(re, text, func(m []string) {
+		text = replaceSubmatchesBefore(re, text, func(m []string, next rune) {
 			o := strings.TrimLeft(m[2], "#№")
+			if next == '-' || unicode.IsLetter(next) || unicode.IsDigit(next) {
+				return // part of something longer: a bank account, a word
+			}
 			if !slices.Contains(f.orders, o) && len(f.orders) < maxFactsEach {
 				f.orders = append(f.orders, o)
 			}
@@ -149,9 +154,16 @@ func (f *facts) add(text string) {
 func (f facts) empty() bool { return len(f.orders) == 0 && len(f.amounts) == 0 && len(f.dates) == 0 }
 
 // replaceSubmatches calls fn with the submatches of every match of re in
-// s and returns s with those matches blanked, their boundary groups (the
-// first and, for the date patterns, the last) kept.
+// s and returns s with those matches blanked (so that a later pattern
+// does not take them again), their leading boundary group (the first,
+// except in amountBefore) kept.
 func replaceSubmatches(re *regexp.Regexp, s string, fn func(m []string)) string {
+	return replaceSubmatchesBefore(re, s, func(m []string, _ rune) { fn(m) })
+}
+
+// replaceSubmatchesBefore is replaceSubmatches that also tells fn the
+// rune after the match (utf8.RuneError at the end).
+func replaceSubmatchesBefore(re *regexp.Regexp, s string, fn func(m []string, next rune)) string {
 	var b strings.Builder
 	last := 0
 	for _, idx := range re.FindAllStringSubmatchIndex(s, -1) {
@@ -161,7 +173,8 @@ func replaceSubmatches(re *regexp.Regexp, s string, fn func(m []string)) string 
 				m[i] = s[idx[2*i]:idx[2*i+1]]
 			}
 		}
-		fn(m)
+		next, _ := utf8.DecodeRuneInString(s[idx[1]:])
+		fn(m, next)
 		start, end := idx[0], idx[1]
 		if re != amountBefore && idx[2] >= 0 { // keep the leading boundary
 			start = idx[3]

@@ -16,6 +16,7 @@ func TestExtractFacts(t *testing.T) {
 		{"hash order", "Where is my order #12345?", []string{"12345"}, nil, nil},
 		{"order word", "I want a refund for order 4411, it arrived broken", []string{"4411"}, nil, nil},
 		{"order number phrase", "my order number is 99812", []string{"99812"}, nil, nil},
+		{"two orders in a row", "orders #4411 #5000 and order 6000 order 7000", []string{"4411", "5000", "6000"}, nil, nil},
 		{"order code", "Refund for TT-2024-118 please", []string{"TT-2024-118"}, nil, nil},
 		{"order word and code", "order ab-77123 never came", []string{"ab-77123"}, nil, nil},
 		{"russian order with sign", "заказ № 5521 не пришёл", []string{"5521"}, nil, nil},
@@ -51,6 +52,9 @@ func TestExtractFacts(t *testing.T) {
 		{"time", "open at 9:00?", nil, nil, nil},
 		{"not a month", "12.50 is the price", nil, nil, nil},
 		{"to order", "где заказать торт на 12 человек", nil, nil, nil},
+		{"a bank account", "перевёл на счёт 40817810099910004312", nil, nil, nil},
+		{"a weight", "the parcel weighs 10 pounds", nil, nil, nil},
+		{"pounds as a sign", "I paid £15", nil, []string{"£15"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
