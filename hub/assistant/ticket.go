@@ -183,7 +183,7 @@ func ticketSubject(in hub.AssistantInput, last *hub.Message, intent string) stri
 	var need string
 	switch intent {
 	case "":
-		return clip(keySentence(src, ""), maxSubjectRunes)
+		return cutWords(keySentence(src, ""), maxSubjectRunes)
 	case intentHuman:
 		need = tp.person
 		if len(fs) == 0 {
@@ -200,7 +200,26 @@ func ticketSubject(in hub.AssistantInput, last *hub.Message, intent string) stri
 	if len(fs) > 0 {
 		return clip(need+": "+strings.Join(fs, ", "), maxSubjectRunes)
 	}
-	return clip(need+": "+tp.quote(keySentence(src, intent)), maxSubjectRunes)
+	room := maxSubjectRunes - utf8.RuneCountInString(need+": "+tp.quote(""))
+	return need + ": " + tp.quote(cutWords(keySentence(src, intent), room))
+}
+
+// cutWords shortens s to at most n runes at a space when one is in the
+// last half, marking the cut with "…". Unlike clip it never cuts at a
+// full stop, which in a subject is as likely a "2.3.1" as a sentence end.
+func cutWords(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	r = r[:n-1]
+	for i := len(r) - 1; i >= n/2; i-- {
+		if unicode.IsSpace(r[i]) {
+			r = r[:i]
+			break
+		}
+	}
+	return strings.TrimRightFunc(string(r), func(c rune) bool { return unicode.IsSpace(c) || unicode.IsPunct(c) }) + "…"
 }
 
 // earlierContent is the newest visitor message before last that says
