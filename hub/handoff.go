@@ -238,8 +238,10 @@ func (s *Service) planDecision(in AssistantInput, d Decision) assistantPlan {
 		h := in.Site.Handoff
 		switch email := normalizeEmail(d.Email); {
 		case h.Disabled || !in.Tickets:
+			// The lead-in (d.Body) says what the team will do, which
+			// will not happen here: only the apology is sent.
 			p.trace.Decision = joinText(d.Trace.Decision, "; ", "hand-off is off: stayed with the assistant")
-			p.reply = &Message{Body: joinText(d.Body, " ", text(lang, textHandoffOff)), StatusType: StatusGeneratedContent}
+			p.reply = &Message{Body: text(lang, textHandoffOff), StatusType: StatusGeneratedContent}
 		case validEmail(email):
 			p.state, p.email = HandoffTicketOpen, email
 			p.reply = &Message{StatusType: StatusGeneratedContent} // the confirmation, written with the ticket

@@ -291,7 +291,7 @@ func TestHandoffSwitchedOff(t *testing.T) {
 	q := visitorSays(t, f, a, "Хочу вернуть деньги")
 	wantState(t, f, q.ConversationID, hub.HandoffAssistant)
 	m := lastMessage(t, f, q.ConversationID)
-	if m.Prompt != "" || !strings.Contains(m.Body, "здесь я не могу") || !strings.Contains(m.Trace.Decision, "hand-off is off") {
+	if m.Prompt != "" || m.Body != "К сожалению, здесь я не могу с этим помочь." || !strings.Contains(m.Trace.Decision, "hand-off is off") {
 		t.Fatalf("with hand-off off: %+v (trace %+v)", m, m.Trace)
 	}
 	if len(tickets(t, f)) != 0 {

@@ -267,11 +267,25 @@ func TestBuiltinEscalatesWhatItCannotDo(t *testing.T) {
 			if want := "escalated: " + tt.reason; d.Trace.Decision != want {
 				t.Errorf("decision %q, want %q", d.Trace.Decision, want)
 			}
-			if d.Subject == "" || utf8.RuneCountInString(d.Subject) > 80 {
-				t.Errorf("subject %q", d.Subject)
+			// The team reads English (the site has no default locale):
+			// the subject names the need, the summary quotes the visitor
+			// and says why in words (TestBuiltinTicketText has the details).
+			need := ticketTexts["en"].needs[tt.intent]
+			if tt.intent == "human" {
+				need = "Asked for a person"
 			}
-			if want := tt.msg + "\nDetected: " + tt.intent + ", language " + tt.lang; d.Summary != want {
-				t.Errorf("summary %q, want %q", d.Summary, want)
+			if !strings.HasPrefix(d.Subject, need) || utf8.RuneCountInString(d.Subject) > 80 {
+				t.Errorf("subject %q, want it to start with %q", d.Subject, need)
+			}
+			for _, want := range []string{"The visitor wrote: “" + tt.msg + "”\n",
+				"\nHanded off: " + ticketTexts["en"].why[tt.intent] + ".\n",
+				"\nVisitor's language: " + map[string]string{"en": "English", "ru": "Russian"}[tt.lang] + "."} {
+				if !strings.Contains(d.Summary, want) {
+					t.Errorf("summary %q, want %q in it", d.Summary, want)
+				}
+			}
+			if strings.Contains(d.Summary, "Detected") || strings.Contains(d.Summary, "_") || strings.Contains(d.Summary, "language "+tt.lang) {
+				t.Errorf("summary %q has raw codes", d.Summary)
 			}
 			if d.StatusType != "" || d.Email != "" || d.Trace.AnswerSource != "" {
 				t.Errorf("status %q email %q answer source %q, want none", d.StatusType, d.Email, d.Trace.AnswerSource)
@@ -327,6 +341,9 @@ func TestBuiltinSmallTalk(t *testing.T) {
 		{"Привет", "ru", texts["ru"].greeting},
 		{"Здравствуйте!", "ru", texts["ru"].greeting},
 		{"Спасибо большое!", "ru", texts["ru"].thanks},
+		{"are you still there?", "en", texts["en"].presence},
+		{"Вы тут?", "ru", texts["ru"].presence},
+		{"алло, есть кто?", "ru", texts["ru"].presence},
 	}
 	for _, tt := range tests {
 		kb := newBuiltinSearcher()
@@ -411,11 +428,34 @@ func TestBuiltinBelowThreshold(t *testing.T) {
 			if d.Body != texts[tt.lang].noAnswer || d.Trace.Language != tt.lang {
 				t.Errorf("body %q in %s, want the %s no-answer lead-in", d.Body, d.Trace.Language, tt.lang)
 			}
-			if !strings.HasPrefix(d.Summary, tt.msg+"\n") || !strings.HasSuffix(d.Summary, ", language "+tt.lang) {
-				t.Errorf("summary %q", d.Summary)
+			if want := "The visitor wrote: “" + tt.msg + "”\n"; !strings.HasPrefix(d.Summary, want) ||
+				!strings.Contains(d.Summary, "\nHanded off: the help content has no answer to this") {
+				t.Errorf("summary %q, want it to start with %q and say why", d.Summary, want)
+			}
+			if want := keySentence(tt.msg, ""); d.Subject != want {
+				t.Errorf("subject %q, want the question %q", d.Subject, want)
 			}
 		})
 	}
+}
+
+// ruSite is a site whose team reads Russian.
+var ruSite = &hub.Site{ID: builtinSite.ID, TenantID: builtinSite.TenantID, Name: "Shop", DefaultLocale: "ru"}
+
+// onSite puts in on site.
+func onSite(site *hub.Site, in hub.AssistantInput) hub.AssistantInput {
+	in.Site = site
+	return in
+}
+
+// answeredFrom makes the assistant message at i an answer from the entry
+// titled title, with the trace Decide writes.
+func answeredFrom(in hub.AssistantInput, i int, title string) hub.AssistantInput {
+	m := in.Messages[i]
+	m.StatusType = hub.StatusMatchedContent
+	m.Trace = &hub.DecisionTrace{Provider: "builtin", AnswerSource: "knowledge_base", Decision: "answered from the knowledge base: " + title,
+		Sources: []hub.KBSource{{EntryID: 1, Title: title, Score: 0.9, Used: true}}}
+	return in
 }
 
 func TestBuiltinTicketText(t *testing.T) {
@@ -424,33 +464,106 @@ func TestBuiltinTicketText(t *testing.T) {
 		name    string
 		in      hub.AssistantInput
 		subject string
-		summary string
 	}{
+		{"need and facts", builtinInput("en", "Hi! I want a refund for order 4411, I paid €49.90 on 12 March"),
+			"Refund request: order #4411, €49.90, 12 March"},
+		{"russian team, russian visitor", onSite(ruSite, builtinInput("ru", "Здравствуйте! Верните деньги за заказ № 4411, 1 200 ₽")),
+			"Возврат денег: заказ №4411, 1 200 ₽"},
+		{"russian team, english visitor", onSite(ruSite, builtinInput("en", "I was charged twice for order TT-2024-118: 30 euros")),
+			"Спорное списание: заказ TT-2024-118, €30"},
+		{"facts from earlier messages", builtinInput("en", "My order is #5521", "A:Thanks!", "I paid 500 руб yesterday, I want my money back"),
+			"Refund request: order #5521, 500 ₽"},
+		{"cancellation", builtinInput("en", "Please cancel order 5521"), "Cancellation request: order #5521"},
+		{"russian cancellation", onSite(ruSite, builtinInput("ru", "Отмените заказ 5521")), "Просьба об отмене: заказ №5521"},
+		{"no facts: the need and the visitor's sentence", builtinInput("en", "Здравствуйте! верните деньги за сломанный чайник"),
+			"Refund request: “Верните деньги за сломанный чайник”"},
+		{"no facts, russian team", onSite(ruSite, builtinInput("ru", "Это безобразие, я очень возмущён")),
+			"Жалоба: «Это безобразие, я очень возмущён»"},
+		{"the sentence with the need", builtinInput("en", "Hello. I bought boots last week. They are great. The checkout page is not working though"),
+			"Technical issue: “The checkout page is not working though”"},
+		{"long sentence cut", builtinInput("en", "Hello there! I was charged twice, "+long),
+			"Billing dispute: “I was charged twice, The parcel box was crushed and the…”"},
+		{"a cut never at a version's dot", onSite(ruSite, builtinInput("en", "My app keeps crashing when I open the cart, version 2.3.1, since yesterday")),
+			"Техническая проблема: «My app keeps crashing when I open the cart, version…»"},
+		{"a question the knowledge base does not answer", builtinInput("en", "Hi there! We are planning a party. Do you sell gift cards?"),
+			"Do you sell gift cards?"},
+		{"a russian question, russian team", onSite(ruSite, builtinInput("ru", "Добрый день! Есть ли у вас подарочные сертификаты?")),
+			"Есть ли у вас подарочные сертификаты?"},
 		{"human request names the earlier issue",
 			builtinInput("en", "Hi", "A:Hello! How can I help you today?", "My parcel never arrived",
 				"A:I don't have access to order details.", "  I want to talk\n to a person  "),
-			"My parcel never arrived",
-			"Hi\nMy parcel never arrived\nI want to talk to a person\nDetected: human, language en"},
-		{"greeting dropped, long subject cut",
-			builtinInput("en", "Hello there! I was charged twice, "+long),
-			"I was charged twice, The parcel box was crushed and the contents were damaged…",
-			"Hello there! I was charged twice, " + strings.TrimSpace(long) + "\nDetected: billing_dispute, language en"},
-		{"russian",
-			builtinInput("en", "Здравствуйте! верните деньги за сломанный чайник"),
-			"Верните деньги за сломанный чайник",
-			"Здравствуйте! верните деньги за сломанный чайник\nDetected: refund, language ru"},
+			"Order enquiry: “My parcel never arrived”"},
+		{"human request after a question", builtinInput("en", "Do you sell gift cards?", "operator please"), "Do you sell gift cards?"},
+		{"human request alone", builtinInput("en", "Can I talk to a real person?"), "Asked for a person"},
+		{"human request with a fact", onSite(ruSite, builtinInput("ru", "Позовите оператора, заказ №7781")), "Просит сотрудника: заказ №7781"},
 	}
 	for _, tt := range tests {
-		d := mustDecide(t, &Builtin{Knowledge: newBuiltinSearcher()}, tt.in)
-		if d.Subject != tt.subject {
-			t.Errorf("%s: subject %q, want %q", tt.name, d.Subject, tt.subject)
-		}
-		if utf8.RuneCountInString(d.Subject) > 80 {
-			t.Errorf("%s: subject of %d runes", tt.name, utf8.RuneCountInString(d.Subject))
-		}
-		if d.Summary != tt.summary {
-			t.Errorf("%s: summary\n%s\nwant\n%s", tt.name, d.Summary, tt.summary)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			d := mustDecide(t, &Builtin{Knowledge: newBuiltinSearcher()}, tt.in)
+			if d.Action != hub.ActionEscalate {
+				t.Fatalf("action %s (%s), want escalate", d.Action, d.Trace.Decision)
+			}
+			if d.Subject != tt.subject {
+				t.Errorf("subject %q, want %q", d.Subject, tt.subject)
+			}
+			if utf8.RuneCountInString(d.Subject) > 80 {
+				t.Errorf("subject of %d runes", utf8.RuneCountInString(d.Subject))
+			}
+		})
+	}
+}
+
+func TestBuiltinTicketSummary(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      hub.AssistantInput
+		summary string
+	}{
+		{"english team",
+			answeredFrom(builtinInput("en", "Hi!", "How long does shipping take?", "A:Orders ship within 1–2 business days.",
+				"Thanks. My order #4411 never arrived, I paid €49.90 on 12 March", "ok", "I want to talk to a person"), 2,
+				"How long does shipping take?"),
+			"The visitor wrote: “How long does shipping take? My order #4411 never arrived, I paid €49.90 on 12 March / I want to talk to a person”\n" +
+				"Facts: order #4411, €49.90, 12 March\n" +
+				"The assistant answered from: “How long does shipping take?”.\n" +
+				"Handed off: the visitor asked for a person.\n" +
+				"Visitor's language: English."},
+		{"russian team, russian visitor",
+			onSite(ruSite, answeredFrom(builtinInput("ru", "Сколько идёт доставка?", "A:Мы отправляем заказы за 1–2 рабочих дня.",
+				"ann@shop.test", "Вчера списали 1 200 ₽ дважды за заказ 5521"), 1, "Сколько идёт доставка?")),
+			"Посетитель написал: «Сколько идёт доставка? Вчера списали 1 200 ₽ дважды за заказ 5521»\n" +
+				"Факты: заказ №5521, 1 200 ₽, вчера\n" +
+				"Ассистент ответил по статьям: «Сколько идёт доставка?».\n" +
+				"Причина передачи: спорное списание, нужен сотрудник.\n" +
+				"Язык посетителя: русский."},
+		{"russian team, english visitor, no answer",
+			onSite(ruSite, builtinInput("en", "Hello", "ann@shop.test", "Do you sell gift cards?")),
+			"Посетитель написал: «Do you sell gift cards?»\n" +
+				"Ассистент ещё ничего не ответил.\n" +
+				"Причина передачи: в справочных материалах нет ответа (лучшее совпадение 0.33).\n" +
+				"Язык посетителя: английский."},
+		{"a file",
+			builtinInput("en", "receipt.pdf", "I want a refund"),
+			"The visitor wrote: “I want a refund”\n" +
+				"Files: “receipt.pdf”\n" +
+				"The assistant had not answered anything.\n" +
+				"Handed off: a refund or cancellation, which the assistant cannot process.\n" +
+				"Visitor's language: English."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "a file" {
+				m := tt.in.Messages[0]
+				m.Attachment = &hub.AttachmentRef{ID: 1, Name: m.Body, ContentType: "application/pdf", Size: 100}
+			}
+			d := mustDecide(t, &Builtin{Knowledge: newBuiltinSearcher()}, tt.in)
+			if d.Action != hub.ActionEscalate {
+				t.Fatalf("action %s (%s), want escalate", d.Action, d.Trace.Decision)
+			}
+			if d.Summary != tt.summary {
+				t.Errorf("summary\n%s\nwant\n%s", d.Summary, tt.summary)
+			}
+		})
 	}
 }
 
@@ -461,25 +574,22 @@ func TestBuiltinSummaryBounded(t *testing.T) {
 	}
 	msgs = append(msgs, "I want a refund")
 	d := mustDecide(t, &Builtin{}, builtinInput("en", msgs...))
-	body, detected, _ := strings.Cut(d.Summary, "\nDetected: ")
-	if n := utf8.RuneCountInString(body); n > 1500 {
-		t.Errorf("summary of %d runes before the detected line", n)
+	if n := utf8.RuneCountInString(d.Summary); n > maxSummaryRunes {
+		t.Errorf("summary of %d runes", n)
 	}
-	lines := strings.Split(body, "\n")
-	if !strings.HasPrefix(lines[0], "(") || !strings.HasSuffix(lines[0], "earlier messages left out)") {
-		t.Errorf("first line %q, want a note on left-out messages", lines[0])
+	asked, rest, _ := strings.Cut(d.Summary, "\n")
+	if !strings.HasPrefix(asked, "The visitor wrote: “message 00 ") || !strings.HasSuffix(asked, msgs[39]+" / I want a refund”") ||
+		!strings.Contains(asked, " … ") || utf8.RuneCountInString(asked) > maxAskedRunes+30 {
+		t.Errorf("visitor's words %q: want the first, a gap and the newest, at most %d runes", asked, maxAskedRunes)
 	}
-	if lines[len(lines)-1] != "I want a refund" || lines[len(lines)-2] != msgs[39] {
-		t.Errorf("the newest messages are not last: %q", lines[len(lines)-2:])
-	}
-	if detected != "refund, language en" {
-		t.Errorf("detected %q", detected)
+	if !strings.HasSuffix(rest, "Visitor's language: English.") {
+		t.Errorf("the rest %q was cut", rest)
 	}
 
 	huge := strings.Repeat("слово ", 1000) + "верните деньги"
 	d = mustDecide(t, &Builtin{}, builtinInput("ru", huge))
-	if body, _, _ := strings.Cut(d.Summary, "\nDetected: "); utf8.RuneCountInString(body) > 1500 {
-		t.Errorf("one huge message: summary of %d runes", utf8.RuneCountInString(body))
+	if n := utf8.RuneCountInString(d.Summary); n > maxSummaryRunes || !strings.Contains(d.Summary, "Handed off: a refund") {
+		t.Errorf("one huge message: summary of %d runes:\n%s", n, d.Summary)
 	}
 }
 

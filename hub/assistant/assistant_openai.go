@@ -195,8 +195,8 @@ func (a *OpenAI) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decisio
 	}
 	if fail == nil {
 		var d hub.Decision
-		if d, fail = modelDecision(res, last, entries, trace); fail == nil {
-			return d, nil
+		if d, fail = modelDecision(res, entries, trace); fail == nil {
+			return checkModelTicket(in, d), nil
 		}
 	}
 	fail.attempts = n
@@ -399,17 +399,22 @@ func (a *OpenAI) params(in hub.AssistantInput, entries []*hub.KnowledgeEntry) op
 	return openai.ChatCompletionNewParams{
 		Model:    shared.ChatModel(a.cfg.Model),
 		Messages: msgs,
-		Tools:    modelTools(),
+		Tools:    modelTools(teamLanguage(in.Site)),
 	}
 }
 
-// modelTools are the hand-off tools offered to the model.
-func modelTools() []openai.ChatCompletionToolUnionParam {
+// modelTools are the hand-off tools offered to the model; the ticket's
+// subject and summary are asked for in the team's language teamLang
+// (teamLanguage), with the facts as the visitor gave them.
+func modelTools(teamLang string) []openai.ChatCompletionToolUnionParam {
+	team := modelLocaleName(teamLang)
 	field := func(desc string) map[string]any { return map[string]any{"type": "string", "description": desc} }
 	reason := map[string]any{"type": "string", "enum": modelIntents,
 		"description": "why the team is needed: refund (refunds and cancellations), account_change, order_details (order and account details), subscription (subscription changes), billing_dispute, exception (special requests), technical (issues needing investigation), complaint, human (the visitor asked for a person)"}
-	subject := field("a short subject for the ticket, in the visitor's language")
-	summary := field("what the visitor needs, in two or three sentences, for the team")
+	subject := field("a short subject for the ticket, in " + team + ": the need and the key facts the visitor gave " +
+		"(order number, amount, date), like \"Refund request: order #4411, €49.90\"; never a number the visitor did not give")
+	summary := field("for the team, in " + team + ", two or three sentences: what the visitor asked, the facts they gave, " +
+		"and what you already answered; never a number the visitor did not give")
 	return []openai.ChatCompletionToolUnionParam{
 		openai.ChatCompletionFunctionTool(shared.FunctionDefinitionParam{
 			Name:        modelToolCollectEmail,
@@ -442,10 +447,11 @@ type modelToolArgs struct {
 }
 
 // modelDecision turns the model's reply into a decision: a hand-off tool call
-// escalates (the first one wins; all are traced), plain content answers,
-// nothing is silence. Invalid tool arguments or an unknown tool are a
+// escalates (the first one wins; all are traced) with the subject and
+// summary the model wrote, which Decide then checks (checkModelTicket),
+// plain content answers, nothing is silence. Invalid tool arguments or an unknown tool are a
 // failure: the model's reply cannot be trusted.
-func modelDecision(res *openai.ChatCompletion, last *hub.Message, entries []*hub.KnowledgeEntry, trace hub.DecisionTrace) (hub.Decision, *modelFailure) {
+func modelDecision(res *openai.ChatCompletion, entries []*hub.KnowledgeEntry, trace hub.DecisionTrace) (hub.Decision, *modelFailure) {
 	msg := res.Choices[0].Message
 	content := strings.TrimSpace(msg.Content)
 	var esc *hub.Decision
@@ -462,12 +468,6 @@ func modelDecision(res *openai.ChatCompletion, last *hub.Message, entries []*hub
 		if esc == nil {
 			esc = &hub.Decision{Action: hub.ActionEscalate, Body: content, Reason: strings.TrimSpace(args.Reason),
 				Subject: strings.TrimSpace(args.Subject), Summary: strings.TrimSpace(args.Summary)}
-			if esc.Subject == "" {
-				esc.Subject = modelCut(strings.TrimSpace(last.Body), 80)
-			}
-			if esc.Summary == "" {
-				esc.Summary = strings.TrimSpace(last.Body)
-			}
 			use.Result = "handed to the team: ask for the visitor's email"
 			trace.Decision = "handed to the team: the model asked for the visitor's email"
 			if name == modelToolCreateTicket {

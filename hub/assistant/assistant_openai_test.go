@@ -315,7 +315,10 @@ func TestOpenAIEscalate(t *testing.T) {
 		name:  "missing subject and summary come from the question",
 		calls: []modelToolCall{{"collect_email", `{"reason":"something else"}`}},
 		want: hub.Decision{Action: hub.ActionEscalate, Reason: "something else", Subject: "My kettle broke, I want my money back",
-			Summary: "My kettle broke, I want my money back"},
+			Summary: "The visitor wrote: “My kettle broke, I want my money back”\n" +
+				"The assistant had not answered anything.\n" +
+				"Handed off: the model handed it to the team (something else).\n" +
+				"Visitor's language: English."},
 		wantTools: []string{"knowledge_search", "collect_email"},
 	}}
 	for _, tt := range tests {
@@ -343,6 +346,71 @@ func TestOpenAIEscalate(t *testing.T) {
 			}
 			if wantIntent := tt.want.Reason; slices.Contains(modelIntents, wantIntent) != (tr.Intent == wantIntent) {
 				t.Errorf("intent = %q for reason %q", tr.Intent, wantIntent)
+			}
+		})
+	}
+}
+
+// TestOpenAITicketFactsChecked: the model writes the ticket, but an order
+// number or amount the conversation does not hold never reaches it.
+func TestOpenAITicketFactsChecked(t *testing.T) {
+	const question = "I want a refund for order 4411, I paid €49.90"
+	tests := []struct {
+		name, args       string
+		site             *hub.Site
+		subject, summary string
+		note             string // in the trace's decision
+	}{{
+		name:    "true facts kept, in other formats too",
+		args:    `{"reason":"refund","subject":"Refund: order #4411 (49.90 EUR)","summary":"Wants a refund for order 4411.\nPaid €49.9."}`,
+		subject: "Refund: order #4411 (49.90 EUR)", summary: "Wants a refund for order 4411.\nPaid €49.9.",
+	}, {
+		name:    "invented order in the subject",
+		args:    `{"reason":"refund","subject":"Refund for order #9999","summary":"Wants a refund for order 4411."}`,
+		subject: "Refund request: order #4411, €49.90", summary: "Wants a refund for order 4411.",
+		note: "the model's subject named order #9999, not in the conversation: the built-in subject is used",
+	}, {
+		name:    "invented amount dropped from the summary",
+		args:    `{"reason":"refund","subject":"Refund for order 4411","summary":"Wants a refund for order 4411. Paid $120 by card. Item arrived broken."}`,
+		subject: "Refund for order 4411", summary: "Wants a refund for order 4411. Item arrived broken.",
+		note: "the model's summary named $120, not in the conversation: dropped",
+	}, {
+		name:    "nothing true left in the summary",
+		args:    `{"reason":"refund","subject":"","summary":"Refund for order #1234."}`,
+		subject: "Refund request: order #4411, €49.90",
+		summary: "The visitor wrote: “I want a refund for order 4411, I paid €49.90”\nFacts: order #4411, €49.90\n" +
+			"The assistant had not answered anything.\n" +
+			"Handed off: a refund or cancellation, which the assistant cannot process.\nVisitor's language: English.",
+		note: "the model's summary named order #1234, not in the conversation: dropped",
+	}, {
+		name:    "nothing from the model, a russian team",
+		args:    `{"reason":"refund"}`,
+		site:    &hub.Site{ID: modelTestSite.ID, TenantID: modelTestSite.TenantID, DefaultLocale: "ru"},
+		subject: "Возврат денег: заказ №4411, €49.90",
+		summary: "Посетитель написал: «I want a refund for order 4411, I paid €49.90»\nФакты: заказ №4411, €49.90\n" +
+			"Ассистент ещё ничего не ответил.\n" +
+			"Причина передачи: возврат или отмена, которые ассистент не оформляет.\nЯзык посетителя: английский.",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newFakeModelServer(t, modelAnswers("", modelToolCall{"collect_email", tt.args}))
+			a := MustOpenAI(t, m, &fakeFallback{}, nil)
+			in := modelTestInput(question)
+			if tt.site != nil {
+				in.Site = tt.site
+			}
+			d, err := a.Decide(t.Context(), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Action != hub.ActionEscalate || d.Subject != tt.subject || d.Summary != tt.summary {
+				t.Errorf("got %s, subject %q, summary\n%s\nwant subject %q, summary\n%s", d.Action, d.Subject, d.Summary, tt.subject, tt.summary)
+			}
+			if tt.note != "" && !strings.HasSuffix(d.Trace.Decision, "; "+tt.note) {
+				t.Errorf("decision %q, want it to end with %q", d.Trace.Decision, tt.note)
+			}
+			if tt.note == "" && strings.Contains(d.Trace.Decision, "not in the conversation") {
+				t.Errorf("decision %q", d.Trace.Decision)
 			}
 		})
 	}

@@ -317,6 +317,7 @@ const (
 	smallTalkGreeting = "greeting" // "hi", "добрый день", "I have a question"
 	smallTalkThanks   = "thanks"   // "thank you so much", "спасибо"
 	smallTalkAck      = "ack"      // "ok", "понятно", "bye"
+	smallTalkPresence = "presence" // "are you still there?", "вы тут?"
 )
 
 var (
@@ -342,6 +343,13 @@ var (
 		"ок", "окей", "ладно", "хорошо", "понятно", "ясно", "понял", "поняла", "да", "нет", "ага",
 		"отлично", "супер", "пока", "свидания",
 	)
+	// presenceWords ask whether anyone is there: "are you still there?",
+	// "you there?", "алло, есть кто?", "вы тут?". presenceMarks make a
+	// message a presence check on their own; the others only with a place
+	// ("there", "here", "тут", "здесь").
+	presenceMarks  = setOf("are", "still", "алло", "ало")
+	presenceWho    = setOf("you", "anyone", "anybody", "someone", "somebody", "вы", "ты", "кто")
+	presencePlaces = setOf("there", "here", "тут", "здесь")
 	// smallTalkFillers may stand around the words above without making
 	// the message a question.
 	smallTalkFillers = setOf(
@@ -353,21 +361,27 @@ var (
 )
 
 // smallTalkKind classifies a message made only of greetings, thanks,
-// openers, acknowledgements and fillers; any other word makes it
-// smallTalkNone, so "hi, how long does shipping take" is a question.
-// Thanks win over a greeting, a greeting or opener over an
-// acknowledgement.
+// openers, acknowledgements, presence checks and fillers; any other word
+// makes it smallTalkNone, so "hi, how long does shipping take" is a
+// question and "are you open on Sunday?" is not a presence check. Thanks
+// win over a presence check ("are you there?" and "anyone here?", which a
+// greeting may open), a presence check over a greeting or opener, and
+// those over an acknowledgement.
 func smallTalkKind(ws []string) string {
-	var greeting, thanks, ack bool
+	var greeting, thanks, ack, mark, who, place bool
 	for _, w := range ws {
+		who = who || presenceWho[w]
+		place = place || presencePlaces[w]
 		switch {
 		case thanksWords[w]:
 			thanks = true
+		case presenceMarks[w]:
+			mark = true
 		case greetingWords[w], openerWords[w]:
 			greeting = true
 		case ackWords[w]:
 			ack = true
-		case smallTalkFillers[w]:
+		case smallTalkFillers[w], presenceWho[w]:
 		default:
 			return smallTalkNone
 		}
@@ -375,6 +389,8 @@ func smallTalkKind(ws []string) string {
 	switch {
 	case thanks:
 		return smallTalkThanks
+	case mark || who && place:
+		return smallTalkPresence
 	case greeting:
 		return smallTalkGreeting
 	case ack:
