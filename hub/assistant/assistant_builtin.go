@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/hub/assistant/retrieval"
