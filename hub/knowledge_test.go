@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -39,12 +40,13 @@ func TestKnowledgeCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &hub.KnowledgeEntry{ID: e.ID, TenantID: f.tenant.ID, SiteID: f.site.ID, Kind: hub.KnowledgeQA,
-		Title: "Как оформить возврат?", Body: "Напишите нам.", CreatedAt: f.now, UpdatedAt: f.now}
-	if *e != *want {
+		Title: "Как оформить возврат?", Body: "Напишите нам.", Language: "ru", Phrasings: []string{},
+		CreatedAt: f.now, UpdatedAt: f.now}
+	if !reflect.DeepEqual(e, want) {
 		t.Fatalf("created %+v, want %+v", e, want)
 	}
 	got, err := f.svc.KnowledgeEntry(ctx, f.ownerA, e.ID)
-	if err != nil || *got != *want {
+	if err != nil || !reflect.DeepEqual(got, want) {
 		t.Fatalf("KnowledgeEntry = %+v, %v; want %+v", got, err, want)
 	}
 	found, err := f.svc.Store.SearchKnowledge(ctx, f.site.ID, "возвр", 5)
@@ -111,7 +113,7 @@ func TestKnowledgeValidation(t *testing.T) {
 		})
 	}
 	got, err := f.svc.KnowledgeEntry(ctx, f.ownerA, e.ID)
-	if err != nil || *got != *e {
+	if err != nil || !reflect.DeepEqual(got, e) {
 		t.Fatalf("entry after refused updates = %+v, %v; want %+v", got, err, e)
 	}
 }
@@ -140,7 +142,7 @@ func TestKnowledgeUpdateAndDelete(t *testing.T) {
 		t.Fatalf("after a kind and body change: %+v", got)
 	}
 	stored, err := f.svc.KnowledgeEntry(ctx, f.ownerA, e.ID)
-	if err != nil || *stored != *got {
+	if err != nil || !reflect.DeepEqual(stored, got) {
 		t.Fatalf("stored %+v, %v; want %+v", stored, err, got)
 	}
 	for query, want := range map[string]int{"password": 0, "authenticator": 1, "factor": 1} {
@@ -238,7 +240,7 @@ func TestKnowledgeTenantIsolation(t *testing.T) {
 	wantCode(t, err, hub.ENotFound)
 
 	got, err := f.svc.KnowledgeEntry(ctx, f.ownerA, e.ID)
-	if err != nil || *got != *e {
+	if err != nil || !reflect.DeepEqual(got, e) {
 		t.Fatalf("entry after foreign attempts = %+v, %v; want %+v", got, err, e)
 	}
 	// The rival's own knowledge base is theirs alone.
