@@ -139,9 +139,92 @@ func (l lockedLister) SearchKnowledge(ctx context.Context, siteID int64, query s
 	return l.kb.SearchKnowledge(ctx, siteID, query, limit)
 }
 
+func (l lockedLister) KnowledgeVersion(ctx context.Context, siteID int64) (int64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.kb.KnowledgeVersion(ctx, siteID)
+}
+
 func (l lockedLister) FindKnowledgeEntries(ctx context.Context, siteID int64) ([]*hub.KnowledgeEntry, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	es, err := l.kb.FindKnowledgeEntries(ctx, siteID)
 	return slices.Clone(es), err
+}
+
+// TestBuiltinIndexUsesVersion: while the knowledge version stays, a
+// decision reads only the version, never the list of entries; a new
+// version (a write on any node) makes the next decision list and index
+// the entries again.
+func TestBuiltinIndexUsesVersion(t *testing.T) {
+	kb := newBuiltinSearcher()
+	a := &Builtin{Knowledge: kb}
+	for range 3 {
+		if d := mustDecide(t, a, builtinInput("en", "How long does delivery take?")); d.Action != hub.ActionAnswer {
+			t.Fatalf("not answered: %s", d.Trace.Decision)
+		}
+	}
+	if kb.lists != 1 || kb.versions != 3 {
+		t.Fatalf("3 decisions listed the entries %d times and read the version %d times; want 1 and 3", kb.lists, kb.versions)
+	}
+	kb.entries = append(kb.entries, &hub.KnowledgeEntry{ID: 20, SiteID: builtinSite.ID, TenantID: builtinSite.TenantID,
+		Kind: hub.KnowledgeQA, Title: "Do you sell gift cards?", Body: "Yes, from $10."})
+	if d := mustDecide(t, a, builtinInput("en", "Do you sell gift cards?")); usedSource(d) != 20 {
+		t.Fatalf("the new entry was not used: %s", d.Trace.Decision)
+	}
+	if kb.lists != 2 {
+		t.Fatalf("listed %d times after a change, want 2", kb.lists)
+	}
+}
+
+// TestBuiltinInvalidate: Invalidate (EventKnowledgeChanged) drops a site's
+// index, closing it once its searches are done, and the next decision
+// builds it again; other sites' indexes stay.
+func TestBuiltinInvalidate(t *testing.T) {
+	kb := newBuiltinSearcher()
+	a := &Builtin{Knowledge: kb}
+	mustDecide(t, a, builtinInput("en", "How long does delivery take?"))
+	a.mu.Lock()
+	si := a.sites[builtinSite.ID]
+	si.refs++ // a search in flight
+	a.mu.Unlock()
+	a.Invalidate(builtinSite.ID)
+	a.Invalidate(builtinSite.ID + 1) // no index: nothing happens
+	if _, err := si.idx.Search("delivery", "en"); err != nil {
+		t.Fatalf("an index in use was closed: %v", err)
+	}
+	a.release(si)
+	if _, err := si.idx.Search("delivery", "en"); !errors.Is(err, retrieval.ErrClosed) {
+		t.Fatalf("the dropped index is still open after its last search: %v", err)
+	}
+	mustDecide(t, a, builtinInput("en", "How long does delivery take?"))
+	if kb.lists != 2 {
+		t.Fatalf("listed %d times, want 2 (built again after Invalidate)", kb.lists)
+	}
+	a.mu.Lock()
+	again := a.sites[builtinSite.ID]
+	a.mu.Unlock()
+	if again == nil || again == si {
+		t.Fatal("no new index after Invalidate")
+	}
+}
+
+// TestBuiltinSiteSynonyms: a site's own synonyms count as the built-in
+// ones do, and a change of them (a new knowledge version) is seen by the
+// next decision.
+func TestBuiltinSiteSynonyms(t *testing.T) {
+	kb := newBuiltinSearcher()
+	kb.entries = append(kb.entries, &hub.KnowledgeEntry{ID: 20, SiteID: builtinSite.ID, TenantID: builtinSite.TenantID,
+		Kind: hub.KnowledgeQA, Title: "Do you sell widgets?", Body: "Yes, in three sizes."})
+	a := &Builtin{Knowledge: kb}
+	in := builtinInput("en", "Do you sell gizmos?")
+	if d := mustDecide(t, a, in); usedSource(d) == 20 {
+		t.Fatalf("answered without the synonym: %s", d.Trace.Decision)
+	}
+	site := *builtinSite
+	site.Synonyms = [][]string{{"gizmo", "widget"}}
+	in.Site = &site
+	if d := mustDecide(t, a, in); usedSource(d) != 20 {
+		t.Fatalf("the site's synonym was not used: %s", d.Trace.Decision)
+	}
 }
