@@ -53,6 +53,8 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"EmailClaimsConcurrent", testEmailClaimsConcurrent},
 		{"Knowledge", testKnowledge},
 		{"KnowledgeSearch", testKnowledgeSearch},
+		{"KnowledgeLinks", testKnowledgeLinks},
+		{"KnowledgeVersions", testKnowledgeVersions},
 		{"MemberUpdates", testMemberUpdates},
 		{"LoginFailures", testLoginFailures},
 		{"LockTeam", testLockTeam},
