@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/hub/assistant/retrieval"
+	"github.com/parley-chat/parley/hub/hubtest"
+	"github.com/parley-chat/parley/store/sqlite"
 )
 
 // TestBuiltinKnowledgeChanges checks that the index follows the knowledge
@@ -227,4 +230,81 @@ func TestBuiltinSiteSynonyms(t *testing.T) {
 	if d := mustDecide(t, a, in); usedSource(d) != 20 {
 		t.Fatalf("the site's synonym was not used: %s", d.Trace.Decision)
 	}
+}
+
+// TestBuiltinTwoNodesOneStore: two nodes' assistants on one real store,
+// without the broker's event: an edit made through the Service (on either
+// node) is answered from at the next decision of both, because each reads
+// the site's knowledge version; with the version unchanged neither lists
+// the entries again.
+func TestBuiltinTwoNodesOneStore(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc := &hub.Service{Store: db, Publisher: nopPublisher{}, Log: hubtest.Logger(t), Secret: []byte("test-secret")}
+	tenant, owner, err := svc.CreateTenant(ctx, hub.NewAccount{TenantName: "Acme", Email: "owner@acme.test", Password: "correct horse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor := hub.Actor{Kind: hub.ActorMember, ID: owner.ID, TenantID: tenant.ID, Role: hub.RoleOwner}
+	site, err := svc.CreateSite(ctx, actor, hub.NewSite{TenantID: tenant.ID, Name: "Shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := svc.CreateKnowledgeEntry(ctx, actor, hub.NewKnowledgeEntry{SiteID: site.ID, Kind: hub.KnowledgeQA,
+		Title: "Do you sell vouchers?", Body: "Yes, from $10."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter := &countingSearcher{KnowledgeSearcher: db}
+	node1, node2 := &Builtin{Knowledge: db}, &Builtin{Knowledge: counter}
+	ask := func(a *Builtin, msg string) hub.Decision {
+		t.Helper()
+		in := builtinInput("en", msg)
+		in.Site = site
+		return mustDecide(t, a, in)
+	}
+	for _, a := range []*Builtin{node1, node2} {
+		if d := ask(a, "Do you sell gift cards?"); usedSource(d) != 0 {
+			t.Fatalf("answered before the edit: %s", d.Trace.Decision)
+		}
+	}
+	ask(node2, "Do you sell gift cards?")
+	if counter.lists != 1 || counter.versions != 2 {
+		t.Fatalf("node 2 listed %d times and read the version %d times; want 1 and 2", counter.lists, counter.versions)
+	}
+	giftCards := "Do you sell gift cards?"
+	if _, err := svc.UpdateKnowledgeEntry(ctx, actor, e.ID, hub.KnowledgeUpdate{Title: &giftCards}); err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range []*Builtin{node1, node2} {
+		if d := ask(a, "Do you sell gift cards?"); usedSource(d) != e.ID {
+			t.Fatalf("node %d did not see the edit: %s", i+1, d.Trace.Decision)
+		}
+	}
+	if counter.lists != 2 {
+		t.Fatalf("node 2 listed %d times, want 2", counter.lists)
+	}
+}
+
+// countingSearcher counts what is asked of a KnowledgeSearcher.
+type countingSearcher struct {
+	hub.KnowledgeSearcher
+	lists, versions int
+}
+
+func (c *countingSearcher) FindKnowledgeEntries(ctx context.Context, siteID int64) ([]*hub.KnowledgeEntry, error) {
+	c.lists++
+	return c.KnowledgeSearcher.FindKnowledgeEntries(ctx, siteID)
+}
+
+func (c *countingSearcher) KnowledgeVersion(ctx context.Context, siteID int64) (int64, error) {
+	c.versions++
+	return c.KnowledgeSearcher.KnowledgeVersion(ctx, siteID)
 }
