@@ -228,7 +228,9 @@ func knowledgePhrasings(in []string) ([]string, error) {
 // translate only an entry of the same site that is not e, not a
 // translation itself, in another language, without a translation in e's
 // language yet; and an entry that has translations cannot become one, nor
-// take the language of one of its translations.
+// take the language of one of its translations. The caller holds the
+// site's LockKnowledge, so that concurrent edits cannot break the rules
+// together.
 func checkTranslations(ctx context.Context, q Queries, e *KnowledgeEntry) error {
 	entries, err := q.FindKnowledgeEntries(ctx, e.SiteID)
 	if err != nil {
@@ -328,6 +330,9 @@ func (s *Service) CreateKnowledgeEntry(ctx context.Context, actor Actor, in NewK
 		if err := canManageTeam(actor, site.TenantID); err != nil {
 			return err
 		}
+		if err := q.LockKnowledge(ctx, site.ID); err != nil {
+			return err
+		}
 		now := s.now()
 		e = &KnowledgeEntry{TenantID: site.TenantID, SiteID: site.ID, Kind: in.Kind, Title: title, Body: body,
 			Language: lang, Phrasings: phrasings, TranslationOf: in.TranslationOf, CreatedAt: now, UpdatedAt: now}
@@ -408,6 +413,14 @@ func (s *Service) UpdateKnowledgeEntry(ctx context.Context, actor Actor, id int6
 			return err
 		}
 		if err := canManageTeam(actor, e.TenantID); err != nil {
+			return err
+		}
+		// Locked, then read again: the links are checked against what
+		// stays true until the commit.
+		if err := q.LockKnowledge(ctx, e.SiteID); err != nil {
+			return err
+		}
+		if e, err = q.FindKnowledgeEntryByID(ctx, id); err != nil {
 			return err
 		}
 		if in.Kind != nil {

@@ -234,6 +234,11 @@ type Queries interface {
 	// KnowledgeVersion is KnowledgeSearcher's: the site's knowledge
 	// version, ENotFound for a missing site.
 	KnowledgeVersion(ctx context.Context, siteID int64) (int64, error)
+	// LockKnowledge, inside Tx, makes every other transaction that calls
+	// it for the same site wait until this one ends, so that a check over
+	// the site's entries (the translation links' rules) still holds at
+	// commit. ENotFound when the site does not exist.
+	LockKnowledge(ctx context.Context, siteID int64) error
 	// SearchKnowledge is KnowledgeSearcher's: any word of query matches as
 	// a prefix, the title ranks above the body, ties go to the lower id. A
 	// limit below 1 finds nothing; at most 100 entries are returned.

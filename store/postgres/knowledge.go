@@ -33,6 +33,15 @@ func scanKnowledgeEntry(s scanner) (*hub.KnowledgeEntry, error) {
 	return &e, nil
 }
 
+// LockKnowledge locks the site's row until the transaction ends.
+func (q *queries) LockKnowledge(ctx context.Context, siteID int64) error {
+	var id int64
+	if err := q.q.QueryRow(ctx, `SELECT id FROM sites WHERE id = $1 FOR UPDATE`, siteID).Scan(&id); err != nil {
+		return storeErr(err, "site", "lock knowledge of site %d", siteID)
+	}
+	return nil
+}
+
 // KnowledgeVersion returns ENotFound when there is no such site.
 func (q *queries) KnowledgeVersion(ctx context.Context, siteID int64) (int64, error) {
 	var v int64

@@ -39,6 +39,16 @@ func (q *queries) touchKnowledge(ctx context.Context, siteID int64) error {
 	return nil
 }
 
+// LockKnowledge checks that the site exists: SQLite runs one writing
+// transaction at a time, so it need not lock anything.
+func (q *queries) LockKnowledge(ctx context.Context, siteID int64) error {
+	var id int64
+	if err := q.q.QueryRowContext(ctx, `SELECT id FROM sites WHERE id = ?`, siteID).Scan(&id); err != nil {
+		return storeErr(err, "site", "lock knowledge of site %d", siteID)
+	}
+	return nil
+}
+
 // KnowledgeVersion returns ENotFound when there is no such site.
 func (q *queries) KnowledgeVersion(ctx context.Context, siteID int64) (int64, error) {
 	var v int64

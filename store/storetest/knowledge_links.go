@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/parley-chat/parley/hub"
 )
@@ -152,4 +154,39 @@ func testKnowledgeVersions(t *testing.T, s hub.Store) {
 	must(t, err)
 	wantEqual(t, "cleared synonyms", got.Synonyms, [][]string{})
 	wantEqual(t, "stored knowledge version", got.KnowledgeVersion, v+6)
+}
+
+// testLockKnowledge: LockKnowledge makes a second transaction wait for the
+// first that holds the site's knowledge lock; a missing site is ENotFound.
+func testLockKnowledge(t *testing.T, s hub.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s)
+	wantCode(t, s.Tx(ctx, func(q hub.Queries) error { return q.LockKnowledge(ctx, f.site.ID+1000) }), hub.ENotFound)
+
+	locked := make(chan struct{})
+	var ended atomic.Bool
+	first := make(chan error, 1)
+	go func() {
+		first <- s.Tx(ctx, func(q hub.Queries) error {
+			defer close(locked)
+			if err := q.LockKnowledge(ctx, f.site.ID); err != nil {
+				return err
+			}
+			locked <- struct{}{}
+			time.Sleep(300 * time.Millisecond)
+			ended.Store(true)
+			return nil
+		})
+	}()
+	<-locked
+	must(t, s.Tx(ctx, func(q hub.Queries) error {
+		if err := q.LockKnowledge(ctx, f.site.ID); err != nil {
+			return err
+		}
+		if !ended.Load() {
+			t.Error("LockKnowledge returned while another transaction held the site's lock")
+		}
+		return nil
+	}))
+	must(t, <-first)
 }

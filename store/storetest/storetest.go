@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"KnowledgeSearch", testKnowledgeSearch},
 		{"KnowledgeLinks", testKnowledgeLinks},
 		{"KnowledgeVersions", testKnowledgeVersions},
+		{"LockKnowledge", testLockKnowledge},
 		{"MemberUpdates", testMemberUpdates},
 		{"LoginFailures", testLoginFailures},
 		{"LockTeam", testLockTeam},
