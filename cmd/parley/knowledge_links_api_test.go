@@ -123,3 +123,36 @@ func phrasingsJSON(n int) string {
 	}
 	return b.String()
 }
+
+// TestKnowledgeEditOnCluster: an entry written through one node is
+// answered from at the next decision on the other, whose assistant had
+// already built its index of the site (hub.EventKnowledgeChanged drops
+// it; the knowledge version would catch a lost event).
+func TestKnowledgeEditOnCluster(t *testing.T) {
+	env := clusterEnv(t)
+	a := startNode(t, env...)
+	b := startNode(t, env...)
+	email, password := demoLogin(t, a)
+	if email == "" {
+		email, password = demoLogin(t, b)
+	}
+	owner := bearer(login(t, b, email, password))
+	siteKey := demoSiteKey(t, a)
+
+	first := visitorFor(t, a, siteKey, a.Origin)
+	say(first, "How long does shipping take to Germany?")
+	if ans := nextFrom(first, "assistant"); ans.StatusType != "MATCHED_CONTENT" {
+		t.Fatalf("answer before the edit %+v, want one from the knowledge base", ans)
+	}
+	site := demoSiteID(t, b, owner)
+	if st := do(t, "POST", fmt.Sprintf("%s/api/v1/sites/%d/knowledge", b.URL, site), owner, map[string]any{"kind": "qa",
+		"title": "Do you sell gift cards?", "body": "Yes: gift cards from 10 euros, sent by email.",
+		"phrasings": []string{"Can I buy a voucher?"}}, nil); st != 201 {
+		t.Fatalf("create an entry on node b: status %d", st)
+	}
+	second := visitorFor(t, a, siteKey, a.Origin)
+	say(second, "Do you sell gift cards?")
+	if ans := nextFrom(second, "assistant"); ans.StatusType != "MATCHED_CONTENT" || !strings.Contains(ans.Body, "gift cards from 10 euros") {
+		t.Fatalf("answer on node a after the edit on node b %+v, want the new entry", ans)
+	}
+}
