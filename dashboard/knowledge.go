@@ -23,9 +23,12 @@ func (h *handler) listKnowledge(c *fiber.Ctx) error {
 }
 
 type createKnowledgeRequest struct {
-	Kind  hub.KnowledgeKind `json:"kind"`
-	Title string            `json:"title"`
-	Body  string            `json:"body"`
+	Kind          hub.KnowledgeKind `json:"kind"`
+	Title         string            `json:"title"`
+	Body          string            `json:"body"`
+	Language      string            `json:"language"`
+	Phrasings     []string          `json:"phrasings"`
+	TranslationOf int64             `json:"translation_of"`
 }
 
 func (h *handler) createKnowledge(c *fiber.Ctx) error {
@@ -38,7 +41,7 @@ func (h *handler) createKnowledge(c *fiber.Ctx) error {
 		return err
 	}
 	e, err := h.svc.CreateKnowledgeEntry(c.UserContext(), actor(c), hub.NewKnowledgeEntry{SiteID: siteID, Kind: req.Kind,
-		Title: req.Title, Body: req.Body})
+		Title: req.Title, Body: req.Body, Language: req.Language, Phrasings: req.Phrasings, TranslationOf: req.TranslationOf})
 	if err != nil {
 		return err
 	}
@@ -57,11 +60,15 @@ func (h *handler) getKnowledge(c *fiber.Ctx) error {
 	return c.JSON(e)
 }
 
-// updateKnowledgeRequest changes the fields it holds; absent ones stay.
+// updateKnowledgeRequest changes the fields it holds; absent ones stay
+// (a null is absent too: translation_of 0 unlinks).
 type updateKnowledgeRequest struct {
-	Kind  *hub.KnowledgeKind `json:"kind"`
-	Title *string            `json:"title"`
-	Body  *string            `json:"body"`
+	Kind          *hub.KnowledgeKind `json:"kind"`
+	Title         *string            `json:"title"`
+	Body          *string            `json:"body"`
+	Language      *string            `json:"language"`
+	Phrasings     *[]string          `json:"phrasings"`
+	TranslationOf *int64             `json:"translation_of"`
 }
 
 func (h *handler) updateKnowledge(c *fiber.Ctx) error {
@@ -74,7 +81,7 @@ func (h *handler) updateKnowledge(c *fiber.Ctx) error {
 		return err
 	}
 	e, err := h.svc.UpdateKnowledgeEntry(c.UserContext(), actor(c), id, hub.KnowledgeUpdate{Kind: req.Kind,
-		Title: req.Title, Body: req.Body})
+		Title: req.Title, Body: req.Body, Language: req.Language, Phrasings: req.Phrasings, TranslationOf: req.TranslationOf})
 	if err != nil {
 		return err
 	}

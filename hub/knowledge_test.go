@@ -40,7 +40,8 @@ func TestKnowledgeCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &hub.KnowledgeEntry{ID: e.ID, TenantID: f.tenant.ID, SiteID: f.site.ID, Kind: hub.KnowledgeQA,
-		Title: "Как оформить возврат?", Body: "Напишите нам.", CreatedAt: f.now, UpdatedAt: f.now}
+		Title: "Как оформить возврат?", Body: "Напишите нам.", Language: "ru", Phrasings: []string{},
+		CreatedAt: f.now, UpdatedAt: f.now}
 	if !reflect.DeepEqual(e, want) {
 		t.Fatalf("created %+v, want %+v", e, want)
 	}

@@ -36,12 +36,21 @@ type Site struct {
 	Handoff HandoffSettings `json:"handoff"`
 	// AIProvider is the site's own model, if any.
 	AIProvider AIProvider `json:"ai_provider"`
+	// Synonyms are the site owner's own synonym groups (SiteSynonyms): the
+	// built-in assistant counts the words of a group as the same word, as
+	// it does with its own list.
+	Synonyms [][]string `json:"synonyms"`
 	// Version grows with every change of the site and of its workspace's
 	// plan (the store increments it), so that the nodes keeping the site's
 	// gate (EventSiteGate) keep the newest one.
-	Version   int64     `json:"version"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Version int64 `json:"version"`
+	// KnowledgeVersion grows with every change of the site's knowledge
+	// base and of its Synonyms (the store increments it, in the write's
+	// transaction): the assistants' indexes of the site are rebuilt when
+	// it differs (KnowledgeSearcher.KnowledgeVersion).
+	KnowledgeVersion int64     `json:"knowledge_version"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 // Appearance is how the widget looks on a site.
@@ -119,7 +128,7 @@ func (s *Service) CreateSite(ctx context.Context, actor Actor, in NewSite) (*Sit
 	now := s.now()
 	site := &Site{TenantID: in.TenantID, Key: "site_" + RandomToken(12), Name: name, AllowedOrigins: origins,
 		IdentitySecret: RandomToken(32), WidgetEnabled: true, TicketsEnabled: true, AssistantEnabled: true,
-		Appearance: DefaultAppearance, CreatedAt: now, UpdatedAt: now}
+		Appearance: DefaultAppearance, Synonyms: [][]string{}, CreatedAt: now, UpdatedAt: now}
 	err = s.tx(ctx, func(q Queries) error {
 		if err := q.CreateSite(ctx, site); err != nil {
 			return err

@@ -26,6 +26,56 @@ type SiteUpdate struct {
 	Appearance       *Appearance      `json:"appearance"`
 	Handoff          *HandoffSettings `json:"handoff"`
 	AIProvider       *AIProvider      `json:"ai_provider"`
+	// Synonyms replaces the site's synonym groups (SiteSynonyms).
+	Synonyms *[][]string `json:"synonyms"`
+}
+
+// Limits on a site's synonyms (Site.Synonyms): at most MaxSynonymGroups
+// groups, each of MinSynonymsPerGroup to MaxSynonymsPerGroup words or
+// short phrases of at most MaxSynonymRunes characters.
+const (
+	MaxSynonymGroups    = 100
+	MinSynonymsPerGroup = 2
+	MaxSynonymsPerGroup = 10
+	MaxSynonymRunes     = 40
+)
+
+// SiteSynonyms checks a site's synonym groups and returns them cleaned:
+// each word or phrase trimmed, its inner spaces collapsed and lower-cased,
+// blank ones and repeats within a group dropped, and empty groups dropped.
+// A group left with fewer than MinSynonymsPerGroup or more than
+// MaxSynonymsPerGroup words, a word longer than MaxSynonymRunes, invalid
+// UTF-8 or more than MaxSynonymGroups groups is EInvalid. Never nil.
+func SiteSynonyms(groups [][]string) ([][]string, error) {
+	out := [][]string{}
+	for i, g := range groups {
+		var words []string
+		for _, w := range g {
+			if !utf8.ValidString(w) || strings.ContainsRune(w, 0) {
+				return nil, Errorf(EInvalid, "synonym group %d: a word is not valid text", i+1)
+			}
+			w = strings.ToLower(strings.Join(strings.Fields(w), " "))
+			if w == "" || slices.Contains(words, w) {
+				continue
+			}
+			if utf8.RuneCountInString(w) > MaxSynonymRunes {
+				return nil, Errorf(EInvalid, "synonym group %d: %q is over %d characters", i+1, w, MaxSynonymRunes)
+			}
+			words = append(words, w)
+		}
+		if len(words) == 0 {
+			continue
+		}
+		if len(words) < MinSynonymsPerGroup || len(words) > MaxSynonymsPerGroup {
+			return nil, Errorf(EInvalid, "synonym group %d must have %d to %d different words", i+1,
+				MinSynonymsPerGroup, MaxSynonymsPerGroup)
+		}
+		out = append(out, words)
+	}
+	if len(out) > MaxSynonymGroups {
+		return nil, Errorf(EInvalid, "a site has at most %d synonym groups", MaxSynonymGroups)
+	}
+	return out, nil
 }
 
 // MaxInstructions bounds a site's AI instructions.
@@ -52,7 +102,8 @@ func (s *Service) Site(ctx context.Context, actor Actor, id int64) (*Site, error
 // admins only. Everything is validated before anything is written. After
 // the commit every node hears the site's new gate (EventSiteGate), so a
 // pause, a removed widget or origin, or verified-only closes the visitor
-// sockets it refuses at once.
+// sockets it refuses at once. A change of the synonyms grows the site's
+// KnowledgeVersion and publishes EventKnowledgeChanged too.
 func (s *Service) UpdateSite(ctx context.Context, actor Actor, id int64, in SiteUpdate) (*Site, error) {
 	if err := s.checkSiteURLs(ctx, actor, id, in); err != nil {
 		return nil, err
@@ -78,8 +129,12 @@ func (s *Service) UpdateSite(ctx context.Context, actor Actor, id int64, in Site
 			return err
 		}
 		site.UpdatedAt = s.now()
+		knowledgeVersion := site.KnowledgeVersion
 		if err := q.UpdateSite(ctx, site); err != nil {
 			return err
+		}
+		if site.KnowledgeVersion != knowledgeVersion {
+			o.knowledge(site.TenantID, site.ID, site.KnowledgeVersion)
 		}
 		// The plan is read after the site's row is written (and locked),
 		// so that a plan change committing meanwhile is either seen here
@@ -151,6 +206,13 @@ func (in SiteUpdate) apply(site *Site) error {
 		}
 		site.AIProvider = *in.AIProvider
 	}
+	if in.Synonyms != nil {
+		groups, err := SiteSynonyms(*in.Synonyms)
+		if err != nil {
+			return err
+		}
+		site.Synonyms = groups
+	}
 	for _, b := range []struct {
 		in  *bool
 		out *bool
@@ -171,7 +233,7 @@ func (in SiteUpdate) fields() []string {
 		"tickets_enabled": in.TicketsEnabled != nil,
 		"support_email":   in.SupportEmail != nil, "assistant_enabled": in.AssistantEnabled != nil,
 		"instructions": in.Instructions != nil, "default_locale": in.DefaultLocale != nil, "appearance": in.Appearance != nil,
-		"handoff": in.Handoff != nil, "ai_provider": in.AIProvider != nil} {
+		"handoff": in.Handoff != nil, "ai_provider": in.AIProvider != nil, "synonyms": in.Synonyms != nil} {
 		if set {
 			out = append(out, name)
 		}

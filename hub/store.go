@@ -65,14 +65,17 @@ type Queries interface {
 	FindSessionByTokenHash(ctx context.Context, hash string) (*Session, error)
 	DeleteSession(ctx context.Context, id int64) error
 
-	// CreateSite inserts s, sets its ID and Version 1.
+	// CreateSite inserts s, sets its ID, Version 1 and KnowledgeVersion 1.
 	CreateSite(ctx context.Context, s *Site) error
 	FindSiteByID(ctx context.Context, id int64) (*Site, error)
 	FindSiteByKey(ctx context.Context, key string) (*Site, error)
 	FindSites(ctx context.Context, tenantID int64) ([]*Site, error)
-	// UpdateSite writes every field but ID, TenantID, Version and
-	// CreatedAt, increments the stored Version and sets s.Version to it.
-	// Inside Tx the row stays locked until the transaction ends.
+	// UpdateSite writes every field but ID, TenantID, Version,
+	// KnowledgeVersion and CreatedAt, increments the stored Version and
+	// sets s.Version to it; when Synonyms differ from the stored ones it
+	// increments the KnowledgeVersion too, and sets s.KnowledgeVersion to
+	// the stored one either way. Inside Tx the row stays locked until the
+	// transaction ends.
 	UpdateSite(ctx context.Context, s *Site) error
 	// TouchSites increments the Version of every site of the tenant, as
 	// UpdateSite does, and returns the sites as they are now, by id: a
@@ -209,18 +212,33 @@ type Queries interface {
 	FindEmails(ctx context.Context, tenantID int64) ([]*Email, error)
 
 	// The knowledge base (hub/knowledge.go). The stores keep a full-text
-	// index of titles and bodies in step with every write.
+	// index of titles and bodies in step with every write, and every
+	// create, update and delete increments the site's knowledge version
+	// (KnowledgeVersion, Site.KnowledgeVersion) atomically with the write,
+	// in or out of a transaction. Phrasings are stored as given (nil reads
+	// back as an empty list); the Service validates them, the language and
+	// the translation link.
 	//
 	// CreateKnowledgeEntry sets e.ID.
 	CreateKnowledgeEntry(ctx context.Context, e *KnowledgeEntry) error
 	FindKnowledgeEntryByID(ctx context.Context, id int64) (*KnowledgeEntry, error)
 	// FindKnowledgeEntries returns a site's entries by ascending id.
 	FindKnowledgeEntries(ctx context.Context, siteID int64) ([]*KnowledgeEntry, error)
-	// UpdateKnowledgeEntry writes Kind, Title, Body and UpdatedAt; a
-	// missing entry is ENotFound.
+	// UpdateKnowledgeEntry writes Kind, Title, Body, Language, Phrasings,
+	// TranslationOf and UpdatedAt; a missing entry is ENotFound.
 	UpdateKnowledgeEntry(ctx context.Context, e *KnowledgeEntry) error
 	// DeleteKnowledgeEntry returns ENotFound when there is no such entry.
+	// The entries that translated it get TranslationOf 0 in the same
+	// statement (storetest's testKnowledgeTranslations).
 	DeleteKnowledgeEntry(ctx context.Context, id int64) error
+	// KnowledgeVersion is KnowledgeSearcher's: the site's knowledge
+	// version, ENotFound for a missing site.
+	KnowledgeVersion(ctx context.Context, siteID int64) (int64, error)
+	// LockKnowledge, inside Tx, makes every other transaction that calls
+	// it for the same site wait until this one ends, so that a check over
+	// the site's entries (the translation links' rules) still holds at
+	// commit. ENotFound when the site does not exist.
+	LockKnowledge(ctx context.Context, siteID int64) error
 	// SearchKnowledge is KnowledgeSearcher's: any word of query matches as
 	// a prefix, the title ranks above the body, ties go to the lower id. A
 	// limit below 1 finds nothing; at most 100 entries are returned.

@@ -143,7 +143,9 @@ func TestBrowserConversationViews(t *testing.T) {
 	// The link opens the entry in Settings → Knowledge base, in the editor.
 	ann.click(t, fmt.Sprintf(`[data-testid="message"][data-kind="assistant"] [data-testid="trace"] [data-testid="trace-source"][data-entry="%d"] a`, sources[0].EntryID))
 	ann.wait(t, "the entry in the knowledge base", fmt.Sprintf(`location.pathname === "/settings/knowledge" && location.search.includes("entry=%d") &&
-		!!document.querySelector('[data-testid="kb-entry"][data-id="%d"].sel') && document.querySelector('[data-testid="kb-title"]')?.value === %q`,
+		!!document.querySelector('[data-testid="kb-entry"][data-id="%d"].sel') && document.querySelector('[data-testid="kb-title"]')?.value === %q &&
+		document.querySelector('[data-testid="kb-language"]')?.value === "en" && document.querySelector('[data-testid="kb-translation-of"]')?.value === "0" &&
+		document.querySelector('[data-testid="kb-phrasings"]')?.value === ""`,
 		sources[0].EntryID, sources[0].EntryID, sources[0].Title), `document.body.innerText.slice(0, 400)`)
 	ann.shot(t, "knowledge-entry")
 	ann.click(t, tid("modal-close"))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/parley-chat/parley/dashboard"
 	"github.com/parley-chat/parley/hub"
+	"github.com/parley-chat/parley/hub/assistant"
 	"github.com/parley-chat/parley/hub/broker"
 	"github.com/parley-chat/parley/hub/egress"
 	"github.com/parley-chat/parley/hub/metrics"
@@ -37,6 +38,10 @@ type node struct {
 	metrics *metrics.Metrics
 	app     *fiber.App
 	workers *workers
+	// builtin is the node's built-in assistant, which keeps a knowledge
+	// index per site: every node drops its index of a site when it hears
+	// hub.EventKnowledgeChanged.
+	builtin *assistant.Builtin
 	// demo is the demo workspace's login when this node created it.
 	demo *demoAccount
 	// closeLimits closes the Redis connections of the limits, if any.
@@ -135,9 +140,11 @@ func start(ctx context.Context, cfg Config, log zerolog.Logger) (*node, error) {
 		}
 		n.svc.Limits, n.closeLimits = limits, limits.Close
 	}
+	n.builtin = &assistant.Builtin{Knowledge: db}
 	n.rt = realtime.New(realtime.Config{Service: n.svc, Log: log, Metrics: n.metrics, NodeID: cfg.NodeID,
 		AgentOrigins: []string{cfg.origin()}, WidgetOrigins: []string{cfg.origin()},
-		SessionCheck: cfg.SessionCheck})
+		SessionCheck:     cfg.SessionCheck,
+		KnowledgeChanged: func(c hub.KnowledgeChange) { n.builtin.Invalidate(c.SiteID) }})
 	if cfg.RedisURL != "" {
 		n.broker, err = broker.NewRedis(ctx, n.rt, broker.RedisConfig{URL: cfg.RedisURL, Prefix: cfg.RedisPrefix, Name: n.rt.NodeID(), Metrics: n.metrics, Logger: log})
 	} else {

@@ -32,10 +32,9 @@ func (n *node) startWorkers() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	n.workers = &workers{cancel: cancel}
-	builtin := &assistant.Builtin{Knowledge: n.store}
 	router := assistant.New(assistant.Config{
 		Default:   assistant.OpenAIConfig{BaseURL: n.cfg.AIBaseURL, Model: n.cfg.AIModel, APIKey: n.cfg.AIKey, Timeout: n.cfg.AITimeout},
-		Builtin:   builtin,
+		Builtin:   n.builtin,
 		Knowledge: n.store,
 		// A site's own base URL is the workspace's choice: hub/egress.
 		SiteHTTPClient: egress.NewClient(egress.Config{AllowPrivate: n.cfg.AllowPrivate, Timeout: 2 * n.cfg.AITimeout}),

@@ -29,7 +29,8 @@ import (
 // It is safe for concurrent use; its only state is a search index per
 // site (see index).
 type Builtin struct {
-	// Knowledge lists a site's entries; nil is an empty knowledge base.
+	// Knowledge gives a site's knowledge version and entries; nil is an
+	// empty knowledge base.
 	Knowledge hub.KnowledgeSearcher
 	// Threshold is the score (0 to 1, retrieval.Hit.Coverage) an entry
 	// needs to be sent as the answer; 0 means DefaultThreshold.
@@ -47,14 +48,19 @@ type Builtin struct {
 // siteIndex is a site's search index, the version of the knowledge base
 // it was built from, when it was last used (Builtin.uses), and the
 // searches using it now (refs): a replaced or dropped index is closed when
-// its last search is done. All but idx and version are guarded by
-// Builtin.mu.
+// its last search is done. All but idx, version and synonyms are guarded
+// by Builtin.mu.
 type siteIndex struct {
-	version uint64
-	idx     *retrieval.Index
-	used    uint64
-	refs    int
-	dropped bool
+	version  int64  // the site's knowledge version
+	synonyms uint64 // synonymsKey of the site's synonyms
+	idx      *retrieval.Index
+	used     uint64
+	refs     int
+	dropped  bool
+	// stale marks an index Invalidate dropped: kept in Builtin.sites only
+	// so that the next build reuses its analysis of unchanged entries
+	// (retrieval.Update), never searched again.
+	stale bool
 }
 
 // DefaultMaxIndexedSites is Builtin.MaxIndexedSites's default.
@@ -226,7 +232,7 @@ func (b *Builtin) search(ctx context.Context, in hub.AssistantInput, lang string
 			queries = append(queries, q)
 		}
 	}
-	si, err := b.index(ctx, in.Site.ID)
+	si, err := b.index(ctx, in.Site)
 	if err != nil {
 		return nil, err
 	}
@@ -274,40 +280,59 @@ func searchBest(idx *retrieval.Index, queries []string, lang string) ([]retrieva
 // when the knowledge base changed since the last one was built; the
 // caller releases it when its search is done.
 //
-// The store stays the truth and the index lives in this node's memory:
-// every decision lists the site's entries and compares their version
-// (knowledgeVersion) with the index's, so an edit is seen by the next
-// decision on every node. Listing the entries is the price; the later
-// step is a cheap version from the store (count and newest updated_at)
-// and invalidation across nodes through the broker. At most
-// MaxIndexedSites indexes are kept (TestBuiltinDropsIdleIndexes).
-func (b *Builtin) index(ctx context.Context, siteID int64) (*siteIndex, error) {
-	entries, err := b.Knowledge.FindKnowledgeEntries(ctx, siteID)
+// The store stays the truth and the index lives in this node's memory.
+// Every decision reads the site's knowledge version (one row,
+// hub.KnowledgeSearcher.KnowledgeVersion), which every write of an entry
+// and every change of the site's synonyms increments, and lists the
+// entries to build a new index only when it differs from the cached
+// index's (TestBuiltinIndexUsesVersion), or when the site's synonyms
+// differ from those the index was built with. An edit is thus seen by the
+// next decision on every node; EventKnowledgeChanged (Invalidate) drops
+// the index at once, and the version check is the safety net for a lost
+// event. A new index takes the analysis of the unchanged entries from the
+// one it replaces (retrieval.Update), so an edit costs the analysis of
+// one entry and the indexing of all (docs/BENCHMARKS.md). The version is read before the entries: an edit in between gives
+// an index newer than its version, which is only rebuilt once more. At
+// most MaxIndexedSites indexes are kept (TestBuiltinDropsIdleIndexes).
+func (b *Builtin) index(ctx context.Context, site *hub.Site) (*siteIndex, error) {
+	v, err := b.Knowledge.KnowledgeVersion(ctx, site.ID)
 	if err != nil {
-		return nil, fmt.Errorf("assistant: list knowledge of site %d: %w", siteID, err)
+		return nil, fmt.Errorf("assistant: knowledge version of site %d: %w", site.ID, err)
 	}
-	v := knowledgeVersion(entries)
+	syn := synonymsKey(site.Synonyms)
 	b.mu.Lock()
-	cur := b.sites[siteID]
-	if cur != nil && cur.version == v {
+	cur := b.sites[site.ID]
+	if cur != nil && !cur.stale && cur.version == v && cur.synonyms == syn {
 		b.uses++
 		cur.used, cur.refs = b.uses, cur.refs+1
 		b.mu.Unlock()
 		return cur, nil
 	}
 	b.mu.Unlock()
-	idx, err := retrieval.New(entries, retrieval.Config{Stopword: isStopword, Synonyms: synonyms})
+	entries, err := b.Knowledge.FindKnowledgeEntries(ctx, site.ID)
 	if err != nil {
-		return nil, fmt.Errorf("assistant: index knowledge of site %d: %w", siteID, err)
+		return nil, fmt.Errorf("assistant: list knowledge of site %d: %w", site.ID, err)
+	}
+	groups := synonyms
+	if len(site.Synonyms) > 0 {
+		groups = append(slices.Clip(synonyms), site.Synonyms...)
+	}
+	var prev *retrieval.Index // read-only: a dropped one is closed, its analysis still good
+	if cur != nil {
+		prev = cur.idx
+	}
+	idx, err := retrieval.Update(prev, entries, retrieval.Config{Stopword: isStopword, Synonyms: groups})
+	if err != nil {
+		return nil, fmt.Errorf("assistant: index knowledge of site %d: %w", site.ID, err)
 	}
 	b.mu.Lock()
 	if b.sites == nil {
 		b.sites = map[int64]*siteIndex{}
 	}
 	b.uses++
-	dropped := []*siteIndex{b.sites[siteID]}
-	si := &siteIndex{version: v, idx: idx, used: b.uses, refs: 1}
-	b.sites[siteID] = si
+	dropped := []*siteIndex{b.sites[site.ID]}
+	si := &siteIndex{version: v, synonyms: syn, idx: idx, used: b.uses, refs: 1}
+	b.sites[site.ID] = si
 	max := b.MaxIndexedSites
 	if max <= 0 {
 		max = DefaultMaxIndexedSites
@@ -322,20 +347,46 @@ func (b *Builtin) index(ctx context.Context, siteID int64) (*siteIndex, error) {
 		dropped = append(dropped, b.sites[lru])
 		delete(b.sites, lru)
 	}
+	idle := drop(dropped)
+	b.mu.Unlock()
+	for _, old := range idle {
+		_ = old.idx.Close()
+	}
+	return si, nil
+}
+
+// Invalidate drops the index of a site, so that the next decision about
+// the site builds it again from the store (reusing the dropped one's
+// analysis of unchanged entries). The node calls it when it hears
+// hub.EventKnowledgeChanged from any node (cmd/parley); searches using the
+// index finish first (TestBuiltinInvalidate).
+func (b *Builtin) Invalidate(siteID int64) {
+	b.mu.Lock()
+	cur := b.sites[siteID]
+	if cur != nil {
+		cur.stale = true
+	}
+	idle := drop([]*siteIndex{cur})
+	b.mu.Unlock()
+	for _, old := range idle {
+		_ = old.idx.Close()
+	}
+}
+
+// drop marks the indexes of dropped (nil ones skipped) dropped and returns
+// those no search uses, to be closed outside Builtin.mu, which the caller
+// holds.
+func drop(dropped []*siteIndex) []*siteIndex {
 	var idle []*siteIndex
 	for _, old := range dropped {
-		if old != nil {
+		if old != nil && !old.dropped {
 			old.dropped = true
 			if old.refs == 0 {
 				idle = append(idle, old)
 			}
 		}
 	}
-	b.mu.Unlock()
-	for _, old := range idle {
-		_ = old.idx.Close()
-	}
-	return si, nil
+	return idle
 }
 
 // release ends a search's use of si, closing it when it was replaced or
@@ -350,23 +401,19 @@ func (b *Builtin) release(si *siteIndex) {
 	}
 }
 
-// knowledgeVersion fingerprints entries: their ids, kinds, texts and
-// update times, so any creation, edit or deletion changes it.
-func knowledgeVersion(entries []*hub.KnowledgeEntry) uint64 {
+// synonymsKey fingerprints a site's synonym groups, so that an index built
+// with other ones is not used: the site a decision gets may be newer or
+// older than the knowledge version read with it.
+func synonymsKey(groups [][]string) uint64 {
 	h := fnv.New64a()
 	var buf [8]byte
-	for _, e := range entries {
-		if e == nil {
-			continue
-		}
-		binary.LittleEndian.PutUint64(buf[:], uint64(e.ID))
+	for _, g := range groups {
+		binary.LittleEndian.PutUint64(buf[:], uint64(len(g)))
 		h.Write(buf[:])
-		binary.LittleEndian.PutUint64(buf[:], uint64(e.UpdatedAt.UnixNano()))
-		h.Write(buf[:])
-		for _, s := range []string{string(e.Kind), e.Title, e.Body} {
-			binary.LittleEndian.PutUint64(buf[:], uint64(len(s)))
+		for _, w := range g {
+			binary.LittleEndian.PutUint64(buf[:], uint64(len(w)))
 			h.Write(buf[:])
-			h.Write([]byte(s))
+			h.Write([]byte(w))
 		}
 	}
 	return h.Sum64()

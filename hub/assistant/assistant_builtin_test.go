@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -46,12 +47,40 @@ var builtinKB = []*hub.KnowledgeEntry{
 // builtinSearcher mimics hub.KnowledgeSearcher in memory: any word of
 // the query matches as a prefix of a word of the title or body (case
 // folded), ranked by how many query words match, ties by id. It records
-// the queries it gets and counts the lists of entries asked of it.
+// the queries it gets and counts the lists of entries and the versions
+// asked of it. Its knowledge version is a fingerprint of its entries, so
+// that a test changing them changes it as a store's write would.
 type builtinSearcher struct {
-	entries []*hub.KnowledgeEntry
-	err     error
-	queries []string
-	lists   int
+	entries  []*hub.KnowledgeEntry
+	err      error
+	queries  []string
+	lists    int
+	versions int
+}
+
+func (s *builtinSearcher) KnowledgeVersion(_ context.Context, siteID int64) (int64, error) {
+	s.versions++
+	if s.err != nil {
+		return 0, s.err
+	}
+	var mine []*hub.KnowledgeEntry
+	for _, e := range s.entries {
+		if e.SiteID == siteID {
+			mine = append(mine, e)
+		}
+	}
+	return fingerprint(mine), nil
+}
+
+// fingerprint stands for a store's knowledge version: it changes with any
+// creation, edit or deletion of entries.
+func fingerprint(entries []*hub.KnowledgeEntry) int64 {
+	h := fnv.New64a()
+	for _, e := range entries {
+		fmt.Fprintf(h, "%d\x00%d\x00%s\x00%s\x00%s\x00%s\x00%q\x00%d\x00", e.ID, e.UpdatedAt.UnixNano(), e.Kind, e.Title,
+			e.Body, e.Language, e.Phrasings, e.TranslationOf)
+	}
+	return int64(h.Sum64() >> 1)
 }
 
 func (s *builtinSearcher) FindKnowledgeEntries(_ context.Context, siteID int64) ([]*hub.KnowledgeEntry, error) {
@@ -290,7 +319,7 @@ func TestBuiltinEscalatesWhatItCannotDo(t *testing.T) {
 			if d.StatusType != "" || d.Email != "" || d.Trace.AnswerSource != "" {
 				t.Errorf("status %q email %q answer source %q, want none", d.StatusType, d.Email, d.Trace.AnswerSource)
 			}
-			if tt.intent == "human" && kb.lists != 0 {
+			if tt.intent == "human" && kb.lists+kb.versions != 0 {
 				t.Errorf("a request for a person read the knowledge base")
 			}
 		})
@@ -352,7 +381,7 @@ func TestBuiltinSmallTalk(t *testing.T) {
 			d.Trace.Language != tt.lang || d.Trace.AnswerSource != "" || d.Trace.Decision != "answered small talk" {
 			t.Errorf("%q: got %+v", tt.msg, d)
 		}
-		if kb.lists != 0 || len(d.Trace.Tools) != 0 {
+		if kb.lists+kb.versions != 0 || len(d.Trace.Tools) != 0 {
 			t.Errorf("%q: small talk searched the knowledge base", tt.msg)
 		}
 	}
@@ -378,7 +407,7 @@ func TestBuiltinSilence(t *testing.T) {
 		if d.Action != hub.ActionSilent || d.Body != "" || d.Trace.Decision != tt.decision || d.Trace.Language != tt.lang {
 			t.Errorf("%s: got %+v", tt.name, d)
 		}
-		if kb.lists != 0 {
+		if kb.lists+kb.versions != 0 {
 			t.Errorf("%s: read the knowledge base", tt.name)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/hub/assistant/retrieval"
+	"github.com/parley-chat/parley/hub/hubtest"
+	"github.com/parley-chat/parley/store/sqlite"
 )
 
 // TestBuiltinKnowledgeChanges checks that the index follows the knowledge
@@ -139,9 +142,169 @@ func (l lockedLister) SearchKnowledge(ctx context.Context, siteID int64, query s
 	return l.kb.SearchKnowledge(ctx, siteID, query, limit)
 }
 
+func (l lockedLister) KnowledgeVersion(ctx context.Context, siteID int64) (int64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.kb.KnowledgeVersion(ctx, siteID)
+}
+
 func (l lockedLister) FindKnowledgeEntries(ctx context.Context, siteID int64) ([]*hub.KnowledgeEntry, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	es, err := l.kb.FindKnowledgeEntries(ctx, siteID)
 	return slices.Clone(es), err
+}
+
+// TestBuiltinIndexUsesVersion: while the knowledge version stays, a
+// decision reads only the version, never the list of entries; a new
+// version (a write on any node) makes the next decision list and index
+// the entries again.
+func TestBuiltinIndexUsesVersion(t *testing.T) {
+	kb := newBuiltinSearcher()
+	a := &Builtin{Knowledge: kb}
+	for range 3 {
+		if d := mustDecide(t, a, builtinInput("en", "How long does delivery take?")); d.Action != hub.ActionAnswer {
+			t.Fatalf("not answered: %s", d.Trace.Decision)
+		}
+	}
+	if kb.lists != 1 || kb.versions != 3 {
+		t.Fatalf("3 decisions listed the entries %d times and read the version %d times; want 1 and 3", kb.lists, kb.versions)
+	}
+	kb.entries = append(kb.entries, &hub.KnowledgeEntry{ID: 20, SiteID: builtinSite.ID, TenantID: builtinSite.TenantID,
+		Kind: hub.KnowledgeQA, Title: "Do you sell gift cards?", Body: "Yes, from $10."})
+	if d := mustDecide(t, a, builtinInput("en", "Do you sell gift cards?")); usedSource(d) != 20 {
+		t.Fatalf("the new entry was not used: %s", d.Trace.Decision)
+	}
+	if kb.lists != 2 {
+		t.Fatalf("listed %d times after a change, want 2", kb.lists)
+	}
+}
+
+// TestBuiltinInvalidate: Invalidate (EventKnowledgeChanged) drops a site's
+// index, closing it once its searches are done, and the next decision
+// builds it again; other sites' indexes stay.
+func TestBuiltinInvalidate(t *testing.T) {
+	kb := newBuiltinSearcher()
+	a := &Builtin{Knowledge: kb}
+	mustDecide(t, a, builtinInput("en", "How long does delivery take?"))
+	a.mu.Lock()
+	si := a.sites[builtinSite.ID]
+	si.refs++ // a search in flight
+	a.mu.Unlock()
+	a.Invalidate(builtinSite.ID)
+	a.Invalidate(builtinSite.ID + 1) // no index: nothing happens
+	if _, err := si.idx.Search("delivery", "en"); err != nil {
+		t.Fatalf("an index in use was closed: %v", err)
+	}
+	a.release(si)
+	if _, err := si.idx.Search("delivery", "en"); !errors.Is(err, retrieval.ErrClosed) {
+		t.Fatalf("the dropped index is still open after its last search: %v", err)
+	}
+	mustDecide(t, a, builtinInput("en", "How long does delivery take?"))
+	if kb.lists != 2 {
+		t.Fatalf("listed %d times, want 2 (built again after Invalidate)", kb.lists)
+	}
+	a.mu.Lock()
+	again := a.sites[builtinSite.ID]
+	a.mu.Unlock()
+	if again == nil || again == si {
+		t.Fatal("no new index after Invalidate")
+	}
+}
+
+// TestBuiltinSiteSynonyms: a site's own synonyms count as the built-in
+// ones do, and a change of them (a new knowledge version) is seen by the
+// next decision.
+func TestBuiltinSiteSynonyms(t *testing.T) {
+	kb := newBuiltinSearcher()
+	kb.entries = append(kb.entries, &hub.KnowledgeEntry{ID: 20, SiteID: builtinSite.ID, TenantID: builtinSite.TenantID,
+		Kind: hub.KnowledgeQA, Title: "Do you sell widgets?", Body: "Yes, in three sizes."})
+	a := &Builtin{Knowledge: kb}
+	in := builtinInput("en", "Do you sell gizmos?")
+	if d := mustDecide(t, a, in); usedSource(d) == 20 {
+		t.Fatalf("answered without the synonym: %s", d.Trace.Decision)
+	}
+	site := *builtinSite
+	site.Synonyms = [][]string{{"gizmo", "widget"}}
+	in.Site = &site
+	if d := mustDecide(t, a, in); usedSource(d) != 20 {
+		t.Fatalf("the site's synonym was not used: %s", d.Trace.Decision)
+	}
+}
+
+// TestBuiltinTwoNodesOneStore: two nodes' assistants on one real store,
+// without the broker's event: an edit made through the Service (on either
+// node) is answered from at the next decision of both, because each reads
+// the site's knowledge version; with the version unchanged neither lists
+// the entries again.
+func TestBuiltinTwoNodesOneStore(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc := &hub.Service{Store: db, Publisher: nopPublisher{}, Log: hubtest.Logger(t), Secret: []byte("test-secret")}
+	tenant, owner, err := svc.CreateTenant(ctx, hub.NewAccount{TenantName: "Acme", Email: "owner@acme.test", Password: "correct horse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	actor := hub.Actor{Kind: hub.ActorMember, ID: owner.ID, TenantID: tenant.ID, Role: hub.RoleOwner}
+	site, err := svc.CreateSite(ctx, actor, hub.NewSite{TenantID: tenant.ID, Name: "Shop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := svc.CreateKnowledgeEntry(ctx, actor, hub.NewKnowledgeEntry{SiteID: site.ID, Kind: hub.KnowledgeQA,
+		Title: "Do you sell vouchers?", Body: "Yes, from $10."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counter := &countingSearcher{KnowledgeSearcher: db}
+	node1, node2 := &Builtin{Knowledge: db}, &Builtin{Knowledge: counter}
+	ask := func(a *Builtin, msg string) hub.Decision {
+		t.Helper()
+		in := builtinInput("en", msg)
+		in.Site = site
+		return mustDecide(t, a, in)
+	}
+	for _, a := range []*Builtin{node1, node2} {
+		if d := ask(a, "Do you sell gift cards?"); usedSource(d) != 0 {
+			t.Fatalf("answered before the edit: %s", d.Trace.Decision)
+		}
+	}
+	ask(node2, "Do you sell gift cards?")
+	if counter.lists != 1 || counter.versions != 2 {
+		t.Fatalf("node 2 listed %d times and read the version %d times; want 1 and 2", counter.lists, counter.versions)
+	}
+	giftCards := "Do you sell gift cards?"
+	if _, err := svc.UpdateKnowledgeEntry(ctx, actor, e.ID, hub.KnowledgeUpdate{Title: &giftCards}); err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range []*Builtin{node1, node2} {
+		if d := ask(a, "Do you sell gift cards?"); usedSource(d) != e.ID {
+			t.Fatalf("node %d did not see the edit: %s", i+1, d.Trace.Decision)
+		}
+	}
+	if counter.lists != 2 {
+		t.Fatalf("node 2 listed %d times, want 2", counter.lists)
+	}
+}
+
+// countingSearcher counts what is asked of a KnowledgeSearcher.
+type countingSearcher struct {
+	hub.KnowledgeSearcher
+	lists, versions int
+}
+
+func (c *countingSearcher) FindKnowledgeEntries(ctx context.Context, siteID int64) ([]*hub.KnowledgeEntry, error) {
+	c.lists++
+	return c.KnowledgeSearcher.FindKnowledgeEntries(ctx, siteID)
+}
+
+func (c *countingSearcher) KnowledgeVersion(ctx context.Context, siteID int64) (int64, error) {
+	c.versions++
+	return c.KnowledgeSearcher.KnowledgeVersion(ctx, siteID)
 }

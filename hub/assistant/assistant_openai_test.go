@@ -132,6 +132,8 @@ type fakeModelKnowledge struct {
 	queries []string
 }
 
+func (k *fakeModelKnowledge) KnowledgeVersion(context.Context, int64) (int64, error) { return 1, nil }
+
 func (k *fakeModelKnowledge) FindKnowledgeEntries(context.Context, int64) ([]*hub.KnowledgeEntry, error) {
 	return k.entries, nil
 }

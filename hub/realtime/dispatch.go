@@ -46,6 +46,9 @@ func (n *Node) HandleMessage(topic string, payload []byte) {
 	case hub.EventSiteGate:
 		n.gateReceived(ev.Data) // gate.go; never sent to clients
 		return
+	case hub.EventKnowledgeChanged:
+		n.knowledgeReceived(ev.Data) // never sent to clients
+		return
 	case hub.EventSupportAccess:
 		// The workspace's support viewers check the access now; its
 		// dashboards get the event as well.
@@ -73,6 +76,19 @@ func (n *Node) HandleMessage(topic string, payload []byte) {
 				s.offer(it)
 			}
 		}
+	}
+}
+
+// knowledgeReceived hands an EventKnowledgeChanged to
+// Config.KnowledgeChanged.
+func (n *Node) knowledgeReceived(data json.RawMessage) {
+	var c hub.KnowledgeChange
+	if err := json.Unmarshal(data, &c); err != nil || c.SiteID == 0 {
+		n.log.Error().Err(err).Msg("undecodable knowledge change")
+		return
+	}
+	if n.cfg.KnowledgeChanged != nil {
+		n.cfg.KnowledgeChanged(c)
 	}
 }
 

@@ -92,6 +92,13 @@ type Config struct {
 	// members are online on it (presence.go); a node silent for three
 	// intervals is taken for dead and its members go offline. Default 10 s.
 	PresenceInterval time.Duration
+	// KnowledgeChanged, when set, hears every hub.EventKnowledgeChanged
+	// published on any node (the node subscribes hub.TopicKnowledge at
+	// Start): the node's assistant drops its index of the site. It is
+	// called on the broker's goroutine and must not block. An event lost
+	// in a broker reset is not replayed: the assistant's own check of the
+	// knowledge version is the safety net. Nil: the node does not listen.
+	KnowledgeChanged func(hub.KnowledgeChange)
 }
 
 func (c *Config) setDefaults() {
@@ -243,6 +250,11 @@ func (n *Node) Start(b hub.Broker) error {
 	defer cancel()
 	if err := n.subscribeProbe(ctx); err != nil {
 		return fmt.Errorf("realtime: subscribe probe topic: %w", err)
+	}
+	if n.cfg.KnowledgeChanged != nil {
+		if err := b.Subscribe(ctx, hub.TopicKnowledge); err != nil {
+			return fmt.Errorf("realtime: subscribe knowledge topic: %w", err)
+		}
 	}
 	return nil
 }

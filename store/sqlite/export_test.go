@@ -100,3 +100,23 @@ func (db *DB) BackfillMemberUnread(ctx context.Context) error {
 		return nil
 	})
 }
+
+// BackfillKnowledgeLanguages runs the backfill of
+// migrations/0013_knowledge_phrasings.sql again, as that migration runs on
+// entries written before it: every entry's language goes back to the
+// column's default, then the UPDATE sets it. storetest KnowledgeLinks
+// checks what it makes.
+func (db *DB) BackfillKnowledgeLanguages(ctx context.Context) error {
+	backfill, err := migration.Statement(migrations, "0013_knowledge_phrasings.sql", "UPDATE knowledge_entries")
+	if err != nil {
+		return err
+	}
+	return db.tx(ctx, func(q *queries) error {
+		for _, st := range []string{`UPDATE knowledge_entries SET language = 'en'`, backfill} {
+			if _, err := q.q.ExecContext(ctx, st); err != nil {
+				return fmt.Errorf("sqlite: backfill knowledge languages: %s: %w", st, err)
+			}
+		}
+		return nil
+	})
+}

@@ -18,7 +18,7 @@ func testSites(t *testing.T, s hub.Store) {
 		Handoff: hub.HandoffSettings{OutOfHoursMessage: "Мы ответим утром.",
 			Hours: hub.BusinessHours{TimeZone: "Europe/Moscow", Start: "09:00", End: "18:00", Days: []time.Weekday{1, 2, 3}}},
 		AIProvider: hub.AIProvider{BaseURL: "http://127.0.0.1:11434/v1", Model: "llama3", KeyEnv: "PARLEY_AI_KEY_SHOP"},
-		CreatedAt:  t0, UpdatedAt: at(1)}
+		Synonyms:   [][]string{{"доставка", "shipping"}}, CreatedAt: t0, UpdatedAt: at(1)}
 	must(t, s.CreateSite(ctx, site))
 	if site.ID == 0 {
 		t.Fatal("CreateSite did not set ID")

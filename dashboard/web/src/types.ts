@@ -306,6 +306,10 @@ export interface Site {
   default_locale: string;
   appearance: Appearance;
   handoff: Handoff;
+  /** synonyms are the owner's own synonym groups (hub.Site.Synonyms), lower-cased. */
+  synonyms: string[][];
+  /** knowledge_version grows with every change of the knowledge base and of synonyms. */
+  knowledge_version: number;
   /** snippet is the HTML to paste into the site's pages (the server's widget.Snippet, its one copy). */
   snippet: string;
   identity_secret?: string;
@@ -317,6 +321,12 @@ export interface KnowledgeEntry {
   kind: "qa" | "article";
   title: string;
   body: string;
+  /** language is the entry's language, detected by the server when sent empty. */
+  language: "en" | "ru";
+  /** phrasings are other ways visitors ask it ("also asked as"). */
+  phrasings: string[];
+  /** translation_of is the entry of the same site this one translates; absent for none. */
+  translation_of?: number;
 }
 
 export interface Canned {

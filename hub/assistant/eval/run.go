@@ -104,18 +104,30 @@ func runKB(ctx context.Context, file string, kb KB, msgs []Message, idx []int, o
 	if err != nil {
 		return err
 	}
+	if len(kb.Synonyms) > 0 {
+		if site, err = svc.UpdateSite(ctx, actor, site.ID, hub.SiteUpdate{Synonyms: &kb.Synonyms}); err != nil {
+			return fmt.Errorf("synonyms: %w", err)
+		}
+	}
 	keyOf := map[int64]string{}
-	tmp := &tmpKnowledge{db, map[int64]Entry{}}
+	idOf := map[string]int64{}
 	for _, e := range kb.Entries {
+		var translationOf int64
+		if e.TranslationOf != "" {
+			if translationOf = idOf[e.TranslationOf]; translationOf == 0 {
+				return fmt.Errorf("entry %s: translation_of %q is no earlier entry", e.Key, e.TranslationOf)
+			}
+		}
 		stored, err := svc.CreateKnowledgeEntry(ctx, actor, hub.NewKnowledgeEntry{SiteID: site.ID,
-			Kind: hub.KnowledgeKind(e.Kind), Title: e.Title, Body: e.Body})
+			Kind: hub.KnowledgeKind(e.Kind), Title: e.Title, Body: e.Body, Language: e.Lang, Phrasings: e.Phrasings,
+			TranslationOf: translationOf})
 		if err != nil {
 			return fmt.Errorf("entry %s: %w", e.Key, err)
 		}
 		keyOf[stored.ID] = e.Key
-		tmp.extra[stored.ID] = e
+		idOf[e.Key] = stored.ID
 	}
-	a := &assistant.Builtin{Knowledge: tmp}
+	a := &assistant.Builtin{Knowledge: db}
 	for n, i := range idx {
 		m := msgs[i]
 		conv := &hub.Conversation{ID: int64(n + 1), TenantID: tenant.ID, SiteID: site.ID, Owner: hub.OwnerAssistant}
@@ -183,16 +195,3 @@ func Classify(expect, got string) Outcome {
 	}
 }
 
-type tmpKnowledge struct {
-	*sqlite.DB
-	extra map[int64]Entry
-}
-
-func (k *tmpKnowledge) FindKnowledgeEntries(ctx context.Context, siteID int64) ([]*hub.KnowledgeEntry, error) {
-	es, err := k.DB.FindKnowledgeEntries(ctx, siteID)
-	for _, e := range es {
-		e.Phrasings = k.extra[e.ID].Phrasings
-		e.Language = k.extra[e.ID].Lang
-	}
-	return es, err
-}

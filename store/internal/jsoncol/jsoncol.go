@@ -101,3 +101,41 @@ func ParseSite(site *hub.Site, origins, appearance, handoff, provider string) er
 	}
 	return nil
 }
+
+// Phrasings encodes a knowledge entry's phrasings as a JSON array; nil is
+// stored as an empty list.
+func Phrasings(p []string) string { return Origins(p) }
+
+// ParsePhrasings decodes what Phrasings encoded; never nil.
+func ParsePhrasings(s string) ([]string, error) {
+	out := []string{}
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, fmt.Errorf("decode phrasings: %w", err)
+	}
+	if out == nil {
+		out = []string{}
+	}
+	return out, nil
+}
+
+// Synonyms encodes a site's synonym groups as a JSON array of arrays; nil
+// is stored as an empty list.
+func Synonyms(groups [][]string) string {
+	if groups == nil {
+		groups = [][]string{}
+	}
+	b, _ := json.Marshal(groups) // a [][]string always encodes
+	return string(b)
+}
+
+// ParseSynonyms decodes what Synonyms encoded into site.Synonyms; never
+// nil.
+func ParseSynonyms(site *hub.Site, s string) error {
+	if err := json.Unmarshal([]byte(s), &site.Synonyms); err != nil {
+		return fmt.Errorf("decode synonyms of site %d: %w", site.ID, err)
+	}
+	if site.Synonyms == nil {
+		site.Synonyms = [][]string{}
+	}
+	return nil
+}

@@ -7,7 +7,7 @@ import { loadMembers, manages, me, readOnly } from "../data";
 import { lang, LANGS, setLang, t } from "../i18n";
 import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
-import type { Canned, Invite, KnowledgeEntry, Member, Page, Role } from "../types";
+import type { Canned, Invite, KnowledgeEntry, Member, Page, Role, Site } from "../types";
 import { ErrorBox, Field, fmtDateTime, Missing, Modal, val } from "../ui";
 import { Card, SaveRow, useSave } from "./cards";
 import { SiteList, SiteSettings, useSites } from "./sites";
@@ -38,14 +38,26 @@ export function SettingsView({ section, id, tab = "" }: { section: string; id: n
   );
 }
 
+/** KnowledgeDraft is an entry in the editor: its phrasings as the textarea holds them, one per line, and "" for a language to detect. */
+type KnowledgeDraft = Omit<Partial<KnowledgeEntry>, "language"> & { language?: "" | "en" | "ru"; phrasingsText?: string };
+
+const draftOf = (k: KnowledgeEntry): KnowledgeDraft => ({ ...k, phrasingsText: (k.phrasings || []).join("\n") });
+
+/** lines splits a textarea into its non-blank lines, trimmed. */
+const lines = (s: string) =>
+  s
+    .split("\n")
+    .map((x) => x.trim())
+    .filter(Boolean);
+
 function Knowledge({ manager }: { manager: boolean }) {
-  const [sites, sitesErr] = useSites();
+  const [sites, sitesErr, setSites] = useSites();
   const q = useStore(loc).query;
   const siteId = +(q.get("site") || 0) || (sites && sites[0]?.id) || 0;
   const entry = +(q.get("entry") || 0);
   const [items, setItems] = useState<KnowledgeEntry[] | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [edit, setEdit] = useState<Partial<KnowledgeEntry> | null>(null);
+  const [edit, setEdit] = useState<KnowledgeDraft | null>(null);
   const [busy, saveErr, , run] = useSave();
   const shown = useRef(0);
   useEffect(() => {
@@ -58,8 +70,11 @@ function Knowledge({ manager }: { manager: boolean }) {
     if (!target || shown.current === target.id) return;
     shown.current = target.id;
     document.getElementById("kb-" + target.id)?.scrollIntoView({ block: "center" });
-    if (manager) setEdit(target);
+    if (manager) setEdit(draftOf(target));
   }, [target]);
+  const site = sites?.find((s) => s.id === siteId);
+  // Originals this entry may translate: the site's other entries that are not translations themselves.
+  const originals = (items || []).filter((k) => k.id !== edit?.id && !k.translation_of);
   return (
     <div class="cards">
       <Card title={t("settings.knowledge")} hint={t("kb.hint")} testid="knowledge">
@@ -75,10 +90,10 @@ function Knowledge({ manager }: { manager: boolean }) {
         <ErrorBox error={sitesErr || error} />
         {manager && (
           <p class="row-actions">
-            <button type="button" onClick={() => setEdit({ kind: "qa", title: "", body: "" })} data-testid="kb-new-qa">
+            <button type="button" onClick={() => setEdit({ kind: "qa", title: "", body: "", language: "", phrasingsText: "" })} data-testid="kb-new-qa">
               {t("kb.newQA")}
             </button>
-            <button type="button" onClick={() => setEdit({ kind: "article", title: "", body: "" })}>
+            <button type="button" onClick={() => setEdit({ kind: "article", title: "", body: "", language: "", phrasingsText: "" })}>
               {t("kb.newArticle")}
             </button>
           </p>
@@ -92,11 +107,17 @@ function Knowledge({ manager }: { manager: boolean }) {
         <ul class="kb-list">
           {(items || []).map((k) => (
             <li id={"kb-" + k.id} class={k.id === entry ? "sel" : ""} data-testid="kb-entry" data-id={k.id}>
-              <span class="badge">{k.kind === "qa" ? t("kb.qa") : t("kb.article")}</span> <strong>{k.title}</strong>
+              <span class="badge">{k.kind === "qa" ? t("kb.qa") : t("kb.article")}</span>{" "}
+              <span class="badge" data-testid="kb-entry-language">
+                {k.language}
+              </span>{" "}
+              <strong>{k.title}</strong>
+              {k.translation_of ? <span class="muted"> · {t("kb.translates", { id: k.translation_of })}</span> : null}
+              {k.phrasings?.length ? <p class="muted clamp">{t("kb.phrasings")}: {k.phrasings.join(" · ")}</p> : null}
               <p class="muted clamp">{k.body}</p>
               {manager && (
                 <RowActions
-                  onEdit={() => setEdit(k)}
+                  onEdit={() => setEdit(draftOf(k))}
                   onDelete={() =>
                     run(async () => {
                       await del("/knowledge/" + k.id);
@@ -110,6 +131,7 @@ function Knowledge({ manager }: { manager: boolean }) {
         </ul>
         <ErrorBox error={!edit && saveErr} />
       </Card>
+      {site && <Synonyms key={site.id} site={site} manager={manager} onSaved={(s) => setSites((sites || []).map((x) => (x.id === s.id ? s : x)))} />}
       {edit && (
         <Modal title={edit.id ? t("common.edit") : edit.kind === "qa" ? t("kb.newQA") : t("kb.newArticle")} onClose={() => setEdit(null)}>
           <Field label={edit.kind === "qa" ? t("kb.question") : t("kb.title")}>
@@ -118,6 +140,30 @@ function Knowledge({ manager }: { manager: boolean }) {
           <Field label={edit.kind === "qa" ? t("kb.answer") : t("kb.body")}>
             <textarea rows={edit.kind === "qa" ? 5 : 12} value={edit.body || ""} onInput={(e) => setEdit({ ...edit, body: val(e) })} data-testid="kb-body" />
           </Field>
+          <Field label={t("kb.phrasings")} hint={t("kb.phrasingsHint")}>
+            <textarea rows={3} value={edit.phrasingsText || ""} onInput={(e) => setEdit({ ...edit, phrasingsText: val(e) })} data-testid="kb-phrasings" />
+          </Field>
+          <Field label={t("kb.language")}>
+            <select value={edit.language || ""} onChange={(e) => setEdit({ ...edit, language: val(e) as KnowledgeDraft["language"] })} data-testid="kb-language">
+              <option value="">{t("kb.languageAuto")}</option>
+              <option value="en">{t("kb.lang.en")}</option>
+              <option value="ru">{t("kb.lang.ru")}</option>
+            </select>
+          </Field>
+          <Field label={t("kb.translationOf")} hint={t("kb.translationHint")}>
+            <select
+              value={String(edit.translation_of || 0)}
+              onChange={(e) => setEdit({ ...edit, translation_of: +val(e) || 0 })}
+              data-testid="kb-translation-of"
+            >
+              <option value="0">{t("kb.translationNone")}</option>
+              {originals.map((k) => (
+                <option value={String(k.id)}>
+                  #{k.id} {k.title} ({k.language})
+                </option>
+              ))}
+            </select>
+          </Field>
           <SaveRow
             busy={busy}
             error={saveErr}
@@ -125,11 +171,19 @@ function Knowledge({ manager }: { manager: boolean }) {
             disabled={!edit.title?.trim() || !edit.body?.trim()}
             onSave={() =>
               run(async () => {
+                const fields = {
+                  kind: edit.kind,
+                  title: edit.title,
+                  body: edit.body,
+                  language: edit.language || "",
+                  phrasings: lines(edit.phrasingsText || ""),
+                  translation_of: edit.translation_of || 0,
+                };
                 if (edit.id) {
-                  const k = await patch<KnowledgeEntry>("/knowledge/" + edit.id, { title: edit.title, body: edit.body, kind: edit.kind });
+                  const k = await patch<KnowledgeEntry>("/knowledge/" + edit.id, fields);
                   setItems((items || []).map((x) => (x.id === k.id ? k : x)));
                 } else {
-                  const k = await post<KnowledgeEntry>(`/sites/${siteId}/knowledge`, { kind: edit.kind, title: edit.title, body: edit.body });
+                  const k = await post<KnowledgeEntry>(`/sites/${siteId}/knowledge`, fields);
                   setItems([...(items || []), k]);
                 }
                 setEdit(null);
@@ -139,6 +193,39 @@ function Knowledge({ manager }: { manager: boolean }) {
         </Modal>
       )}
     </div>
+  );
+}
+
+/** Synonyms edits a site's own synonym groups: one group per line, its words separated by commas. */
+function Synonyms({ site, manager, onSaved }: { site: Site; manager: boolean; onSaved: (s: Site) => void }) {
+  const show = (groups: string[][]) => (groups || []).map((g) => g.join(", ")).join("\n");
+  const [text, setText] = useState(show(site.synonyms));
+  const [busy, error, saved, run] = useSave();
+  return (
+    <Card title={t("kb.synonyms")} hint={t("kb.synonymsHint")} testid="kb-synonyms-card">
+      <textarea rows={5} value={text} readOnly={!manager} onInput={(e) => setText(val(e))} data-testid="kb-synonyms" />
+      {manager && (
+        <SaveRow
+          busy={busy}
+          error={error}
+          saved={saved}
+          testid="kb-synonyms-save"
+          onSave={() =>
+            run(async () => {
+              const synonyms = lines(text).map((l) =>
+                l
+                  .split(",")
+                  .map((w) => w.trim())
+                  .filter(Boolean),
+              );
+              const s = await patch<Site>("/sites/" + site.id, { synonyms });
+              setText(show(s.synonyms));
+              onSaved(s);
+            })
+          }
+        />
+      )}
+    </Card>
   );
 }
 
