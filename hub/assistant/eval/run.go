@@ -194,4 +194,3 @@ func Classify(expect, got string) Outcome {
 		return Unanswered
 	}
 }
-
