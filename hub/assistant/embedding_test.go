@@ -517,7 +517,7 @@ func TestEmbeddingsFaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newAIServer(t, &aiServer{embed: tt.embed})
 			store := &memEmbeddings{err: tt.storeErr}
-			a := mustEmbeddingAssistant(t, s, shopKB(), store, func(c *OpenAIConfig) { c.Timeout = 300 * time.Millisecond })
+			a := mustEmbeddingAssistant(t, s, shopKB(), store, func(c *OpenAIConfig) { c.Timeout = time.Second })
 			d, err := a.Decide(t.Context(), modelTestInput("How do I reset my password?"))
 			if err != nil {
 				t.Fatal(err)
