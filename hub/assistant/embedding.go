@@ -72,6 +72,7 @@ func textHash(text string) string {
 type ranked struct {
 	entry *hub.KnowledgeEntry
 	score float64
+	terms []hub.KBTerm // the lexical search's weighed words, for the trace
 }
 
 // candidate is an entry fused from the rankings, for the prompt and the
@@ -79,6 +80,7 @@ type ranked struct {
 // (0 when not in it), and the fused score.
 type candidate struct {
 	entry             *hub.KnowledgeEntry
+	terms             []hub.KBTerm
 	lexical, semantic float64
 	lexRank, semRank  int
 	score             float64
@@ -113,7 +115,7 @@ func fuse(lexical, semantic []ranked, limit int) []candidate {
 				out = append(out, c)
 			}
 			if lex && c.lexRank == 0 {
-				c.lexical, c.lexRank = r.score, i+1
+				c.lexical, c.lexRank, c.terms = r.score, i+1, r.terms
 			} else if !lex && c.semRank == 0 {
 				c.semantic, c.semRank = r.score, i+1
 			}
@@ -193,7 +195,7 @@ func (a *OpenAI) retrieve(ctx context.Context, in hub.AssistantInput, question s
 	for i, c := range cands {
 		entries[i] = c.entry
 		trace.Sources = append(trace.Sources, hub.KBSource{EntryID: c.entry.ID, Title: c.entry.Title,
-			Score: round3(c.score), Lexical: round3(c.lexical), Semantic: round3(c.semantic), Used: true})
+			Score: round3(c.score), Lexical: round3(c.lexical), Semantic: round3(c.semantic), Used: true, Terms: c.terms})
 	}
 	return entries, nil
 }
@@ -211,7 +213,11 @@ func (a *OpenAI) lexicalRanking(ctx context.Context, in hub.AssistantInput, ques
 		var hits []retrieval.Hit
 		hits, query, err = a.lexical.lexicalHits(ctx, in, trace.Language, question)
 		for _, h := range hits {
-			out = append(out, ranked{entry: h.Entry, score: h.Coverage})
+			r := ranked{entry: h.Entry, score: h.Coverage}
+			for _, m := range h.Matches {
+				r.terms = append(r.terms, hub.KBTerm{Word: m.Word, Weight: m.Weight, In: m.In, Via: m.Via})
+			}
+			out = append(out, r)
 		}
 		if query == "" {
 			query = question

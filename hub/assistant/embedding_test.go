@@ -44,7 +44,7 @@ func TestFuse(t *testing.T) {
 		{"and neither is a lexical leader",
 			r(0.9, 9, 1, 2, 3, 4), r(0.9, 1, 2, 3, 4, 5), 5, []int64{1, 9, 2, 3, 4}},
 		{"equal ranks: the higher lexical score, then the lower id",
-			[]ranked{{e(5), 0.5}}, []ranked{{e(4), 0.9}}, 5, []int64{5, 4}},
+			[]ranked{{entry: e(5), score: 0.5}}, []ranked{{entry: e(4), score: 0.9}}, 5, []int64{5, 4}},
 		{"limit", r(0.9, 1, 2, 3), r(0.9, 4, 5, 6), 2, []int64{1, 4}},
 	}
 	for _, tt := range tests {
@@ -359,6 +359,9 @@ func TestEmbeddingsKeepLexicalHits(t *testing.T) {
 	src := sourceOf(d.Trace, 4)
 	if len(d.Trace.Sources) == 0 || d.Trace.Sources[0].EntryID != 4 || src.Lexical < 0.5 || src.Semantic < 0.9 {
 		t.Errorf("sources = %+v, want entry 4 first with both scores", d.Trace.Sources)
+	}
+	if len(src.Terms) == 0 {
+		t.Errorf("source %+v has no weighed words", src)
 	}
 	if tool := toolOf(d.Trace, toolKnowledge); tool == nil || tool.Result == "search failed" {
 		t.Errorf("knowledge tool = %+v", tool)
