@@ -119,7 +119,14 @@ type KBSource struct {
 	EntryID int64   `json:"entry_id"`
 	Title   string  `json:"title"`
 	Score   float64 `json:"score"`
-	Used    bool    `json:"used"`
+	// Lexical and Semantic are, on the model path, the entry's score in
+	// each ranking that was fused into Score (hub/assistant's fuse): the
+	// share of the question's words found in it (0 to 1), and the cosine
+	// similarity of its embedding to the question's (-1 to 1). 0, and left
+	// out, when that ranking did not hold the entry or did not run.
+	Lexical  float64 `json:"lexical,omitempty"`
+	Semantic float64 `json:"semantic,omitempty"`
+	Used     bool    `json:"used"`
 	// Terms are the question's words as weighed against the entry: what
 	// the score was made of (docs/assistant.md, "The trace").
 	Terms []KBTerm `json:"terms,omitempty"`
@@ -148,6 +155,11 @@ type AIProvider struct {
 	BaseURL string `json:"base_url,omitempty"`
 	Model   string `json:"model,omitempty"`
 	KeyEnv  string `json:"key_env,omitempty"`
+	// EmbeddingModel is the embedding model at BaseURL with which the
+	// model assistant finds knowledge-base entries besides their words;
+	// "" takes the node's (PARLEY_AI_EMBEDDING_MODEL), and with neither
+	// the retrieval is lexical only.
+	EmbeddingModel string `json:"embedding_model,omitempty"`
 }
 
 // Validate checks a site's provider settings.
@@ -160,6 +172,9 @@ func (p AIProvider) Validate() error {
 	}
 	if len(p.Model) > 200 {
 		return Errorf(EInvalid, "AI model name is over 200 characters")
+	}
+	if len(p.EmbeddingModel) > 200 {
+		return Errorf(EInvalid, "AI embedding model name is over 200 characters")
 	}
 	if p.KeyEnv != "" && (!strings.HasPrefix(p.KeyEnv, "PARLEY_AI_KEY_") || strings.ContainsAny(p.KeyEnv, " =\x00")) {
 		return Errorf(EInvalid, "the key variable must be named PARLEY_AI_KEY_<workspace id>_<NAME>")

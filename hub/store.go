@@ -243,6 +243,8 @@ type Queries interface {
 	// a prefix, the title ranks above the body, ties go to the lower id. A
 	// limit below 1 finds nothing; at most 100 entries are returned.
 	SearchKnowledge(ctx context.Context, siteID int64, query string, limit int) ([]*KnowledgeEntry, error)
+	// The entries' embeddings (hub/knowledge_embedding.go).
+	KnowledgeEmbeddingStore
 
 	CreateAuditEntry(ctx context.Context, e *AuditEntry) error
 	FindAuditEntries(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)

@@ -39,6 +39,7 @@ type Config struct {
 	Demo               bool          // PARLEY_DEMO: seed a demo workspace into an empty store
 	AIBaseURL          string        // PARLEY_AI_BASE_URL: an OpenAI-compatible API; "" = the built-in assistant
 	AIModel            string        // PARLEY_AI_MODEL
+	AIEmbeddingModel   string        // PARLEY_AI_EMBEDDING_MODEL: "" = lexical retrieval only
 	AIKey              string        // PARLEY_AI_API_KEY(_FILE)
 	AITimeout          time.Duration // PARLEY_AI_TIMEOUT: per request to the model
 	SMTPURL            string        // PARLEY_SMTP_URL(_FILE); "" = mail is logged, not sent
@@ -98,6 +99,7 @@ var envVars = []envVar{
 	{"PARLEY_DEMO", "true", "create a demo workspace when the store is empty", false},
 	{"PARLEY_AI_BASE_URL", "(the built-in assistant)", "OpenAI-compatible API for the assistant, e.g. https://api.openai.com/v1 or http://localhost:11434/v1 (Ollama)", false},
 	{"PARLEY_AI_MODEL", "", "model name for PARLEY_AI_BASE_URL, e.g. gpt-4o-mini or llama3.1", false},
+	{"PARLEY_AI_EMBEDDING_MODEL", "(none: lexical retrieval only)", "embedding model at PARLEY_AI_BASE_URL for the model's knowledge-base retrieval, e.g. text-embedding-3-small or bge-m3; a multilingual one finds entries across languages", false},
 	{"PARLEY_AI_API_KEY", "", "API key for PARLEY_AI_BASE_URL; a site may name its own in PARLEY_AI_KEY_<workspace id>_<NAME>", true},
 	{"PARLEY_AI_TIMEOUT", "20s", "time limit of one request to the model; it is retried, then the built-in assistant answers", false},
 	{"PARLEY_SMTP_URL", "(mail is logged, not sent)", "smtp://user:password@host:587 (STARTTLS) or smtps://…:465 to send ticket and reply emails", true},
@@ -160,18 +162,19 @@ func loadConfig(args []string, env []string, stderr io.Writer) (Config, []string
 	}
 
 	c := Config{
-		Addr:        get("PARLEY_ADDR", ":8080"),
-		AdminAddr:   get("PARLEY_ADMIN_ADDR", ""),
-		BaseURL:     get("PARLEY_BASE_URL", ""),
-		DataDir:     get("PARLEY_DATA_DIR", "./parley-data"),
-		LogLevel:    get("PARLEY_LOG_LEVEL", "info"),
-		LogFormat:   get("PARLEY_LOG_FORMAT", "auto"),
-		NodeID:      get("PARLEY_NODE_ID", ""),
-		RedisPrefix: get("PARLEY_REDIS_PREFIX", "parley:"),
-		AIBaseURL:   get("PARLEY_AI_BASE_URL", ""),
-		AIModel:     get("PARLEY_AI_MODEL", ""),
-		MailFrom:    get("PARLEY_MAIL_FROM", ""),
-		env:         vars,
+		Addr:             get("PARLEY_ADDR", ":8080"),
+		AdminAddr:        get("PARLEY_ADMIN_ADDR", ""),
+		BaseURL:          get("PARLEY_BASE_URL", ""),
+		DataDir:          get("PARLEY_DATA_DIR", "./parley-data"),
+		LogLevel:         get("PARLEY_LOG_LEVEL", "info"),
+		LogFormat:        get("PARLEY_LOG_FORMAT", "auto"),
+		NodeID:           get("PARLEY_NODE_ID", ""),
+		RedisPrefix:      get("PARLEY_REDIS_PREFIX", "parley:"),
+		AIBaseURL:        get("PARLEY_AI_BASE_URL", ""),
+		AIModel:          get("PARLEY_AI_MODEL", ""),
+		AIEmbeddingModel: get("PARLEY_AI_EMBEDDING_MODEL", ""),
+		MailFrom:         get("PARLEY_MAIL_FROM", ""),
+		env:              vars,
 	}
 	var err error
 	if c.DatabaseURL, err = secret("PARLEY_DATABASE_URL"); err != nil {
@@ -205,6 +208,12 @@ func loadConfig(args []string, env []string, stderr io.Writer) (Config, []string
 		if c.AIModel == "" {
 			return c, warnings, fmt.Errorf("PARLEY_AI_BASE_URL is set: set PARLEY_AI_MODEL to the model's name too")
 		}
+	}
+	if len(c.AIEmbeddingModel) > 200 {
+		return c, warnings, fmt.Errorf("PARLEY_AI_EMBEDDING_MODEL is over 200 characters: set it to the embedding model's name")
+	}
+	if c.AIEmbeddingModel != "" && c.AIBaseURL == "" && c.AIModel == "" {
+		warnings = append(warnings, "PARLEY_AI_EMBEDDING_MODEL is set without PARLEY_AI_BASE_URL or PARLEY_AI_MODEL: it is used only by sites with their own model")
 	}
 	if c.AITimeout, err = time.ParseDuration(get("PARLEY_AI_TIMEOUT", "20s")); err != nil || c.AITimeout <= 0 {
 		return c, warnings, fmt.Errorf("PARLEY_AI_TIMEOUT must be a positive duration such as 20s")

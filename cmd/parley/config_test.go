@@ -74,6 +74,7 @@ func TestLoadConfigErrorsSayWhatToSet(t *testing.T) {
 		{"PARLEY_SUPPORT_DAYS=fri-mon", "PARLEY_SUPPORT_DAYS"},
 		{"PARLEY_SUPPORT_DAYS=mon,funday", "PARLEY_SUPPORT_DAYS"},
 		{"PARLEY_TRUSTED_PROXIES=10.0.0.0/8,proxy.local", "PARLEY_TRUSTED_PROXIES"},
+		{"PARLEY_AI_EMBEDDING_MODEL=" + strings.Repeat("m", 201), "PARLEY_AI_EMBEDDING_MODEL"},
 	} {
 		_, _, err := loadConfig(nil, []string{tt.env}, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -119,5 +120,20 @@ func TestAddressWarnings(t *testing.T) {
 		if tt.warn && !strings.Contains(got[0], "set PARLEY_BASE_URL=") {
 			t.Errorf("the warning gives no fix: %s", got[0])
 		}
+	}
+}
+
+func TestLoadConfigEmbeddingModel(t *testing.T) {
+	c, warnings, err := loadConfig(nil, []string{"PARLEY_AI_BASE_URL=http://localhost:11434/v1", "PARLEY_AI_MODEL=llama3.1",
+		"PARLEY_AI_EMBEDDING_MODEL=bge-m3"}, io.Discard)
+	if err != nil || len(warnings) != 0 || c.AIEmbeddingModel != "bge-m3" {
+		t.Fatalf("embedding model = %q, warnings %v, error %v", c.AIEmbeddingModel, warnings, err)
+	}
+	c, warnings, err = loadConfig(nil, []string{"PARLEY_AI_EMBEDDING_MODEL=bge-m3"}, io.Discard)
+	if err != nil || len(warnings) != 1 || !strings.Contains(warnings[0], "only by sites with their own model") {
+		t.Fatalf("without a model: warnings %v, error %v", warnings, err)
+	}
+	if c, _, _ = loadConfig(nil, nil, io.Discard); c.AIEmbeddingModel != "" {
+		t.Fatalf("default embedding model = %q, want none", c.AIEmbeddingModel)
 	}
 }

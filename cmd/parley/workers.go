@@ -33,9 +33,12 @@ func (n *node) startWorkers() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	n.workers = &workers{cancel: cancel}
 	router := assistant.New(assistant.Config{
-		Default:   assistant.OpenAIConfig{BaseURL: n.cfg.AIBaseURL, Model: n.cfg.AIModel, APIKey: n.cfg.AIKey, Timeout: n.cfg.AITimeout},
+		Default: assistant.OpenAIConfig{BaseURL: n.cfg.AIBaseURL, Model: n.cfg.AIModel,
+			EmbeddingModel: n.cfg.AIEmbeddingModel, APIKey: n.cfg.AIKey, Timeout: n.cfg.AITimeout},
 		Builtin:   n.builtin,
 		Knowledge: n.store,
+		// Entry embeddings are kept with the entries.
+		Embeddings: n.store,
 		// A site's own base URL is the workspace's choice: hub/egress.
 		SiteHTTPClient: egress.NewClient(egress.Config{AllowPrivate: n.cfg.AllowPrivate, Timeout: 2 * n.cfg.AITimeout}),
 		LookupEnv:      n.cfg.lookupEnv,

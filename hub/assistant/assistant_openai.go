@@ -68,6 +68,10 @@ type OpenAIConfig struct {
 	BaseURL string
 	// Model is the model's name; required.
 	Model string
+	// EmbeddingModel is the embedding model at BaseURL with which entries
+	// are found by meaning besides their words (embedding.go); "" means
+	// lexical retrieval only.
+	EmbeddingModel string
 	// APIKey is sent as a bearer token; "" sends none (local servers).
 	APIKey string
 	// Timeout bounds each attempt; zero means DefaultTimeout.
@@ -82,8 +86,13 @@ type OpenAIConfig struct {
 	// Knowledge finds the site's knowledge-base entries for the prompt;
 	// nil gives the model none.
 	Knowledge hub.KnowledgeSearcher
+	// Embeddings keeps the entries' embeddings of EmbeddingModel; nil
+	// means lexical retrieval only.
+	Embeddings hub.KnowledgeEmbeddingStore
 	// Fallback decides when the model fails; required. It is normally the
-	// built-in assistant.
+	// built-in assistant, whose lexical search then finds the entries for
+	// the prompt too; with another Fallback, Knowledge.SearchKnowledge
+	// does.
 	Fallback hub.Assistant
 	// HTTPClient makes the requests; nil means http.DefaultClient.
 	HTTPClient *http.Client
@@ -104,6 +113,11 @@ type OpenAI struct {
 	// OPENAI_ORG_ID and other ambient settings from the environment, which
 	// must not reach a site's own base URL.
 	chat openai.ChatCompletionService
+	// embeddings is the SDK's embeddings service, built the same way.
+	embeddings openai.EmbeddingService
+	// lexical is the Fallback's search when it has one (the built-in
+	// assistant's), else nil.
+	lexical lexicalSearcher
 }
 
 var _ hub.Assistant = (*OpenAI)(nil)
@@ -147,7 +161,9 @@ func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
 	if cfg.APIKey != "" {
 		opts = append(opts, option.WithAPIKey(cfg.APIKey))
 	}
-	return &OpenAI{cfg: cfg, chat: openai.NewChatCompletionService(opts...)}, nil
+	a := &OpenAI{cfg: cfg, chat: openai.NewChatCompletionService(opts...), embeddings: openai.NewEmbeddingService(opts...)}
+	a.lexical, _ = cfg.Fallback.(lexicalSearcher)
+	return a, nil
 }
 
 // limitModelResponse cuts response bodies at modelMaxResponseBytes.
@@ -168,8 +184,11 @@ type limitedModelBody struct {
 // model sees Parley's rules, the site's instructions, up to five
 // knowledge-base entries found with that message, and the conversation.
 //
+// The entries are found as the built-in assistant finds them, and by
+// meaning with an EmbeddingModel (retrieve), or with only the store's
+// full-text search when the Fallback is not the built-in assistant.
 // Trace.Sources lists the entries given to the model, all Used, with Score
-// 1/(rank+1): the searcher ranks but does not score, and the model, not a
+// 1/(rank+1) in the best ranking that holds them (fuse): the model, not a
 // threshold, decides whether they answer the question.
 //
 // When the model fails after its attempts, Decide returns the Fallback's
@@ -185,7 +204,11 @@ func (a *OpenAI) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decisio
 	}
 	trace.Language = hub.DetectLanguage(last.Body, in.Locale)
 
-	entries, err := a.searchKnowledge(ctx, in, last.Body, &trace)
+	search := a.searchKnowledge
+	if a.lexical != nil || (a.cfg.EmbeddingModel != "" && a.cfg.Embeddings != nil) {
+		search = a.retrieve
+	}
+	entries, err := search(ctx, in, last.Body, &trace)
 	if err != nil {
 		return hub.Decision{}, err
 	}

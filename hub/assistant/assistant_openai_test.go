@@ -36,7 +36,9 @@ type modelRequest struct {
 	Path          string
 	Authorization string
 	Model         string `json:"model"`
-	Messages      []struct {
+	// Input is what an /embeddings request embeds.
+	Input    []string `json:"input"`
+	Messages []struct {
 		Role    string `json:"role"`
 		Content string `json:"content"`
 	} `json:"messages"`

@@ -20,16 +20,20 @@ const routerMaxClients = 256
 // Config configures a Router.
 type Config struct {
 	// Default is the node's model (PARLEY_AI_BASE_URL, PARLEY_AI_MODEL,
-	// PARLEY_AI_KEY) and the request policy of every model (Timeout,
-	// MaxAttempts, Backoff, HTTPClient). A site's AIProvider overrides
-	// BaseURL, Model and the key. Default's Knowledge, Fallback and Log are
-	// not used: every model gets the Config's Knowledge, Builtin and Log.
+	// PARLEY_AI_EMBEDDING_MODEL, PARLEY_AI_KEY) and the request policy of
+	// every model (Timeout, MaxAttempts, Backoff, HTTPClient). A site's
+	// AIProvider overrides BaseURL, Model, EmbeddingModel and the key.
+	// Default's Knowledge, Embeddings, Fallback and Log are not used: every
+	// model gets the Config's Knowledge, Embeddings, Builtin and Log.
 	Default OpenAIConfig
 	// Builtin answers when no model is configured, when a site's model
 	// cannot be set up, and when a model fails; required.
 	Builtin hub.Assistant
 	// Knowledge is given to the models; nil gives them no entries.
 	Knowledge hub.KnowledgeSearcher
+	// Embeddings keeps the entries' embeddings; nil means the models
+	// retrieve lexically only.
+	Embeddings hub.KnowledgeEmbeddingStore
 	// SiteHTTPClient makes the requests to a base URL a site chose (not
 	// the node's): hub/egress's guarded client. Nil uses Default's.
 	SiteHTTPClient *http.Client
@@ -54,7 +58,7 @@ type Router struct {
 	clients map[routerClientKey]*OpenAI
 }
 
-type routerClientKey struct{ baseURL, model, key string }
+type routerClientKey struct{ baseURL, model, embeddingModel, key string }
 
 var _ hub.Assistant = (*Router)(nil)
 
@@ -124,6 +128,10 @@ func (r *Router) pick(site *hub.Site) (*OpenAI, string) {
 	if p.Model != "" {
 		model = p.Model
 	}
+	embeddingModel := def.EmbeddingModel
+	if p.EmbeddingModel != "" {
+		embeddingModel = p.EmbeddingModel
+	}
 	if baseURL == "" && model == "" {
 		return nil, ""
 	}
@@ -137,7 +145,7 @@ func (r *Router) pick(site *hub.Site) (*OpenAI, string) {
 		}
 		key = k
 	}
-	c, err := r.client(baseURL, model, key, baseURL != def.BaseURL)
+	c, err := r.client(routerClientKey{baseURL: baseURL, model: model, embeddingModel: embeddingModel, key: key}, baseURL != def.BaseURL)
 	if err != nil {
 		log.Error().Err(err).Msg("assistant: cannot set up the AI model")
 		return nil, "the AI model cannot be set up: its base URL is invalid"
@@ -179,16 +187,15 @@ func (r *Router) key(log zerolog.Logger, name string) (string, string) {
 
 // client returns the cached model client for these settings, building it
 // on first use.
-func (r *Router) client(baseURL, model, key string, sites bool) (*OpenAI, error) {
-	k := routerClientKey{baseURL: baseURL, model: model, key: key}
+func (r *Router) client(k routerClientKey, sites bool) (*OpenAI, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if c, ok := r.clients[k]; ok {
 		return c, nil
 	}
 	cfg := r.cfg.Default
-	cfg.BaseURL, cfg.Model, cfg.APIKey = baseURL, model, key
-	cfg.Knowledge, cfg.Fallback, cfg.Log = r.cfg.Knowledge, r.cfg.Builtin, r.cfg.Log
+	cfg.BaseURL, cfg.Model, cfg.EmbeddingModel, cfg.APIKey = k.baseURL, k.model, k.embeddingModel, k.key
+	cfg.Knowledge, cfg.Embeddings, cfg.Fallback, cfg.Log = r.cfg.Knowledge, r.cfg.Embeddings, r.cfg.Builtin, r.cfg.Log
 	if sites && r.cfg.SiteHTTPClient != nil {
 		cfg.HTTPClient = r.cfg.SiteHTTPClient
 	}

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"KnowledgeLinks", testKnowledgeLinks},
 		{"KnowledgeVersions", testKnowledgeVersions},
 		{"LockKnowledge", testLockKnowledge},
+		{"KnowledgeEmbeddings", testKnowledgeEmbeddings},
 		{"MemberUpdates", testMemberUpdates},
 		{"LoginFailures", testLoginFailures},
 		{"LockTeam", testLockTeam},

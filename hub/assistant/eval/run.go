@@ -51,6 +51,10 @@ type Result struct {
 	Got      string // the answering entry's key, GotHandoff, GotSmallTalk or GotSilent
 	Decision string // the trace's decision, in words
 	Outcome  Outcome
+	// Retrieved says, on the model path (RunModel), that the expected
+	// entry was among those given to the model; always false on the
+	// built-in one.
+	Retrieved bool
 }
 
 // Run puts every message of msgs to the built-in assistant, one message
@@ -61,6 +65,10 @@ type Result struct {
 // as its knowledge, the message's language as the locale and tickets on.
 // Results are in the order of msgs.
 func Run(ctx context.Context, set *Set, msgs []Message) ([]Result, error) {
+	return run(ctx, set, msgs, nil)
+}
+
+func run(ctx context.Context, set *Set, msgs []Message, model *Model) ([]Result, error) {
 	dir, err := os.MkdirTemp("", "parleyeval-")
 	if err != nil {
 		return nil, fmt.Errorf("eval: %w", err)
@@ -75,14 +83,14 @@ func Run(ctx context.Context, set *Set, msgs []Message) ([]Result, error) {
 		if len(byKB[kb.Name]) == 0 {
 			continue
 		}
-		if err := runKB(ctx, filepath.Join(dir, kb.Name+".db"), kb, msgs, byKB[kb.Name], out); err != nil {
+		if err := runKB(ctx, filepath.Join(dir, kb.Name+".db"), kb, msgs, byKB[kb.Name], out, model); err != nil {
 			return nil, fmt.Errorf("eval: kb %s: %w", kb.Name, err)
 		}
 	}
 	return out, nil
 }
 
-func runKB(ctx context.Context, file string, kb KB, msgs []Message, idx []int, out []Result) error {
+func runKB(ctx context.Context, file string, kb KB, msgs []Message, idx []int, out []Result, model *Model) error {
 	db, err := sqlite.Open(ctx, file)
 	if err != nil {
 		return err
@@ -127,7 +135,12 @@ func runKB(ctx context.Context, file string, kb KB, msgs []Message, idx []int, o
 		keyOf[stored.ID] = e.Key
 		idOf[e.Key] = stored.ID
 	}
-	a := &assistant.Builtin{Knowledge: db}
+	var a hub.Assistant = &assistant.Builtin{Knowledge: db}
+	if model != nil {
+		if a, err = model.assistant(db, a); err != nil {
+			return err
+		}
+	}
 	for n, i := range idx {
 		m := msgs[i]
 		conv := &hub.Conversation{ID: int64(n + 1), TenantID: tenant.ID, SiteID: site.ID, Owner: hub.OwnerAssistant}
@@ -143,12 +156,19 @@ func runKB(ctx context.Context, file string, kb KB, msgs []Message, idx []int, o
 			return fmt.Errorf("message %s: %w", m.ID, err)
 		}
 		out[i] = Result{Message: m, Got: got, Decision: d.Trace.Decision, Outcome: Classify(m.Expect, got)}
+		if model != nil {
+			for _, s := range d.Trace.Sources {
+				out[i].Retrieved = out[i].Retrieved || (s.Used && keyOf[s.EntryID] == m.Expect)
+			}
+		}
 	}
 	return nil
 }
 
 // gotOf names what d did: the key of the entry it answered with (the used
-// source of a StatusMatchedContent answer), or GotHandoff, GotSmallTalk,
+// source of a StatusMatchedContent answer; for a model's answer from the
+// knowledge base, AnswerSource "both", the first entry it was given, since
+// a model does not say which it used), or GotHandoff, GotSmallTalk,
 // GotSilent.
 func gotOf(d hub.Decision, keyOf map[int64]string) (string, error) {
 	switch {
@@ -156,7 +176,7 @@ func gotOf(d hub.Decision, keyOf map[int64]string) (string, error) {
 		return GotHandoff, nil
 	case d.Action == hub.ActionSilent:
 		return GotSilent, nil
-	case d.Action == hub.ActionAnswer && d.StatusType != hub.StatusMatchedContent:
+	case d.Action == hub.ActionAnswer && d.StatusType != hub.StatusMatchedContent && d.Trace.AnswerSource != "both":
 		return GotSmallTalk, nil
 	case d.Action == hub.ActionAnswer:
 		for _, s := range d.Trace.Sources {
