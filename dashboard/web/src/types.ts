@@ -215,6 +215,9 @@ export interface KBSource {
   title: string;
   score: number;
   used: boolean;
+  /** On the model path: the word match (0 to 1) and the meaning match (cosine) fused into score. */
+  lexical?: number;
+  semantic?: number;
   terms?: KBTerm[];
 }
 

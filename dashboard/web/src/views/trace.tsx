@@ -102,6 +102,9 @@ function Source({ s, site, ids }: { s: KBSource; site: number; ids: Set<number> 
         <span>{title}</span>
       )}
       {" — " + t("trace.score", { score: s.score.toFixed(2) })}
+      {s.lexical || s.semantic
+        ? " (" + t("trace.fused", { lexical: (s.lexical || 0).toFixed(2), semantic: (s.semantic || 0).toFixed(2) }) + ")"
+        : ""}
       {s.used ? " · " + t("trace.used") : ""}
       {gone ? " · " + t("trace.deleted") : ""}
       {s.terms && s.terms.length > 0 ? (
