@@ -644,14 +644,7 @@ func TestBuiltinSearchError(t *testing.T) {
 // full-text search, so that scores and stems meet a real index.
 func TestBuiltinSQLite(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := mustSQLite(t)
 	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 	svc := &hub.Service{Store: db, Publisher: nopPublisher{}, Log: hubtest.Logger(t), Secret: []byte("test-secret"),
 		Clock: func() time.Time { return now }}
@@ -825,4 +818,19 @@ func TestBuiltinShortTyposAlone(t *testing.T) {
 	if d := mustDecide(t, &Builtin{Knowledge: kb}, builtinInput("en", "can I rnet a tent")); usedSource(d) != 2 {
 		t.Errorf("rnet a tent: %s (%s), want entry 2", d.Action, d.Trace.Decision)
 	}
+}
+
+// mustSQLite opens a migrated SQLite store in the test's directory.
+func mustSQLite(tb testing.TB) *sqlite.DB {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "parley.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	return db
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -16,7 +15,6 @@ import (
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/hub/assistant/retrieval"
 	"github.com/parley-chat/parley/hub/hubtest"
-	"github.com/parley-chat/parley/store/sqlite"
 )
 
 // TestBuiltinKnowledgeChanges checks that the index follows the knowledge
@@ -239,14 +237,7 @@ func TestBuiltinSiteSynonyms(t *testing.T) {
 // the entries again.
 func TestBuiltinTwoNodesOneStore(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "parley.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := mustSQLite(t)
 	svc := &hub.Service{Store: db, Publisher: nopPublisher{}, Log: hubtest.Logger(t), Secret: []byte("test-secret")}
 	tenant, owner, err := svc.CreateTenant(ctx, hub.NewAccount{TenantName: "Acme", Email: "owner@acme.test", Password: "correct horse"})
 	if err != nil {
