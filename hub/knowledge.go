@@ -128,6 +128,9 @@ type KnowledgeChange struct {
 func (o *outbox) knowledge(tenantID, siteID, version int64) {
 	o.add(Event{Type: EventKnowledgeChanged, TenantID: tenantID,
 		Data: mustJSON(KnowledgeChange{SiteID: siteID, Version: version})}, TopicKnowledge)
+	if !slices.Contains(o.knowledgeSites, siteID) {
+		o.knowledgeSites = append(o.knowledgeSites, siteID)
+	}
 }
 
 // knowledgeVisible returns ENotFound, naming noun, unless actor may read

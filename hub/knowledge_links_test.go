@@ -180,11 +180,19 @@ func TestKnowledgeTranslations(t *testing.T) {
 }
 
 // TestKnowledgeVersionEvents: every write of the knowledge base grows the
-// site's knowledge version and publishes it after the commit; a refused
-// write publishes nothing.
+// site's knowledge version and publishes it after the commit, and tells
+// this node (KnowledgeNotify); a refused write does neither.
 func TestKnowledgeVersionEvents(t *testing.T) {
 	ctx := t.Context()
 	f := mustFixture(t)
+	var notified []int64
+	f.svc.KnowledgeNotify = func(siteID int64) { notified = append(notified, siteID) }
+	noNotify := func(what string) {
+		t.Helper()
+		if len(notified) != 0 {
+			t.Fatalf("%s: notified %v, want nothing", what, notified)
+		}
+	}
 	version := func() int64 {
 		t.Helper()
 		v, err := f.svc.Store.KnowledgeVersion(ctx, f.site.ID)
@@ -199,6 +207,10 @@ func TestKnowledgeVersionEvents(t *testing.T) {
 		if got := knowledgeEvents(t, f); len(got) != 1 || got[0] != (hub.KnowledgeChange{SiteID: f.site.ID, Version: v}) {
 			t.Fatalf("%s: events %+v, want one of version %d", what, got, v)
 		}
+		if len(notified) != 1 || notified[0] != f.site.ID {
+			t.Fatalf("%s: notified %v, want site %d once", what, notified, f.site.ID)
+		}
+		notified = nil
 	}
 	v0 := version()
 	e := mustKnowledgeEntry(t, f, f.ownerA, "Question", "Answer")
@@ -213,6 +225,7 @@ func TestKnowledgeVersionEvents(t *testing.T) {
 	if got := knowledgeEvents(t, f); len(got) != 0 {
 		t.Fatalf("a refused update published %+v", got)
 	}
+	noNotify("a refused update")
 	if err := f.svc.DeleteKnowledgeEntry(ctx, f.ownerA, e.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -240,6 +253,7 @@ func TestKnowledgeVersionEvents(t *testing.T) {
 		if got := knowledgeEvents(t, f); len(got) != 0 || site.KnowledgeVersion != v0+4 {
 			t.Fatalf("%s: events %+v, knowledge version %d; want none, %d", name, got, site.KnowledgeVersion, v0+4)
 		}
+		noNotify(name)
 	}
 }
 

@@ -33,6 +33,12 @@ type Service struct {
 	// AssistantNotify, when set, is called after a visitor's message that
 	// the assistant should handle is committed (an AssistantRunner's Notify).
 	AssistantNotify func(conversationID int64)
+	// KnowledgeNotify, when set, is called on the node that made it after
+	// a change of a site's knowledge (an entry written or deleted, the
+	// site's synonyms) is committed and published: the model assistant
+	// embeds the changed entries then (assistant.KnowledgeEmbedder). Every
+	// node hears the change itself through EventKnowledgeChanged.
+	KnowledgeNotify func(siteID int64)
 
 	// Accounts (hub/account.go).
 	//
@@ -115,6 +121,9 @@ func stale(err error) error {
 // outbox collects the events of one write; they are published after commit.
 type outbox struct {
 	items []outItem
+	// knowledgeSites are the sites whose knowledge changed (outbox.knowledge),
+	// for Service.KnowledgeNotify.
+	knowledgeSites []int64
 }
 
 type outItem struct {
@@ -130,6 +139,13 @@ func (o *outbox) add(ev Event, topics ...string) {
 // topic. The write is committed already, so a failure is logged, not
 // returned: subscribers recover from the store when they resume.
 func (s *Service) publish(ctx context.Context, o *outbox) {
+	if s.KnowledgeNotify != nil {
+		defer func() {
+			for _, id := range o.knowledgeSites {
+				s.KnowledgeNotify(id)
+			}
+		}()
+	}
 	if s.Publisher == nil {
 		return
 	}

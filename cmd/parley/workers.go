@@ -44,6 +44,11 @@ func (n *node) startWorkers() error {
 		LookupEnv:      n.cfg.lookupEnv,
 		Log:            n.log,
 	})
+	// A change of a site's knowledge is embedded at once on the node that
+	// made it (with an embedding model configured).
+	embedder := &assistant.KnowledgeEmbedder{Router: router, Site: n.store.FindSiteByID, Log: n.log}
+	n.svc.KnowledgeNotify = embedder.Notify
+	n.workers.run(func() { embedder.Run(ctx) })
 	runner := &hub.AssistantRunner{Service: n.svc, Assistant: router, Log: n.log}
 	n.svc.AssistantNotify = runner.Notify
 	n.workers.run(func() { runner.Run(ctx) })

@@ -279,24 +279,14 @@ func (a *OpenAI) semanticRanking(ctx context.Context, in hub.AssistantInput, que
 	if err != nil {
 		return fail("cannot read the stored embeddings", err)
 	}
-	dims := newestDims(stored)
-	texts := []string{question}
-	var stale []*hub.KnowledgeEntry
-	hashes := make(map[int64]string, len(entries))
+	stale, hashes := staleEmbeddings(entries, stored)
 	left := 0
-	for _, e := range entries {
-		text := embeddingText(e)
-		h := textHash(text)
-		hashes[e.ID] = h
-		if s, ok := stored[e.ID]; ok && s.TextHash == h && len(s.Vector) == dims {
-			continue
-		}
-		if len(stale) == embedMaxEntries {
-			left++
-			continue
-		}
-		stale = append(stale, e)
-		texts = append(texts, text)
+	if len(stale) > embedMaxEntries {
+		stale, left = stale[:embedMaxEntries], len(stale)-embedMaxEntries
+	}
+	texts := []string{question}
+	for _, e := range stale {
+		texts = append(texts, embeddingText(e))
 	}
 	vecs, reason, err := a.embed(ctx, texts)
 	if err != nil {
@@ -343,6 +333,71 @@ func (a *OpenAI) semanticRanking(ctx context.Context, in hub.AssistantInput, que
 		out = out[:modelMaxEntries]
 	}
 	return out, nil
+}
+
+// staleEmbeddings returns the entries whose stored embedding is missing or
+// stale (see semanticRanking), in order, and every entry's text hash.
+func staleEmbeddings(entries []*hub.KnowledgeEntry, stored map[int64]hub.KnowledgeEmbedding) ([]*hub.KnowledgeEntry, map[int64]string) {
+	dims := newestDims(stored)
+	var stale []*hub.KnowledgeEntry
+	hashes := make(map[int64]string, len(entries))
+	for _, e := range entries {
+		h := textHash(embeddingText(e))
+		hashes[e.ID] = h
+		if s, ok := stored[e.ID]; !ok || s.TextHash != h || len(s.Vector) != dims {
+			stale = append(stale, e)
+		}
+	}
+	return stale, hashes
+}
+
+// EmbedKnowledge embeds the entries of site whose stored embedding is
+// missing or stale and stores them, embedMaxEntries a request, and returns
+// how many it stored; without an embedding model it does nothing. It runs
+// after a change of the site's knowledge (KnowledgeEmbedder), so that the
+// next decision finds the entries embedded; a decision still embeds what
+// this left (semanticRanking). A failed request is an error here: nobody
+// waits for an answer.
+func (a *OpenAI) EmbedKnowledge(ctx context.Context, site *hub.Site) (int, error) {
+	model := a.cfg.EmbeddingModel
+	if model == "" || a.cfg.Embeddings == nil || a.cfg.Knowledge == nil || site == nil {
+		return 0, nil
+	}
+	entries, err := a.cfg.Knowledge.FindKnowledgeEntries(ctx, site.ID)
+	if err != nil {
+		return 0, err
+	}
+	stored, err := a.cfg.Embeddings.FindKnowledgeEmbeddings(ctx, site.ID, model)
+	if err != nil {
+		return 0, err
+	}
+	stale, hashes := staleEmbeddings(entries, stored)
+	done := 0
+	for len(stale) > 0 {
+		batch := stale[:min(len(stale), embedMaxEntries)]
+		stale = stale[len(batch):]
+		texts := make([]string, len(batch))
+		for i, e := range batch {
+			texts[i] = embeddingText(e)
+		}
+		vecs, reason, err := a.embed(ctx, texts)
+		if err != nil {
+			return done, err
+		}
+		if reason != "" {
+			return done, fmt.Errorf("assistant: embed the knowledge of site %d: %s", site.ID, reason)
+		}
+		now := time.Now()
+		fresh := make([]hub.KnowledgeEmbedding, len(batch))
+		for i, e := range batch {
+			fresh[i] = hub.KnowledgeEmbedding{EntryID: e.ID, Model: model, TextHash: hashes[e.ID], Vector: vecs[i], CreatedAt: now}
+		}
+		if err := a.cfg.Embeddings.SaveKnowledgeEmbeddings(ctx, fresh); err != nil {
+			return done, err
+		}
+		done += len(fresh)
+	}
+	return done, nil
 }
 
 // newestDims is the dimensions of the newest of stored, 0 when it is

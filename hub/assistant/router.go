@@ -209,3 +209,14 @@ func (r *Router) client(k routerClientKey, sites bool) (*OpenAI, error) {
 	r.clients[k] = c
 	return c, nil
 }
+
+// EmbedKnowledge embeds the changed entries of site with the site's model
+// (OpenAI.EmbedKnowledge); nothing when the site has no model or no
+// embedding model.
+func (r *Router) EmbedKnowledge(ctx context.Context, site *hub.Site) (int, error) {
+	model, _ := r.pick(site)
+	if model == nil {
+		return 0, nil
+	}
+	return model.EmbedKnowledge(ctx, site)
+}
