@@ -56,11 +56,11 @@ func TestBuiltinPolicyQuestions(t *testing.T) {
 			}
 		})
 	}
-	// An English question answered from the Russian entry's original, and
-	// the other way round: the answer is in the visitor's language.
-	d := mustDecide(t, &Builtin{Knowledge: kb}, builtinInput("ru", "Какая у вас политика возврата (return policy)?"))
-	if d.Action == hub.ActionAnswer && !strings.Contains(d.Body, "30 дней") {
-		t.Errorf("answered a Russian visitor with %q", d.Body)
+	// A Russian visitor whose words match only the English entry's
+	// phrasing ("return policy") is answered from its Russian translation.
+	d := mustDecide(t, &Builtin{Knowledge: kb}, builtinInput("ru", "Подскажите, пожалуйста, какая ваша return policy?"))
+	if d.Action != hub.ActionAnswer || usedSource(d) != 3 || !strings.Contains(d.Body, "30 дней") {
+		t.Errorf("got %s from entry %d (%s): %q; want the Russian translation, entry 3", d.Action, usedSource(d), d.Trace.Decision, d.Body)
 	}
 }
 
@@ -85,8 +85,8 @@ func TestBuiltinAcrossLanguages(t *testing.T) {
 }
 
 // TestBuiltinShortTyposAlone checks that a message matched only by
-// typos of four-letter words is not answered: "алло" is no typo of
-// "балл".
+// typos of four-letter words is not answered ("tnet" alone may be
+// anything), while such a typo beside a word that matches counts.
 func TestBuiltinShortTyposAlone(t *testing.T) {
 	kb := &builtinSearcher{entries: []*hub.KnowledgeEntry{
 		{ID: 1, Kind: hub.KnowledgeQA, Title: "Бонусные баллы", Body: "За покупки начисляем баллы."},
@@ -95,8 +95,8 @@ func TestBuiltinShortTyposAlone(t *testing.T) {
 	for _, e := range kb.entries {
 		e.SiteID, e.TenantID = builtinSite.ID, builtinSite.TenantID
 	}
-	if d := mustDecide(t, &Builtin{Knowledge: kb}, builtinInput("ru", "алло, есть кто?")); d.Action == hub.ActionAnswer && usedSource(d) != 0 {
-		t.Errorf("answered %q from entry %d", "алло, есть кто?", usedSource(d))
+	if d := mustDecide(t, &Builtin{Knowledge: kb}, builtinInput("en", "tnet?")); usedSource(d) != 0 {
+		t.Errorf("answered %q from entry %d", "tnet?", usedSource(d))
 	}
 	if d := mustDecide(t, &Builtin{Knowledge: kb}, builtinInput("en", "can I rnet a tent")); usedSource(d) != 2 {
 		t.Errorf("rnet a tent: %s (%s), want entry 2", d.Action, d.Trace.Decision)
