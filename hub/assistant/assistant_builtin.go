@@ -147,7 +147,7 @@ func (b *Builtin) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decisi
 	intent := detectIntent(ws)
 	trace.Intent = intent
 	if intent == intentHuman {
-		return escalate(in, last, trace, p.cannotDo[intent], intentReasons[intent], intent), nil
+		return escalate(in, last, trace, p.cannotDo[intent], intentReasons[intent]), nil
 	}
 	hits, err := b.search(ctx, in, lang, last.Body, &trace)
 	if err != nil {
@@ -181,14 +181,13 @@ func (b *Builtin) Decide(ctx context.Context, in hub.AssistantInput) (hub.Decisi
 		}
 	}
 	if intent != "" {
-		return escalate(in, last, trace, p.cannotDo[intent], intentReasons[intent], intent), nil
+		return escalate(in, last, trace, p.cannotDo[intent], intentReasons[intent]), nil
 	}
 	var best float64
 	if len(hits) > 0 {
 		best = hits[0].Coverage
 	}
-	d := escalate(in, last, trace, p.noAnswer, "no relevant sources",
-		fmt.Sprintf("no relevant sources (best score %.2f)", best))
+	d := escalate(in, last, trace, p.noAnswer, "no relevant sources")
 	d.Trace.Decision = fmt.Sprintf("escalated: no relevant sources (best score %.2f)", best)
 	return d, nil
 }

@@ -19,10 +19,8 @@ import (
 // escalate hands the conversation to the team with body as the lead-in
 // (the Service asks for the email after it), reason for agents, and a
 // subject and summary for the ticket, written from the conversation and
-// trace (its Intent, Language and Sources). The last parameter is no
-// longer read (the summary says what was detected in words); it stays so
-// that Decide's call sites need not change.
-func escalate(in hub.AssistantInput, last *hub.Message, trace hub.DecisionTrace, body, reason, _ string) hub.Decision {
+// trace (its Intent, Language and Sources).
+func escalate(in hub.AssistantInput, last *hub.Message, trace hub.DecisionTrace, body, reason string) hub.Decision {
 	trace.Decision = "escalated: " + reason
 	return hub.Decision{
 		Action:  hub.ActionEscalate,
