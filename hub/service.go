@@ -139,7 +139,7 @@ func (o *outbox) add(ev Event, topics ...string) {
 // topic. The write is committed already, so a failure is logged, not
 // returned: subscribers recover from the store when they resume.
 func (s *Service) publish(ctx context.Context, o *outbox) {
-	if s.KnowledgeNotify != nil {
+	if s.KnowledgeNotify != nil && len(o.knowledgeSites) > 0 {
 		defer func() {
 			for _, id := range o.knowledgeSites {
 				s.KnowledgeNotify(id)

@@ -279,6 +279,14 @@ func (x *Index) linkTranslations(byID map[int64]*hub.KnowledgeEntry) {
 	}
 }
 
+// langOf is the language e is indexed in, "" for an entry not indexed.
+func (x *Index) langOf(e *hub.KnowledgeEntry) string {
+	if d := x.entries[strconv.FormatInt(e.ID, 10)]; d != nil {
+		return d.lang
+	}
+	return ""
+}
+
 // Translation returns the entry of e's translation group written in lang
 // (e itself when it is), or nil when the group has none.
 func (x *Index) Translation(e *hub.KnowledgeEntry, lang string) *hub.KnowledgeEntry {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/blevesearch/bleve/v2"
@@ -141,7 +140,7 @@ func (x *Index) Search(question, lang string) ([]Hit, error) {
 	}
 	rank := func(h Hit) float64 {
 		r := h.Coverage
-		if x.langOf(h.Entry) != lang {
+		if h.Lang != lang {
 			r *= OtherLanguageWeight
 		}
 		if h.Carried {
@@ -159,13 +158,6 @@ func (x *Index) Search(question, lang string) ([]Hit, error) {
 		return cmp.Compare(b.Score, a.Score)
 	})
 	return hits, nil
-}
-
-func (x *Index) langOf(e *hub.KnowledgeEntry) string {
-	if d := x.entries[strconv.FormatInt(e.ID, 10)]; d != nil {
-		return d.lang
-	}
-	return ""
 }
 
 // idf is BM25's inverse document frequency of a question's word among the
