@@ -76,16 +76,12 @@ func (a *agentTab) setField(tb testing.TB, selector, value string) {
 	})()`, selector, selector, value))
 }
 
-// click waits for an enabled element and clicks it.
+// click waits for an enabled element and clicks it, in the same
+// evaluation that finds it: a list read again between a separate wait and
+// click would leave the click nothing to find.
 func (a *agentTab) click(tb testing.TB, selector string) {
 	tb.Helper()
-	a.wait(tb, "enabled "+selector, fmt.Sprintf(`((el) => !!el && !el.disabled)(document.querySelector(%q))`, selector), `document.body.innerText.slice(0, 300)`)
-	a.js(tb, fmt.Sprintf(`(() => {
-		const el = document.querySelector(%q);
-		if (!el) throw new Error("no " + %q);
-		el.click();
-		return true;
-	})()`, selector, selector))
+	a.wait(tb, "click "+selector, fmt.Sprintf(`((el) => !!el && !el.disabled && (el.click(), true))(document.querySelector(%q))`, selector), `document.body.innerText.slice(0, 300)`)
 }
 
 // loginUI signs in through the login form and waits for the tickets view

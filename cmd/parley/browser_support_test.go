@@ -194,9 +194,7 @@ func TestBrowserSupport(t *testing.T) {
 	ann.wait(t, "both On Customer", fmt.Sprintf(`location.search === "?status=on_customer" && JSON.stringify(%s) === "[%d,%d]"`, shownRows, t2.ID, t1), shownRows)
 	ann.click(t, tid("filter-all"))
 	ann.wait(t, "all tickets", fmt.Sprintf(`location.search === "" && JSON.stringify(%s) === "[%d,%d]"`, shownRows, t2.ID, t1), shownRows)
-	// The list may still be the On Customer one, about to be read again
-	// for All: click the row in the same step that finds it.
-	ann.wait(t, "open the first ticket", fmt.Sprintf(`((a) => !!a && (a.click(), true))(document.querySelector('[data-testid="ticket-row"][data-id="%d"] a'))`, t1), shownRows)
+	ann.click(t, fmt.Sprintf(`[data-testid="ticket-row"][data-id="%d"] a`, t1))
 	ann.wait(t, "the ticket with its composer", `!!document.querySelector('[data-testid="reply-box"]')`, `document.querySelector('[data-testid="ticket-detail"]')?.innerText`)
 
 	// 6. Staff sort by due time (the critical ticket first) and by queue.
