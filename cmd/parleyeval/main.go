@@ -3,7 +3,7 @@
 // right, wrongly, handed off needlessly, or not handed off when they should
 // have been, overall and per split, language, kind and knowledge base.
 //
-//	go run ./cmd/parleyeval [-split dev|holdout|all] [-v]
+//	go run ./cmd/parleyeval [-split dev|holdout|all] [-v [-sources N]]
 //	go run ./cmd/parleyeval -model-url URL -model NAME [-embedding-model NAME] [-api-key-env VAR] [-split …] [-v]
 //
 // With -model-url it measures the model path instead (eval.RunModel): the
@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	split := fs.String("split", "all", "which messages to run: dev, holdout or all")
 	verbose := fs.Bool("v", false, "list every message that did not come out right")
+	sources := fs.Int("sources", 0, "with -v, also list this many of the entries found for each, with the words weighed")
 	modelURL := fs.String("model-url", "", "run the model path on the OpenAI-compatible API at this URL, like http://localhost:11434/v1")
 	modelName := fs.String("model", "", "the chat model's name (with -model-url)")
 	embeddingModel := fs.String("embedding-model", "", "the embedding model's name (with -model-url); none: lexical retrieval only")
@@ -105,7 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *verbose {
 		fmt.Fprintln(stdout)
-		return eval.WriteFailures(stdout, results)
+		return eval.WriteFailures(stdout, results, *sources)
 	}
 	return nil
 }

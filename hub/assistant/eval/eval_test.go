@@ -70,7 +70,7 @@ func TestRun(t *testing.T) {
 	if err := WriteTable(&table, Tallies(results)); err != nil || !strings.Contains(table.String(), "kind crosslang") {
 		t.Errorf("table (error %v):\n%s", err, table.String())
 	}
-	if err := WriteFailures(&failures, results); err != nil {
+	if err := WriteFailures(&failures, results, 0); err != nil {
 		t.Error(err)
 	}
 }
@@ -162,7 +162,7 @@ func checkWrong(t *testing.T, results []Result) {
 	for split, max := range maxWrong {
 		if n := len(wrong[split]); n > max {
 			var b strings.Builder
-			if err := WriteFailures(&b, wrong[split]); err != nil {
+			if err := WriteFailures(&b, wrong[split], 3); err != nil {
 				t.Error(err)
 			}
 			t.Errorf("%s split: %d wrong answers, at most %d allowed:\n%s", split, n, max, b.String())

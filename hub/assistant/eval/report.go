@@ -84,7 +84,7 @@ func WriteTable(w io.Writer, tallies []Tally) error {
 
 // WriteFailures writes one line per result that is not Right: id, kind,
 // outcome, expected, got, the text, and the assistant's decision.
-func WriteFailures(w io.Writer, results []Result) error {
+func WriteFailures(w io.Writer, results []Result, sources int) error {
 	for _, r := range results {
 		if r.Outcome == Right {
 			continue
@@ -92,6 +92,18 @@ func WriteFailures(w io.Writer, results []Result) error {
 		if _, err := fmt.Fprintf(w, "%s\t%s\t%s\texpected %s, got %s\t%q\t(%s)\n",
 			r.ID, r.Kind, r.Outcome, r.Expect, r.Got, r.Text, r.Decision); err != nil {
 			return err
+		}
+		for _, s := range r.Sources[:min(sources, len(r.Sources))] {
+			var b strings.Builder
+			for _, t := range s.Terms {
+				fmt.Fprintf(&b, " %s:%.2f", t.Word, t.Weight)
+				if t.In != "" {
+					fmt.Fprintf(&b, "@%s/%s", t.In, t.Via)
+				}
+			}
+			if _, err := fmt.Fprintf(w, "\t%.2f %q:%s\n", s.Score, s.Title, b.String()); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -51,6 +51,9 @@ type Result struct {
 	Got      string // the answering entry's key, GotHandoff, GotSmallTalk or GotSilent
 	Decision string // the trace's decision, in words
 	Outcome  Outcome
+	// Sources are the entries the search found, with the words weighed
+	// (the trace's).
+	Sources []hub.KBSource
 	// Retrieved says, on the model path (RunModel), that the expected
 	// entry was among those given to the model; always false on the
 	// built-in one.
@@ -155,7 +158,7 @@ func runKB(ctx context.Context, file string, kb KB, msgs []Message, idx []int, o
 		if err != nil {
 			return fmt.Errorf("message %s: %w", m.ID, err)
 		}
-		out[i] = Result{Message: m, Got: got, Decision: d.Trace.Decision, Outcome: Classify(m.Expect, got)}
+		out[i] = Result{Message: m, Got: got, Decision: d.Trace.Decision, Outcome: Classify(m.Expect, got), Sources: d.Trace.Sources}
 		if model != nil {
 			for _, s := range d.Trace.Sources {
 				out[i].Retrieved = out[i].Retrieved || (s.Used && keyOf[s.EntryID] == m.Expect)
