@@ -217,6 +217,16 @@ func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *At
 	if err != nil {
 		return nil, err
 	}
+	if file == nil {
+		m, conv, ok, err := s.sendQuick(ctx, actor, in, author)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			s.sent(ctx, conv, m, nil, nil)
+			return m, nil
+		}
+	}
 	var (
 		m      *Message
 		conv   *Conversation
@@ -240,16 +250,11 @@ func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *At
 		if err != nil {
 			return err
 		}
-		if in.ClientMsgID != "" {
-			prev, err := q.FindMessageByClientID(ctx, conv.ID, in.ClientMsgID)
-			if err == nil {
-				m, dup = prev, true
-				return sameAuthor(prev, author, actor.ID)
-			}
-			if !IsCode(err, ENotFound) {
-				return err
-			}
-		}
+		// A retry (a ClientMsgID already used) is not looked for first:
+		// the insert hits the unique index, everything written here rolls
+		// back, and the original is returned below. A send costs one
+		// round trip less (docs/BENCHMARKS.md, "A visitor message on
+		// Postgres").
 		wasResolved := conv.Status == ConversationResolved
 		if !in.Internal {
 			if ticket, err = s.ticketAfterMessage(ctx, q, actor, author, conv); err != nil {
@@ -298,7 +303,9 @@ func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *At
 		return stale(q.UpdateConversation(ctx, conv))
 	})
 	if IsCode(err, EConflict) && in.ClientMsgID != "" && conv != nil && !dup {
-		// A concurrent retry of the same send won the unique index.
+		// A retry, or a concurrent copy of the same send that won the
+		// unique index (or a refusal, such as a closed conversation, of a
+		// retry whose original got in).
 		prev, ferr := s.Store.FindMessageByClientID(ctx, conv.ID, in.ClientMsgID)
 		if ferr == nil {
 			return prev, sameAuthor(prev, author, actor.ID)
@@ -310,6 +317,14 @@ func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *At
 	if dup {
 		return m, nil
 	}
+	s.sent(ctx, conv, m, ack, ticket)
+	return m, nil
+}
+
+// sent publishes what a committed message m changed: m, the reply ack
+// that came with it, conv, and its ticket; and wakes the assistant for a
+// visitor's message it answers.
+func (s *Service) sent(ctx context.Context, conv *Conversation, m, ack *Message, ticket *Ticket) {
 	var o outbox
 	o.message(conv, m)
 	if ack != nil {
@@ -321,10 +336,9 @@ func (s *Service) send(ctx context.Context, actor Actor, in NewMessage, file *At
 		o.ticket(ticket)
 	}
 	s.publish(ctx, &o)
-	if author == AuthorVisitor && conv.assistantPending() && s.AssistantNotify != nil {
+	if m.AuthorKind == AuthorVisitor && conv.assistantPending() && s.AssistantNotify != nil {
 		s.AssistantNotify(conv.ID)
 	}
-	return m, nil
 }
 
 func sameAuthor(m *Message, author AuthorKind, id int64) error {
@@ -337,7 +351,9 @@ func sameAuthor(m *Message, author AuthorKind, id int64) error {
 // appendMessage stores m in conv and applies it to conv's counters and
 // the members' unread counts (unread.go); the caller writes conv
 // afterwards. The author's own side has read everything up to its own
-// message.
+// message. A QuickSender writes the same for a visitor's message in one
+// statement (message_quick.go): a change here is a change there, which
+// store/postgres TestSendQuickSameAsTx catches.
 func (s *Service) appendMessage(ctx context.Context, q Queries, conv *Conversation, m *Message) error {
 	if err := q.CreateMessage(ctx, m); err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,6 +30,9 @@ import (
 type DB struct {
 	queries
 	pool *pgxpool.Pool
+	// group commits SendQuick's statements (group_commit.go).
+	group     committer
+	closeOnce sync.Once
 }
 
 var _ hub.Store = (*DB)(nil)
@@ -53,6 +57,7 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	db := &DB{queries: queries{q: pool}, pool: pool}
+	db.group.db, db.group.stop = db, make(chan struct{})
 	version, err := db.SchemaVersion(ctx)
 	if err == nil {
 		err = migration.CheckVersion(version, LatestVersion())
@@ -83,6 +88,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes every connection of the pool.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { close(db.group.stop) })
 	db.pool.Close()
 	return nil
 }
