@@ -8,7 +8,7 @@
 # Postgres and Redis during each step.
 #   bash cmd/parleyload/cluster.sh
 # Sizes and ports come from the environment (defaults in brackets):
-#   PORT_A [8081] PORT_B [8082]
+#   PORT_A [8081] PORT_B [8082] ASSISTANT [off]
 #   RAMP_FROM [50] RAMP_TO [1500] RAMP_STEP [x1.5] RAMP_P99 [50ms] STEP_DURATION [10s]
 #   FANOUT_AGENTS [200] FANOUT_VISITORS [10] FANOUT_RATE [20] FANOUT_DURATION [20s]
 #   CONNECT_N [2000] CONNECT_CONCURRENCY [32] IDLE_N [10000] FLOOR_N [1000]
@@ -51,13 +51,23 @@ line=$(grep 'created a demo workspace' "$work/a.log")
 email=$(sed 's/.*"email":"\([^"]*\)".*/\1/' <<<"$line")
 password=$(sed 's/.*"password":"\([^"]*\)".*/\1/' <<<"$line")
 site=$(curl -s "$a/demo" | grep -o '"site_[A-Za-z0-9_-]*"' | head -n1 | tr -d '"')
+# The demo site's built-in assistant answers every visitor message, which
+# doubles the messages and puts its search on node a; the measurements
+# are of visitor-to-agent chat, so it is off unless ASSISTANT=on.
+if [ "${ASSISTANT:-off}" = off ]; then
+  token=$(curl -sf -H 'Content-Type: application/json' -d "{\"email\":\"$email\",\"password\":\"$password\"}" \
+    "$a/api/v1/auth/login" | sed 's/.*"token":"\([^"]*\)".*/\1/')
+  site_id=$(curl -sf -H "Authorization: Bearer $token" "$a/api/v1/sites" | grep -o '"id":[0-9]*' | head -n1 | cut -d: -f2)
+  curl -sf -o /dev/null -X PATCH -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+    -d '{"assistant_enabled":false}' "$a/api/v1/sites/$site_id"
+fi
 # Postgres backends of this database only, then every postgres process
 # (with the WAL writer, and whatever else shares the server).
 cpu="parley-a=${pids[0]},parley-b=${pids[1]},pg-backends=postgres:$db,postgres-all=postgres,redis=redis-server"
 cluster=(-a "$a" -b "$b" -site "$site" -origin http://localhost:8080 -email "$email" -password "$password"
   -cpu "$cpu" -floor-n "${FLOOR_N:-1000}")
 
-echo "== $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), assistant ${ASSISTANT:-off}"
 echo "== floor"
 "$work/parleyload" floor -floor-n "${FLOOR_N:-1000}"
 echo "== ramp (visitors on a -> agents on b)"
