@@ -9,7 +9,7 @@
 #   bash cmd/parleyload/cluster.sh
 # Sizes and ports come from the environment (defaults in brackets):
 #   PORT_A [8081] PORT_B [8082] ASSISTANT [off]
-#   RAMP_FROM [50] RAMP_TO [1500] RAMP_STEP [x1.5] RAMP_P99 [50ms] STEP_DURATION [10s]
+#   RAMP_FROM [50] RAMP_TO [1500] RAMP_STEP [x1.5] RAMP_P99 [50ms] STEP_DURATION [10s] RAMP_TRIES [2]
 #   FANOUT_AGENTS [200] FANOUT_VISITORS [10] FANOUT_RATE [20] FANOUT_DURATION [20s]
 #   CONNECT_N [2000] CONNECT_CONCURRENCY [32] IDLE_N [10000] FLOOR_N [1000]
 #   PARLEY_BENCH_PG [postgres://postgres@127.0.0.1:5432] PARLEY_BENCH_REDIS [redis://127.0.0.1:6379/3]
@@ -72,7 +72,7 @@ echo "== floor"
 "$work/parleyload" floor -floor-n "${FLOOR_N:-1000}"
 echo "== ramp (visitors on a -> agents on b)"
 "$work/parleyload" ramp "${cluster[@]}" -from "${RAMP_FROM:-50}" -to "${RAMP_TO:-1500}" -step "${RAMP_STEP:-x1.5}" \
-  -p99 "${RAMP_P99:-50ms}" -step-duration "${STEP_DURATION:-10s}"
+  -p99 "${RAMP_P99:-50ms}" -step-duration "${STEP_DURATION:-10s}" -tries "${RAMP_TRIES:-2}"
 echo "== fanout (agent sockets on both nodes)"
 "$work/parleyload" fanout "${cluster[@]}" -agents "${FANOUT_AGENTS:-200}" -visitors "${FANOUT_VISITORS:-10}" \
   -rate "${FANOUT_RATE:-20}" -duration "${FANOUT_DURATION:-20s}"
@@ -80,4 +80,6 @@ echo "== connect (visitor sockets on a)"
 "$work/parleyload" connect -url "$a" -site "$site" -n "${CONNECT_N:-2000}" -concurrency "${CONNECT_CONCURRENCY:-32}" -cpu "$cpu"
 echo "== memory per idle websocket (${IDLE_N:-10000} visitor connections on a)"
 "$work/parleyload" idle -url "$a" -site "$site" -n "${IDLE_N:-10000}"
+echo "== floor again (it moves with the machine's load)"
+"$work/parleyload" floor -floor-n "${FLOOR_N:-1000}"
 echo "== $(date -u +%FT%TZ) load average $(cut -d' ' -f1-3 /proc/loadavg)"
