@@ -69,7 +69,7 @@ cluster=(-a "$a" -b "$b" -site "$site" -origin http://localhost:8080 -email "$em
 
 echo "== $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), assistant ${ASSISTANT:-off}"
 echo "== floor"
-"$work/parleyload" floor -floor-n "${FLOOR_N:-1000}"
+"$work/parleyload" floor -floor-n "${FLOOR_N:-1000}" -cpu "$cpu"
 echo "== ramp (visitors on a -> agents on b)"
 "$work/parleyload" ramp "${cluster[@]}" -from "${RAMP_FROM:-50}" -to "${RAMP_TO:-1500}" -step "${RAMP_STEP:-x1.5}" \
   -p99 "${RAMP_P99:-50ms}" -step-duration "${STEP_DURATION:-10s}" -tries "${RAMP_TRIES:-2}"
@@ -81,5 +81,5 @@ echo "== connect (visitor sockets on a)"
 echo "== memory per idle websocket (${IDLE_N:-10000} visitor connections on a)"
 "$work/parleyload" idle -url "$a" -site "$site" -n "${IDLE_N:-10000}"
 echo "== floor again (it moves with the machine's load)"
-"$work/parleyload" floor -floor-n "${FLOOR_N:-1000}"
+"$work/parleyload" floor -floor-n "${FLOOR_N:-1000}" -cpu "$cpu"
 echo "== $(date -u +%FT%TZ) load average $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -23,10 +23,17 @@ type floor struct {
 	SyncCommit string
 }
 
+// floorCPU is the CPU the -cpu processes used during one floor loop.
+type floorCPU struct {
+	uses []cpuUse
+	wall time.Duration
+}
+
 // floorFlags are the flags of every command that measures the floor.
 type floorFlags struct {
 	db, redis string
 	n         int
+	cpu       string // the -cpu of the command
 }
 
 func (f *floorFlags) register(fs *flag.FlagSet) {
@@ -39,6 +46,7 @@ func floorCmd(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("floor", flag.ContinueOnError)
 	var ff floorFlags
 	ff.register(fs)
+	fs.StringVar(&ff.cpu, "cpu", "", "processes whose CPU to report per commit and per publish: label=PID, label=NAME or label=NAME:CMDLINE-SUBSTRING, comma-separated")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -53,26 +61,32 @@ func measureFloor(ctx context.Context, ff floorFlags, out io.Writer) (floor, err
 	if ff.n <= 0 {
 		return fl, fmt.Errorf("-floor-n must be positive, not %d", ff.n)
 	}
+	meter, err := newCPUMeter(ff.cpu)
+	if err != nil {
+		return fl, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	var commits, pubsubs []time.Duration
 	if ff.db == "" {
 		fmt.Fprintln(out, "floor: no -db (or PARLEY_DATABASE_URL): Postgres commit not measured")
 	} else {
-		var err error
-		if commits, err = pgFloor(ctx, ff.db, ff.n, &fl); err != nil {
+		var c floorCPU
+		if commits, err = pgFloor(ctx, ff.db, ff.n, &fl, meter, &c); err != nil {
 			return fl, fmt.Errorf("floor: postgres: %w", err)
 		}
 		fmt.Fprintf(out, "floor: postgres commit (INSERT, synchronous_commit=%s), %d samples: %s; SELECT 1: %s\n", fl.SyncCommit, ff.n, fl.Commit, fl.Select)
+		reportCPU(out, c.uses, c.wall, ff.n, "commit")
 	}
 	if ff.redis == "" {
 		fmt.Fprintln(out, "floor: no -redis (or PARLEY_REDIS_URL): Redis round trip not measured")
 	} else {
-		var err error
-		if pubsubs, err = redisFloor(ctx, ff.redis, ff.n, &fl); err != nil {
+		var c floorCPU
+		if pubsubs, err = redisFloor(ctx, ff.redis, ff.n, &fl, meter, &c); err != nil {
 			return fl, fmt.Errorf("floor: redis: %w", err)
 		}
 		fmt.Fprintf(out, "floor: redis PUBLISH -> subscriber, %d samples: %s; PING: %s\n", ff.n, fl.PubSub, fl.Ping)
+		reportCPU(out, c.uses, c.wall, ff.n, "publish")
 	}
 	if len(commits) > 0 && len(pubsubs) > 0 {
 		// commits and pubsubs are in the order taken: the i-th of each
@@ -94,34 +108,37 @@ func pairSums(a, b []time.Duration) []time.Duration {
 
 // pgFloor times n autocommitted INSERTs into an ordinary table it creates
 // and drops, and n SELECT 1; it returns the commits in the order taken.
-func pgFloor(ctx context.Context, url string, n int, fl *floor) ([]time.Duration, error) {
-	c, err := pgx.Connect(ctx, url)
+func pgFloor(ctx context.Context, url string, n int, fl *floor, meter *cpuMeter, c *floorCPU) ([]time.Duration, error) {
+	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close(context.Background())
-	if err := c.QueryRow(ctx, "SHOW synchronous_commit").Scan(&fl.SyncCommit); err != nil {
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(ctx, "SHOW synchronous_commit").Scan(&fl.SyncCommit); err != nil {
 		return nil, err
 	}
 	table := "parleyload_floor_" + strconv.Itoa(os.Getpid())
-	if _, err := c.Exec(ctx, "CREATE TABLE "+table+" (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), note text NOT NULL)"); err != nil {
+	if _, err := conn.Exec(ctx, "CREATE TABLE "+table+" (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), note text NOT NULL)"); err != nil {
 		return nil, err
 	}
-	defer c.Exec(context.Background(), "DROP TABLE "+table) //nolint:errcheck // best effort; the table is tiny
+	defer conn.Exec(context.Background(), "DROP TABLE "+table) //nolint:errcheck // best effort; the table is tiny
 	insert := "INSERT INTO " + table + " (note) VALUES ($1)"
 	commits := make([]time.Duration, n)
+	s0 := meter.sample()
 	for i := range n {
 		t0 := time.Now()
-		if _, err := c.Exec(ctx, insert, "floor"); err != nil {
+		if _, err := conn.Exec(ctx, insert, "floor"); err != nil {
 			return nil, err
 		}
 		commits[i] = time.Since(t0)
 	}
+	s1 := meter.sample()
+	*c = floorCPU{meter.between(s0, s1), s1.at.Sub(s0.at)}
 	selects := make([]time.Duration, n)
 	for i := range n {
 		t0 := time.Now()
 		var one int
-		if err := c.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
+		if err := conn.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil {
 			return nil, err
 		}
 		selects[i] = time.Since(t0)
@@ -133,7 +150,7 @@ func pgFloor(ctx context.Context, url string, n int, fl *floor) ([]time.Duration
 
 // redisFloor times n PUBLISHes until a subscriber on another connection
 // has each, and n PINGs; it returns the publishes in the order taken.
-func redisFloor(ctx context.Context, url string, n int, fl *floor) ([]time.Duration, error) {
+func redisFloor(ctx context.Context, url string, n int, fl *floor, meter *cpuMeter, c *floorCPU) ([]time.Duration, error) {
 	opt, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, err
@@ -148,6 +165,7 @@ func redisFloor(ctx context.Context, url string, n int, fl *floor) ([]time.Durat
 		return nil, err
 	}
 	pubs := make([]time.Duration, n)
+	s0 := meter.sample()
 	for i := range n {
 		t0 := time.Now()
 		if err := rc.Publish(ctx, channel, strconv.Itoa(i)).Err(); err != nil {
@@ -164,6 +182,8 @@ func redisFloor(ctx context.Context, url string, n int, fl *floor) ([]time.Durat
 		}
 		pubs[i] = time.Since(t0)
 	}
+	s1 := meter.sample()
+	*c = floorCPU{meter.between(s0, s1), s1.at.Sub(s0.at)}
 	pings := make([]time.Duration, n)
 	for i := range n {
 		t0 := time.Now()

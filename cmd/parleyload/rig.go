@@ -51,6 +51,7 @@ func (c *clusterFlags) check() error {
 	if c.dashOrigin == "" {
 		c.dashOrigin = c.origin
 	}
+	c.floor.cpu = c.cpu
 	return nil
 }
 
