@@ -2,6 +2,7 @@ package main
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,8 +21,8 @@ type inFlight struct {
 type stepStats struct {
 	Sent, Acked, Refused, Delivered, Complete, Disordered int
 	// Others are messages the agents got that the visitors did not send:
-	// the assistant's answers.
-	Others int
+	// the assistant's answers. Frames counts every frame the agents got.
+	Others, Frames int
 	// Incomplete messages were neither refused nor both acked and
 	// delivered to every follower when the step ended; Missing counts
 	// their missing deliveries.
@@ -36,9 +37,10 @@ type stepStats struct {
 // safe for concurrent use: the senders, each visitor's reader and each
 // agent's reader call it.
 type ledger struct {
-	mu   sync.Mutex
-	open map[msgKey]*inFlight
-	cur  stepStats
+	mu     sync.Mutex
+	open   map[msgKey]*inFlight
+	cur    stepStats
+	frames atomic.Int64 // outside mu: every agent frame counts
 }
 
 func newLedger() *ledger { return &ledger{open: map[msgKey]*inFlight{}} }
@@ -133,6 +135,7 @@ func (l *ledger) take() stepStats {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	st := l.cur
+	st.Frames = int(l.frames.Swap(0))
 	st.Incomplete = len(l.open)
 	for _, m := range l.open {
 		st.Missing += m.want - m.got

@@ -223,6 +223,7 @@ func (r *rig) follow(a *conn, node int) {
 			return
 		}
 		at := time.Now()
+		r.led.frames.Add(1)
 		// An agent socket gets several events per message (the
 		// conversation, unread counts): skip them undecoded, so that the
 		// load generator keeps up with hundreds of sockets.
@@ -354,7 +355,7 @@ func (res stepResult) print(w io.Writer, name string, fl floor) {
 	fmt.Fprintf(w, "%s: offered %.0f/s, achieved %.0f/s; %d visitors, %d sent, %d refused, %d lost (%d deliveries), %d out of order\n",
 		name, res.Rate, res.Achieved, res.Active, res.Sent, res.Refused, res.Incomplete, res.Missing, res.Disordered)
 	fmt.Fprintf(w, "    ack      %s %s\n", res.AckSum, res.AckSum.ratio(fl.Commit))
-	fmt.Fprintf(w, "    delivery %s %s (%d deliveries)\n", res.DeliverySum, res.DeliverySum.ratio(fl.Message), res.DeliverySum.N)
+	fmt.Fprintf(w, "    delivery %s %s (%d deliveries; the agents got %d frames in all)\n", res.DeliverySum, res.DeliverySum.ratio(fl.Message), res.DeliverySum.N, res.Frames)
 	if res.ByNode[0].N > 0 && res.ByNode[1].N > 0 {
 		fmt.Fprintf(w, "      to agents on a %s; on b %s\n", res.ByNode[0], res.ByNode[1])
 	}
