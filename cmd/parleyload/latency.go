@@ -27,8 +27,8 @@ func latency(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("-n, -visitors and -every must be positive")
 	}
 	rate := float64(*visitors) / every.Seconds()
-	if rate/float64(*visitors) > cf.perVisitor {
-		return fmt.Errorf("-every %s is more than -per-visitor %g messages a second", *every, cf.perVisitor)
+	if *every < time.Second/hubSendRate {
+		return fmt.Errorf("-every %s: the hub allows one visitor %d sends a second", *every, hubSendRate)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()

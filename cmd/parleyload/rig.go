@@ -45,8 +45,8 @@ func (c *clusterFlags) check() error {
 	if c.site == "" || c.email == "" || c.password == "" {
 		return errors.New("-site, -email and -password are required")
 	}
-	if c.perVisitor <= 0 || c.perVisitor > 10 {
-		return fmt.Errorf("-per-visitor %g: want more than 0 and at most 10 (the hub's limit per socket)", c.perVisitor)
+	if c.perVisitor <= 0 || c.perVisitor > hubSendRate {
+		return fmt.Errorf("-per-visitor %g: want more than 0 and at most %d (the hub's limit per socket)", c.perVisitor, hubSendRate)
 	}
 	if c.dashOrigin == "" {
 		c.dashOrigin = c.origin
@@ -54,6 +54,10 @@ func (c *clusterFlags) check() error {
 	c.floor.cpu = c.cpu
 	return nil
 }
+
+// hubSendRate is the hub's limit of sends a second per socket
+// (docs/protocol.md "Limits"; bursts of 20).
+const hubSendRate = 10
 
 // sender is one visitor socket on node a, in a conversation of its own.
 type sender struct {
@@ -352,7 +356,7 @@ func (r *rig) step(ctx context.Context, rate float64, active int, d time.Duratio
 // print writes the step's figures, with the latencies as ratios to the
 // floor: the ack to one commit, a delivery to a commit plus a publish.
 func (res stepResult) print(w io.Writer, name string, fl floor) {
-	fmt.Fprintf(w, "%s: offered %.0f/s, achieved %.0f/s; %d visitors, %d sent, %d refused, %d lost (%d deliveries), %d out of order\n",
+	fmt.Fprintf(w, "%s: offered %.0f/s, achieved %.0f/s; %d visitors, %d sent, %d refused, %d lost (%d deliveries missing), %d out of order\n",
 		name, res.Rate, res.Achieved, res.Active, res.Sent, res.Refused, res.Incomplete, res.Missing, res.Disordered)
 	fmt.Fprintf(w, "    ack      %s %s\n", res.AckSum, res.AckSum.ratio(fl.Commit))
 	fmt.Fprintf(w, "    delivery %s %s (%d deliveries; the agents got %d frames in all)\n", res.DeliverySum, res.DeliverySum.ratio(fl.Message), res.DeliverySum.N, res.Frames)

@@ -42,7 +42,7 @@ func (s summary) String() string {
 	if s.N == 0 {
 		return "no samples"
 	}
-	return fmt.Sprintf("p50 %s p99 %s max %s", ms(s.P50), ms(s.P99), ms(s.Max))
+	return fmt.Sprintf("p50 %s p90 %s p99 %s max %s", ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max))
 }
 
 // ratio prints s's p50 and p99 as multiples of the floor's.
