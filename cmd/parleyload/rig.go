@@ -7,11 +7,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"math"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -81,6 +80,11 @@ type rig struct {
 	agents []*conn
 	led    *ledger
 	cpu    *cpuMeter
+
+	closing   atomic.Bool  // set by close: readers end quietly
+	dropped   atomic.Int64 // sockets whose reader ended before close
+	dropOnce  sync.Once
+	firstDrop error
 }
 
 func newRig(ctx context.Context, cf *clusterFlags) (*rig, error) {
@@ -96,6 +100,7 @@ func newRig(ctx context.Context, cf *clusterFlags) (*rig, error) {
 }
 
 func (r *rig) close() {
+	r.closing.Store(true)
 	for _, v := range r.vs {
 		v.c.ws.Close(websocket.StatusNormalClosure, "")
 	}
@@ -192,11 +197,22 @@ func (r *rig) newSender(ctx context.Context, i int) (*sender, error) {
 	return &sender{i: i, c: c, conv: first.Message.ConversationID, seq: first.Message.Seq}, nil
 }
 
+// drop records a socket the server closed (or that broke) during the run:
+// its messages then show as lost.
+func (r *rig) drop(what string, err error) {
+	if r.closing.Load() {
+		return
+	}
+	r.dropped.Add(1)
+	r.dropOnce.Do(func() { r.firstDrop = fmt.Errorf("%s: %w", what, err) })
+}
+
 // listen reads visitor v's acks and errors until its socket closes.
 func (r *rig) listen(v *sender) {
 	for {
 		_, b, err := v.c.ws.Read(context.Background())
 		if err != nil {
+			r.drop("visitor "+strconv.Itoa(v.i), err)
 			return
 		}
 		at := time.Now()
@@ -224,6 +240,7 @@ func (r *rig) follow(a *conn, node int) {
 	for {
 		_, b, err := a.ws.Read(context.Background())
 		if err != nil {
+			r.drop("agent socket", err)
 			return
 		}
 		at := time.Now()
@@ -271,120 +288,6 @@ func parseBody(s string) (msgKey, bool) {
 	v, err1 := strconv.Atoi(vs)
 	j, err2 := strconv.Atoi(js)
 	return msgKey{v, j}, ok && err1 == nil && err2 == nil
-}
-
-// stepResult is one step's figures.
-type stepResult struct {
-	Rate     float64 // offered, messages a second
-	Active   int     // visitors sending
-	Achieved float64 // messages acked and delivered everywhere, a second
-	stepStats
-	AckSum, DeliverySum summary
-	ByNode              [2]summary
-	CPU                 []cpuUse
-	Wall                time.Duration
-}
-
-// activeFor is how many visitors send rate messages a second, each at
-// most perVisitor.
-func activeFor(rate, perVisitor float64) int {
-	return max(1, int(math.Ceil(rate/perVisitor-1e-9)))
-}
-
-// step has the first active visitors send rate messages a second in all,
-// evenly spread, for d; then waits (at most the drain time) for the acks
-// and deliveries.
-func (r *rig) step(ctx context.Context, rate float64, active int, d time.Duration) (stepResult, error) {
-	if active > len(r.vs) {
-		return stepResult{}, fmt.Errorf("step needs %d visitors, has %d", active, len(r.vs))
-	}
-	res := stepResult{Rate: rate, Active: active}
-	r.led.take() // forget anything left from before
-	cpu0 := r.cpu.sample()
-	start := time.Now()
-	end := start.Add(d)
-	interval := time.Duration(float64(time.Second) * float64(active) / rate)
-	var wg sync.WaitGroup
-	errs := make(chan error, active)
-	for i, v := range r.vs[:active] {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			due := start.Add(interval * time.Duration(i) / time.Duration(active))
-			for due.Before(end) {
-				if err := sleepUntil(ctx, due); err != nil {
-					errs <- err
-					return
-				}
-				k := msgKey{v.i, v.next}
-				v.next++
-				r.led.sent(k, v.followers)
-				data := map[string]string{"client_msg_id": r.run + "-" + strconv.Itoa(k.v) + "-" + strconv.Itoa(k.j), "body": body(k)}
-				if err := v.c.send(ctx, "send", "m"+strconv.Itoa(k.j), data); err != nil {
-					r.led.refused(k, err.Error())
-					errs <- fmt.Errorf("visitor %d: %w", v.i, err)
-					return
-				}
-				due = due.Add(interval)
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return res, err
-	}
-	deadline := time.Now().Add(r.cf.drain)
-	for r.led.outstanding() > 0 && time.Now().Before(deadline) {
-		if err := sleepUntil(ctx, time.Now().Add(20*time.Millisecond)); err != nil {
-			return res, err
-		}
-	}
-	cpu1 := r.cpu.sample()
-	res.stepStats = r.led.take()
-	res.Wall = cpu1.at.Sub(cpu0.at)
-	res.CPU = r.cpu.between(cpu0, cpu1)
-	span := max(d, res.LastComplete.Sub(start))
-	res.Achieved = float64(res.Complete) / span.Seconds()
-	res.AckSum = summarize(res.Ack)
-	all := append(append([]time.Duration(nil), res.Delivery[0]...), res.Delivery[1]...)
-	res.DeliverySum = summarize(all)
-	res.ByNode = [2]summary{summarize(res.Delivery[0]), summarize(res.Delivery[1])}
-	return res, nil
-}
-
-// print writes the step's figures, with the latencies as ratios to the
-// floor: the ack to one commit, a delivery to a commit plus a publish.
-func (res stepResult) print(w io.Writer, name string, fl floor) {
-	fmt.Fprintf(w, "%s: offered %.0f/s, achieved %.0f/s; %d visitors, %d sent, %d refused, %d lost (%d deliveries missing), %d out of order\n",
-		name, res.Rate, res.Achieved, res.Active, res.Sent, res.Refused, res.Incomplete, res.Missing, res.Disordered)
-	fmt.Fprintf(w, "    ack      %s %s\n", res.AckSum, res.AckSum.ratio(fl.Commit))
-	fmt.Fprintf(w, "    delivery %s %s (%d deliveries; the agents got %d frames in all)\n", res.DeliverySum, res.DeliverySum.ratio(fl.Message), res.DeliverySum.N, res.Frames)
-	if res.ByNode[0].N > 0 && res.ByNode[1].N > 0 {
-		fmt.Fprintf(w, "      to agents on a %s; on b %s\n", res.ByNode[0], res.ByNode[1])
-	}
-	if res.Others > 0 {
-		fmt.Fprintf(w, "    and %d other messages to the agents (the assistant's answers)\n", res.Others)
-	}
-	if res.FirstRefusal != "" {
-		fmt.Fprintf(w, "    first refusal: %s\n", res.FirstRefusal)
-	}
-	reportCPU(w, res.CPU, res.Wall, res.Sent, "message")
-}
-
-func sleepUntil(ctx context.Context, t time.Time) error {
-	d := time.Until(t)
-	if d <= 0 {
-		return ctx.Err()
-	}
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-tm.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // parallel calls f(0..n-1), workers at a time, and returns the first error.
