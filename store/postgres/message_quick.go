@@ -48,13 +48,7 @@ const sendQuick = `WITH c AS (
 	SELECT mb.id, c.id, c.last_seq - 1, 1, false, false FROM c, members mb WHERE mb.tenant_id = c.tenant_id ORDER BY mb.id
 	ON CONFLICT (conversation_id, member_id) DO UPDATE SET unread = u.unread + 1
 	RETURNING u.member_id, u.unread, u.in_tickets, u.mine
-), totals AS (
-	INSERT INTO member_unread_totals AS t (member_id, conversations, tickets, my_tickets, version)
-	SELECT member_id, 1, in_tickets::int, mine::int, 1 FROM counted ORDER BY member_id
-	ON CONFLICT (member_id) DO UPDATE SET conversations = t.conversations + 1,
-		tickets = t.tickets + excluded.tickets, my_tickets = t.my_tickets + excluded.my_tickets, version = t.version + 1
-	RETURNING t.member_id, t.conversations, t.tickets, t.my_tickets, t.version
-)
+), ` + totalsOfCounted + `
 SELECT c.*, m.id, (SELECT COALESCE(json_agg(json_build_array(totals.member_id, counted.unread, totals.conversations,
 		totals.tickets, totals.my_tickets, totals.version) ORDER BY totals.member_id), '[]')
 	FROM totals JOIN counted USING (member_id))

@@ -48,13 +48,7 @@ const addUnread = `WITH counted AS (
 		FROM members m WHERE m.tenant_id = $1 ORDER BY m.id
 	ON CONFLICT (conversation_id, member_id) DO UPDATE SET unread = u.unread + 1
 	RETURNING u.member_id, u.unread, u.in_tickets, u.mine
-), totals AS (
-	INSERT INTO member_unread_totals AS t (member_id, conversations, tickets, my_tickets, version)
-	SELECT member_id, 1, in_tickets::int, mine::int, 1 FROM counted ORDER BY member_id
-	ON CONFLICT (member_id) DO UPDATE SET conversations = t.conversations + 1,
-		tickets = t.tickets + excluded.tickets, my_tickets = t.my_tickets + excluded.my_tickets, version = t.version + 1
-	RETURNING t.member_id, t.conversations, t.tickets, t.my_tickets, t.version
-)
+), ` + totalsOfCounted + `
 SELECT totals.member_id, counted.unread, totals.conversations, totals.tickets, totals.my_tickets, totals.version
 	FROM totals JOIN counted USING (member_id) ORDER BY totals.member_id`
 
@@ -109,6 +103,17 @@ const findMemberUnread = `SELECT u.read_seq, COALESCE(u.unread, 0), COALESCE(t.c
 	FROM (SELECT $1::bigint AS member_id) me
 	LEFT JOIN member_unread u ON u.member_id = me.member_id AND u.conversation_id = $2
 	LEFT JOIN member_unread_totals t ON t.member_id = me.member_id`
+
+// totalsOfCounted is the CTE that adds the rows of a CTE named counted
+// (member_id, unread, in_tickets, mine: one more unread each) to the
+// members' totals, in member order.
+const totalsOfCounted = `totals AS (
+	INSERT INTO member_unread_totals AS t (member_id, conversations, tickets, my_tickets, version)
+	SELECT member_id, 1, in_tickets::int, mine::int, 1 FROM counted ORDER BY member_id
+	ON CONFLICT (member_id) DO UPDATE SET conversations = t.conversations + 1,
+		tickets = t.tickets + excluded.tickets, my_tickets = t.my_tickets + excluded.my_tickets, version = t.version + 1
+	RETURNING t.member_id, t.conversations, t.tickets, t.my_tickets, t.version
+)`
 
 // ReadUnread moves a member's read position; see hub.Queries. The member's
 // numbers are read in a statement after the one that locks the
