@@ -34,11 +34,7 @@ func fanout(ctx context.Context, args []string, out io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
-	fl, err := measureFloor(ctx, cf.floor, out)
-	if err != nil {
-		return err
-	}
-	r, err := newRig(ctx, &cf)
+	fl, r, err := cf.start(ctx, out)
 	if err != nil {
 		return err
 	}

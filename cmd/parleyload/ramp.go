@@ -105,11 +105,7 @@ func ramp(ctx context.Context, args []string, out io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	fl, err := measureFloor(ctx, cf.floor, out)
-	if err != nil {
-		return err
-	}
-	r, err := newRig(ctx, &cf)
+	fl, r, err := cf.start(ctx, out)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,6 +86,17 @@ type rig struct {
 	dropped   atomic.Int64 // sockets whose reader ended before close
 	dropOnce  sync.Once
 	firstDrop error
+}
+
+// start measures the floor, then opens the rig: what every run against
+// the two nodes does first.
+func (cf *clusterFlags) start(ctx context.Context, out io.Writer) (floor, *rig, error) {
+	fl, err := measureFloor(ctx, cf.floor, out)
+	if err != nil {
+		return fl, nil, err
+	}
+	r, err := newRig(ctx, cf)
+	return fl, r, err
 }
 
 func newRig(ctx context.Context, cf *clusterFlags) (*rig, error) {
