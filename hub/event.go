@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 )
@@ -35,6 +36,46 @@ type Event struct {
 	Data           json.RawMessage `json:"data"`
 	// At is the publish time in Unix nanoseconds, for latency metrics.
 	At int64 `json:"at"`
+}
+
+// EncodeEvents is the broker payload of a write's events for one topic, in
+// order: the event itself when there is one, else a JSON array of them
+// (each element as encoded once by json.Marshal). DecodeEvents reads
+// either. A visitor's message is three publishes, not six
+// (docs/architecture.md "A message, end to end").
+func EncodeEvents(encoded [][]byte) []byte {
+	if len(encoded) == 1 {
+		return encoded[0]
+	}
+	n := 1
+	for _, e := range encoded {
+		n += len(e) + 1
+	}
+	out := make([]byte, 0, n)
+	out = append(out, '[')
+	for i, e := range encoded {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, e...)
+	}
+	return append(out, ']')
+}
+
+// DecodeEvents reads a payload of EncodeEvents.
+func DecodeEvents(payload []byte) ([]Event, error) {
+	if p := bytes.TrimLeft(payload, " \t\r\n"); len(p) > 0 && p[0] == '[' {
+		var evs []Event
+		if err := json.Unmarshal(p, &evs); err != nil {
+			return nil, err
+		}
+		return evs, nil
+	}
+	var ev Event
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, err
+	}
+	return []Event{ev}, nil
 }
 
 // Topics. Each topic has one audience, so events never need filtering per

@@ -135,9 +135,11 @@ func (o *outbox) add(ev Event, topics ...string) {
 	o.items = append(o.items, outItem{topics: topics, event: ev})
 }
 
-// publish encodes each event once and hands it to the Publisher for every
-// topic. The write is committed already, so a failure is logged, not
-// returned: subscribers recover from the store when they resume.
+// publish encodes each event once and hands the Publisher one payload per
+// topic, the topic's events in order (EncodeEvents), topics in the order
+// they first appear. The write is committed already, so a failure is
+// logged, not returned: subscribers recover from the store when they
+// resume.
 func (s *Service) publish(ctx context.Context, o *outbox) {
 	if s.KnowledgeNotify != nil && len(o.knowledgeSites) > 0 {
 		defer func() {
@@ -146,20 +148,33 @@ func (s *Service) publish(ctx context.Context, o *outbox) {
 			}
 		}()
 	}
-	if s.Publisher == nil {
+	if s.Publisher == nil || len(o.items) == 0 {
 		return
 	}
+	var (
+		topics  []string
+		byTopic = map[string][][]byte{}
+		types   = map[string]string{}
+	)
+	now := time.Now().UnixNano()
 	for _, it := range o.items {
-		it.event.At = time.Now().UnixNano()
+		it.event.At = now
 		payload, err := json.Marshal(it.event)
 		if err != nil {
 			s.Log.Error().Err(err).Str("type", it.event.Type).Msg("encode event")
 			continue
 		}
 		for _, topic := range it.topics {
-			if err := s.Publisher.Publish(ctx, topic, payload); err != nil {
-				s.Log.Warn().Err(err).Str("topic", topic).Str("type", it.event.Type).Msg("publish event")
+			if _, ok := byTopic[topic]; !ok {
+				topics = append(topics, topic)
+				types[topic] = it.event.Type
 			}
+			byTopic[topic] = append(byTopic[topic], payload)
+		}
+	}
+	for _, topic := range topics {
+		if err := s.Publisher.Publish(ctx, topic, EncodeEvents(byTopic[topic])); err != nil {
+			s.Log.Warn().Err(err).Str("topic", topic).Str("type", types[topic]).Msg("publish event")
 		}
 	}
 }

@@ -2,7 +2,6 @@ package hub_test
 
 import (
 	"context"
-	"encoding/json"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -27,13 +26,15 @@ type recorder struct {
 }
 
 func (r *recorder) Publish(_ context.Context, topic string, payload []byte) error {
-	var ev hub.Event
-	if err := json.Unmarshal(payload, &ev); err != nil {
+	evs, err := hub.DecodeEvents(payload)
+	if err != nil {
 		return err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.events = append(r.events, published{topic, ev})
+	for _, ev := range evs {
+		r.events = append(r.events, published{topic, ev})
+	}
 	return nil
 }
 

@@ -31,9 +31,20 @@ func (n *Node) HandleMessage(topic string, payload []byte) {
 		n.presenceReceived(payload) // presence.go; never sent to clients as is
 		return
 	}
-	var ev hub.Event
-	if err := json.Unmarshal(payload, &ev); err != nil || ev.Type == "" {
+	evs, err := hub.DecodeEvents(payload)
+	if err != nil {
 		n.log.Error().Err(err).Str("topic", topic).Msg("undecodable broker message")
+		return
+	}
+	for _, ev := range evs {
+		n.handleEvent(topic, ev)
+	}
+}
+
+// handleEvent delivers one event of a broker message.
+func (n *Node) handleEvent(topic string, ev hub.Event) {
+	if ev.Type == "" {
+		n.log.Error().Str("topic", topic).Msg("broker event without a type")
 		return
 	}
 	switch ev.Type {
