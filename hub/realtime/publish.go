@@ -37,10 +37,11 @@ func (n *Node) Publish(_ context.Context, topic string, payload []byte) error {
 
 // runPublisher publishes the queue in batches: it waits for one event,
 // takes whatever else is queued by then (up to the caps) and publishes
-// them with one PublishBatch, one round trip on Redis. Under load the
+// them with one PublishBatch, one round trip on Redis
+// (TestPublishBatchesWhatIsQueued, TestPublishBatchBytes). Under load the
 // events of a message and of its neighbours share a round trip; alone, an
-// event goes out as soon as it is queued (TestPublishBatchesWhatIsQueued).
-// On pubStop it publishes what is left, then returns.
+// event goes out at once, since takeQueued never waits for more. On
+// pubStop it publishes what is left, then returns.
 func (n *Node) runPublisher(b hub.Broker) {
 	defer close(n.pubDone)
 	batch := make([]hub.Publication, 0, publishBatch)
