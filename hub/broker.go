@@ -13,6 +13,14 @@ type Broker interface {
 	// Publish sends payload to every node subscribed to topic, including
 	// this one. EUnavailable when the broker cannot be reached.
 	Publish(ctx context.Context, topic string, payload []byte) error
+	// PublishBatch publishes pubs as if Publish were called for each, in
+	// order, but in one round trip where the broker can: messages of one
+	// topic arrive in their order in pubs, and after those of earlier
+	// calls (brokertest's BatchOrder). EUnavailable when the broker cannot
+	// be reached; then any of pubs may have been published already, so a
+	// caller that tries again may deliver some twice (receivers already
+	// drop what they saw: a broker's own retry can do the same).
+	PublishBatch(ctx context.Context, pubs []Publication) error
 	// Subscribe adds topics to the node's subscription; once it returns,
 	// messages published to them are delivered. Subscribing to a topic
 	// twice is the same as once (callers reference-count).
@@ -21,6 +29,12 @@ type Broker interface {
 	Unsubscribe(ctx context.Context, topics ...string) error
 	// Close stops delivery and releases connections.
 	Close() error
+}
+
+// Publication is one message of a Broker.PublishBatch.
+type Publication struct {
+	Topic   string
+	Payload []byte
 }
 
 // BrokerHandler receives what a Broker delivers. Calls come from one

@@ -113,14 +113,29 @@ func NewMemory(h hub.BrokerHandler, cfg MemoryConfig) *Memory {
 // copied once and shared by the members: handlers must not modify it.
 // EUnavailable after Close.
 func (m *Memory) Publish(_ context.Context, topic string, payload []byte) error {
-	m.mu.RLock()
-	closed := m.closed
-	m.mu.RUnlock()
-	if closed {
+	if m.isClosed() {
 		return errClosed()
 	}
 	m.cluster.publish(topic, bytes.Clone(payload))
 	return nil
+}
+
+// PublishBatch publishes pubs as Publish does, one after the other, in
+// their order. EUnavailable after Close.
+func (m *Memory) PublishBatch(_ context.Context, pubs []hub.Publication) error {
+	if m.isClosed() {
+		return errClosed()
+	}
+	for _, p := range pubs {
+		m.cluster.publish(p.Topic, bytes.Clone(p.Payload))
+	}
+	return nil
+}
+
+func (m *Memory) isClosed() bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.closed
 }
 
 // offer queues a published message if this member is subscribed to topic.

@@ -24,7 +24,7 @@ import (
 
 // testPrefix is a channel prefix no other test uses, so tests can share one
 // Redis and run in parallel.
-func testPrefix(t *testing.T) string {
+func testPrefix(t testing.TB) string {
 	b := make([]byte, 6)
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
@@ -33,7 +33,7 @@ func testPrefix(t *testing.T) string {
 }
 
 // mustRedis returns a Redis broker on url, closed when t ends.
-func mustRedis(t *testing.T, h hub.BrokerHandler, url string, cfg broker.RedisConfig) *broker.Redis {
+func mustRedis(t testing.TB, h hub.BrokerHandler, url string, cfg broker.RedisConfig) *broker.Redis {
 	t.Helper()
 	cfg.URL = url
 	cfg.Logger = hubtest.Logger(t)
@@ -52,7 +52,7 @@ func mustRedis(t *testing.T, h hub.BrokerHandler, url string, cfg broker.RedisCo
 }
 
 // mustAdmin returns a plain client for inspecting and disturbing Redis.
-func mustAdmin(t *testing.T, url string) *redis.Client {
+func mustAdmin(t testing.TB, url string) *redis.Client {
 	t.Helper()
 	opt, err := redis.ParseURL(url)
 	if err != nil {
@@ -65,7 +65,7 @@ func mustAdmin(t *testing.T, url string) *redis.Client {
 
 func TestRedis(t *testing.T) {
 	url := hubtest.RedisURL(t)
-	prefix := brokertest.PerTest(testPrefix)
+	prefix := brokertest.PerTest(func(t *testing.T) string { return testPrefix(t) })
 	brokertest.Run(t, func(t *testing.T, h hub.BrokerHandler) hub.Broker {
 		return mustRedis(t, h, url, broker.RedisConfig{Prefix: prefix(t)})
 	})

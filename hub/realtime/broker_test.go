@@ -28,3 +28,10 @@ func (b *flakyBroker) Publish(ctx context.Context, topic string, payload []byte)
 	}
 	return b.Broker.Publish(ctx, topic, payload)
 }
+
+func (b *flakyBroker) PublishBatch(ctx context.Context, pubs []hub.Publication) error {
+	if b.fail.Load() {
+		return errBrokerDown
+	}
+	return b.Broker.PublishBatch(ctx, pubs)
+}

@@ -11,3 +11,9 @@ func (n *Node) KeepGateForTest(g hub.Gate) bool {
 	n.gates.mu.Unlock()
 	return sg != nil && sg.store(g)
 }
+
+// The publisher's batch caps (publish.go).
+const (
+	PublishBatch      = publishBatch
+	PublishBatchBytes = publishBatchBytes
+)

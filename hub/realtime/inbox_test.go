@@ -27,6 +27,13 @@ func (b *mutedBroker) Publish(ctx context.Context, topic string, payload []byte)
 	return b.Broker.Publish(ctx, topic, payload)
 }
 
+func (b *mutedBroker) PublishBatch(ctx context.Context, pubs []hub.Publication) error {
+	if b.muted.Load() {
+		pubs = slices.DeleteFunc(slices.Clone(pubs), func(p hub.Publication) bool { return p.Topic == "presence" })
+	}
+	return b.Broker.PublishBatch(ctx, pubs)
+}
+
 // secondAgent adds an agent to a's workspace and returns its session token.
 func (e *env) secondAgent(a *account, email string) (*hub.Member, string) {
 	e.t.Helper()

@@ -140,7 +140,8 @@ func (c *Config) setDefaults() {
 	}
 }
 
-// Publishing to the broker: attempts per event, and how long each may take.
+// Publishing to the broker: attempts per batch (publish.go), and how long
+// each may take.
 const (
 	publishAttempts = 5
 	publishTimeout  = 2 * time.Second
@@ -172,7 +173,7 @@ type Node struct {
 	closing  bool
 	wg       sync.WaitGroup // sessions
 
-	pubq      chan publication
+	pubq      chan hub.Publication
 	pubLost   atomic.Bool // a publish failed: local clients must resume
 	pubStop   chan struct{}
 	pubDone   chan struct{}
@@ -211,7 +212,7 @@ func New(cfg Config) *Node {
 		topics:       map[string]*topic{},
 		sessions:     map[*session]struct{}{},
 		members:      map[int64]int{},
-		pubq:         make(chan publication, cfg.PublishQueue),
+		pubq:         make(chan hub.Publication, cfg.PublishQueue),
 		pubStop:      make(chan struct{}),
 		pubDone:      make(chan struct{}),
 		probes:       map[string]chan struct{}{},

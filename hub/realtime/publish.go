@@ -1,5 +1,6 @@
 // The node as a hub.Publisher: events are queued and one goroutine
-// publishes them to the broker in order, retrying a failing broker.
+// publishes them to the broker in order, in batches of what is queued,
+// retrying a failing broker.
 
 package realtime
 
@@ -10,10 +11,15 @@ import (
 	"github.com/parley-chat/parley/hub"
 )
 
-type publication struct {
-	topic   string
-	payload []byte
-}
+// The publisher's batch: at most publishBatch events, and it stops growing
+// once it holds publishBatchBytes of payload. The caps bound what one
+// failed attempt sends again and how long one attempt may take
+// (publishTimeout), not the latency of the first event: it never waits
+// for more.
+const (
+	publishBatch      = 128
+	publishBatchBytes = 256 << 10
+)
 
 // Publish queues payload for topic and returns at once: one goroutine
 // publishes the queue in order, retrying a failing broker a few times, so
@@ -21,7 +27,7 @@ type publication struct {
 // keep their order. EUnavailable when the queue is full.
 func (n *Node) Publish(_ context.Context, topic string, payload []byte) error {
 	select {
-	case n.pubq <- publication{topic: topic, payload: payload}:
+	case n.pubq <- hub.Publication{Topic: topic, Payload: payload}:
 		return nil
 	default:
 		n.pubLost.Store(true)
@@ -29,30 +35,72 @@ func (n *Node) Publish(_ context.Context, topic string, payload []byte) error {
 	}
 }
 
+// runPublisher publishes the queue in batches: it waits for one event,
+// takes whatever else is queued by then (up to the caps) and publishes
+// them with one PublishBatch, one round trip on Redis
+// (TestPublishBatchesWhatIsQueued, TestPublishBatchBytes). Under load the
+// events of a message and of its neighbours share a round trip; alone, an
+// event goes out at once, since takeQueued never waits for more. On
+// pubStop it publishes what is left, then returns.
 func (n *Node) runPublisher(b hub.Broker) {
 	defer close(n.pubDone)
+	batch := make([]hub.Publication, 0, publishBatch)
 	for {
 		select {
 		case p := <-n.pubq:
-			n.publishOne(b, p)
+			batch = n.takeQueued(append(batch, p))
+			n.publishBatch(b, batch)
 		case <-n.pubStop:
 			for {
-				select {
-				case p := <-n.pubq:
-					n.publishOne(b, p)
-				default:
+				if batch = n.takeQueued(batch); len(batch) == 0 {
 					return
 				}
+				n.publishBatch(b, batch)
+				batch = reuse(batch)
 			}
 		}
+		batch = reuse(batch)
 	}
 }
 
-func (n *Node) publishOne(b hub.Broker, p publication) {
+// takeQueued appends to batch what is queued, without waiting, up to the
+// caps.
+func (n *Node) takeQueued(batch []hub.Publication) []hub.Publication {
+	size := 0
+	for _, p := range batch {
+		size += len(p.Payload)
+	}
+	for len(batch) < publishBatch && size < publishBatchBytes {
+		select {
+		case p := <-n.pubq:
+			batch = append(batch, p)
+			size += len(p.Payload)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// reuse empties batch for the next one, letting go of the payloads.
+func reuse(batch []hub.Publication) []hub.Publication {
+	clear(batch)
+	return batch[:0]
+}
+
+// publishBatch publishes batch, trying the whole batch again with backoff
+// while the broker fails, up to publishAttempts times; then the events are
+// dropped, each logged, and pubLost is set. The first batch published
+// after a loss resets the local sessions (ReasonPublishLost), so that
+// their clients catch up from the store (TestPublishRetriesBatch,
+// TestPublishRetriesAndResumesAfterBrokerFailure). A batch that failed
+// may have been partly published: trying it again can deliver an event
+// twice, which sessions tolerate (hub.Broker.PublishBatch).
+func (n *Node) publishBatch(b hub.Broker, batch []hub.Publication) {
 	delay := 25 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(n.pubCtx, publishTimeout)
-		err := b.Publish(ctx, p.topic, p.payload)
+		err := b.PublishBatch(ctx, batch)
 		cancel()
 		if err == nil {
 			if n.pubLost.Swap(false) {
@@ -65,10 +113,12 @@ func (n *Node) publishOne(b hub.Broker, p publication) {
 		}
 		if attempt == publishAttempts || n.pubCtx.Err() != nil {
 			n.pubLost.Store(true)
-			n.log.Error().Err(err).Str("topic", p.topic).Int("attempts", attempt).Msg("publish failed: event dropped")
+			for _, p := range batch {
+				n.log.Error().Err(err).Str("topic", p.Topic).Int("attempts", attempt).Msg("publish failed: event dropped")
+			}
 			return
 		}
-		n.log.Warn().Err(err).Str("topic", p.topic).Int("attempt", attempt).Msg("publish failed: retrying")
+		n.log.Warn().Err(err).Str("topic", batch[0].Topic).Int("events", len(batch)).Int("attempt", attempt).Msg("publish failed: retrying")
 		t := time.NewTimer(delay)
 		select {
 		case <-t.C:

@@ -42,6 +42,7 @@ func Run(t *testing.T, newBroker func(t *testing.T, h hub.BrokerHandler) hub.Bro
 		{"ResubscribeAfterUnsubscribe", testResubscribe},
 		{"DoubleSubscribeSingleUnsubscribe", testDoubleSubscribe},
 		{"PerTopicOrder", testOrder},
+		{"BatchOrder", testBatchOrder},
 		{"OneGoroutine", testOneGoroutine},
 		{"SubscribeIsEffectiveOnReturn", testSubscribeEffective},
 		{"TwoNodes", testTwoNodes},
@@ -205,6 +206,55 @@ func testOrder(t *testing.T, open func(*testing.T, hub.BrokerHandler) hub.Broker
 	}
 }
 
+// A batch keeps the order of its messages per topic, with topics
+// interleaved, and comes after what was published before it, batch or not,
+// on this node and on another (hub.Broker.PublishBatch).
+func testBatchOrder(t *testing.T, open func(*testing.T, hub.BrokerHandler) hub.Broker) {
+	h, hr := NewHandler(t), NewHandler(t)
+	b, remote := open(t, h), open(t, hr)
+	mustSubscribe(t, b, "a", "b")
+	mustSubscribe(t, remote, "a", "b")
+	if err := b.PublishBatch(ctx(t), nil); err != nil {
+		t.Fatalf("empty batch: %v", err)
+	}
+	const batches, size = 50, 20
+	sent := map[string]int{}
+	pub := func(topic string) hub.Publication {
+		p := hub.Publication{Topic: topic, Payload: []byte(strconv.Itoa(sent[topic]))}
+		sent[topic]++
+		return p
+	}
+	for i := range batches {
+		pubs := make([]hub.Publication, size)
+		for j := range pubs {
+			topic := "a"
+			if (i+j)%3 == 0 {
+				topic = "b"
+			}
+			pubs[j] = pub(topic)
+		}
+		if err := b.PublishBatch(ctx(t), pubs); err != nil {
+			t.Fatalf("batch %d: %v", i, err)
+		}
+		p := pub("a")
+		mustPublish(t, b, p.Topic, string(p.Payload))
+	}
+	for node, rec := range []*Handler{h, hr} {
+		next := map[string]int{}
+		for range batches * (size + 1) {
+			e := rec.NextMessage(t)
+			if want := strconv.Itoa(next[e.Topic]); string(e.Payload) != want {
+				t.Fatalf("node %d, topic %s: got %q, want %q", node+1, e.Topic, e.Payload, want)
+			}
+			next[e.Topic]++
+		}
+		if fmt.Sprint(next) != fmt.Sprint(sent) {
+			t.Fatalf("node %d got %v messages per topic, want %v", node+1, next, sent)
+		}
+		rec.ExpectNoMessage(t)
+	}
+}
+
 // The handler is called from one goroutine at a time, however many
 // goroutines publish; the Handler records overlapping calls and fails the
 // test.
@@ -292,6 +342,9 @@ func testClose(t *testing.T, open func(*testing.T, hub.BrokerHandler) hub.Broker
 	}
 	if err := b.Publish(ctx(t), "a", []byte("x")); !hub.IsCode(err, hub.EUnavailable) {
 		t.Fatalf("publish after close: got %v, want %s", err, hub.EUnavailable)
+	}
+	if err := b.PublishBatch(ctx(t), []hub.Publication{{Topic: "a", Payload: []byte("x")}}); !hub.IsCode(err, hub.EUnavailable) {
+		t.Fatalf("batch after close: got %v, want %s", err, hub.EUnavailable)
 	}
 	if err := b.Subscribe(ctx(t), "b"); !hub.IsCode(err, hub.EUnavailable) {
 		t.Fatalf("subscribe after close: got %v, want %s", err, hub.EUnavailable)
