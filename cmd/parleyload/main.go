@@ -1,7 +1,7 @@
 // Command parleyload measures a running Parley cluster from the outside,
 // through its public HTTP and websocket API, on this machine only.
 //
-//	parleyload idle    -url URL -site KEY -origin ORIGIN -n 10000
+//	parleyload idle    -url URL -site KEY -origin ORIGIN -n 10000 [-admin URL]
 //	parleyload latency -a URL -b URL -site KEY -origin ORIGIN -email E -password P -n 2000
 //
 // idle opens n visitor websockets, authenticates them, lets them sit, and
@@ -223,15 +223,20 @@ func idle(ctx context.Context, args []string, out io.Writer) error {
 	n := fs.Int("n", 10000, "connections to open")
 	settle := fs.Duration("settle", 10*time.Second, "how long the connections sit idle before measuring")
 	workers := fs.Int("workers", 32, "connections opened at once")
+	admin := fs.String("admin", "", "the node's PARLEY_ADMIN_ADDR listener as a URL, where /metrics is when it is set (default: -url)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *site == "" {
 		return errors.New("-site is required")
 	}
+	metrics := *base
+	if *admin != "" {
+		metrics = *admin
+	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
-	before, err := readStats(ctx, *base)
+	before, err := readStats(ctx, metrics)
 	if err != nil {
 		return err
 	}
@@ -275,7 +280,7 @@ func idle(ctx context.Context, args []string, out io.Writer) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	after, err := readStats(ctx, *base)
+	after, err := readStats(ctx, metrics)
 	if err != nil {
 		return err
 	}
