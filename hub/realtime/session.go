@@ -1,5 +1,5 @@
 // A websocket session: its type and queue items, and its lifecycle (the
-// reader, the writer, the pinger, closing). What the writer does with the
+// reader, the writer, closing; pings are in ping.go). What the writer does with the
 // queue is in session_delivery.go, the client's frames in session_frames.go.
 
 package realtime
@@ -34,7 +34,8 @@ const (
 // session is one websocket. Its reader (the goroutine that accepted the
 // socket) reads and handles client frames in order; its writer is the only
 // goroutine that writes frames, from a bounded queue that the reader, the
-// node's broker dispatch and resets fill; a pinger checks the peer is alive.
+// node's broker dispatch and resets fill; the node's ping ticker checks
+// the peer is alive (ping.go).
 //
 // Per-conversation resume state (convs) belongs to the writer, so the
 // decision to deliver, drop or gap-fill a message happens in the same order
@@ -85,6 +86,9 @@ type session struct {
 	// meanwhile. lastFrame is when the reader last got a frame (Unix ns).
 	busy      atomic.Bool
 	lastFrame atomic.Int64
+	// pingAt is when the node's ping ticker pings the session next (Unix
+	// ns); 0 before the session runs and while a ping is in flight (ping.go).
+	pingAt atomic.Int64
 
 	out       chan *item    // items are read-only once queued; a broadcast item is shared
 	dying     chan struct{} // closed when the session starts to close
@@ -248,14 +252,10 @@ func (s *session) run() {
 	s.logger().Debug().Msg("websocket open")
 
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		s.writeLoop()
-	}()
-	go func() {
-		defer wg.Done()
-		s.pingLoop()
 	}()
 	go func() {
 		defer wg.Done()
@@ -277,6 +277,7 @@ func (s *session) run() {
 	case s.refused != "":
 		s.push(&item{kind: itemClose, code: CloseChatUnavailable, reason: s.refused}) // gate.go
 	}
+	s.pingAt.Store(time.Now().Add(n.cfg.PingInterval).UnixNano()) // ping.go
 	authTimer := time.AfterFunc(n.cfg.AuthTimeout, func() {
 		if s.actor.Load() == nil && s.close(ClosePolicy, "authentication timeout") {
 			s.logger().Info().Msg("no auth in time: closing")
@@ -368,34 +369,4 @@ func (s *session) finish() {
 	// The websocket closed its net.Conn; make sure of it in case the
 	// handshake failed half-way.
 	_ = s.raw.Close()
-}
-
-// pingLoop pings the peer every PingInterval; a peer that does not answer
-// within PongTimeout is dead and its socket is closed abruptly. Pongs are
-// read by the reader, so a ping unanswered while the reader was busy with a
-// frame (a slow store), or while frames kept arriving, proves nothing.
-func (s *session) pingLoop() {
-	t := time.NewTicker(s.n.cfg.PingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.dying:
-			return
-		case <-t.C:
-		}
-		start := time.Now().UnixNano()
-		ctx, cancel := context.WithTimeout(s.ctx, s.n.cfg.PongTimeout)
-		err := s.conn.Ping(ctx)
-		cancel()
-		if err == nil || s.busy.Load() || s.lastFrame.Load() >= start {
-			continue
-		}
-		select {
-		case <-s.dying:
-		default:
-			s.logger().Info().Err(err).Msg("no pong: closing")
-			s.abort()
-		}
-		return
-	}
 }
