@@ -1,6 +1,7 @@
 // A websocket session: its type and queue items, and its lifecycle (the
-// reader, the writer, closing; pings are in ping.go). What the writer does with the
-// queue is in session_delivery.go, the client's frames in session_frames.go.
+// reader, closing). The queue and its writer are in session_queue.go, what
+// the writer does with the queue in session_delivery.go, the client's
+// frames in session_frames.go, pings in ping.go.
 
 package realtime
 
@@ -31,11 +32,12 @@ const (
 	kindRequester = "requester"
 )
 
-// session is one websocket. Its reader (the goroutine that accepted the
-// socket) reads and handles client frames in order; its writer is the only
+// session is one websocket. Its reader (the goroutine that serves the
+// socket, upgrade.go) reads and handles client frames in order; its writer is the only
 // goroutine that writes frames, from a bounded queue that the reader, the
-// node's broker dispatch and resets fill; the node's ping ticker checks
-// the peer is alive (ping.go).
+// node's broker dispatch and resets fill, and runs only while the queue
+// holds items (session_queue.go); the node's ping ticker checks the peer is
+// alive (ping.go).
 //
 // Per-conversation resume state (convs) belongs to the writer, so the
 // decision to deliver, drop or gap-fill a message happens in the same order
@@ -90,8 +92,10 @@ type session struct {
 	// ns); 0 before the session runs and while a ping is in flight (ping.go).
 	pingAt atomic.Int64
 
-	out       chan *item    // items are read-only once queued; a broadcast item is shared
-	dying     chan struct{} // closed when the session starts to close
+	qmu       sync.Mutex
+	q         queue          // session_queue.go
+	wg        sync.WaitGroup // the writer and checkLoop
+	dying     chan struct{}  // closed when the session starts to close
 	dieOnce   sync.Once
 	closeCode websocket.StatusCode // set before dying is closed
 	closeMsg  string
@@ -153,7 +157,6 @@ type item struct {
 func (n *Node) newSession(kind, reqID string) *session {
 	s := &session{
 		n: n, kind: kind, reqID: reqID, started: time.Now(),
-		out:    make(chan *item, n.cfg.SendQueue),
 		dying:  make(chan struct{}),
 		done:   make(chan struct{}),
 		topics: map[string]bool{},
@@ -178,6 +181,12 @@ func (s *session) close(code websocket.StatusCode, reason string) bool {
 		close(s.dying)
 		started = true
 	})
+	if started {
+		// A writer closes the socket: the one running sees dying.
+		s.qmu.Lock()
+		s.startWriter()
+		s.qmu.Unlock()
+	}
 	return started
 }
 
@@ -186,32 +195,6 @@ func (s *session) abort() {
 	s.close(websocket.StatusAbnormalClosure, "")
 	if s.raw != nil {
 		_ = s.raw.Close()
-	}
-}
-
-// offer queues it without blocking; a full queue means the client does not
-// read fast enough, and it is disconnected.
-func (s *session) offer(it *item) {
-	select {
-	case s.out <- it:
-	default:
-		if s.close(CloseTryAgain, "slow consumer: reconnect and resume") {
-			s.n.metrics.SlowConsumer()
-			s.logger().Warn().Int("queue", cap(s.out)).Msg("slow consumer: closing")
-			// The writer is most likely blocked on a full socket: abort
-			// that write (which drops the connection) rather than wait
-			// WriteTimeout for it. An idle writer still sends 1013.
-			s.writeCancel()
-		}
-	}
-}
-
-// push queues it for the writer, waiting while the queue is full (the
-// reader answering its own frames: they are not dropped).
-func (s *session) push(it *item) {
-	select {
-	case s.out <- it:
-	case <-s.dying:
 	}
 }
 
@@ -251,14 +234,17 @@ func (s *session) run() {
 	defer n.metrics.ConnClosed(s.kind)
 	s.logger().Debug().Msg("websocket open")
 
-	var wg sync.WaitGroup
-	wg.Add(2)
+	s.qmu.Lock()
+	s.q.running = true
+	select {
+	case <-s.dying: // closed before it ran (Shutdown)
+		s.startWriter()
+	default:
+	}
+	s.qmu.Unlock()
+	s.wg.Add(1)
 	go func() {
-		defer wg.Done()
-		s.writeLoop()
-	}()
-	go func() {
-		defer wg.Done()
+		defer s.wg.Done()
 		s.checkLoop()
 	}()
 
@@ -286,7 +272,9 @@ func (s *session) run() {
 
 	s.readLoop()
 	authTimer.Stop()
-	wg.Wait()
+	// Every way out of readLoop closed the session, so the last writer
+	// is closing the socket.
+	s.wg.Wait()
 	n.unregister(s)
 	code := s.closeCode
 	s.logger().Debug().Int("code", int(code)).Str("reason", s.closeMsg).Msg("websocket closed")
@@ -321,30 +309,6 @@ func (s *session) readLoop() {
 		s.busy.Store(true)
 		s.handle(data)
 		s.busy.Store(false)
-	}
-}
-
-// writeLoop writes the queue until the session closes, then closes the
-// socket with the session's close code.
-func (s *session) writeLoop() {
-	defer s.finish()
-	for {
-		select {
-		case <-s.dying:
-			return
-		default:
-		}
-		select {
-		case <-s.dying:
-			return
-		case it := <-s.out:
-			if err := s.process(it); err != nil {
-				if s.close(websocket.StatusAbnormalClosure, "") {
-					s.logger().Debug().Err(err).Msg("write failed: closing")
-				}
-				return
-			}
-		}
 	}
 }
 
