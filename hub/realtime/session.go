@@ -93,9 +93,9 @@ type session struct {
 	pingAt atomic.Int64
 
 	qmu       sync.Mutex
-	q         queue          // session_queue.go
-	wg        sync.WaitGroup // the writer and checkLoop
-	dying     chan struct{}  // closed when the session starts to close
+	q         queue         // session_queue.go
+	finished  chan struct{} // closed when the last writer has closed the socket
+	dying     chan struct{} // closed when the session starts to close
 	dieOnce   sync.Once
 	closeCode websocket.StatusCode // set before dying is closed
 	closeMsg  string
@@ -157,10 +157,11 @@ type item struct {
 func (n *Node) newSession(kind, reqID string) *session {
 	s := &session{
 		n: n, kind: kind, reqID: reqID, started: time.Now(),
-		dying:  make(chan struct{}),
-		done:   make(chan struct{}),
-		topics: map[string]bool{},
-		convs:  map[int64]*convState{},
+		dying:    make(chan struct{}),
+		finished: make(chan struct{}),
+		done:     make(chan struct{}),
+		topics:   map[string]bool{},
+		convs:    map[int64]*convState{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.writeCtx, s.writeCancel = context.WithCancel(s.ctx)
@@ -242,9 +243,10 @@ func (s *session) run() {
 	default:
 	}
 	s.qmu.Unlock()
-	s.wg.Add(1)
+	var checker sync.WaitGroup
+	checker.Add(1)
 	go func() {
-		defer s.wg.Done()
+		defer checker.Done()
 		s.checkLoop()
 	}()
 
@@ -273,8 +275,9 @@ func (s *session) run() {
 	s.readLoop()
 	authTimer.Stop()
 	// Every way out of readLoop closed the session, so the last writer
-	// is closing the socket.
-	s.wg.Wait()
+	// is closing the socket (session_queue.go).
+	<-s.finished
+	checker.Wait()
 	n.unregister(s)
 	code := s.closeCode
 	s.logger().Debug().Int("code", int(code)).Str("reason", s.closeMsg).Msg("websocket closed")
@@ -316,8 +319,10 @@ func (s *session) readLoop() {
 // frame before the socket is dropped (the library would wait 5 s).
 const closeHandshakeTimeout = 2 * time.Second
 
-// finish closes the websocket with the session's close code.
+// finish closes the websocket with the session's close code. Only the
+// last writer calls it.
 func (s *session) finish() {
+	defer close(s.finished)
 	code := s.closeCode
 	var err error
 	if code == websocket.StatusAbnormalClosure {

@@ -76,7 +76,6 @@ func (s *session) push(it *item) {
 func (s *session) startWriter() {
 	if s.q.running && !s.q.writing {
 		s.q.writing = true
-		s.wg.Add(1)
 		go s.writeLoop()
 	}
 }
@@ -110,10 +109,10 @@ func (s *session) next() (it *item, closing bool) {
 
 // writeLoop writes the queue in order until it is empty, or until the
 // session closes, and then closes the socket with the session's close
-// code. Frames keep the order they were queued in because one writer runs
-// at a time and takes them in order.
+// code (finish closes s.finished, which the reader waits for). Frames keep
+// the order they were queued in because one writer runs at a time and
+// takes them in order.
 func (s *session) writeLoop() {
-	defer s.wg.Done()
 	for {
 		it, closing := s.next()
 		if closing {
