@@ -80,7 +80,8 @@ type session struct {
 	recheck chan struct{}
 
 	conn *websocket.Conn
-	raw  net.Conn // the socket under conn, for an abrupt close
+	raw  net.Conn     // the socket under conn, for an abrupt close
+	fw   *frameWriter // under conn: holds the writer's frames (framebuf.go)
 
 	actor atomic.Pointer[hub.Actor]
 	log   atomic.Pointer[zerolog.Logger]

@@ -6,6 +6,7 @@ package realtime
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/coder/websocket"
@@ -13,11 +14,13 @@ import (
 	"github.com/parley-chat/parley/hub"
 )
 
-// write sends one frame.
+// write sends one frame, as one write to the socket (framebuf.go).
 func (s *session) write(frame []byte) error {
 	ctx, cancel := context.WithTimeout(s.writeCtx, s.n.cfg.WriteTimeout)
 	defer cancel()
-	if err := s.conn.Write(ctx, websocket.MessageText, frame); err != nil {
+	s.fw.hold()
+	err := s.conn.Write(ctx, websocket.MessageText, frame)
+	if err := errors.Join(err, s.fw.release(ctx, err == nil)); err != nil {
 		return err
 	}
 	s.n.metrics.FrameOut(s.kind)

@@ -207,7 +207,7 @@ func (n *Node) serve(s *session, raw *hijackedConn, r *http.Request) {
 		close(s.done)
 		return
 	}
-	s.conn = ws
+	s.conn, s.fw = ws, w.fw
 	s.run()
 }
 
@@ -244,6 +244,7 @@ func (c *hijackedConn) Close() error {
 type hijackResponse struct {
 	conn   net.Conn
 	brw    *bufio.ReadWriter
+	fw     *frameWriter // under brw.Writer (framebuf.go)
 	header http.Header
 	wrote  bool
 	err    error
@@ -258,7 +259,9 @@ var _ http.Hijacker = (*hijackResponse)(nil)
 const readBufferSize = 256
 
 func newHijackResponse(conn net.Conn) *hijackResponse {
-	return &hijackResponse{conn: conn, brw: bufio.NewReadWriter(bufio.NewReaderSize(conn, readBufferSize), bufio.NewWriter(conn)), header: http.Header{}}
+	fw := &frameWriter{conn: conn}
+	return &hijackResponse{conn: conn, fw: fw, header: http.Header{},
+		brw: bufio.NewReadWriter(bufio.NewReaderSize(conn, readBufferSize), bufio.NewWriterSize(fw, frameBufferSize))}
 }
 
 func (w *hijackResponse) Header() http.Header { return w.header }
