@@ -50,7 +50,7 @@ func (s *session) pingDue(now time.Time) bool {
 // TestDeadPeerDetected.
 func (s *session) ping() {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(s.ctx, s.n.cfg.PongTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), s.n.cfg.PongTimeout) // the socket's close ends it too
 	err := s.conn.Ping(ctx)
 	cancel()
 	if err == nil || s.busy.Load() || s.lastFrame.Load() >= start.UnixNano() {

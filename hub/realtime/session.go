@@ -84,7 +84,6 @@ type session struct {
 	fw   *frameWriter // under conn: holds the writer's frames (framebuf.go)
 
 	actor atomic.Pointer[hub.Actor]
-	log   atomic.Pointer[zerolog.Logger]
 	// busy is set while the reader handles a frame: it reads no pongs
 	// meanwhile. lastFrame is when the reader last got a frame (Unix ns).
 	busy      atomic.Bool
@@ -102,12 +101,15 @@ type session struct {
 	closeMsg  string
 	done      chan struct{} // closed when every goroutine has ended
 
+	// ctx is cancelled when run ends, for what outlives the session's
+	// goroutines (viewing.go). Their own operations do not derive from it
+	// (opContext).
 	ctx    context.Context
 	cancel context.CancelFunc
-	// writeCtx bounds every write; cancelling it aborts a write stuck on
-	// a client that does not read.
-	writeCtx    context.Context
-	writeCancel context.CancelFunc
+	// abortWrite cancels the write in flight, if any; writesAborted fails
+	// every write from then on (abortWrites: a slow consumer).
+	abortWrite    atomic.Pointer[context.CancelFunc]
+	writesAborted atomic.Bool
 
 	// Owned by the reader.
 	topics  map[string]bool
@@ -165,14 +167,43 @@ func (n *Node) newSession(kind, reqID string) *session {
 		convs:    map[int64]*convState{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.writeCtx, s.writeCancel = context.WithCancel(s.ctx)
 	s.recheck = make(chan struct{}, 1) // session_check.go
-	l := n.log.With().Str("request_id", reqID).Str("kind", kind).Logger()
-	s.log.Store(&l)
 	return s
 }
 
-func (s *session) logger() *zerolog.Logger { return s.log.Load() }
+// logger is the node's logger with the session's request id, kind, site
+// and actor. It is built at each call rather than kept: a socket logs a
+// few lines in its life, and a kept logger would hold its own copy of the
+// fields for all of it (docs/BENCHMARKS.md "Idle websockets").
+func (s *session) logger() *zerolog.Logger {
+	c := s.n.log.With().Str("request_id", s.reqID).Str("kind", s.kind)
+	if s.site != nil {
+		c = c.Int64("site", s.site.ID)
+	}
+	if a := s.actor.Load(); a != nil {
+		c = c.Int64("tenant", a.TenantID)
+		switch {
+		case a.Kind == hub.ActorVisitor && a.OnBehalf != 0:
+			c = c.Int64("visitor", a.ID).Int64("member", a.OnBehalf)
+		case a.Kind == hub.ActorVisitor:
+			c = c.Int64("visitor", a.ID)
+		case a.ReadOnly:
+			c = c.Int64("member", a.ID).Bool("support_viewer", true)
+		default:
+			c = c.Int64("member", a.ID)
+		}
+	}
+	l := c.Logger()
+	return &l
+}
+
+// opContext bounds one store or broker operation of the reader, the
+// writer or checkLoop. It does not derive from s.ctx: those goroutines end
+// before run cancels it, and a child would leave s.ctx a map of children
+// and a done channel for the socket's life.
+func (s *session) opContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), opTimeout)
+}
 
 // close starts closing the socket with code; the writer sends the close
 // frame. It reports whether this call started the close.
@@ -254,7 +285,7 @@ func (s *session) run() {
 	s.reply(TypeHello, "", helloData{Protocol: ProtocolVersion, Node: n.cfg.NodeID, PingIntervalMS: n.cfg.PingInterval.Milliseconds()})
 	switch {
 	case s.preAuth != nil:
-		ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
+		ctx, cancel := s.opContext()
 		err := s.authenticate(ctx, "", *s.preAuth)
 		cancel()
 		if err != nil {
@@ -286,7 +317,9 @@ func (s *session) run() {
 
 func (s *session) readLoop() {
 	for {
-		typ, data, err := s.conn.Read(s.ctx)
+		// Not s.ctx: the socket's close ends the read, and a context
+		// that can end would cost a registered callback per socket.
+		typ, data, err := s.conn.Read(context.Background())
 		if err != nil {
 			switch {
 			case errors.Is(err, websocket.ErrMessageTooBig):

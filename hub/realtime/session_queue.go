@@ -41,10 +41,7 @@ func (s *session) offer(it *item) {
 	if full && s.close(CloseTryAgain, "slow consumer: reconnect and resume") {
 		s.n.metrics.SlowConsumer()
 		s.logger().Warn().Int("queue", s.n.cfg.SendQueue).Msg("slow consumer: closing")
-		// The writer is most likely blocked on a full socket: abort
-		// that write (which drops the connection) rather than wait
-		// WriteTimeout for it. An idle writer still sends 1013.
-		s.writeCancel()
+		s.abortWrites()
 	}
 }
 

@@ -98,8 +98,6 @@ func (n *Node) upgrade(c *fiber.Ctx, kind string) error {
 			s.pageOrigin = origin
 		}
 		s.site = site
-		l := s.logger().With().Int64("site", site.ID).Logger()
-		s.log.Store(&l)
 	case kindAgent, kindRequester:
 		if origin == "" || !n.agentOrigins[origin] {
 			return problem(c, reqID, hub.EForbidden, "origin not allowed")
