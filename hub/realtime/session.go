@@ -47,8 +47,10 @@ type session struct {
 	kind    string
 	reqID   string
 	started time.Time
-	// site is the site a visitor socket was opened for.
-	site *hub.Site
+	// site is the site a visitor socket was opened for: its id and its
+	// workspace's, not the whole hub.Site, which each socket would hold a
+	// copy of.
+	site siteRef
 	// pageOrigin is the handshake's Origin when a site's page opened the
 	// visitor socket itself, "" when the hub's chat frame did (gate.go).
 	pageOrigin string
@@ -121,6 +123,9 @@ type session struct {
 	viewing viewingSet
 }
 
+// siteRef names a visitor socket's site.
+type siteRef struct{ ID, TenantID int64 }
+
 // convState is what the writer knows of a conversation the client
 // subscribed to.
 type convState struct {
@@ -177,7 +182,7 @@ func (n *Node) newSession(kind, reqID string) *session {
 // fields for all of it (docs/BENCHMARKS.md "Idle websockets").
 func (s *session) logger() *zerolog.Logger {
 	c := s.n.log.With().Str("request_id", s.reqID).Str("kind", s.kind)
-	if s.site != nil {
+	if s.site.ID != 0 {
 		c = c.Int64("site", s.site.ID)
 	}
 	if a := s.actor.Load(); a != nil {

@@ -97,7 +97,7 @@ func (n *Node) upgrade(c *fiber.Ctx, kind string) error {
 		if !fromFrame {
 			s.pageOrigin = origin
 		}
-		s.site = site
+		s.site = siteRef{ID: site.ID, TenantID: site.TenantID}
 	case kindAgent, kindRequester:
 		if origin == "" || !n.agentOrigins[origin] {
 			return problem(c, reqID, hub.EForbidden, "origin not allowed")
