@@ -290,9 +290,12 @@ func (s *session) run() {
 	s.reply(TypeHello, "", helloData{Protocol: ProtocolVersion, Node: n.cfg.NodeID, PingIntervalMS: n.cfg.PingInterval.Milliseconds()})
 	switch {
 	case s.preAuth != nil:
-		ctx, cancel := s.opContext()
-		err := s.authenticate(ctx, "", *s.preAuth)
-		cancel()
+		var err error
+		s.aside(func() {
+			ctx, cancel := s.opContext()
+			err = s.authenticate(ctx, "", *s.preAuth)
+			cancel()
+		})
 		if err != nil {
 			s.logger().Warn().Err(err).Msg("cookie authentication failed")
 			s.close(CloseTryAgain, "try again later")
@@ -318,6 +321,21 @@ func (s *session) run() {
 	n.unregister(s)
 	code := s.closeCode
 	s.logger().Debug().Int("code", int(code)).Str("reason", s.closeMsg).Msg("websocket closed")
+}
+
+// aside runs f on a goroutine of its own and waits for it. The reader
+// handles frames this way so that its own stack stays as small as a read
+// needs: handling a frame calls the store, whose calls run deep, and a
+// stack once grown is kept until a garbage collection finds it mostly
+// unused, which an idle socket's reader would otherwise hold for its life
+// (docs/BENCHMARKS.md "Idle websockets").
+func (s *session) aside(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	<-done
 }
 
 func (s *session) readLoop() {
@@ -349,7 +367,7 @@ func (s *session) readLoop() {
 			continue
 		}
 		s.busy.Store(true)
-		s.handle(data)
+		s.aside(func() { s.handle(data) })
 		s.busy.Store(false)
 	}
 }

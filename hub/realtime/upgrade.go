@@ -128,7 +128,7 @@ func (n *Node) upgrade(c *fiber.Ctx, kind string) error {
 	if !c.App().Server().KeepHijackedConns {
 		// Without Prepare, fasthttp closes conn when the hijack
 		// handler returns: the session runs on its goroutine.
-		fctx.Hijack(func(conn net.Conn) { n.serve(s, &hijackedConn{Conn: conn}, r) })
+		fctx.Hijack(func(conn net.Conn) { n.serve(s, &hijackedConn{Conn: conn}, r, false) })
 		return nil
 	}
 	fctx.Hijack(func(conn net.Conn) {
@@ -139,7 +139,7 @@ func (n *Node) upgrade(c *fiber.Ctx, kind string) error {
 			s.cancel()
 			return
 		}
-		go n.serve(s, raw, r)
+		go n.serve(s, raw, r, true)
 	})
 	return nil
 }
@@ -178,10 +178,11 @@ func handOff(conn net.Conn) (*hijackedConn, error) {
 	return raw, raw.SetReadDeadline(time.Time{})
 }
 
-// serve runs the session until it ends, on fasthttp's hijack goroutine
-// (which must not return earlier without Prepare: fasthttp would close the
-// socket) or on its own after handOff.
-func (n *Node) serve(s *session, raw *hijackedConn, r *http.Request) {
+// serve accepts the websocket and runs the session, on fasthttp's hijack
+// goroutine until the session ends (without Prepare: fasthttp would close
+// the socket if it returned), or after handOff on a goroutine of its own
+// (see session.aside for why run starts on a new one).
+func (n *Node) serve(s *session, raw *hijackedConn, r *http.Request, handedOff bool) {
 	s.raw = raw
 	if !n.register(s) {
 		_, _ = raw.Write([]byte("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"))
@@ -206,6 +207,10 @@ func (n *Node) serve(s *session, raw *hijackedConn, r *http.Request) {
 		return
 	}
 	s.conn, s.fw = ws, w.fw
+	if handedOff {
+		go s.run()
+		return
+	}
 	s.run()
 }
 
