@@ -33,8 +33,8 @@ var framePool = sync.Pool{New: func() any {
 // orders every byte in the order of the Write calls, whichever goroutine
 // makes them (coder/websocket writes pongs on the reader, pings on the ping
 // goroutine), so a control frame written while the writer's frame is held
-// goes out after it, in one piece. Guarded by the whole suite: every frame
-// a test reads went through it.
+// goes out after it, in one piece. Every test that reads frames reads them
+// through it; that a frame leaves in one write is not asserted.
 type frameWriter struct {
 	conn net.Conn
 	mu   sync.Mutex
