@@ -66,15 +66,20 @@ func idle(ctx context.Context, args []string, out io.Writer) error {
 	n := fs.Int("n", 10000, "connections to open")
 	settle := fs.Duration("settle", 10*time.Second, "how long the connections sit idle before measuring")
 	workers := fs.Int("workers", 32, "connections opened at once")
+	admin := fs.String("admin", "", "the node's PARLEY_ADMIN_ADDR listener as a URL, where /metrics is when it is set (default: -url)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *site == "" {
 		return errors.New("-site is required")
 	}
+	metrics := *base
+	if *admin != "" {
+		metrics = *admin
+	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
-	before, err := readStats(ctx, *base)
+	before, err := readStats(ctx, metrics)
 	if err != nil {
 		return err
 	}
@@ -92,7 +97,7 @@ func idle(ctx context.Context, args []string, out io.Writer) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	after, err := readStats(ctx, *base)
+	after, err := readStats(ctx, metrics)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@
 //	parleyload ramp    -a URL -b URL -site KEY -email E -password P -from 50 -step x1.5 -to 2000 -p99 50ms
 //	parleyload fanout  -a URL -b URL -site KEY -email E -password P -agents 200 -rate 20
 //	parleyload connect -url URL -site KEY -n 2000 -concurrency 32
-//	parleyload idle    -url URL -site KEY -n 10000
+//	parleyload idle    -url URL -site KEY -n 10000 [-admin URL]
 //
 // latency, ramp and fanout send from visitors on node a to agents on
 // node b (fanout: agents on both nodes) and time each message's ack to

@@ -247,6 +247,7 @@ func (n *Node) Start(b hub.Broker) error {
 	go n.runPublisher(b)
 	n.startPresence()
 	go n.gateLoop()
+	go n.pingLoop() // ping.go
 	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
 	defer cancel()
 	if err := n.subscribeProbe(ctx); err != nil {

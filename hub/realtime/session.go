@@ -1,6 +1,7 @@
 // A websocket session: its type and queue items, and its lifecycle (the
-// reader, the writer, the pinger, closing). What the writer does with the
-// queue is in session_delivery.go, the client's frames in session_frames.go.
+// reader, closing). The queue and its writer are in session_queue.go, what
+// the writer does with the queue in session_delivery.go, the client's
+// frames in session_frames.go, pings in ping.go.
 
 package realtime
 
@@ -31,10 +32,12 @@ const (
 	kindRequester = "requester"
 )
 
-// session is one websocket. Its reader (the goroutine that accepted the
-// socket) reads and handles client frames in order; its writer is the only
+// session is one websocket. Its reader (the goroutine that serves the
+// socket, upgrade.go) reads and handles client frames in order; its writer is the only
 // goroutine that writes frames, from a bounded queue that the reader, the
-// node's broker dispatch and resets fill; a pinger checks the peer is alive.
+// node's broker dispatch and resets fill, and runs only while the queue
+// holds items (session_queue.go); the node's ping ticker checks the peer is
+// alive (ping.go).
 //
 // Per-conversation resume state (convs) belongs to the writer, so the
 // decision to deliver, drop or gap-fill a message happens in the same order
@@ -44,8 +47,10 @@ type session struct {
 	kind    string
 	reqID   string
 	started time.Time
-	// site is the site a visitor socket was opened for.
-	site *hub.Site
+	// site is the site a visitor socket was opened for: its id and its
+	// workspace's, not the whole hub.Site, which each socket would hold a
+	// copy of.
+	site siteRef
 	// pageOrigin is the handshake's Origin when a site's page opened the
 	// visitor socket itself, "" when the hub's chat frame did (gate.go).
 	pageOrigin string
@@ -77,28 +82,36 @@ type session struct {
 	recheck chan struct{}
 
 	conn *websocket.Conn
-	raw  net.Conn // the socket under conn, for an abrupt close
+	raw  net.Conn     // the socket under conn, for an abrupt close
+	fw   *frameWriter // under conn: holds the writer's frames (framebuf.go)
 
 	actor atomic.Pointer[hub.Actor]
-	log   atomic.Pointer[zerolog.Logger]
 	// busy is set while the reader handles a frame: it reads no pongs
 	// meanwhile. lastFrame is when the reader last got a frame (Unix ns).
 	busy      atomic.Bool
 	lastFrame atomic.Int64
+	// pingAt is when the node's ping ticker pings the session next (Unix
+	// ns); 0 before the session runs and while a ping is in flight (ping.go).
+	pingAt atomic.Int64
 
-	out       chan *item    // items are read-only once queued; a broadcast item is shared
+	qmu       sync.Mutex
+	q         queue         // session_queue.go
+	finished  chan struct{} // closed when the last writer has closed the socket
 	dying     chan struct{} // closed when the session starts to close
 	dieOnce   sync.Once
 	closeCode websocket.StatusCode // set before dying is closed
 	closeMsg  string
 	done      chan struct{} // closed when every goroutine has ended
 
+	// ctx is cancelled when run ends, for what outlives the session's
+	// goroutines (viewing.go). Their own operations do not derive from it
+	// (opContext).
 	ctx    context.Context
 	cancel context.CancelFunc
-	// writeCtx bounds every write; cancelling it aborts a write stuck on
-	// a client that does not read.
-	writeCtx    context.Context
-	writeCancel context.CancelFunc
+	// abortWrite cancels the write in flight, if any; writesAborted fails
+	// every write from then on (abortWrites: a slow consumer).
+	abortWrite    atomic.Pointer[context.CancelFunc]
+	writesAborted atomic.Bool
 
 	// Owned by the reader.
 	topics  map[string]bool
@@ -109,6 +122,9 @@ type session struct {
 	// viewing is what the session said it views (viewing.go).
 	viewing viewingSet
 }
+
+// siteRef names a visitor socket's site.
+type siteRef struct{ ID, TenantID int64 }
 
 // convState is what the writer knows of a conversation the client
 // subscribed to.
@@ -149,21 +165,50 @@ type item struct {
 func (n *Node) newSession(kind, reqID string) *session {
 	s := &session{
 		n: n, kind: kind, reqID: reqID, started: time.Now(),
-		out:    make(chan *item, n.cfg.SendQueue),
-		dying:  make(chan struct{}),
-		done:   make(chan struct{}),
-		topics: map[string]bool{},
-		convs:  map[int64]*convState{},
+		dying:    make(chan struct{}),
+		finished: make(chan struct{}),
+		done:     make(chan struct{}),
+		topics:   map[string]bool{},
+		convs:    map[int64]*convState{},
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.writeCtx, s.writeCancel = context.WithCancel(s.ctx)
 	s.recheck = make(chan struct{}, 1) // session_check.go
-	l := n.log.With().Str("request_id", reqID).Str("kind", kind).Logger()
-	s.log.Store(&l)
 	return s
 }
 
-func (s *session) logger() *zerolog.Logger { return s.log.Load() }
+// logger is the node's logger with the session's request id, kind, site
+// and actor. It is built at each call rather than kept: a socket logs a
+// few lines in its life, and a kept logger would hold its own copy of the
+// fields for all of it (docs/BENCHMARKS.md "Idle websockets").
+func (s *session) logger() *zerolog.Logger {
+	c := s.n.log.With().Str("request_id", s.reqID).Str("kind", s.kind)
+	if s.site.ID != 0 {
+		c = c.Int64("site", s.site.ID)
+	}
+	if a := s.actor.Load(); a != nil {
+		c = c.Int64("tenant", a.TenantID)
+		switch {
+		case a.Kind == hub.ActorVisitor && a.OnBehalf != 0:
+			c = c.Int64("visitor", a.ID).Int64("member", a.OnBehalf)
+		case a.Kind == hub.ActorVisitor:
+			c = c.Int64("visitor", a.ID)
+		case a.ReadOnly:
+			c = c.Int64("member", a.ID).Bool("support_viewer", true)
+		default:
+			c = c.Int64("member", a.ID)
+		}
+	}
+	l := c.Logger()
+	return &l
+}
+
+// opContext bounds one store or broker operation of the reader, the
+// writer or checkLoop. It does not derive from s.ctx: those goroutines end
+// before run cancels it, and a child would leave s.ctx a map of children
+// and a done channel for the socket's life.
+func (s *session) opContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), opTimeout)
+}
 
 // close starts closing the socket with code; the writer sends the close
 // frame. It reports whether this call started the close.
@@ -174,6 +219,12 @@ func (s *session) close(code websocket.StatusCode, reason string) bool {
 		close(s.dying)
 		started = true
 	})
+	if started {
+		// A writer closes the socket: the one running sees dying.
+		s.qmu.Lock()
+		s.startWriter()
+		s.qmu.Unlock()
+	}
 	return started
 }
 
@@ -182,32 +233,6 @@ func (s *session) abort() {
 	s.close(websocket.StatusAbnormalClosure, "")
 	if s.raw != nil {
 		_ = s.raw.Close()
-	}
-}
-
-// offer queues it without blocking; a full queue means the client does not
-// read fast enough, and it is disconnected.
-func (s *session) offer(it *item) {
-	select {
-	case s.out <- it:
-	default:
-		if s.close(CloseTryAgain, "slow consumer: reconnect and resume") {
-			s.n.metrics.SlowConsumer()
-			s.logger().Warn().Int("queue", cap(s.out)).Msg("slow consumer: closing")
-			// The writer is most likely blocked on a full socket: abort
-			// that write (which drops the connection) rather than wait
-			// WriteTimeout for it. An idle writer still sends 1013.
-			s.writeCancel()
-		}
-	}
-}
-
-// push queues it for the writer, waiting while the queue is full (the
-// reader answering its own frames: they are not dropped).
-func (s *session) push(it *item) {
-	select {
-	case s.out <- it:
-	case <-s.dying:
 	}
 }
 
@@ -247,27 +272,30 @@ func (s *session) run() {
 	defer n.metrics.ConnClosed(s.kind)
 	s.logger().Debug().Msg("websocket open")
 
-	var wg sync.WaitGroup
-	wg.Add(3)
+	s.qmu.Lock()
+	s.q.running = true
+	select {
+	case <-s.dying: // closed before it ran (Shutdown)
+		s.startWriter()
+	default:
+	}
+	s.qmu.Unlock()
+	var checker sync.WaitGroup
+	checker.Add(1)
 	go func() {
-		defer wg.Done()
-		s.writeLoop()
-	}()
-	go func() {
-		defer wg.Done()
-		s.pingLoop()
-	}()
-	go func() {
-		defer wg.Done()
+		defer checker.Done()
 		s.checkLoop()
 	}()
 
 	s.reply(TypeHello, "", helloData{Protocol: ProtocolVersion, Node: n.cfg.NodeID, PingIntervalMS: n.cfg.PingInterval.Milliseconds()})
 	switch {
 	case s.preAuth != nil:
-		ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
-		err := s.authenticate(ctx, "", *s.preAuth)
-		cancel()
+		var err error
+		s.aside(func() {
+			ctx, cancel := s.opContext()
+			err = s.authenticate(ctx, "", *s.preAuth)
+			cancel()
+		})
 		if err != nil {
 			s.logger().Warn().Err(err).Msg("cookie authentication failed")
 			s.close(CloseTryAgain, "try again later")
@@ -277,6 +305,7 @@ func (s *session) run() {
 	case s.refused != "":
 		s.push(&item{kind: itemClose, code: CloseChatUnavailable, reason: s.refused}) // gate.go
 	}
+	s.pingAt.Store(time.Now().Add(n.cfg.PingInterval).UnixNano()) // ping.go
 	authTimer := time.AfterFunc(n.cfg.AuthTimeout, func() {
 		if s.actor.Load() == nil && s.close(ClosePolicy, "authentication timeout") {
 			s.logger().Info().Msg("no auth in time: closing")
@@ -285,15 +314,35 @@ func (s *session) run() {
 
 	s.readLoop()
 	authTimer.Stop()
-	wg.Wait()
+	// Every way out of readLoop closed the session, so the last writer
+	// is closing the socket (session_queue.go).
+	<-s.finished
+	checker.Wait()
 	n.unregister(s)
 	code := s.closeCode
 	s.logger().Debug().Int("code", int(code)).Str("reason", s.closeMsg).Msg("websocket closed")
 }
 
+// aside runs f on a goroutine of its own and waits for it. The reader
+// handles frames this way so that its own stack stays as small as a read
+// needs: handling a frame calls the store, whose calls run deep, and a
+// stack once grown is kept until a garbage collection finds it mostly
+// unused, which an idle socket's reader would otherwise hold for its life
+// (docs/BENCHMARKS.md "Idle websockets").
+func (s *session) aside(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	<-done
+}
+
 func (s *session) readLoop() {
 	for {
-		typ, data, err := s.conn.Read(s.ctx)
+		// Not s.ctx: the socket's close ends the read, and a context
+		// that can end would cost a registered callback per socket.
+		typ, data, err := s.conn.Read(context.Background())
 		if err != nil {
 			switch {
 			case errors.Is(err, websocket.ErrMessageTooBig):
@@ -318,32 +367,8 @@ func (s *session) readLoop() {
 			continue
 		}
 		s.busy.Store(true)
-		s.handle(data)
+		s.aside(func() { s.handle(data) })
 		s.busy.Store(false)
-	}
-}
-
-// writeLoop writes the queue until the session closes, then closes the
-// socket with the session's close code.
-func (s *session) writeLoop() {
-	defer s.finish()
-	for {
-		select {
-		case <-s.dying:
-			return
-		default:
-		}
-		select {
-		case <-s.dying:
-			return
-		case it := <-s.out:
-			if err := s.process(it); err != nil {
-				if s.close(websocket.StatusAbnormalClosure, "") {
-					s.logger().Debug().Err(err).Msg("write failed: closing")
-				}
-				return
-			}
-		}
 	}
 }
 
@@ -351,8 +376,10 @@ func (s *session) writeLoop() {
 // frame before the socket is dropped (the library would wait 5 s).
 const closeHandshakeTimeout = 2 * time.Second
 
-// finish closes the websocket with the session's close code.
+// finish closes the websocket with the session's close code. Only the
+// last writer calls it.
 func (s *session) finish() {
+	defer close(s.finished)
 	code := s.closeCode
 	var err error
 	if code == websocket.StatusAbnormalClosure {
@@ -368,34 +395,4 @@ func (s *session) finish() {
 	// The websocket closed its net.Conn; make sure of it in case the
 	// handshake failed half-way.
 	_ = s.raw.Close()
-}
-
-// pingLoop pings the peer every PingInterval; a peer that does not answer
-// within PongTimeout is dead and its socket is closed abruptly. Pongs are
-// read by the reader, so a ping unanswered while the reader was busy with a
-// frame (a slow store), or while frames kept arriving, proves nothing.
-func (s *session) pingLoop() {
-	t := time.NewTicker(s.n.cfg.PingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.dying:
-			return
-		case <-t.C:
-		}
-		start := time.Now().UnixNano()
-		ctx, cancel := context.WithTimeout(s.ctx, s.n.cfg.PongTimeout)
-		err := s.conn.Ping(ctx)
-		cancel()
-		if err == nil || s.busy.Load() || s.lastFrame.Load() >= start {
-			continue
-		}
-		select {
-		case <-s.dying:
-		default:
-			s.logger().Info().Err(err).Msg("no pong: closing")
-			s.abort()
-		}
-		return
-	}
 }

@@ -1,7 +1,6 @@
 package realtime
 
 import (
-	"context"
 	"time"
 
 	"github.com/coder/websocket"
@@ -58,7 +57,7 @@ func (s *session) checkSession(was hub.Actor) bool {
 	if was.ReadOnly {
 		viewTenant = was.TenantID
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
+	ctx, cancel := s.opContext()
 	now, err := s.n.sessionActor(ctx, s.kind, s.token, viewTenant)
 	cancel()
 	var reason string

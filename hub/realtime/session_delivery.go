@@ -6,6 +6,7 @@ package realtime
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/coder/websocket"
@@ -13,15 +14,35 @@ import (
 	"github.com/parley-chat/parley/hub"
 )
 
-// write sends one frame.
+// write sends one frame, as one write to the socket (framebuf.go), within
+// WriteTimeout, unless abortWrites was called.
 func (s *session) write(frame []byte) error {
-	ctx, cancel := context.WithTimeout(s.writeCtx, s.n.cfg.WriteTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), s.n.cfg.WriteTimeout)
 	defer cancel()
-	if err := s.conn.Write(ctx, websocket.MessageText, frame); err != nil {
+	s.abortWrite.Store(&cancel)
+	defer s.abortWrite.Store(nil)
+	if s.writesAborted.Load() {
+		return context.Canceled
+	}
+	s.fw.hold()
+	err := s.conn.Write(ctx, websocket.MessageText, frame)
+	if err := errors.Join(err, s.fw.release(ctx, err == nil)); err != nil {
 		return err
 	}
 	s.n.metrics.FrameOut(s.kind)
 	return nil
+}
+
+// abortWrites aborts the write in flight, if any, and fails the writes to
+// come: the writer is most likely blocked on a full socket (a slow
+// consumer), and the socket is dropped rather than wait WriteTimeout for
+// it. The close frame is not a write of the writer's: an idle writer still
+// sends it.
+func (s *session) abortWrites() {
+	s.writesAborted.Store(true)
+	if cancel := s.abortWrite.Load(); cancel != nil {
+		(*cancel)()
+	}
 }
 
 func (s *session) writeFrame(typ, id string, data any) error {
@@ -99,7 +120,7 @@ func (s *session) deliver(b *broadcast) error {
 // them a gap is often empty. When the store fails or the gap is too large,
 // the client is told to reload (resync).
 func (s *session) fillGap(conv int64, st *convState, seq int64) error {
-	ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
+	ctx, cancel := s.opContext()
 	defer cancel()
 	actor := *s.actor.Load()
 	limit := s.n.cfg.ResumeLimit
@@ -137,7 +158,7 @@ func (s *session) subscribed(it *item) error {
 		}
 		return s.write(s.errorFrame(it.id, TypeSubscribe, it.err))
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
+	ctx, cancel := s.opContext()
 	defer cancel()
 	actor := *s.actor.Load()
 	limit := s.n.cfg.ResumeLimit
@@ -187,7 +208,7 @@ func (s *session) resume(reason string) error {
 	slices.Sort(ids)
 	for _, id := range ids {
 		st := s.convs[id]
-		ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
+		ctx, cancel := s.opContext()
 		msgs, err := s.n.svc.Messages(ctx, actor, hub.MessageFilter{ConversationID: id, AfterSeq: st.lastSeq, Limit: limit + 1})
 		var conv *hub.Conversation
 		if err == nil && len(msgs) > limit {

@@ -48,7 +48,7 @@ func (s *session) handle(raw []byte) {
 			return
 		}
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, opTimeout)
+	ctx, cancel := s.opContext()
 	defer cancel()
 	if err := h(ctx, f); err != nil {
 		s.push(&item{kind: itemFrame, frame: s.errorFrame(f.ID, f.Type, err)})
@@ -226,18 +226,6 @@ func (s *session) authenticate(ctx context.Context, id string, actor hub.Actor) 
 		}
 		s.topics[t] = true
 	}
-	l := s.logger().With().Int64("tenant", actor.TenantID).Logger()
-	switch {
-	case actor.Kind == hub.ActorVisitor && actor.OnBehalf != 0:
-		l = l.With().Int64("visitor", actor.ID).Int64("member", actor.OnBehalf).Logger()
-	case actor.Kind == hub.ActorVisitor:
-		l = l.With().Int64("visitor", actor.ID).Logger()
-	case actor.ReadOnly:
-		l = l.With().Int64("member", actor.ID).Bool("support_viewer", true).Logger()
-	default:
-		l = l.With().Int64("member", actor.ID).Logger()
-	}
-	s.log.Store(&l)
 	// auth.ok is queued before the actor is set: the node delivers
 	// events only to sessions with an actor, so none precedes auth.ok.
 	// Those published in between are not lost to the client: it loads
@@ -250,7 +238,7 @@ func (s *session) authenticate(ctx context.Context, id string, actor hub.Actor) 
 		}
 		s.n.sendPresenceList(s, "") // presence.go: the online set, then changes
 	}
-	l.Debug().Msg("authenticated")
+	s.logger().Debug().Msg("authenticated")
 	return nil
 }
 

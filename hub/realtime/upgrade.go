@@ -3,13 +3,16 @@ package realtime
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/gofiber/fiber/v2"
@@ -94,9 +97,7 @@ func (n *Node) upgrade(c *fiber.Ctx, kind string) error {
 		if !fromFrame {
 			s.pageOrigin = origin
 		}
-		s.site = site
-		l := s.logger().With().Int64("site", site.ID).Logger()
-		s.log.Store(&l)
+		s.site = siteRef{ID: site.ID, TenantID: site.TenantID}
 	case kindAgent, kindRequester:
 		if origin == "" || !n.agentOrigins[origin] {
 			return problem(c, reqID, hub.EForbidden, "origin not allowed")
@@ -124,14 +125,64 @@ func (n *Node) upgrade(c *fiber.Ctx, kind string) error {
 
 	fctx := c.Context()
 	fctx.HijackSetNoResponse(true)
-	fctx.Hijack(func(conn net.Conn) { n.serve(s, conn, r) })
+	if !c.App().Server().KeepHijackedConns {
+		// Without Prepare, fasthttp closes conn when the hijack
+		// handler returns: the session runs on its goroutine.
+		fctx.Hijack(func(conn net.Conn) { n.serve(s, &hijackedConn{Conn: conn}, r, false) })
+		return nil
+	}
+	fctx.Hijack(func(conn net.Conn) {
+		raw, err := handOff(conn)
+		if err != nil {
+			s.logger().Debug().Err(err).Msg("websocket upgrade: read what fasthttp buffered")
+			_ = raw.Close()
+			s.cancel()
+			return
+		}
+		go n.serve(s, raw, r, true)
+	})
 	return nil
 }
 
-// serve runs on fasthttp's hijack goroutine and returns when the session
-// has ended: returning earlier would let fasthttp close or reuse conn.
-func (n *Node) serve(s *session, conn net.Conn, r *http.Request) {
-	raw := &hijackedConn{Conn: conn}
+// handOff takes conn from fasthttp so that its hijack handler can return
+// at once: fasthttp then releases the request's RequestCtx and its 4 KiB
+// read buffer, which it would otherwise keep for the socket's life
+// (hijackConnHandler, fasthttp v1.51; docs/BENCHMARKS.md "Idle
+// websockets"). Only with Server.KeepHijackedConns (Prepare), or fasthttp
+// would close conn. What fasthttp's reader holds beyond the request (a
+// client that did not wait for the 101) is read out first, with a read
+// deadline in the past so that nothing is read from the socket itself; the
+// returned conn yields it before the socket's bytes. From then on conn's
+// reader belongs to fasthttp's pool again, so only the socket under it is
+// used. Guarded by TestUpgradeKeepsEarlyFrame.
+func handOff(conn net.Conn) (*hijackedConn, error) {
+	u, ok := conn.(interface{ UnsafeConn() net.Conn })
+	if !ok {
+		return &hijackedConn{Conn: conn}, fmt.Errorf("hijacked %T has no UnsafeConn", conn)
+	}
+	raw := &hijackedConn{Conn: u.UnsafeConn()}
+	if err := conn.SetReadDeadline(time.Unix(1, 0)); err != nil {
+		return raw, err
+	}
+	var p [512]byte
+	for {
+		n, err := conn.Read(p[:])
+		raw.pending = append(raw.pending, p[:n]...)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			break
+		}
+		if err != nil {
+			return raw, err
+		}
+	}
+	return raw, raw.SetReadDeadline(time.Time{})
+}
+
+// serve accepts the websocket and runs the session, on fasthttp's hijack
+// goroutine until the session ends (without Prepare: fasthttp would close
+// the socket if it returned), or after handOff on a goroutine of its own
+// (see session.aside for why run starts on a new one).
+func (n *Node) serve(s *session, raw *hijackedConn, r *http.Request, handedOff bool) {
 	s.raw = raw
 	if !n.register(s) {
 		_, _ = raw.Write([]byte("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"))
@@ -155,14 +206,32 @@ func (n *Node) serve(s *session, conn net.Conn, r *http.Request) {
 		close(s.done)
 		return
 	}
-	s.conn = ws
+	s.conn, s.fw = ws, w.fw
+	if handedOff {
+		go s.run()
+		return
+	}
 	s.run()
 }
 
 // hijackedConn closes the socket itself: fasthttp's hijacked connection
-// ignores Close unless Server.KeepHijackedConns is set.
+// ignores Close unless Server.KeepHijackedConns is set. After handOff it
+// wraps the socket itself and first yields the bytes fasthttp had buffered.
 type hijackedConn struct {
 	net.Conn
+	pending []byte // read by the websocket's reader only
+}
+
+func (c *hijackedConn) Read(p []byte) (int, error) {
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		if len(c.pending) == 0 {
+			c.pending = nil
+		}
+		return n, nil
+	}
+	return c.Conn.Read(p)
 }
 
 func (c *hijackedConn) Close() error {
@@ -178,6 +247,7 @@ func (c *hijackedConn) Close() error {
 type hijackResponse struct {
 	conn   net.Conn
 	brw    *bufio.ReadWriter
+	fw     *frameWriter // under brw.Writer (framebuf.go)
 	header http.Header
 	wrote  bool
 	err    error
@@ -185,8 +255,16 @@ type hijackResponse struct {
 
 var _ http.Hijacker = (*hijackResponse)(nil)
 
+// readBufferSize is the websocket's read buffer. Clients send small frames
+// a few times a second at most (ratelimit.go), and a read into a buffer as
+// large as this one bypasses it, so 4 KiB (bufio's default) would mostly sit
+// idle, for every socket (docs/BENCHMARKS.md "Idle websockets").
+const readBufferSize = 256
+
 func newHijackResponse(conn net.Conn) *hijackResponse {
-	return &hijackResponse{conn: conn, brw: bufio.NewReadWriter(bufio.NewReader(conn), bufio.NewWriter(conn)), header: http.Header{}}
+	fw := &frameWriter{conn: conn}
+	return &hijackResponse{conn: conn, fw: fw, header: http.Header{},
+		brw: bufio.NewReadWriter(bufio.NewReaderSize(conn, readBufferSize), bufio.NewWriterSize(fw, frameBufferSize))}
 }
 
 func (w *hijackResponse) Header() http.Header { return w.header }

@@ -1,6 +1,7 @@
 package realtime_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -111,6 +112,73 @@ func TestBadHandshakeAnsweredOnHijackedConn(t *testing.T) {
 		t.Fatalf("response %q", resp)
 	}
 	eventually(t, "no session left", func() bool { return e.node.Sessions() == 0 })
+}
+
+// TestUpgradeKeepsEarlyFrame: a client that sends its first frame with the
+// handshake, before the 101, has it read, whether fasthttp's reader held
+// it when the session took the socket over (handOff) or not (without
+// Prepare the session reads through fasthttp's reader).
+func TestUpgradeKeepsEarlyFrame(t *testing.T) {
+	for _, prepare := range []bool{true, false} {
+		t.Run(map[bool]string{true: "prepared", false: "without prepare"}[prepare], func(t *testing.T) {
+			t.Parallel()
+			var opts []envOption
+			if !prepare {
+				opts = append(opts, withoutPrepare())
+			}
+			e := newEnv(t, opts...)
+			a := e.newAccount()
+			conn, err := net.DialTimeout("tcp", e.addr, testTimeout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(testTimeout))
+			payload := `{"type":"history","id":"early","data":{"conversation_id":1}}`
+			// A masked text frame; a zero mask key leaves the payload as is.
+			frame := append([]byte{0x81, 0x80 | byte(len(payload)), 0, 0, 0, 0}, payload...)
+			req := "GET /ws/visitor?site=" + a.site.Key + " HTTP/1.1\r\nHost: " + e.addr + "\r\nOrigin: " + siteOrigin +
+				"\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+			if _, err := conn.Write(append([]byte(req), frame...)); err != nil {
+				t.Fatal(err)
+			}
+			r := bufio.NewReader(conn)
+			resp, err := http.ReadResponse(r, nil)
+			if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+				t.Fatalf("handshake: %v %v", resp, err)
+			}
+			read := func() map[string]any {
+				t.Helper()
+				var h [4]byte
+				if _, err := io.ReadFull(r, h[:2]); err != nil {
+					t.Fatal(err)
+				}
+				n := int(h[1] & 0x7f)
+				if n == 126 {
+					if _, err := io.ReadFull(r, h[2:4]); err != nil {
+						t.Fatal(err)
+					}
+					n = int(h[2])<<8 | int(h[3])
+				}
+				b := make([]byte, n)
+				if _, err := io.ReadFull(r, b); err != nil {
+					t.Fatal(err)
+				}
+				var f map[string]any
+				if h[0] != 0x81 || json.Unmarshal(b, &f) != nil {
+					t.Fatalf("frame %x %q", h[0], b)
+				}
+				return f
+			}
+			if f := read(); f["type"] != realtime.TypeHello {
+				t.Fatalf("first frame %v", f)
+			}
+			f := read()
+			if d, _ := f["data"].(map[string]any); f["type"] != realtime.TypeError || f["id"] != "early" || d["code"] != hub.EUnauthorized {
+				t.Fatalf("reply to the early frame: %v", f)
+			}
+		})
+	}
 }
 
 func TestHelloAndAuthRequired(t *testing.T) {
