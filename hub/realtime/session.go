@@ -141,6 +141,7 @@ type itemKind int
 
 const (
 	itemFrame       itemKind = iota + 1 // frame: a reply, ready to write
+	itemAck                             // frame, conv, after: the ack of the message at seq after
 	itemEvent                           // ev: a broker event
 	itemBegin                           // conv: a subscribe starts
 	itemSubscribe                       // conv, after, id, err: a subscribe's topic is joined

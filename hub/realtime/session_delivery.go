@@ -59,6 +59,9 @@ func (s *session) process(it *item) error {
 	switch it.kind {
 	case itemFrame:
 		return s.write(it.frame)
+	case itemAck:
+		s.acked(it.conv, it.after)
+		return s.write(it.frame)
 	case itemEvent:
 		return s.deliver(it.ev)
 	case itemBegin:
@@ -81,6 +84,17 @@ func (s *session) process(it *item) error {
 		}
 	}
 	return nil
+}
+
+// acked counts the session's own message at seq in conv as delivered
+// when its ack goes out next in order: the ack carries the message, so its
+// message.created event is dropped as a duplicate when it comes
+// (docs/protocol.md "send"; TestSenderGetsNoEcho). An echo that came first,
+// or a message after a gap, changes nothing.
+func (s *session) acked(conv, seq int64) {
+	if st := s.convs[conv]; st != nil && !st.pending && seq == st.lastSeq+1 {
+		st.lastSeq = seq
+	}
 }
 
 // deliver writes a broker event. Message events of a subscribed

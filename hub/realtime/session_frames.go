@@ -307,9 +307,13 @@ func (s *session) onSend(ctx context.Context, f inFrame) error {
 	if err != nil {
 		return err
 	}
-	// The message.created event follows through the broker; the client
-	// keeps one of the two by seq.
-	s.reply(TypeAck, f.ID, ackData{Message: m.View(actor)})
+	// The ack stands for the message's message.created event on a
+	// subscribed conversation (session.acked).
+	frame, err := encodeFrame(TypeAck, f.ID, ackData{Message: m.View(actor)})
+	if err != nil {
+		return err
+	}
+	s.push(&item{kind: itemAck, frame: frame, conv: m.ConversationID, after: m.Seq})
 	return nil
 }
 

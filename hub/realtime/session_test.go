@@ -316,3 +316,42 @@ func TestAbusiveClientIsDisconnected(t *testing.T) {
 		t.Fatalf("close %d, want 1008", code)
 	}
 }
+
+// TestSenderGetsNoEcho: on a subscribed conversation the ack is the
+// sender's copy of its message; its message.created event, which reaches
+// the node after the ack (the broker holds it until then), is not sent
+// again. The other side gets the event, and the sender the next message.
+func TestSenderGetsNoEcho(t *testing.T) {
+	t.Parallel()
+	var hb *heldBroker
+	e := newEnv(t, withBroker(func(h hub.BrokerHandler) hub.Broker {
+		hb = &heldBroker{Broker: newMemoryBroker(h)}
+		return hb
+	}))
+	a := e.newAccount()
+	conv := startConversation(t, e, a)
+	id := conv.conv.ID
+	agent := e.agent(a)
+	subscribe(t, agent, id, 1)
+	visitor := e.visitor(a.site, conv.visitorToken)
+	subscribe(t, visitor, id, 1)
+
+	hb.hold()
+	ack := visitor.request(realtime.TypeSend, "v2", map[string]any{"conversation_id": id, "client_msg_id": "v-2", "body": "where is my parcel"}, realtime.TypeAck)
+	if m := decode[struct{ Message message }](t, ack.Data).Message; m.Seq != 2 {
+		t.Fatalf("ack %s", ack.Data)
+	}
+	hb.let()
+	if m := agent.messages(1); bodies(m) != "2:where is my parcel" {
+		t.Fatalf("agent got %s", bodies(m))
+	}
+	agent.request(realtime.TypeSend, "a3", map[string]any{"conversation_id": id, "client_msg_id": "a-3", "body": "on its way"}, realtime.TypeAck)
+	visitor.take("the agent's reply", func(f frame) bool {
+		return f.Type == hub.EventMessageCreated && !f.ack && decode[message](t, f.Data).Seq == 3
+	})
+	for _, f := range visitor.pending { // what came before the reply
+		if f.Type == hub.EventMessageCreated && !f.ack {
+			t.Fatalf("the visitor got an event of its own message: %s", f.Data)
+		}
+	}
+}
