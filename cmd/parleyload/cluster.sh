@@ -13,6 +13,8 @@
 #   FANOUT_AGENTS [200] FANOUT_VISITORS [10] FANOUT_RATE [20] FANOUT_DURATION [20s]
 #   CONNECT_N [2000] CONNECT_CONCURRENCY [32] IDLE_N [10000] FLOOR_N [1000]
 #   PARLEY_BENCH_PG [postgres://postgres@127.0.0.1:5432] PARLEY_BENCH_REDIS [redis://127.0.0.1:6379/3]
+#   PARLEY_BIN [built from this tree]: another parley binary to measure (an
+#   older commit's, for a before/after in the same window)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 port_a=${PORT_A:-8081}
@@ -24,7 +26,7 @@ db=parleyload_bench_$$
 a=http://127.0.0.1:$port_a
 b=http://127.0.0.1:$port_b
 
-go build -o "$work/parley" ./cmd/parley
+if [ -n "${PARLEY_BIN:-}" ]; then cp "$PARLEY_BIN" "$work/parley"; else go build -o "$work/parley" ./cmd/parley; fi
 go build -o "$work/parleyload" ./cmd/parleyload
 psql "$pg/postgres" -qc "CREATE DATABASE $db"
 pids=()
