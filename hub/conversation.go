@@ -262,7 +262,7 @@ type UnreadData struct {
 // absolute unread count for the visitor, and when its status changed, the
 // visitor's view of it (conversation.updated) as well.
 func (o *outbox) conversation(c *Conversation) {
-	o.add(Event{Type: EventConversationUpdated, TenantID: c.TenantID, ConversationID: c.ID, Data: mustJSON(c)},
+	o.add(Event{Type: EventConversationUpdated, TenantID: c.TenantID, ConversationID: c.ID, Version: c.Version, Data: mustJSON(c)},
 		TopicInbox(c.TenantID), TopicConversation(c.ID))
 	o.add(Event{Type: EventUnread, TenantID: c.TenantID, ConversationID: c.ID,
 		Data: mustJSON(UnreadData{ConversationID: c.ID, Count: c.UnreadByVisitor, Version: c.Version})},

@@ -31,9 +31,13 @@ type Event struct {
 	TenantID int64  `json:"tenant_id"`
 	// ConversationID and Seq identify message events, so that receivers can
 	// detect gaps without decoding Data.
-	ConversationID int64           `json:"conversation_id,omitempty"`
-	Seq            int64           `json:"seq,omitempty"`
-	Data           json.RawMessage `json:"data"`
+	ConversationID int64 `json:"conversation_id,omitempty"`
+	Seq            int64 `json:"seq,omitempty"`
+	// Version is the conversation's version on conversation.updated: a
+	// session that got it from one topic drops it from another
+	// (hub/realtime session.deliver).
+	Version int64           `json:"version,omitempty"`
+	Data    json.RawMessage `json:"data"`
 	// At is the publish time in Unix nanoseconds, for latency metrics.
 	At int64 `json:"at"`
 }

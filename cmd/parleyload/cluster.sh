@@ -15,6 +15,9 @@
 #   PARLEY_BENCH_PG [postgres://postgres@127.0.0.1:5432] PARLEY_BENCH_REDIS [redis://127.0.0.1:6379/3]
 #   PARLEY_BIN [built from this tree]: another parley binary to measure (an
 #   older commit's, for a before/after in the same window)
+#   PROFILE [none]: a file for a 10 s CPU profile of node a, taken during a
+#   last ramp step at PROFILE_RATE [800] msg/s (node a then has
+#   PARLEY_ADMIN_ADDR on PORT_A+1); its top is printed
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 port_a=${PORT_A:-8081}
@@ -40,13 +43,15 @@ trap cleanup EXIT
 
 export PARLEY_DATABASE_URL="$pg/$db?sslmode=disable" PARLEY_REDIS_URL="$redis" PARLEY_REDIS_PREFIX="bench$$:" \
   PARLEY_BASE_URL=http://localhost:8080 PARLEY_LOG_FORMAT=json PARLEY_LOG_LEVEL=info
-start() { # name port
-  PARLEY_ADDR=127.0.0.1:$2 PARLEY_NODE_ID=$1 "$work/parley" >"$work/$1.log" 2>&1 &
+start() { # name port [admin address]
+  PARLEY_ADDR=127.0.0.1:$2 PARLEY_NODE_ID=$1 PARLEY_ADMIN_ADDR=${3:-} "$work/parley" >"$work/$1.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do grep -qs '"listening"' "$work/$1.log" && return; sleep 0.1; done
   echo "node $1 did not start:" >&2; cat "$work/$1.log" >&2; exit 1
 }
-start a "$port_a"
+admin_a=
+if [ -n "${PROFILE:-}" ]; then admin_a=127.0.0.1:$((port_a + 1)); fi
+start a "$port_a" "$admin_a"
 start b "$port_b"
 
 line=$(grep 'created a demo workspace' "$work/a.log")
@@ -81,7 +86,15 @@ echo "== fanout (agent sockets on both nodes)"
 echo "== connect (visitor sockets on a)"
 "$work/parleyload" connect -url "$a" -site "$site" -n "${CONNECT_N:-2000}" -concurrency "${CONNECT_CONCURRENCY:-32}" -cpu "$cpu"
 echo "== memory per idle websocket (${IDLE_N:-10000} visitor connections on a)"
-"$work/parleyload" idle -url "$a" -site "$site" -n "${IDLE_N:-10000}"
+"$work/parleyload" idle -url "$a" ${admin_a:+-admin "http://$admin_a"} -site "$site" -n "${IDLE_N:-10000}"
+if [ -n "${PROFILE:-}" ]; then
+  echo "== CPU profile of node a during a step at ${PROFILE_RATE:-800} msg/s"
+  (sleep 3; curl -sf -o "$PROFILE" "http://$admin_a/debug/pprof/profile?seconds=10") &
+  prof=$!
+  "$work/parleyload" ramp "${cluster[@]}" -from "${PROFILE_RATE:-800}" -to "${PROFILE_RATE:-800}" -step-duration 15s -tries 1 || true
+  wait "$prof"
+  go tool pprof -top -nodecount=30 "$work/parley" "$PROFILE" 2>/dev/null | head -40
+fi
 echo "== floor again (it moves with the machine's load)"
 "$work/parleyload" floor -floor-n "${FLOOR_N:-1000}" -cpu "$cpu"
 echo "== $(date -u +%FT%TZ) load average $(cut -d' ' -f1-3 /proc/loadavg)"

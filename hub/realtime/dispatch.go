@@ -14,10 +14,11 @@ import (
 // broadcast is one broker event, decoded and encoded once, shared read-only
 // by every session it is delivered to.
 type broadcast struct {
-	typ   string
-	conv  int64
-	seq   int64
-	frame []byte
+	typ     string
+	conv    int64
+	seq     int64
+	version int64 // a conversation.updated's conversation version
+	frame   []byte
 }
 
 // HandleMessage delivers a broker message to the local sessions subscribed
@@ -73,7 +74,7 @@ func (n *Node) handleEvent(topic string, ev hub.Event) {
 		n.log.Error().Err(err).Str("topic", topic).Str("type", ev.Type).Msg("encode event frame")
 		return
 	}
-	b := &broadcast{typ: ev.Type, conv: ev.ConversationID, seq: ev.Seq, frame: frame}
+	b := &broadcast{typ: ev.Type, conv: ev.ConversationID, seq: ev.Seq, version: ev.Version, frame: frame}
 	if ev.At != 0 {
 		n.metrics.Delivered(time.Unix(0, ev.At))
 	}

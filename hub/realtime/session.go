@@ -135,6 +135,10 @@ type convState struct {
 	// pending: a subscribe is in progress, its store read will cover
 	// whatever message events arrive meanwhile, so they are dropped.
 	pending bool
+	// version is the highest conversation version of a
+	// conversation.updated delivered: an agent gets each from the inbox
+	// and from the conversation's topic, and the second is dropped.
+	version int64
 }
 
 type itemKind int

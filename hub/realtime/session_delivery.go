@@ -104,6 +104,15 @@ func (s *session) deliver(b *broadcast) error {
 	if b.typ == hub.EventViewing {
 		s.answerViewing(b) // viewing.go
 	}
+	if b.typ == hub.EventConversationUpdated && b.version != 0 {
+		if st := s.convs[b.conv]; st != nil {
+			if b.version <= st.version {
+				return nil // the same update from the other topic (TestAgentGetsEachUpdateOnce)
+			}
+			st.version = b.version
+		}
+		return s.write(b.frame)
+	}
 	if b.typ != hub.EventMessageCreated || b.conv == 0 || b.seq == 0 {
 		return s.write(b.frame)
 	}

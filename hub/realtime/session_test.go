@@ -355,3 +355,41 @@ func TestSenderGetsNoEcho(t *testing.T) {
 		}
 	}
 }
+
+// TestAgentGetsEachUpdateOnce: an agent follows a conversation from the
+// inbox and from its own topic, and each conversation.updated comes on
+// both; the socket sends each version once.
+func TestAgentGetsEachUpdateOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.newAccount()
+	conv := startConversation(t, e, a)
+	id := conv.conv.ID
+	agent := e.agent(a)
+	subscribe(t, agent, id, 1)
+	for i := range 3 {
+		e.say(conv.visitorActor, id, fmt.Sprint("message ", i), false)
+		// The inbox's payload ends with the member's unread, after the
+		// conversation's topic's payload: both copies have come by then.
+		agent.take("the unread", func(f frame) bool {
+			return f.Type == hub.EventUnread && decode[struct {
+				ConversationID int64 `json:"conversation_id"`
+				Count          int   `json:"count"`
+			}](t, f.Data).Count == i+2
+		})
+	}
+	versions := map[int64]int{}
+	for _, f := range agent.pending {
+		if f.Type == hub.EventConversationUpdated {
+			versions[decode[struct{ Version int64 }](t, f.Data).Version]++
+		}
+	}
+	if len(versions) != 3 {
+		t.Fatalf("conversation.updated versions %v, want three", versions)
+	}
+	for v, n := range versions {
+		if n != 1 {
+			t.Fatalf("version %d came %d times: %v", v, n, versions)
+		}
+	}
+}

@@ -74,15 +74,19 @@ func (c *committer) do(ctx context.Context, r *groupReq) (any, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-c.stop:
-		return nil, errors.New("postgres: store closed")
+		return nil, errClosed
 	}
 	select {
 	case res := <-r.done:
 		return res.v, res.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-c.stop: // closed with r still queued: whether it ran is unknown
+		return nil, errClosed
 	}
 }
+
+var errClosed = errors.New("postgres: store closed")
 
 // run takes a slot, then the waiting statements, and commits them.
 func (c *committer) run() {
