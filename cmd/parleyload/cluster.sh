@@ -17,7 +17,7 @@
 #   older commit's, for a before/after in the same window)
 #   PROFILE [none]: a file for a 10 s CPU profile of node a, taken during a
 #   last ramp step at PROFILE_RATE [800] msg/s (node a then has
-#   PARLEY_ADMIN_ADDR on PORT_A+1); its top is printed
+#   PARLEY_ADMIN_ADDR on PORT_A+100); its top is printed
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 port_a=${PORT_A:-8081}
@@ -50,7 +50,7 @@ start() { # name port [admin address]
   echo "node $1 did not start:" >&2; cat "$work/$1.log" >&2; exit 1
 }
 admin_a=
-if [ -n "${PROFILE:-}" ]; then admin_a=127.0.0.1:$((port_a + 1)); fi
+if [ -n "${PROFILE:-}" ]; then admin_a=127.0.0.1:$((port_a + 100)); fi
 start a "$port_a" "$admin_a"
 start b "$port_b"
 
