@@ -176,34 +176,49 @@ func (s *Service) sign(body string) string {
 // still takes chats from this visitor (Gate.ForVisitor: the page's origin
 // still allowed, the widget in the plan, created and published, and a
 // verified visitor on a verified-only site): a change of the site applies
-// to tokens already issued. It reads the site and its workspace; sockets
-// check their frames against the gate their node keeps instead
-// (hub/realtime).
+// to tokens already issued. It reads the site and its workspace.
 func (s *Service) VisitorActor(ctx context.Context, token string) (Actor, error) {
-	denied := Errorf(EUnauthorized, "visitor token invalid or expired: start a new visitor session")
-	body, sig, ok := strings.Cut(token, ".")
-	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign(body))) {
-		return Actor{}, denied
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(body)
+	a, err := s.VisitorToken(token)
 	if err != nil {
-		return Actor{}, denied
+		return Actor{}, err
 	}
-	var c visitorClaims
-	if err := json.Unmarshal(raw, &c); err != nil || s.now().Unix() >= c.Expires {
-		return Actor{}, denied
-	}
-	g, err := s.SiteGate(ctx, c.Site)
+	g, err := s.SiteGate(ctx, a.SiteID)
 	if IsCode(err, ENotFound) {
-		return Actor{}, denied
+		return Actor{}, errVisitorToken()
 	}
 	if err != nil {
 		return Actor{}, err
 	}
-	if reason := g.ForVisitor(c.Verified, c.Origin); reason != "" {
-		return Actor{}, g.Error(reason, c.Origin)
+	if reason := g.ForVisitor(a.Verified, a.Origin); reason != "" {
+		return Actor{}, g.Error(reason, a.Origin)
+	}
+	return a, nil
+}
+
+// VisitorToken is VisitorActor without the gate: the token's signature
+// and expiry only. It is for a caller that checks the gate itself against
+// a copy it keeps current, as a node does for its visitor sockets
+// (hub/realtime gate.go), so that opening a socket does not read the site
+// and its workspace again.
+func (s *Service) VisitorToken(token string) (Actor, error) {
+	body, sig, ok := strings.Cut(token, ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign(body))) {
+		return Actor{}, errVisitorToken()
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(body)
+	if err != nil {
+		return Actor{}, errVisitorToken()
+	}
+	var c visitorClaims
+	if err := json.Unmarshal(raw, &c); err != nil || s.now().Unix() >= c.Expires {
+		return Actor{}, errVisitorToken()
 	}
 	return Actor{Kind: ActorVisitor, ID: c.Visitor, TenantID: c.Tenant, SiteID: c.Site, Verified: c.Verified, Origin: c.Origin}, nil
+}
+
+// errVisitorToken is the one answer to a token that does not hold.
+func errVisitorToken() error {
+	return Errorf(EUnauthorized, "visitor token invalid or expired: start a new visitor session")
 }
 
 func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }

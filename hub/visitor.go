@@ -121,29 +121,18 @@ func (s *Service) StartVisitor(ctx context.Context, in VisitorStart) (*Visit, er
 		if err != nil {
 			return err
 		}
+		visit.Visitor, visit.Conversation = v, nil
 		if v == nil {
-			v = &Visitor{TenantID: site.TenantID, SiteID: site.ID, AnonymousID: "anon_" + RandomToken(16), ExternalID: id.ExternalID, FirstSeen: now}
+			// A new visitor has no conversation to look up.
+			v = newVisitor(site, id.ExternalID, now)
+			v.arrive(in, id, now)
+			visit.Visitor = v
+			return q.CreateVisitor(ctx, v)
 		}
-		v.ExternalID = id.ExternalID
-		v.LastSeen = now
-		setIf(&v.Email, id.Email)
-		setIf(&v.Name, id.Name)
-		setIf(&v.Locale, in.Locale)
-		setIf(&v.CurrentPage, in.CurrentPage)
-		setIf(&v.Device, in.Device)
-		setIf(&v.Country, in.Country)
-		if len(id.Traits) > 0 {
-			v.Traits = id.Traits
-		}
-		if v.ID == 0 {
-			err = q.CreateVisitor(ctx, v)
-		} else {
-			err = q.UpdateVisitor(ctx, v)
-		}
-		if err != nil {
+		v.arrive(in, id, now)
+		if err := q.UpdateVisitor(ctx, v); err != nil {
 			return err
 		}
-		visit.Visitor = v
 		c, err := q.FindConversationByVisitor(ctx, v.ID)
 		if err != nil && !IsCode(err, ENotFound) {
 			return err
@@ -156,6 +145,28 @@ func (s *Service) StartVisitor(ctx context.Context, in VisitorStart) (*Visit, er
 	}
 	visit.Token = s.IssueVisitorToken(visit.Visitor, verified, in.Origin)
 	return visit, nil
+}
+
+// newVisitor is a new visitor of site, with a fresh anonymous id.
+func newVisitor(site *Site, externalID string, now time.Time) *Visitor {
+	return &Visitor{TenantID: site.TenantID, SiteID: site.ID, AnonymousID: "anon_" + RandomToken(16), ExternalID: externalID,
+		FirstSeen: now}
+}
+
+// arrive records a start's details on v: who it is, when, and what the
+// page told of the browser; what the start leaves empty stays.
+func (v *Visitor) arrive(in VisitorStart, id Identity, now time.Time) {
+	v.ExternalID = id.ExternalID
+	v.LastSeen = now
+	setIf(&v.Email, id.Email)
+	setIf(&v.Name, id.Name)
+	setIf(&v.Locale, in.Locale)
+	setIf(&v.CurrentPage, in.CurrentPage)
+	setIf(&v.Device, in.Device)
+	setIf(&v.Country, in.Country)
+	if len(id.Traits) > 0 {
+		v.Traits = id.Traits
+	}
 }
 
 // findVisitor returns the visitor a start continues: by verified external
