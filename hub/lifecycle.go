@@ -123,13 +123,19 @@ func (c *Conversation) notePreview(m *Message) {
 	if m.Internal {
 		return
 	}
+	c.Preview, c.PreviewAuthor = previewOf(m), m.AuthorKind
+}
+
+// previewOf is the preview m makes (notePreview).
+func previewOf(m *Message) string {
 	body := m.Body
 	if r := []rune(body); len(r) > previewRunes {
 		body = string(r[:previewRunes])
 	}
-	c.Preview = strings.NewReplacer("\n", " ", "\r", " ", "\t", " ").Replace(body)
-	c.PreviewAuthor = m.AuthorKind
+	return previewSpaces.Replace(body)
 }
+
+var previewSpaces = strings.NewReplacer("\n", " ", "\r", " ", "\t", " ")
 
 // lifecycleNote is the system message a status change leaves in the
 // thread, for the visitor and the team alike; "" for none.

@@ -16,8 +16,8 @@ type QuickSender interface {
 	// (appendMessage and countUnread for a visitor's message: the
 	// conversation's counters and version, its response times, the team's
 	// unread) if, as the statement runs, the conversation (in.Message's
-	// ConversationID, or when 0 the visitor's newest) belongs to
-	// in.VisitorID in in.Message's tenant, has status ConversationOpen, no
+	// ConversationID, or when 0 the visitor's newest) belongs to the
+	// visitor (in.Message's AuthorID) in in.Message's tenant, has status ConversationOpen, no
 	// ticket, and no message with in.Message's ClientMsgID. It sets the
 	// message's ID, Seq and ConversationID and returns the conversation as
 	// written and the members' new unread counts. ErrNotQuick when a
@@ -28,16 +28,15 @@ type QuickSender interface {
 	SendQuick(ctx context.Context, in QuickSend) (*Conversation, []MemberUnread, error)
 }
 
-// QuickSend is a visitor message for QuickSender.
+// QuickSend is a visitor message for QuickSender: Message's AuthorID is
+// the visitor, and its AuthorKind the conversation's preview author.
 type QuickSend struct {
-	Message   *Message
-	VisitorID int64
+	Message *Message
 	// Status is the status the conversation must have: ConversationOpen.
 	Status string
-	// Preview and PreviewAuthor are what the conversation's list row shows
-	// after the message (Conversation.notePreview).
-	Preview       string
-	PreviewAuthor AuthorKind
+	// Preview is what the conversation's list row shows after the message
+	// (Conversation.notePreview).
+	Preview string
 }
 
 // ErrNotQuick is QuickSender's answer when the message needs the
@@ -55,10 +54,7 @@ func (s *Service) sendQuick(ctx context.Context, actor Actor, in NewMessage, aut
 	}
 	m = &Message{TenantID: actor.TenantID, ConversationID: in.ConversationID, AuthorKind: author, AuthorID: actor.ID,
 		Body: in.Body, StatusType: in.StatusType, ClientMsgID: in.ClientMsgID, Prompt: in.Prompt, CreatedAt: s.now()}
-	var row Conversation
-	row.notePreview(m)
-	conv, changed, err := qs.SendQuick(ctx, QuickSend{Message: m, VisitorID: actor.ID, Status: ConversationOpen,
-		Preview: row.Preview, PreviewAuthor: row.PreviewAuthor})
+	conv, changed, err := qs.SendQuick(ctx, QuickSend{Message: m, Status: ConversationOpen, Preview: previewOf(m)})
 	if errors.Is(err, ErrNotQuick) || IsCode(err, EConflict) {
 		return nil, nil, false, nil
 	}

@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -151,11 +152,13 @@ func (s *Service) publish(ctx context.Context, o *outbox) {
 	if s.Publisher == nil || len(o.items) == 0 {
 		return
 	}
-	var (
-		topics  []string
-		byTopic = map[string][][]byte{}
-		types   = map[string]string{}
-	)
+	// A write has a few topics: a slice searched in order keeps them in
+	// the order they first appear, without a map per write.
+	type group struct {
+		topic, firstType string
+		events           [][]byte
+	}
+	var groups []group
 	now := time.Now().UnixNano()
 	for _, it := range o.items {
 		it.event.At = now
@@ -165,16 +168,17 @@ func (s *Service) publish(ctx context.Context, o *outbox) {
 			continue
 		}
 		for _, topic := range it.topics {
-			if _, ok := byTopic[topic]; !ok {
-				topics = append(topics, topic)
-				types[topic] = it.event.Type
+			i := slices.IndexFunc(groups, func(g group) bool { return g.topic == topic })
+			if i < 0 {
+				i = len(groups)
+				groups = append(groups, group{topic: topic, firstType: it.event.Type})
 			}
-			byTopic[topic] = append(byTopic[topic], payload)
+			groups[i].events = append(groups[i].events, payload)
 		}
 	}
-	for _, topic := range topics {
-		if err := s.Publisher.Publish(ctx, topic, EncodeEvents(byTopic[topic])); err != nil {
-			s.Log.Warn().Err(err).Str("topic", topic).Str("type", types[topic]).Msg("publish event")
+	for _, g := range groups {
+		if err := s.Publisher.Publish(ctx, g.topic, EncodeEvents(g.events)); err != nil {
+			s.Log.Warn().Err(err).Str("topic", g.topic).Str("type", g.firstType).Msg("publish event")
 		}
 	}
 }

@@ -121,14 +121,14 @@ func (s *Service) StartVisitor(ctx context.Context, in VisitorStart) (*Visit, er
 		if err != nil {
 			return err
 		}
-		visit.Visitor, visit.Conversation = v, nil
+		visit.Conversation = nil // a retried transaction starts over
 		if v == nil {
 			// A new visitor has no conversation to look up.
-			v = newVisitor(site, id.ExternalID, now)
-			v.arrive(in, id, now)
-			visit.Visitor = v
-			return q.CreateVisitor(ctx, v)
+			visit.Visitor = newVisitor(site, id.ExternalID, now)
+			visit.Visitor.arrive(in, id, now)
+			return q.CreateVisitor(ctx, visit.Visitor)
 		}
+		visit.Visitor = v
 		v.arrive(in, id, now)
 		if err := q.UpdateVisitor(ctx, v); err != nil {
 			return err

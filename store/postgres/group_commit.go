@@ -139,7 +139,8 @@ func (c *committer) commit(batch []*groupReq) {
 	for i, r := range batch {
 		v, err := r.scan(br.QueryRow())
 		res[i] = groupRes{v, err}
-		if err != nil && !errors.Is(err, errNoRow) && failed == nil {
+		// No row (pgx.ErrNoRows) is an answer, not a failure of the batch.
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) && failed == nil {
 			failed = err
 		}
 	}
@@ -172,7 +173,3 @@ func (c *committer) alone(ctx context.Context, r *groupReq) {
 	v, err := r.scan(c.db.pool.QueryRow(ctx, r.sql, r.args...))
 	r.done <- groupRes{v, err}
 }
-
-// errNoRow is what a scan returns for a statement that matched no row: not
-// a failure of its batch.
-var errNoRow = pgx.ErrNoRows

@@ -68,8 +68,9 @@ func (db *DB) SendQuick(ctx context.Context, in hub.QuickSend) (*hub.Conversatio
 	if times := hubsql.SetResponseTimes(m, "$6::timestamptz", hubsql.Interval); times != "" {
 		set = times + ","
 	}
-	args := []any{m.ConversationID, m.TenantID, in.VisitorID, in.Status, m.ClientMsgID, m.CreatedAt, in.Preview,
-		in.PreviewAuthor, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, jsoncol.AttachmentRef(m.Attachment),
+	// $8 is the preview's author and $9 the message's: the same author.
+	args := []any{m.ConversationID, m.TenantID, m.AuthorID, in.Status, m.ClientMsgID, m.CreatedAt, in.Preview,
+		m.AuthorKind, m.AuthorKind, m.AuthorID, m.Body, m.StatusType, jsoncol.AttachmentRef(m.Attachment),
 		m.AuthorName, m.Prompt, jsoncol.Trace(m.Trace)}
 	v, err := db.group.do(ctx, &groupReq{sql: fmt.Sprintf(sendQuick, conv, set), args: args, scan: scanQuick})
 	var pe *pgconn.PgError
