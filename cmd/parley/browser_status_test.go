@@ -14,12 +14,22 @@ func ticketStatusIs(st string) string {
 	return fmt.Sprintf(`(document.querySelector('[data-testid="ticket-status"]') || {}).value === %q`, st)
 }
 
-// awaitConversationStatus reads a visitor's frames until a
-// conversation.updated with the status arrives.
-func awaitConversationStatus(tb testing.TB, c *client, conv int64, status string) {
+// awaitConversationStatus finds a conversation.updated with the status
+// among earlier, the frames a request passed over, or else reads the
+// visitor's frames until one arrives: the event of a write may come
+// before the write's ack.
+func awaitConversationStatus(tb testing.TB, c *client, conv int64, status string, earlier ...frame) {
 	tb.Helper()
 	for {
-		f, _ := c.await("conversation.updated", "")
+		var f frame
+		if len(earlier) > 0 {
+			f, earlier = earlier[0], earlier[1:]
+			if f.Type != "conversation.updated" {
+				continue
+			}
+		} else {
+			f, _ = c.await("conversation.updated", "")
+		}
 		u := decode[struct {
 			ID     int64  `json:"id"`
 			Status string `json:"status"`
@@ -51,9 +61,11 @@ func TestBrowserStatusCells(t *testing.T) {
 	if st := do(t, "POST", n.URL+"/api/v1/tickets", owner, map[string]any{"conversation_id": conv, "subject": "Late parcel", "requester_email": "ann@example.com"}, &tk); st != 201 {
 		t.Fatalf("ticket: %d", st)
 	}
-	send := func(id, body string) {
+	// send returns the frames that came before the ack.
+	send := func(id, body string) []frame {
 		t.Helper()
-		visitor.call("send", "ack", map[string]any{"conversation_id": conv, "client_msg_id": id, "body": body})
+		_, passed := visitor.await("ack", visitor.send("send", map[string]any{"conversation_id": conv, "client_msg_id": id, "body": body}))
+		return passed
 	}
 
 	ann := newAgentTab(t, n, "owner")
@@ -78,10 +90,10 @@ func TestBrowserStatusCells(t *testing.T) {
 	ann.setField(t, tid("ticket-status"), "resolved")
 	ann.wait(t, "Resolved, stamped", ticketStatusIs("resolved")+` && !!document.querySelector('[data-testid="resolved-at"]')`, `document.querySelector('[data-testid="ticket-detail"]').innerText`)
 	awaitConversationStatus(t, visitor, conv, "resolved")
-	send("v3", "It arrived broken.")
+	passed := send("v3", "It arrived broken.")
 	ann.wait(t, "Open again, live", ticketStatusIs("open")+` && `+rowStatus(tk.ID)+` === "Open" && !document.querySelector('[data-testid="resolved-at"]') &&
 		JSON.stringify(`+bodies+`).includes("which is open again")`, `document.querySelector('[data-testid="ticket-detail"]').innerText`)
-	awaitConversationStatus(t, visitor, conv, "open")
+	awaitConversationStatus(t, visitor, conv, "open", passed...)
 	ann.wait(t, "what arrived while the ticket was open is read", fmt.Sprintf(`!document.querySelector('[data-testid="ticket-row"][data-id="%d"] [data-testid="unread"]')`, tk.ID),
 		`document.querySelector('[data-testid="ticket-list"]')?.innerText`)
 	ann.shot(t, "status-reopened-by-visitor")
