@@ -46,6 +46,20 @@ type BrokerHandler interface {
 	HandleReset()
 }
 
+// BrokerIdler is a BrokerHandler told when it has handled the messages
+// that arrived together: both brokers call HandleIdle, on the handler's
+// goroutine, when nothing more is queued for it, and at least every
+// IdleEvery messages under a steady stream. The realtime node starts its
+// sockets' writers then, so that the frames of a batch leave each socket
+// in one write.
+type BrokerIdler interface {
+	HandleIdle()
+}
+
+// IdleEvery bounds how many messages a BrokerIdler handles between two
+// HandleIdle calls.
+const IdleEvery = 16
+
 // Publisher is the part of a Broker the Service needs.
 type Publisher interface {
 	Publish(ctx context.Context, topic string, payload []byte) error

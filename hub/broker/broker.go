@@ -139,7 +139,11 @@ func (q *queue) owesReset() bool {
 // until stop is closed. wanted filters out messages for topics unsubscribed
 // after the message was queued, so that no delivery for a topic starts once
 // Unsubscribe has returned.
+// A handler that is a hub.BrokerIdler is told when the queue is empty, and
+// every hub.IdleEvery deliveries.
 func (q *queue) run(h hub.BrokerHandler, wanted func(topic string) bool, stop <-chan struct{}) {
+	idler, _ := h.(hub.BrokerIdler)
+	handled := 0
 	for {
 		select {
 		case <-stop:
@@ -154,6 +158,10 @@ func (q *queue) run(h hub.BrokerHandler, wanted func(topic string) bool, stop <-
 		}
 		if q.owesReset() {
 			h.HandleReset()
+		}
+		if handled++; idler != nil && (handled >= hub.IdleEvery || len(q.items) == 0) {
+			idler.HandleIdle()
+			handled = 0
 		}
 	}
 }

@@ -16,6 +16,7 @@ type Metrics struct {
 	Connections       *prometheus.GaugeVec   // by kind: visitor, agent
 	FramesIn          *prometheus.CounterVec // by kind
 	FramesOut         *prometheus.CounterVec // by kind
+	SocketWrites      *prometheus.CounterVec // by kind; frames out / socket writes is frames a write
 	MessagesPersisted prometheus.Counter
 	DeliverLatency    prometheus.Histogram // publish to delivery, seconds
 	BrokerReconnects  prometheus.Counter
@@ -37,6 +38,9 @@ func New() *Metrics {
 		}, []string{"kind"}),
 		FramesOut: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "parley_frames_out_total", Help: "Websocket frames sent by kind.",
+		}, []string{"kind"}),
+		SocketWrites: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "parley_socket_writes_total", Help: "Writes of queued websocket frames to sockets by kind (several frames queued together leave in one write).",
 		}, []string{"kind"}),
 		MessagesPersisted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "parley_messages_persisted_total", Help: "Messages committed to the store.",
@@ -62,7 +66,7 @@ func New() *Metrics {
 	m.Registry.MustRegister(
 		prometheus.NewGoCollector(),
 		prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
-		m.Connections, m.FramesIn, m.FramesOut, m.MessagesPersisted, m.DeliverLatency,
+		m.Connections, m.FramesIn, m.FramesOut, m.SocketWrites, m.MessagesPersisted, m.DeliverLatency,
 		m.BrokerReconnects, m.BrokerDrops, m.SlowConsumers, m.StoreErrors,
 	)
 	return m
@@ -89,10 +93,11 @@ func (m *Metrics) FrameIn(kind string) {
 	}
 }
 
-// FrameOut records a sent frame.
-func (m *Metrics) FrameOut(kind string) {
-	if m != nil {
-		m.FramesOut.WithLabelValues(kind).Inc()
+// FramesWritten records one write of n frames to a socket of kind.
+func (m *Metrics) FramesWritten(kind string, n int) {
+	if m != nil && n > 0 {
+		m.FramesOut.WithLabelValues(kind).Add(float64(n))
+		m.SocketWrites.WithLabelValues(kind).Inc()
 	}
 }
 

@@ -23,6 +23,7 @@ type broadcast struct {
 
 // HandleMessage delivers a broker message to the local sessions subscribed
 // to topic. It never blocks: a session whose queue is full is disconnected.
+// The sessions' writers start at the next HandleIdle.
 func (n *Node) HandleMessage(topic string, payload []byte) {
 	if topic == n.probeTopic {
 		n.probeReceived(payload)
@@ -85,10 +86,29 @@ func (n *Node) handleEvent(topic string, ev hub.Event) {
 		for s := range t.subs {
 			// See session.authenticate; quiet is set before the actor.
 			if s.actor.Load() != nil && s.quiet != topic {
-				s.offer(it)
+				n.offerLater(s, it)
 			}
 		}
 	}
+}
+
+// offerLater offers it to s from the broker's handler: s's writer starts
+// at HandleIdle, once the events that arrived with this one are queued
+// too, so that their frames leave in one write (session.writeLoop).
+func (n *Node) offerLater(s *session, it *item) {
+	if s.offerLater(it) {
+		n.kicks = append(n.kicks, s)
+	}
+}
+
+// HandleIdle starts the writers of the sessions the broker's messages
+// since the last call were offered to (hub.BrokerIdler).
+func (n *Node) HandleIdle() {
+	for i, s := range n.kicks {
+		s.kick()
+		n.kicks[i] = nil
+	}
+	n.kicks = n.kicks[:0]
 }
 
 // knowledgeReceived hands an EventKnowledgeChanged to

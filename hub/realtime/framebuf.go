@@ -55,6 +55,16 @@ func (w *frameWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// size is how many bytes are held.
+func (w *frameWriter) size() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf == nil {
+		return 0
+	}
+	return len(*w.buf)
+}
+
 // hold starts holding what is written.
 func (w *frameWriter) hold() {
 	w.mu.Lock()

@@ -166,6 +166,11 @@ type Node struct {
 	broker  hub.Broker
 	started chan struct{}
 
+	// kicks are the sessions the broker's handler queued items for
+	// without starting their writers: HandleIdle starts them. Only the
+	// handler's goroutine touches it (dispatch.go).
+	kicks []*session
+
 	mu       sync.RWMutex
 	topics   map[string]*topic
 	sessions map[*session]struct{}
@@ -216,7 +221,7 @@ func New(cfg Config) *Node {
 		pubStop:      make(chan struct{}),
 		pubDone:      make(chan struct{}),
 		probes:       map[string]chan struct{}{},
-		gates:        gates{sites: map[int64]*siteGate{}, refresh: make(chan struct{}, 1)},
+		gates:        gates{sites: map[int64]*siteGate{}, keys: map[string]int64{}, refresh: make(chan struct{}, 1)},
 	}
 	n.pubCtx, n.pubCancel = context.WithCancel(context.Background())
 	for _, o := range cfg.AgentOrigins {

@@ -108,7 +108,7 @@ type session struct {
 	// (opContext).
 	ctx    context.Context
 	cancel context.CancelFunc
-	// abortWrite cancels the write in flight, if any; writesAborted fails
+	// abortWrite cancels the burst in flight, if any; writesAborted fails
 	// every write from then on (abortWrites: a slow consumer).
 	abortWrite    atomic.Pointer[context.CancelFunc]
 	writesAborted atomic.Bool
@@ -118,13 +118,20 @@ type session struct {
 	limiter *limiter
 	// Owned by the writer.
 	convs map[int64]*convState
+	// bursting: the frameWriter holds the writer's frames until flush
+	// (session_delivery.go).
+	bursting    bool
+	burstFrames int
 
 	// viewing is what the session said it views (viewing.go).
 	viewing viewingSet
 }
 
 // siteRef names a visitor socket's site.
-type siteRef struct{ ID, TenantID int64 }
+type siteRef struct {
+	ID, TenantID int64
+	Key          string
+}
 
 // convState is what the writer knows of a conversation the client
 // subscribed to.

@@ -6,7 +6,6 @@ package realtime
 
 import (
 	"context"
-	"errors"
 	"slices"
 
 	"github.com/coder/websocket"
@@ -14,26 +13,66 @@ import (
 	"github.com/parley-chat/parley/hub"
 )
 
-// write sends one frame, as one write to the socket (framebuf.go), within
-// WriteTimeout, unless abortWrites was called.
+// write adds one frame to the writer's burst: the frames the writer
+// writes one after another leave in one write to the socket when it
+// flushes (framebuf.go), which it does when its queue is empty, before it
+// waits on the store, and every flushAt bytes. Fails once abortWrites was
+// called.
 func (s *session) write(frame []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), s.n.cfg.WriteTimeout)
-	defer cancel()
-	s.abortWrite.Store(&cancel)
-	defer s.abortWrite.Store(nil)
 	if s.writesAborted.Load() {
 		return context.Canceled
 	}
-	s.fw.hold()
-	err := s.conn.Write(ctx, websocket.MessageText, frame)
-	if err := errors.Join(err, s.fw.release(ctx, err == nil)); err != nil {
+	if !s.bursting {
+		s.bursting = true
+		s.fw.hold()
+	}
+	// The frame is held, so the write does not wait on the socket; at most
+	// on a ping's or pong's write, which has its own deadline. Without a
+	// deadline here coder/websocket arms no timer per frame.
+	if err := s.conn.Write(context.Background(), websocket.MessageText, frame); err != nil {
 		return err
 	}
-	s.n.metrics.FrameOut(s.kind)
+	s.burstFrames++
 	return nil
 }
 
-// abortWrites aborts the write in flight, if any, and fails the writes to
+// flushAt is how many bytes a burst holds before the writer flushes it
+// although more frames are queued.
+const flushAt = 32 << 10
+
+// flush writes the burst to the socket in one write, within WriteTimeout,
+// and ends it; a burst that abortWrites cut short is dropped. Only the
+// writer calls it.
+func (s *session) flush() error { return s.endBurst(true) }
+
+// endBurst ends the burst, if any, writing it when send is set.
+func (s *session) endBurst(send bool) error {
+	if !s.bursting {
+		return nil
+	}
+	s.bursting = false
+	frames := s.burstFrames
+	s.burstFrames = 0
+	ctx, cancel := context.WithTimeout(context.Background(), s.n.cfg.WriteTimeout)
+	defer cancel()
+	// abortWrites sets writesAborted and then cancels what it finds here:
+	// either it finds this write, or this write sees writesAborted.
+	s.abortWrite.Store(&cancel)
+	defer s.abortWrite.Store(nil)
+	aborted := s.writesAborted.Load()
+	if send && !aborted {
+		// Counted before the write, so that a client that read the
+		// frames finds them counted (TestFramesOfABatchLeaveInOneWrite).
+		s.n.metrics.FramesWritten(s.kind, frames)
+	}
+	err := s.fw.release(ctx, send && !aborted)
+	if err == nil && aborted {
+		err = context.Canceled
+	}
+	return err
+}
+
+// abortWrites aborts the burst in flight, if any, and fails the writes to
 // come: the writer is most likely blocked on a full socket (a slow
 // consumer), and the socket is dropped rather than wait WriteTimeout for
 // it. The close frame is not a write of the writer's: an idle writer still
@@ -72,6 +111,9 @@ func (s *session) process(it *item) error {
 		}
 		return nil
 	case itemSubscribe:
+		if err := s.flush(); err != nil { // it waits on the store
+			return err
+		}
 		return s.subscribed(it)
 	case itemUnsubscribe:
 		delete(s.convs, it.conv)
@@ -143,6 +185,9 @@ func (s *session) deliver(b *broadcast) error {
 // them a gap is often empty. When the store fails or the gap is too large,
 // the client is told to reload (resync).
 func (s *session) fillGap(conv int64, st *convState, seq int64) error {
+	if err := s.flush(); err != nil {
+		return err
+	}
 	ctx, cancel := s.opContext()
 	defer cancel()
 	actor := *s.actor.Load()
@@ -230,6 +275,9 @@ func (s *session) resume(reason string) error {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
+		if err := s.flush(); err != nil {
+			return err
+		}
 		st := s.convs[id]
 		ctx, cancel := s.opContext()
 		msgs, err := s.n.svc.Messages(ctx, actor, hub.MessageFilter{ConversationID: id, AfterSeq: st.lastSeq, Limit: limit + 1})

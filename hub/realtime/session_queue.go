@@ -17,6 +17,8 @@ type queue struct {
 	writing bool
 	// running: run has started, writers may be started.
 	running bool
+	// kick: a caller of offerLater is to start the writer (kick).
+	kick bool
 	// room, when not nil, is closed when the writer takes an item: push
 	// waits on it while the queue is full.
 	room chan struct{}
@@ -26,16 +28,31 @@ type queue struct {
 // read fast enough, and it is disconnected. Guarded by
 // TestSlowConsumerDisconnectedOthersUnaffected.
 func (s *session) offer(it *item) {
+	s.enqueue(it, false)
+}
+
+// offerLater is offer without starting the writer: it reports whether the
+// caller must kick s, which it does for each session once.
+func (s *session) offerLater(it *item) (kick bool) {
+	return s.enqueue(it, true)
+}
+
+func (s *session) enqueue(it *item, later bool) (kick bool) {
 	select {
 	case <-s.dying:
-		return // the writer writes nothing more
+		return false // the writer writes nothing more
 	default:
 	}
 	s.qmu.Lock()
 	full := len(s.q.items) >= s.n.cfg.SendQueue
 	if !full {
 		s.q.items = append(s.q.items, it)
-		s.startWriter()
+		switch {
+		case !later:
+			s.startWriter()
+		case !s.q.kick && s.q.running && !s.q.writing:
+			s.q.kick, kick = true, true
+		}
 	}
 	s.qmu.Unlock()
 	if full && s.close(CloseTryAgain, "slow consumer: reconnect and resume") {
@@ -43,6 +60,18 @@ func (s *session) offer(it *item) {
 		s.logger().Warn().Int("queue", s.n.cfg.SendQueue).Msg("slow consumer: closing")
 		s.abortWrites()
 	}
+	return kick
+}
+
+// kick starts the writer that offerLater left to the caller, unless one
+// runs already.
+func (s *session) kick() {
+	s.qmu.Lock()
+	s.q.kick = false
+	if len(s.q.items) > 0 {
+		s.startWriter()
+	}
+	s.qmu.Unlock()
 }
 
 // push queues it for the writer, waiting while the queue is full (the
@@ -77,22 +106,23 @@ func (s *session) startWriter() {
 	}
 }
 
-// next takes the next item for the writer. It returns nil when the writer
-// is to end: with closing set when the session is closing (the writer
-// then closes the socket and stays the last one), otherwise because the
-// queue is empty (and the writer is no longer running).
-func (s *session) next() (it *item, closing bool) {
+// next takes the next item for the writer; last says the queue is empty
+// after it. It returns nil when the writer is to end: with closing set
+// when the session is closing (the writer then closes the socket and stays
+// the last one), otherwise because the queue is empty (and the writer is
+// no longer running).
+func (s *session) next() (it *item, last, closing bool) {
 	s.qmu.Lock()
 	defer s.qmu.Unlock()
 	select {
 	case <-s.dying:
-		return nil, true
+		return nil, true, true
 	default:
 	}
 	if len(s.q.items) == 0 {
 		s.q.items = nil // an idle socket keeps no array
 		s.q.writing = false
-		return nil, false
+		return nil, true, false
 	}
 	it = s.q.items[0]
 	s.q.items[0] = nil
@@ -101,28 +131,37 @@ func (s *session) next() (it *item, closing bool) {
 		close(s.q.room)
 		s.q.room = nil
 	}
-	return it, false
+	return it, len(s.q.items) == 0, false
 }
 
 // writeLoop writes the queue in order until it is empty, or until the
 // session closes, and then closes the socket with the session's close
 // code (finish closes s.finished, which the reader waits for). Frames keep
 // the order they were queued in because one writer runs at a time and
-// takes them in order.
+// takes them in order. The frames of the items it finds queued together
+// leave in one write (burst): it flushes when the queue is empty.
 func (s *session) writeLoop() {
 	for {
-		it, closing := s.next()
+		it, last, closing := s.next()
 		if closing {
+			if err := s.flush(); err != nil {
+				s.logger().Debug().Err(err).Msg("flush before close")
+			}
 			s.finish()
 			return
 		}
 		if it == nil {
-			return
+			return // the burst was flushed with the last item
 		}
-		if err := s.process(it); err != nil {
+		err := s.process(it)
+		if err == nil && (last || s.fw.size() >= flushAt) {
+			err = s.flush()
+		}
+		if err != nil {
 			if s.close(websocket.StatusAbnormalClosure, "") {
 				s.logger().Debug().Err(err).Msg("write failed: closing")
 			}
+			_ = s.endBurst(false) // finish writes through
 			s.finish()
 			return
 		}

@@ -49,7 +49,7 @@ func (n *Node) deliverUnread(topic string, ev hub.Event) {
 			items[a.ID] = it
 		}
 		if it != nil {
-			s.offer(it)
+			n.offerLater(s, it)
 		}
 	}
 }

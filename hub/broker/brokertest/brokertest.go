@@ -43,6 +43,7 @@ func Run(t *testing.T, newBroker func(t *testing.T, h hub.BrokerHandler) hub.Bro
 		{"DoubleSubscribeSingleUnsubscribe", testDoubleSubscribe},
 		{"PerTopicOrder", testOrder},
 		{"BatchOrder", testBatchOrder},
+		{"Idle", testIdle},
 		{"OneGoroutine", testOneGoroutine},
 		{"SubscribeIsEffectiveOnReturn", testSubscribeEffective},
 		{"TwoNodes", testTwoNodes},
@@ -530,4 +531,60 @@ func CheckNoSilentLoss(t *testing.T, events []Event, n int) int {
 		t.Fatalf("messages %d to %d lost without a reset after them", next, n-1)
 	}
 	return received
+}
+
+// idleHandler counts the messages handled since the last HandleIdle.
+type idleHandler struct {
+	mu      sync.Mutex
+	handled int // in all
+	since   int // since the last HandleIdle
+	most    int // the most between two HandleIdle calls
+}
+
+func (h *idleHandler) HandleMessage(string, []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.handled++
+	h.since++
+	h.most = max(h.most, h.since)
+}
+
+func (h *idleHandler) HandleReset() {}
+
+func (h *idleHandler) HandleIdle() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.since = 0
+}
+
+// testIdle: a hub.BrokerIdler is told when it has handled what arrived,
+// and at least every hub.IdleEvery messages in a stream.
+func testIdle(t *testing.T, open func(*testing.T, hub.BrokerHandler) hub.Broker) {
+	h := &idleHandler{}
+	b := open(t, h)
+	mustSubscribe(t, b, "a")
+	const n = 40*hub.IdleEvery + 3 // not a multiple: the last HandleIdle is for an empty queue
+	pubs := make([]hub.Publication, n)
+	for i := range pubs {
+		pubs[i] = hub.Publication{Topic: "a", Payload: []byte(strconv.Itoa(i))}
+	}
+	if err := b.PublishBatch(ctx(t), pubs); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(Timeout)
+	for {
+		h.mu.Lock()
+		handled, since, most := h.handled, h.since, h.most
+		h.mu.Unlock()
+		if most > hub.IdleEvery {
+			t.Fatalf("%d messages handled between two HandleIdle calls, want at most %d", most, hub.IdleEvery)
+		}
+		if handled == n && since == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("handled %d of %d messages, %d since the last HandleIdle", handled, n, since)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
