@@ -46,6 +46,7 @@ const CloseChatUnavailable websocket.StatusCode = 4003
 type gates struct {
 	mu    sync.Mutex
 	sites map[int64]*siteGate
+	keys  map[string]int64 // the site keys of sites, for handshakes (gateOfKey)
 	// refresh asks gateLoop to read every gate from the store now.
 	refresh chan struct{}
 }
@@ -102,6 +103,7 @@ func (n *Node) acquireGate(ctx context.Context, s *session) (*siteGate, error) {
 		if sg = n.gates.sites[s.site.ID]; sg == nil {
 			sg = &siteGate{}
 			n.gates.sites[s.site.ID] = sg
+			n.gates.keys[s.site.Key] = s.site.ID
 		}
 		sg.refs++
 		n.gates.mu.Unlock()
@@ -127,7 +129,32 @@ func (n *Node) releaseGate(s *session) {
 	s.gateEntry.refs--
 	if s.gateEntry.refs <= 0 && n.gates.sites[s.site.ID] == s.gateEntry {
 		delete(n.gates.sites, s.site.ID)
+		delete(n.gates.keys, s.site.Key)
 	}
+}
+
+// gateOfKey is the gate of the site with key for a visitor socket's
+// handshake: the one the node keeps while it has sockets of the site
+// (current as every socket's frames are checked against it), else read
+// from the store. ENotFound for an unknown key.
+func (n *Node) gateOfKey(ctx context.Context, key string) (hub.Gate, error) {
+	n.gates.mu.Lock()
+	var g *hub.Gate
+	if sg := n.gates.sites[n.gates.keys[key]]; sg != nil {
+		g = sg.gate.Load()
+	}
+	n.gates.mu.Unlock()
+	if g != nil {
+		return *g, nil
+	}
+	site, tenant, _, err := n.svc.WidgetSite(ctx, key, "")
+	if err != nil {
+		return hub.Gate{}, err
+	}
+	if site == nil {
+		return hub.Gate{}, hub.Errorf(hub.ENotFound, "unknown site key")
+	}
+	return hub.GateOf(site, tenant), nil
 }
 
 // gateReceived applies an EventSiteGate from the broker.

@@ -234,6 +234,18 @@ func TestNoStoreReadPerFrame(t *testing.T) {
 	if got := reads.Load() - before; got != 0 {
 		t.Fatalf("20 frames read the site or its workspace %d times, want 0", got)
 	}
+	// Nor does a handshake of a site whose gate the node keeps, and the
+	// gate it uses is current: a page just allowed opens a socket.
+	_, token2 := e.newVisitor(a.site)
+	const added = "https://new.example"
+	e.updateSite(a, hub.SiteUpdate{AllowedOrigins: &[]string{siteOrigin, added}})
+	c.stillOpen("still allowed")
+	before = reads.Load()
+	e.visitor(a.site, token2).stillOpen("second socket")
+	e.mustDial("/ws/visitor?site="+a.site.Key, dialOpts{origin: added}) // 403 with a stale gate
+	if got := reads.Load() - before; got != 0 {
+		t.Fatalf("2 handshakes read the site or its workspace %d times, want 0", got)
+	}
 	yes := true
 	e.updateSite(a, hub.SiteUpdate{Paused: &yes})
 	c.wantChatClosed(hub.ReasonWidgetPaused)

@@ -75,7 +75,8 @@ func (n *Node) upgrade(c *fiber.Ctx, kind string) error {
 	defer cancel()
 	switch kind {
 	case kindVisitor:
-		site, err := n.svc.Store.FindSiteByKey(ctx, strings.Clone(c.Query("site")))
+		key := strings.Clone(c.Query("site"))
+		g, err := n.gateOfKey(ctx, key) // gate.go
 		if hub.IsCode(err, hub.ENotFound) {
 			return problem(c, reqID, hub.ENotFound, "unknown site key")
 		} else if err != nil {
@@ -83,21 +84,16 @@ func (n *Node) upgrade(c *fiber.Ctx, kind string) error {
 			return problem(c, reqID, hub.EInternal, "internal error")
 		}
 		fromFrame := slices.Contains(n.cfg.WidgetOrigins, origin)
-		if origin == "" || !site.AllowsOrigin(origin) && !fromFrame {
+		if origin == "" || !g.Allows(origin) && !fromFrame {
 			return problem(c, reqID, hub.EForbidden, "origin not allowed")
-		}
-		tenant, err := n.svc.Store.FindTenantByID(ctx, site.TenantID)
-		if err != nil {
-			s.logger().Error().Err(err).Msg("find workspace for websocket")
-			return problem(c, reqID, hub.EInternal, "internal error")
 		}
 		// A closed chat is told by the close code after the upgrade, so
 		// that a browser can read its reason (gate.go).
-		s.refused = hub.GateOf(site, tenant).Closed()
+		s.refused = g.Closed()
 		if !fromFrame {
 			s.pageOrigin = origin
 		}
-		s.site = siteRef{ID: site.ID, TenantID: site.TenantID}
+		s.site = siteRef{ID: g.SiteID, TenantID: g.TenantID, Key: key}
 	case kindAgent, kindRequester:
 		if origin == "" || !n.agentOrigins[origin] {
 			return problem(c, reqID, hub.EForbidden, "origin not allowed")
