@@ -116,6 +116,17 @@ func (s *Service) StartVisitor(ctx context.Context, in VisitorStart) (*Visit, er
 	}
 	now := s.now()
 	visit := &Visit{Verified: verified}
+	if in.AnonymousID == "" && id.ExternalID == "" {
+		// A browser's first visit continues nobody (findVisitor): one
+		// autocommitted insert, no transaction around it.
+		visit.Visitor = newVisitor(site, "", now)
+		visit.Visitor.arrive(in, id, now)
+		if err := s.Store.CreateVisitor(ctx, visit.Visitor); err != nil {
+			return nil, err
+		}
+		visit.Token = s.IssueVisitorToken(visit.Visitor, verified, in.Origin)
+		return visit, nil
+	}
 	err = s.tx(ctx, func(q Queries) error {
 		v, err := findVisitor(ctx, q, site.ID, in.AnonymousID, id.ExternalID)
 		if err != nil {
