@@ -153,17 +153,31 @@ func (c *conn) call(ctx context.Context, typ, id string, data any, reply string)
 
 // visitor starts a visit and opens an authenticated visitor socket.
 func visitor(ctx context.Context, base, site, origin string) (*conn, error) {
+	token, err := startVisit(ctx, base, site, origin)
+	if err != nil {
+		return nil, err
+	}
+	return visitorSocket(ctx, base, site, origin, token)
+}
+
+// startVisit starts a new visitor's visit and returns its token.
+func startVisit(ctx context.Context, base, site, origin string) (string, error) {
 	var start struct {
 		Token string `json:"token"`
 	}
 	if err := postJSON(ctx, base+"/api/v1/sdk/visitors", http.Header{"Origin": {origin}}, map[string]string{"site": site}, &start); err != nil {
-		return nil, err
+		return "", err
 	}
+	return start.Token, nil
+}
+
+// visitorSocket opens a visitor socket authenticated with token.
+func visitorSocket(ctx context.Context, base, site, origin, token string) (*conn, error) {
 	c, err := dial(ctx, base+"/ws/visitor?site="+site, origin, nil)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.call(ctx, "auth", "a", map[string]string{"token": start.Token}, "auth.ok"); err != nil {
+	if _, err := c.call(ctx, "auth", "a", map[string]string{"token": token}, "auth.ok"); err != nil {
 		c.ws.CloseNow()
 		return nil, err
 	}

@@ -15,6 +15,8 @@
 #   PARLEY_BENCH_PG [postgres://postgres@127.0.0.1:5432] PARLEY_BENCH_REDIS [redis://127.0.0.1:6379/3]
 #   PARLEY_BIN [built from this tree]: another parley binary to measure (an
 #   older commit's, for a before/after in the same window)
+#   STEPS [floor ramp fanout connect idle]: the steps to run, in their order
+#   here (the floor runs first and last whenever it is among them)
 #   PROFILE [none]: a file for a 10 s CPU profile of node a, taken during a
 #   last ramp step at PROFILE_RATE [800] msg/s (node a then has
 #   PARLEY_ADMIN_ADDR on PORT_A+100); its top is printed
@@ -75,18 +77,31 @@ cluster=(-a "$a" -b "$b" -site "$site" -origin http://localhost:8080 -email "$em
   -cpu "$cpu" -floor-n "${FLOOR_N:-1000}")
 
 echo "== $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), assistant ${ASSISTANT:-off}"
+steps=" ${STEPS:-floor ramp fanout connect idle} "
+step() { [[ "$steps" == *" $1 "* ]]; }
+if step floor; then
 echo "== floor"
 "$work/parleyload" floor -floor-n "${FLOOR_N:-1000}" -cpu "$cpu"
+fi
+if step ramp; then
 echo "== ramp (visitors on a -> agents on b)"
 "$work/parleyload" ramp "${cluster[@]}" -from "${RAMP_FROM:-50}" -to "${RAMP_TO:-1500}" -step "${RAMP_STEP:-x1.5}" \
   -p99 "${RAMP_P99:-50ms}" -step-duration "${STEP_DURATION:-10s}" -tries "${RAMP_TRIES:-2}"
+fi
+if step fanout; then
 echo "== fanout (agent sockets on both nodes)"
 "$work/parleyload" fanout "${cluster[@]}" -agents "${FANOUT_AGENTS:-200}" -visitors "${FANOUT_VISITORS:-10}" \
   -rate "${FANOUT_RATE:-20}" -duration "${FANOUT_DURATION:-20s}"
+fi
+if step connect; then
 echo "== connect (visitor sockets on a)"
 "$work/parleyload" connect -url "$a" -site "$site" -n "${CONNECT_N:-2000}" -concurrency "${CONNECT_CONCURRENCY:-32}" -cpu "$cpu"
+"$work/parleyload" connect -returning -url "$a" -site "$site" -n "${CONNECT_N:-2000}" -concurrency "${CONNECT_CONCURRENCY:-32}" -cpu "$cpu"
+fi
+if step idle; then
 echo "== memory per idle websocket (${IDLE_N:-10000} visitor connections on a)"
 "$work/parleyload" idle -url "$a" ${admin_a:+-admin "http://$admin_a"} -site "$site" -n "${IDLE_N:-10000}"
+fi
 if [ -n "${PROFILE:-}" ]; then
   echo "== CPU profile of node a during a step at ${PROFILE_RATE:-800} msg/s"
   (sleep 3; curl -sf -o "$PROFILE" "http://$admin_a/debug/pprof/profile?seconds=10") &
@@ -95,6 +110,8 @@ if [ -n "${PROFILE:-}" ]; then
   wait "$prof"
   go tool pprof -top -nodecount=30 "$work/parley" "$PROFILE" 2>/dev/null | head -40
 fi
+if step floor; then
 echo "== floor again (it moves with the machine's load)"
 "$work/parleyload" floor -floor-n "${FLOOR_N:-1000}" -cpu "$cpu"
+fi
 echo "== $(date -u +%FT%TZ) load average $(cut -d' ' -f1-3 /proc/loadavg)"

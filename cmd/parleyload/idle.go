@@ -83,7 +83,7 @@ func idle(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	o := openVisitors(ctx, *base, *site, *origin, *n, *workers)
+	o := openVisitors(ctx, *base, *site, *origin, *n, *workers, nil)
 	defer o.close()
 	for _, c := range o.conns {
 		go drain(c) // answer pings; idle otherwise
@@ -124,20 +124,28 @@ func (o *opened) close() {
 	}
 }
 
-// openVisitors opens n authenticated visitor sockets, workers at a time.
-func openVisitors(ctx context.Context, base, site, origin string, n, workers int) *opened {
+// openVisitors opens n authenticated visitor sockets, workers at a time:
+// of new visitors, or with tokens (at least n) of visitors who started
+// their visits before.
+func openVisitors(ctx context.Context, base, site, origin string, n, workers int, tokens []string) *opened {
 	type result struct {
 		c   *conn
 		d   time.Duration
 		err error
 	}
-	jobs := make(chan struct{})
+	jobs := make(chan int)
 	results := make(chan result, n) // buffered: workers never block on an abandoned run
 	for range max(workers, 1) {
 		go func() {
-			for range jobs {
+			for i := range jobs {
 				t0 := time.Now()
-				c, err := visitor(ctx, base, site, origin)
+				var c *conn
+				var err error
+				if tokens != nil {
+					c, err = visitorSocket(ctx, base, site, origin, tokens[i])
+				} else {
+					c, err = visitor(ctx, base, site, origin)
+				}
 				results <- result{c, time.Since(t0), err}
 			}
 		}()
@@ -145,9 +153,9 @@ func openVisitors(ctx context.Context, base, site, origin string, n, workers int
 	start := time.Now()
 	go func() {
 		defer close(jobs)
-		for range n {
+		for i := range n {
 			select {
-			case jobs <- struct{}{}:
+			case jobs <- i:
 			case <-ctx.Done():
 				return
 			}

@@ -19,6 +19,7 @@
 // and PARLEY_REDIS_URL) latency, ramp and fanout print the floor first;
 // with -cpu they print the CPU of the named processes during each step.
 // Every loop is bounded in count and time, and targets only the URLs given.
+// PARLEYLOAD_CPUPROFILE names a file for the load tool's own CPU profile.
 package main
 
 import (
@@ -28,6 +29,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -58,6 +60,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	cmd, ok := cmds[args[0]]
 	if !ok {
 		return fmt.Errorf("unknown command %q; %s", args[0], usage)
+	}
+	if path := os.Getenv("PARLEYLOAD_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	return cmd(ctx, args[1:], out)
 }
