@@ -36,7 +36,7 @@ export function Tokens({ manager }: { manager: boolean }) {
       const expires_at = days ? new Date(Date.now() + days * 86400_000).toISOString() : null;
       const tok = await post<APIToken & { secret: string }>("/tokens", { name: name.trim(), scope, expires_at });
       const { secret, ...listed } = tok;
-      setItems([listed, ...(items || [])]);
+      setItems((cur) => [listed, ...(cur || [])]);
       setSecret(secret);
       setName("");
     });
@@ -55,7 +55,7 @@ export function Tokens({ manager }: { manager: boolean }) {
               <option value={d}>{d ? t("tokens.days", { n: d }) : t("tokens.never")}</option>
             ))}
           </select>
-          <button type="button" class="primary" disabled={busy || !name.trim()} onClick={create} data-testid="token-create">
+          <button type="button" class="primary" disabled={busy || !name.trim() || items === null} onClick={create} data-testid="token-create">
             {t("tokens.create")}
           </button>
         </div>
