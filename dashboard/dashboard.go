@@ -66,6 +66,10 @@ func Mount(app *fiber.App, cfg Config) {
 	api.Get("/invites", h.listInvites)
 	api.Post("/invites", h.createInvite)
 	api.Delete("/invites/:id", h.revokeInvite)
+	// Workspace API tokens (apitoken.go).
+	api.Get("/tokens", h.listAPITokens)
+	api.Post("/tokens", h.createAPIToken)
+	api.Delete("/tokens/:id", h.revokeAPIToken)
 	api.Get("/conversations", h.listConversations)
 	api.Get("/conversations/:id", h.getConversation)
 	api.Patch("/conversations/:id", h.updateConversation)
@@ -144,19 +148,35 @@ func actor(c *fiber.Ctx) hub.Actor {
 	return a
 }
 
-// authenticate accepts the session cookie or a bearer token. Requests that
-// change state with the cookie must come from the dashboard's own origin.
+// authenticate accepts the session cookie or a bearer token: a session's
+// or a workspace API token's (hub.Service.BearerActor). Requests that
+// change state with the cookie must come from the dashboard's own origin;
+// with a read-scope API token, none may (hub.Actor.Writable).
 func (h *handler) authenticate(c *fiber.Ctx) error {
 	token, viaCookie := c.Cookies(SessionCookie), true
 	if auth := c.Get(fiber.HeaderAuthorization); strings.HasPrefix(auth, "Bearer ") {
 		token, viaCookie = strings.TrimPrefix(auth, "Bearer "), false
 	}
-	a, err := h.svc.MemberActor(c.UserContext(), token)
+	var (
+		a   hub.Actor
+		err error
+	)
+	if viaCookie {
+		a, err = h.svc.MemberActor(c.UserContext(), token)
+	} else {
+		a, err = h.svc.BearerActor(c.UserContext(), token)
+	}
 	if err != nil {
 		return err
 	}
-	if viaCookie && c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead && !h.sameOrigin(c) {
+	changes := c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead
+	if viaCookie && changes && !h.sameOrigin(c) {
 		return hub.Errorf(hub.EForbidden, "cross-site request refused: send it from the dashboard")
+	}
+	if a.TokenID != 0 && changes {
+		if err := a.Writable(); err != nil {
+			return err
+		}
 	}
 	if c.Get(WorkspaceHeader) != "" {
 		if a, err = h.asViewer(c, a); err != nil {
@@ -225,6 +245,12 @@ func (h *handler) me(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if a.TokenID != 0 {
+		// The role the token acts with, not its creator's.
+		acting := *m
+		acting.Role = a.Role
+		m = &acting
+	}
 	// viewing names the workspace a staff member views read-only.
 	var viewing int64
 	if a.ReadOnly {
@@ -243,5 +269,8 @@ func (h *handler) me(c *fiber.Ctx) error {
 		// MaxAttachment is the largest file a conversation takes, which
 		// the composer refuses before uploading.
 		MaxAttachment int `json:"max_attachment_bytes"`
-	}{m, viewing, viewWorkspace(t), viewPlans(), hub.MaxAttachmentBytes})
+		// Token is the API token the request came with: the member above
+		// is the one it acts for, with the token's role.
+		Token *tokenView `json:"api_token,omitempty"`
+	}{m, viewing, viewWorkspace(t), viewPlans(), hub.MaxAttachmentBytes, viewToken(a)})
 }

@@ -22,6 +22,7 @@ var supportViewRoutes = []struct {
 	{"/unread", hub.ViewAccount}, // the badges, loaded with the dashboard
 	{"/members", hub.ViewTeam},
 	{"/invites", hub.ViewTeam},
+	{"/tokens", hub.ViewTeam}, // the API tokens, which a viewer is refused: the attempt is logged
 	{"/conversations", hub.ViewConversations},
 	{"/conversations/:id", hub.ViewConversation},
 	{"/conversations/:id/messages", hub.ViewConversation},

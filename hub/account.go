@@ -331,8 +331,12 @@ type ProfileUpdate struct {
 
 // UpdateProfile changes the actor's own name, locale or password. A wrong
 // current password is EForbidden and counts as a failed sign-in (so a
-// stolen session cannot guess the password); EInvalid for a bad value.
+// stolen session cannot guess the password); EInvalid for a bad value;
+// EForbidden for an API token, which has no profile (Actor.Person).
 func (s *Service) UpdateProfile(ctx context.Context, actor Actor, in ProfileUpdate) (*Member, error) {
+	if err := actor.Person(); err != nil {
+		return nil, err
+	}
 	m, err := s.Me(ctx, actor)
 	if err != nil {
 		return nil, err

@@ -40,6 +40,15 @@ type Actor struct {
 	// HomeTenantID is the member's own tenant when they act in another:
 	// a read-only viewer's platform tenant, a requester's workspace.
 	HomeTenantID int64
+	// TokenID is the workspace API token the request came with (0: a
+	// person's session). A token acts for the member who created it, with
+	// the role its Scope gives (TokenActor); audit entries name it, and
+	// what only a person may do refuses it (Person).
+	TokenID int64
+	// TokenName is the token's name, for logs.
+	TokenName string
+	// Scope is the token's scope; "" for a person.
+	Scope Scope
 }
 
 // Writable returns EForbidden for a read-only support viewer. Adapters
@@ -48,6 +57,20 @@ type Actor struct {
 func (a Actor) Writable() error {
 	if a.ReadOnly {
 		return Errorf(EForbidden, "support access is read-only: staff cannot change anything in this workspace")
+	}
+	if a.TokenID != 0 && !a.Scope.Writes() {
+		return Errorf(EForbidden, "this API token has the read scope: it cannot change anything (create a token with the write or admin scope)")
+	}
+	return nil
+}
+
+// Person returns EForbidden for an API token: the caller must be a person
+// signed in to the dashboard. It guards what acts as the person themself
+// (their profile), talks to the platform's team on their behalf (the
+// support section) or hands out credentials (API tokens).
+func (a Actor) Person() error {
+	if a.TokenID != 0 {
+		return Errorf(EForbidden, "API tokens cannot do this: sign in to the dashboard as a person")
 	}
 	return nil
 }

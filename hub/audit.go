@@ -7,10 +7,13 @@ import (
 
 // AuditEntry records who did what to which object. Entries are never updated.
 type AuditEntry struct {
-	ID        int64           `json:"id"`
-	TenantID  int64           `json:"tenant_id"`
-	ActorKind ActorKind       `json:"actor_kind"`
-	ActorID   int64           `json:"actor_id,omitempty"`
+	ID        int64     `json:"id"`
+	TenantID  int64     `json:"tenant_id"`
+	ActorKind ActorKind `json:"actor_kind"`
+	ActorID   int64     `json:"actor_id,omitempty"`
+	// TokenID names the workspace API token the actor used (APIToken);
+	// 0 for a person's session and for everyone else.
+	TokenID   int64           `json:"token_id,omitempty"`
 	Action    string          `json:"action"`  // e.g. "ticket.status"
 	Subject   string          `json:"subject"` // e.g. "ticket:12"
 	Data      json.RawMessage `json:"data,omitempty"`

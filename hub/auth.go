@@ -125,6 +125,11 @@ func (s *Service) MemberActor(ctx context.Context, token string) (Actor, error) 
 	if token == "" {
 		return Actor{}, denied
 	}
+	if IsAPIToken(token) {
+		// A session's place (the dashboard, the agent websocket) takes no
+		// API token: BearerActor takes them on the REST API.
+		return Actor{}, Errorf(EUnauthorized, "API tokens work on the REST API only: sign in to the dashboard for this")
+	}
 	sess, err := s.Store.FindSessionByTokenHash(ctx, HashToken(token))
 	if IsCode(err, ENotFound) {
 		return Actor{}, denied

@@ -92,7 +92,7 @@ func (s *Service) CreateCannedResponse(ctx context.Context, actor Actor, in NewC
 		if err := q.CreateCannedResponse(ctx, c); err != nil {
 			return err
 		}
-		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: c.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: c.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "canned_response.create", Subject: cannedSubject(c.ID), Data: mustJSON(map[string]any{"title": c.Title}), CreatedAt: now})
 	})
 	if err != nil {
@@ -127,7 +127,7 @@ func (s *Service) UpdateCannedResponse(ctx context.Context, actor Actor, id int6
 		if err := q.UpdateCannedResponse(ctx, c); err != nil {
 			return err
 		}
-		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: c.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: c.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "canned_response.update", Subject: cannedSubject(c.ID), Data: mustJSON(map[string]any{"title": c.Title}), CreatedAt: c.UpdatedAt})
 	})
 	if err != nil {
@@ -150,7 +150,7 @@ func (s *Service) DeleteCannedResponse(ctx context.Context, actor Actor, id int6
 		if err := q.DeleteCannedResponse(ctx, c.ID); err != nil {
 			return err
 		}
-		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: c.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: c.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "canned_response.delete", Subject: cannedSubject(c.ID), Data: mustJSON(map[string]any{"title": c.Title}), CreatedAt: s.now()})
 	})
 }

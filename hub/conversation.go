@@ -413,7 +413,7 @@ func (s *Service) TakeOver(ctx context.Context, actor Actor, id int64) (*Convers
 			return err
 		}
 		now := s.now()
-		if err := q.CreateAuditEntry(ctx, &AuditEntry{TenantID: conv.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		if err := q.CreateAuditEntry(ctx, &AuditEntry{TenantID: conv.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "conversation.take_over", Subject: conversationSubject(conv.ID),
 			Data: mustJSON(map[string]any{"handoff": conv.Handoff, "assignee": conv.AssigneeID}), CreatedAt: now}); err != nil {
 			return err
@@ -485,7 +485,7 @@ func (s *Service) ExportConversation(ctx context.Context, actor Actor, id int64)
 		out.Messages = append(out.Messages, page...)
 		after = page[len(page)-1].Seq
 	}
-	err = s.Store.CreateAuditEntry(ctx, &AuditEntry{TenantID: c.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+	err = s.Store.CreateAuditEntry(ctx, &AuditEntry{TenantID: c.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 		Action: "conversation.export", Subject: conversationSubject(c.ID),
 		Data: mustJSON(map[string]any{"messages": len(out.Messages)}), CreatedAt: out.ExportedAt})
 	if err != nil {

@@ -102,7 +102,7 @@ func (s *Service) CreateInvite(ctx context.Context, actor Actor, in NewInvite) (
 			NextAttemptAt: now, CreatedAt: now}); err != nil {
 			return err
 		}
-		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: in.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: in.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "invite.create", Subject: fmt.Sprintf("invite:%d", inv.ID),
 			Data: mustJSON(map[string]any{"email": email, "role": inv.Role}), CreatedAt: now})
 	})
@@ -152,7 +152,7 @@ func (s *Service) RevokeInvite(ctx context.Context, actor Actor, id int64) error
 		if err := q.DeleteInvite(ctx, inv.ID); err != nil {
 			return err
 		}
-		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: inv.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: inv.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "invite.revoke", Subject: fmt.Sprintf("invite:%d", inv.ID),
 			Data: mustJSON(map[string]any{"email": inv.Email, "role": inv.Role}), CreatedAt: s.now()})
 	})

@@ -348,7 +348,7 @@ func (s *Service) CreateKnowledgeEntry(ctx context.Context, actor Actor, in NewK
 		if err := s.knowledgeChanged(ctx, q, &o, e); err != nil {
 			return err
 		}
-		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: e.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: e.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "knowledge.create", Subject: knowledgeSubject(e), Data: mustJSON(knowledgeAudit(e)), CreatedAt: now})
 	})
 	if err != nil {
@@ -456,7 +456,7 @@ func (s *Service) UpdateKnowledgeEntry(ctx context.Context, actor Actor, id int6
 		if err := s.knowledgeChanged(ctx, q, &o, e); err != nil {
 			return err
 		}
-		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: e.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: e.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "knowledge.update", Subject: knowledgeSubject(e), Data: mustJSON(knowledgeAudit(e)), CreatedAt: e.UpdatedAt})
 	})
 	if err != nil {
@@ -488,7 +488,7 @@ func (s *Service) DeleteKnowledgeEntry(ctx context.Context, actor Actor, id int6
 		if err := s.knowledgeChanged(ctx, q, &o, e); err != nil {
 			return err
 		}
-		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: e.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: e.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "knowledge.delete", Subject: knowledgeSubject(e), Data: mustJSON(knowledgeAudit(e)), CreatedAt: s.now()})
 	})
 	if err != nil {

@@ -280,7 +280,7 @@ func (s *Service) SetConversationStatus(ctx context.Context, actor Actor, id int
 		from, now := conv.Status, s.now()
 		conv.setStatus(status)
 		conv.UpdatedAt = now
-		if err := q.CreateAuditEntry(ctx, &AuditEntry{TenantID: conv.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		if err := q.CreateAuditEntry(ctx, &AuditEntry{TenantID: conv.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "conversation.status", Subject: conversationSubject(conv.ID),
 			Data: mustJSON(map[string]any{"from": from, "to": status}), CreatedAt: now}); err != nil {
 			return err

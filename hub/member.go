@@ -102,7 +102,7 @@ func (s *Service) AddMember(ctx context.Context, actor Actor, in NewMember) (*Me
 		if err := q.CreateMember(ctx, m); err != nil {
 			return emailTaken(err)
 		}
-		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: m.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: m.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "member.add", Subject: fmt.Sprintf("member:%d", m.ID), Data: mustJSON(map[string]any{"role": m.Role}), CreatedAt: m.CreatedAt})
 	})
 	if err != nil {
@@ -222,7 +222,7 @@ func (s *Service) ChangeRole(ctx context.Context, actor Actor, id int64, role Ro
 		if err := q.UpdateMember(ctx, m); err != nil {
 			return err
 		}
-		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: m.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: m.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "member.role", Subject: fmt.Sprintf("member:%d", m.ID),
 			Data: mustJSON(map[string]any{"from": from, "to": role}), CreatedAt: m.RoleChangedAt})
 	})
@@ -266,7 +266,7 @@ func (s *Service) RemoveMember(ctx context.Context, actor Actor, id int64) error
 		if err := q.DeleteMember(ctx, m.ID); err != nil {
 			return err
 		}
-		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: m.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: m.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "member.remove", Subject: fmt.Sprintf("member:%d", m.ID),
 			Data: mustJSON(map[string]any{"email": m.Email, "role": m.Role}), CreatedAt: s.now()})
 	})

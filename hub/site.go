@@ -133,7 +133,7 @@ func (s *Service) CreateSite(ctx context.Context, actor Actor, in NewSite) (*Sit
 		if err := q.CreateSite(ctx, site); err != nil {
 			return err
 		}
-		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: site.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: site.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "site.create", Subject: fmt.Sprintf("site:%d", site.ID), CreatedAt: now})
 	})
 	if err != nil {
@@ -163,7 +163,7 @@ func (s *Service) RotateIdentitySecret(ctx context.Context, actor Actor, siteID 
 		if err := q.UpdateSite(ctx, site); err != nil {
 			return err
 		}
-		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: site.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: site.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "site.identity_secret", Subject: fmt.Sprintf("site:%d", site.ID), CreatedAt: site.UpdatedAt})
 	})
 	if err != nil {

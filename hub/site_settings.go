@@ -144,7 +144,7 @@ func (s *Service) UpdateSite(ctx context.Context, actor Actor, id int64, in Site
 			return err
 		}
 		o.gate(GateOf(site, tenant))
-		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: site.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: site.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "site.update", Subject: fmt.Sprintf("site:%d", site.ID), Data: mustJSON(in.fields()), CreatedAt: site.UpdatedAt})
 	})
 	if err != nil {

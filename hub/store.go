@@ -317,6 +317,9 @@ type Queries interface {
 	// DeleteInvite returns ENotFound when there is no such invite.
 	DeleteInvite(ctx context.Context, id int64) error
 
+	// Workspace API tokens (apitoken.go).
+	APITokenQueries
+
 	// CreatePasswordReset sets r.ID; a taken token hash is EConflict.
 	CreatePasswordReset(ctx context.Context, r *PasswordReset) error
 	FindPasswordResetByTokenHash(ctx context.Context, hash string) (*PasswordReset, error)

@@ -134,6 +134,9 @@ func (s *Service) AddStaff(ctx context.Context, in NewMember) (*Member, error) {
 
 // canContactSupport allows a workspace's owners and admins (not staff).
 func canContactSupport(actor Actor) error {
+	if err := actor.Person(); err != nil {
+		return err
+	}
 	if !actor.IsMember() || actor.Staff || actor.ReadOnly {
 		return Errorf(EForbidden, "only a workspace's members contact support")
 	}

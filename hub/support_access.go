@@ -51,7 +51,7 @@ func (s *Service) SetSupportAccess(ctx context.Context, actor Actor, open bool, 
 		if err := q.UpdateSupportAccess(ctx, actor.TenantID, a); err != nil {
 			return err
 		}
-		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: actor.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+		return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: actor.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 			Action: "support.access", Subject: SupportAuditSubject, Data: mustJSON(a), CreatedAt: now})
 	})
 	if err != nil {

@@ -97,6 +97,9 @@ func (r *Review) validate() error {
 
 // canReview allows any member of the workspace (not staff viewers).
 func canReview(actor Actor) error {
+	if err := actor.Person(); err != nil {
+		return err
+	}
 	if !actor.IsMember() || actor.ReadOnly || actor.Staff {
 		return Errorf(EForbidden, "only the workspace's members review its assistant's answers")
 	}

@@ -150,7 +150,7 @@ func (s *Service) openTicket(ctx context.Context, q Queries, actor Actor, in New
 	if err := q.CreateTicket(ctx, t); err != nil {
 		return nil, false, err
 	}
-	if err := q.CreateAuditEntry(ctx, &AuditEntry{TenantID: t.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+	if err := q.CreateAuditEntry(ctx, &AuditEntry{TenantID: t.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 		Action: "ticket.create", Subject: ticketSubject(t), Data: mustJSON(map[string]any{"source": t.Source}), CreatedAt: now}); err != nil {
 		return nil, false, err
 	}

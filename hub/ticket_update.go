@@ -87,7 +87,7 @@ func (s *Service) setTicketStatus(ctx context.Context, q Queries, actor Actor, t
 	if !next.Active() {
 		t.DueAt = nil // nothing is owed on a done ticket
 	}
-	if err := q.CreateAuditEntry(ctx, &AuditEntry{TenantID: t.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+	if err := q.CreateAuditEntry(ctx, &AuditEntry{TenantID: t.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 		Action: "ticket.status", Subject: ticketSubject(t), Data: mustJSON(map[string]any{"from": prev, "to": next}), CreatedAt: now}); err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (s *Service) UpdateTicket(ctx context.Context, actor Actor, id int64, in Ti
 		reassigned := false
 		now := s.now()
 		audit := func(action string, data map[string]any) error {
-			return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: t.TenantID, ActorKind: actor.Kind, ActorID: actor.ID,
+			return q.CreateAuditEntry(ctx, &AuditEntry{TenantID: t.TenantID, ActorKind: actor.Kind, ActorID: actor.ID, TokenID: actor.TokenID,
 				Action: action, Subject: ticketSubject(t), Data: mustJSON(data), CreatedAt: now})
 		}
 		if in.AssigneeID != nil && *in.AssigneeID != t.AssigneeID {

@@ -68,6 +68,9 @@ type authzCase struct {
 	agent int
 	// list names the kind of A's ids that a list answer must not hold.
 	list string
+	// person marks what only a person signed in may do (hub.Actor.Person):
+	// an API token of any scope gets 403 (TestAuthzSweep/api_tokens).
+	person bool
 }
 
 // authzRoutes is every route of the dashboard and widget under /api/v1,
@@ -92,7 +95,7 @@ var authzRoutes = map[string]authzCase{
 	"GET /files/:id/:sig/:name": {access: routeSigned},
 
 	"GET /api/v1/me":             {access: routeMember, path: "/api/v1/me", stranger: 200},
-	"PATCH /api/v1/me":           {access: routeMember, path: "/api/v1/me", body: `{"locale":"en"}`, stranger: 200},
+	"PATCH /api/v1/me":           {access: routeMember, path: "/api/v1/me", body: `{"locale":"en"}`, stranger: 200, person: true},
 	"GET /api/v1/members":        {access: routeMember, path: "/api/v1/members", stranger: 200, list: "members"},
 	"PATCH /api/v1/members/:id":  {access: routeMember, path: "/api/v1/members/{admin}", body: `{"role":"agent"}`, stranger: 404, agent: 403},
 	"DELETE /api/v1/members/:id": {access: routeMember, path: "/api/v1/members/{admin}", stranger: 404, agent: 403},
@@ -100,6 +103,11 @@ var authzRoutes = map[string]authzCase{
 	"POST /api/v1/invites": {access: routeMember, path: "/api/v1/invites",
 		body: `{"email":"newhire@beta.test","role":"agent","tenant_id":{tenant}}`, stranger: 201, agent: 403},
 	"DELETE /api/v1/invites/:id": {access: routeMember, path: "/api/v1/invites/{invite}", stranger: 404, agent: 403},
+	// Workspace API tokens: owners' and admins', managed by them in person.
+	"GET /api/v1/tokens": {access: routeMember, path: "/api/v1/tokens", stranger: 200, agent: 403, list: "tokens", person: true},
+	"POST /api/v1/tokens": {access: routeMember, path: "/api/v1/tokens", body: `{"name":"Beta bot","scope":"admin","tenant_id":{tenant}}`,
+		stranger: 201, agent: 403, person: true},
+	"DELETE /api/v1/tokens/:id": {access: routeMember, path: "/api/v1/tokens/{token}", stranger: 404, agent: 403, person: true},
 
 	"GET /api/v1/conversations":              {access: routeMember, path: "/api/v1/conversations", stranger: 200, list: "conversations"},
 	"GET /api/v1/conversations/:id":          {access: routeMember, path: "/api/v1/conversations/{conv}", stranger: 404},
@@ -146,27 +154,27 @@ var authzRoutes = map[string]authzCase{
 
 	// Support (docs/api.md "Support"): owners and admins only; the review
 	// of an assistant answer is any member's; staff's own list.
-	"GET /api/v1/support/access": {access: routeMember, path: "/api/v1/support/access", stranger: 200, agent: 403},
-	"PUT /api/v1/support/access": {access: routeMember, path: "/api/v1/support/access", body: `{"open":false,"minutes":0}`, stranger: 200, agent: 403},
-	"GET /api/v1/support/audit":  {access: routeMember, path: "/api/v1/support/audit", stranger: 200, agent: 403, list: "audit"},
+	"GET /api/v1/support/access": {access: routeMember, path: "/api/v1/support/access", stranger: 200, agent: 403, person: true},
+	"PUT /api/v1/support/access": {access: routeMember, path: "/api/v1/support/access", body: `{"open":false,"minutes":0}`, stranger: 200, agent: 403, person: true},
+	"GET /api/v1/support/audit":  {access: routeMember, path: "/api/v1/support/audit", stranger: 200, agent: 403, list: "audit", person: true},
 	"GET /api/v1/support/tickets": {access: routeMember, path: "/api/v1/support/tickets", stranger: 200, agent: 403,
-		list: "supportTickets"},
+		list: "supportTickets", person: true},
 	"POST /api/v1/support/tickets": {access: routeMember, path: "/api/v1/support/tickets",
-		body: `{"subject":"Beta question","body":"How do I pause a site?"}`, stranger: 201, agent: 403},
-	"GET /api/v1/support/tickets/:id": {access: routeMember, path: "/api/v1/support/tickets/{supportTicket}", stranger: 404, agent: 403},
+		body: `{"subject":"Beta question","body":"How do I pause a site?"}`, stranger: 201, agent: 403, person: true},
+	"GET /api/v1/support/tickets/:id": {access: routeMember, path: "/api/v1/support/tickets/{supportTicket}", stranger: 404, agent: 403, person: true},
 	"GET /api/v1/support/tickets/:id/messages": {access: routeMember, path: "/api/v1/support/tickets/{supportTicket}/messages",
-		stranger: 404, agent: 403},
+		stranger: 404, agent: 403, person: true},
 	"POST /api/v1/support/tickets/:id/messages": {access: routeMember, path: "/api/v1/support/tickets/{supportTicket}/messages",
-		body: `{"client_msg_id":"hijack","body":"hijack"}`, stranger: 404, agent: 403},
+		body: `{"client_msg_id":"hijack","body":"hijack"}`, stranger: 404, agent: 403, person: true},
 	"POST /api/v1/support/tickets/:id/attachments": {access: routeMember, path: "/api/v1/support/tickets/{supportTicket}/attachments",
-		body: "@file", stranger: 404, agent: 403},
+		body: "@file", stranger: 404, agent: 403, person: true},
 	"POST /api/v1/support/tickets/:id/read": {access: routeMember, path: "/api/v1/support/tickets/{supportTicket}/read",
-		body: `{"seq":1}`, stranger: 404, agent: 403},
-	"GET /api/v1/support/reviews/:id": {access: routeMember, path: "/api/v1/support/reviews/{assistantAnswer}", stranger: 404},
+		body: `{"seq":1}`, stranger: 404, agent: 403, person: true},
+	"GET /api/v1/support/reviews/:id": {access: routeMember, path: "/api/v1/support/reviews/{assistantAnswer}", stranger: 404, person: true},
 	"POST /api/v1/support/reviews/preview": {access: routeMember, path: "/api/v1/support/reviews/preview",
-		body: `{"message_id":{assistantAnswer},"expected":"Hijack","cause":"other"}`, stranger: 404},
+		body: `{"message_id":{assistantAnswer},"expected":"Hijack","cause":"other"}`, stranger: 404, person: true},
 	"POST /api/v1/support/reviews": {access: routeMember, path: "/api/v1/support/reviews",
-		body: `{"message_id":{assistantAnswer},"expected":"Hijack","cause":"other"}`, stranger: 404},
+		body: `{"message_id":{assistantAnswer},"expected":"Hijack","cause":"other"}`, stranger: 404, person: true},
 	"GET /api/v1/staff/workspaces": {access: routeMember, path: "/api/v1/staff/workspaces", stranger: 403, agent: 403},
 	"GET /api/v1/staff/plans":      {access: routeMember, path: "/api/v1/staff/plans", stranger: 403, agent: 403},
 	"PUT /api/v1/staff/workspaces/:id/plan": {access: routeMember, path: "/api/v1/staff/workspaces/{tenant}/plan",
@@ -232,7 +240,8 @@ func (w *authzWorld) snapshot(tb testing.TB) map[string]string {
 	for _, path := range []string{"/api/v1/conversations/{conv}", "/api/v1/conversations/{conv}/messages", "/api/v1/conversations",
 		"/api/v1/tickets/{ticket}", "/api/v1/tickets", "/api/v1/sites", "/api/v1/sites/{site}", "/api/v1/sites/{site}/knowledge",
 		"/api/v1/knowledge/{knowledge}", "/api/v1/canned-responses", "/api/v1/canned-responses/{canned}", "/api/v1/members",
-		"/api/v1/invites", "/api/v1/support/tickets", "/api/v1/support/tickets/{supportTicket}/messages", "/api/v1/support/access"} {
+		"/api/v1/invites", "/api/v1/support/tickets", "/api/v1/support/tickets/{supportTicket}/messages", "/api/v1/support/access",
+		"/api/v1/tokens"} {
 		st, raw := w.send(tb, "GET", w.expand(path), "", w.owner.Auth)
 		if st != 200 {
 			tb.Fatalf("A's owner GET %s: %d %s", path, st, raw)
@@ -241,7 +250,8 @@ func (w *authzWorld) snapshot(tb testing.TB) map[string]string {
 		if err := json.Unmarshal(raw, &v); err != nil {
 			tb.Fatalf("GET %s: %v", path, err)
 		}
-		authzDrop(v, "online") // presence comes and goes with sockets
+		authzDrop(v, "online")       // presence comes and goes with sockets
+		authzDrop(v, "last_used_at") // and an API token's use with its requests
 		b, _ := json.Marshal(v)
 		out[path] = string(b)
 	}
@@ -374,5 +384,11 @@ func TestAuthzSweep(t *testing.T) {
 	t.Run("staff_view", func(t *testing.T) {
 		w.bind(t)
 		w.staffView(t, base)
+	})
+
+	// Last: the routes a token's scope allows are called for real.
+	t.Run("api_tokens", func(t *testing.T) {
+		w.bind(t)
+		w.apiTokens(t)
 	})
 }

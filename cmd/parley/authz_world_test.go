@@ -269,13 +269,14 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	w.must(t, w.stranger, "POST", "/api/v1/sites", map[string]any{"name": "Beta shop", "allowed_origins": []string{w.n.Origin}}, 201, &bSite)
 	w.strangerSiteKey = bSite.Key
 
-	// The knowledge entry, the canned response, the invitations.
-	var kn, cr, inv, ownerInv struct{ ID int64 }
+	// The knowledge entry, the canned response, the invitations, an API token.
+	var kn, cr, inv, ownerInv, tok struct{ ID int64 }
 	w.must(t, w.owner, "POST", fmt.Sprintf("/api/v1/sites/%d/knowledge", site),
 		map[string]string{"kind": "qa", "title": "Alpha returns policy", "body": "Alpha takes returns for 14 days."}, 201, &kn)
 	w.must(t, w.owner, "POST", "/api/v1/canned-responses", map[string]string{"title": "Alpha greeting", "body": "Hello from Alpha"}, 201, &cr)
 	w.must(t, w.owner, "POST", "/api/v1/invites", map[string]string{"email": "invitee@alpha.test", "role": "agent"}, 201, &inv)
 	w.must(t, w.owner, "POST", "/api/v1/invites", map[string]string{"email": "boss@alpha.test", "role": "owner"}, 201, &ownerInv)
+	w.must(t, w.owner, "POST", "/api/v1/tokens", map[string]string{"name": "Alpha CI", "scope": "read"}, 201, &tok)
 
 	// Everybody's sockets, then the conversation.
 	w.aOwner, w.aAgent, w.bOwner = w.agentSocket(t, w.owner), w.agentSocket(t, w.agent), w.agentSocket(t, w.stranger)
@@ -384,9 +385,9 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	w.must(t, w.owner, "GET", fmt.Sprintf("/api/v1/conversations/%d", conv), nil, 200, &c)
 	w.ids = map[string]int64{"supportTicket": sup.ID, "conv": conv, "lastSeq": c.LastSeq, "site": site, "ticket": tk.ID, "knowledge": kn.ID,
 		"canned": cr.ID, "invite": inv.ID, "ownerInvite": ownerInv.ID, "owner": w.owner.ID, "admin": w.admin.ID,
-		"agent": w.agent.ID, "tenant": w.owner.TenantID, "assistantAnswer": w.assistantAnswer, "strangerSite": bSite.ID}
+		"agent": w.agent.ID, "tenant": w.owner.TenantID, "assistantAnswer": w.assistantAnswer, "strangerSite": bSite.ID, "token": tok.ID}
 	w.rows = map[string][]int64{"members": {w.owner.ID, w.admin.ID, w.agent.ID}, "invites": {inv.ID, ownerInv.ID},
-		"conversations": {conv}, "tickets": {tk.ID}, "sites": {site}, "canned": {cr.ID}, "supportTickets": {sup.ID}}
+		"conversations": {conv}, "tickets": {tk.ID}, "sites": {site}, "canned": {cr.ID}, "supportTickets": {sup.ID}, "tokens": {tok.ID}}
 	return w
 }
 

@@ -38,6 +38,9 @@ import (
 // socket of kind: the member on an agent socket, or, when tenantID is not
 // 0, the member (staff) as a read-only viewer of that workspace; on a
 // support socket, the member's requester actor.
+// A workspace API token is no session: hub.Service.MemberActor refuses it
+// (unauthorized), so no token opens a socket, whatever its scope
+// (TestAuthzSweep/api_tokens).
 func (n *Node) sessionActor(ctx context.Context, kind, token string, tenantID int64) (hub.Actor, error) {
 	member, err := n.svc.MemberActor(ctx, token)
 	if err != nil {

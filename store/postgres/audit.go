@@ -14,9 +14,9 @@ func (q *queries) CreateAuditEntry(ctx context.Context, e *hub.AuditEntry) error
 		return err
 	}
 	e.CreatedAt = utc(e.CreatedAt)
-	err = q.q.QueryRow(ctx, `INSERT INTO audit_entries (tenant_id, actor_kind, actor_id, action, subject, data, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-		e.TenantID, e.ActorKind, e.ActorID, e.Action, e.Subject, data, e.CreatedAt).Scan(&e.ID)
+	err = q.q.QueryRow(ctx, `INSERT INTO audit_entries (tenant_id, actor_kind, actor_id, token_id, action, subject, data,
+		created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		e.TenantID, e.ActorKind, e.ActorID, e.TokenID, e.Action, e.Subject, data, e.CreatedAt).Scan(&e.ID)
 	if err != nil {
 		return storeErr(err, "audit entry", "create audit entry")
 	}
@@ -34,7 +34,7 @@ func (q *queries) FindAuditEntries(ctx context.Context, f hub.AuditFilter) ([]*h
 		w.add("id < ?", f.BeforeID)
 	}
 	w.args = append(w.args, hub.AuditPage.Limit(f.Limit))
-	sql := `SELECT id, tenant_id, actor_kind, actor_id, action, subject, data::text, created_at FROM audit_entries
+	sql := `SELECT id, tenant_id, actor_kind, actor_id, token_id, action, subject, data::text, created_at FROM audit_entries
 		WHERE ` + w.String() + ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(w.args))
 	rows, err := q.q.Query(ctx, sql, w.args...)
 	if err != nil {
@@ -47,7 +47,7 @@ func (q *queries) FindAuditEntries(ctx context.Context, f hub.AuditFilter) ([]*h
 			e    hub.AuditEntry
 			data *string
 		)
-		if err := rows.Scan(&e.ID, &e.TenantID, &e.ActorKind, &e.ActorID, &e.Action, &e.Subject, &data, &e.CreatedAt); err != nil {
+		if err := rows.Scan(&e.ID, &e.TenantID, &e.ActorKind, &e.ActorID, &e.TokenID, &e.Action, &e.Subject, &data, &e.CreatedAt); err != nil {
 			return nil, storeErr(err, "audit entry", "scan audit entry")
 		}
 		e.Data, e.CreatedAt = rawJSON(data), e.CreatedAt.UTC()

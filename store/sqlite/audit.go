@@ -13,9 +13,9 @@ func (q *queries) CreateAuditEntry(ctx context.Context, e *hub.AuditEntry) error
 		return err
 	}
 	e.CreatedAt = utc(e.CreatedAt)
-	err = q.q.QueryRowContext(ctx, `INSERT INTO audit_entries (tenant_id, actor_kind, actor_id, action, subject, data,
-		created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		e.TenantID, e.ActorKind, e.ActorID, e.Action, e.Subject, data, micros(e.CreatedAt)).Scan(&e.ID)
+	err = q.q.QueryRowContext(ctx, `INSERT INTO audit_entries (tenant_id, actor_kind, actor_id, token_id, action, subject,
+		data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.TenantID, e.ActorKind, e.ActorID, e.TokenID, e.Action, e.Subject, data, micros(e.CreatedAt)).Scan(&e.ID)
 	if err != nil {
 		return storeErr(err, "audit entry", "create audit entry")
 	}
@@ -33,7 +33,7 @@ func (q *queries) FindAuditEntries(ctx context.Context, f hub.AuditFilter) ([]*h
 		w.add("id < ?", f.BeforeID)
 	}
 	w.args = append(w.args, hub.AuditPage.Limit(f.Limit))
-	rows, err := q.q.QueryContext(ctx, `SELECT id, tenant_id, actor_kind, actor_id, action, subject, data, created_at
+	rows, err := q.q.QueryContext(ctx, `SELECT id, tenant_id, actor_kind, actor_id, token_id, action, subject, data, created_at
 		FROM audit_entries WHERE `+w.String()+` ORDER BY id DESC LIMIT ?`, w.args...)
 	if err != nil {
 		return nil, storeErr(err, "audit entry", "find audit entries of tenant %d", f.TenantID)
@@ -45,7 +45,7 @@ func (q *queries) FindAuditEntries(ctx context.Context, f hub.AuditFilter) ([]*h
 			e    hub.AuditEntry
 			data *string
 		)
-		if err := rows.Scan(&e.ID, &e.TenantID, &e.ActorKind, &e.ActorID, &e.Action, &e.Subject, &data,
+		if err := rows.Scan(&e.ID, &e.TenantID, &e.ActorKind, &e.ActorID, &e.TokenID, &e.Action, &e.Subject, &data,
 			timeCol{&e.CreatedAt}); err != nil {
 			return nil, storeErr(err, "audit entry", "scan audit entry")
 		}

@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		{"LockTeam", testLockTeam},
 		{"Invites", testInvites},
 		{"PasswordResets", testPasswordResets},
+		{"APITokens", testAPITokens},
 		{"Tx", testTx},
 		// The inbox (inbox.go).
 		{"ConversationFilters", testConversationFilters},

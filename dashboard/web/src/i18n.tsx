@@ -11,7 +11,7 @@ import * as conversations from "./strings/conversations"; // conv, handoff, visi
 import * as plans from "./strings/plans"; // plan, builder
 import * as reports from "./strings/reports"; // reports
 import * as review from "./strings/review"; // review
-import * as settings from "./strings/settings"; // settings, sites, lang, day, kb, team, canned, profile
+import * as settings from "./strings/settings"; // settings, sites, lang, day, kb, team, canned, tokens, profile
 import * as shell from "./strings/shell"; // nav, shell, live, notify, keys
 import * as support from "./strings/support"; // support, request
 import * as thread from "./strings/thread"; // label, thread, trace, fb

@@ -338,6 +338,21 @@ export interface Canned {
   body: string;
 }
 
+/** Scope is what a workspace API token may do (hub/apitoken.go). */
+export type Scope = "read" | "write" | "admin";
+
+/** APIToken is a workspace API token as listed; its secret is in the answer that created it only. */
+export interface APIToken {
+  id: number;
+  name: string;
+  scope: Scope;
+  hint: string;
+  created_by: number;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+}
+
 export interface Invite {
   id: number;
   email: string;

@@ -1,6 +1,6 @@
 // Settings: sites (sites.tsx; each site's Builder, builder.tsx, has its
 // widget and its look), the knowledge base, team and roles, canned
-// responses and the member's own profile.
+// responses, API tokens (tokens.tsx) and the member's own profile.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, del, get, patch, post } from "../api";
 import { loadMembers, manages, me, readOnly } from "../data";
@@ -11,8 +11,9 @@ import type { Canned, Invite, KnowledgeEntry, Member, Page, Role, Site } from ".
 import { ErrorBox, Field, fmtDateTime, Missing, Modal, val } from "../ui";
 import { Card, SaveRow, useSave } from "./cards";
 import { SiteList, SiteSettings, useSites } from "./sites";
+import { Tokens } from "./tokens";
 
-const SECTIONS = ["sites", "knowledge", "team", "canned", "profile"] as const;
+const SECTIONS = ["sites", "knowledge", "team", "canned", "tokens", "profile"] as const;
 
 /** SettingsView is a section of Settings; a site's page has two tabs, its settings and its Builder (tab "builder"). */
 export function SettingsView({ section, id, tab = "" }: { section: string; id: number; tab?: string }) {
@@ -28,11 +29,12 @@ export function SettingsView({ section, id, tab = "" }: { section: string; id: n
           </Link>
         ))}
       </nav>
-      {!manager && section !== "profile" && <p class="muted">{t("settings.readOnly")}</p>}
+      {!manager && section !== "profile" && section !== "tokens" && <p class="muted">{t("settings.readOnly")}</p>}
       {section === "sites" && (id ? <SiteSettings key={id} id={id} tab={tab} manager={manager} /> : <SiteList manager={manager} />)}
       {section === "knowledge" && <Knowledge manager={manager} />}
       {section === "team" && <Team manager={manager} />}
       {section === "canned" && <CannedSettings manager={manager} />}
+      {section === "tokens" && <Tokens manager={manager} />}
       {section === "profile" && (readOnly() ? <p class="muted">{t("view.readOnly")}</p> : <Profile />)}
     </div>
   );
