@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"testing"
 
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/hub/metrics"
 	"github.com/parley-chat/parley/hub/realtime"
@@ -19,18 +17,9 @@ type ignoreBroker struct{}
 func (ignoreBroker) HandleMessage(string, []byte) {}
 func (ignoreBroker) HandleReset()                 {}
 
-func counter(t *testing.T, c interface{ Write(*dto.Metric) error }) float64 {
-	t.Helper()
-	var m dto.Metric
-	if err := c.Write(&m); err != nil {
-		t.Fatal(err)
-	}
-	return m.GetCounter().GetValue()
-}
-
 // TestFramesOfABatchLeaveInOneWrite: the events of the broker messages a
 // node handles together (until the broker's HandleIdle) reach each socket
-// in one write, in their order (docs/BENCHMARKS.md "Fan-out").
+// in one write, in their order (docs/architecture.md "A message, end to end").
 func TestFramesOfABatchLeaveInOneWrite(t *testing.T) {
 	t.Parallel()
 	m := metrics.New()
@@ -43,7 +32,7 @@ func TestFramesOfABatchLeaveInOneWrite(t *testing.T) {
 	subscribe(t, agent, id, 1)
 
 	frames, writes := m.FramesOut.WithLabelValues("agent"), m.SocketWrites.WithLabelValues("agent")
-	frames0, writes0 := counter(t, frames), counter(t, writes)
+	frames0, writes0 := counterValue(t, frames), counterValue(t, writes)
 	payload := func(evs ...hub.Event) []byte {
 		var enc [][]byte
 		for _, ev := range evs {
@@ -77,7 +66,7 @@ func TestFramesOfABatchLeaveInOneWrite(t *testing.T) {
 			t.Fatalf("frames %v, want %v", got, want)
 		}
 	}
-	if f, w := counter(t, frames)-frames0, counter(t, writes)-writes0; f != 3 || w != 1 {
+	if f, w := counterValue(t, frames)-frames0, counterValue(t, writes)-writes0; f != 3 || w != 1 {
 		t.Fatalf("%v frames went out in %v writes, want 3 in 1", f, w)
 	}
 }
