@@ -42,6 +42,28 @@ func queryInt(c *fiber.Ctx, name string) (int64, error) {
 	return n, nil
 }
 
+// queryIDs parses an optional comma-separated list of ids; nil when
+// absent. How many a filter takes is hub's rule (hub.MaxFilterIDs).
+func queryIDs(c *fiber.Ctx, name string) ([]int64, error) {
+	v := c.Query(name)
+	if v == "" {
+		return nil, nil
+	}
+	parts := strings.Split(v, ",")
+	if len(parts) > hub.MaxFilterIDs {
+		return nil, hub.Errorf(hub.EInvalid, "%s names more than %d ids", name, hub.MaxFilterIDs)
+	}
+	ids := make([]int64, len(parts))
+	for i, p := range parts {
+		n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+		if err != nil || n <= 0 {
+			return nil, hub.Errorf(hub.EInvalid, "%s must be comma-separated positive ids", name)
+		}
+		ids[i] = n
+	}
+	return ids, nil
+}
+
 // queryBool parses an optional true/false query parameter; nil when absent.
 func queryBool(c *fiber.Ctx, name string) (*bool, error) {
 	switch v := c.Query(name); v {

@@ -88,6 +88,9 @@ func (h *handler) listSupportTickets(c *fiber.Ctx) error {
 	if f.BeforeID, err = queryInt(c, "before"); err != nil {
 		return err
 	}
+	if f.IDs, err = queryIDs(c, "ids"); err != nil {
+		return err
+	}
 	items, err := h.svc.SupportTickets(c.UserContext(), actor(c), f)
 	if err != nil {
 		return err

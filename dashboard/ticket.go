@@ -31,6 +31,9 @@ func ticketFilter(c *fiber.Ctx, a hub.Actor) (hub.TicketFilter, error) {
 	if f.Limit, err = queryLimit(c, hub.TicketPage); err != nil {
 		return f, err
 	}
+	if f.IDs, err = queryIDs(c, "ids"); err != nil {
+		return f, err
+	}
 	f.BeforeID, f.Queue, f.ByDue = before, c.Query("queue"), c.Query("sort") == "due"
 	if v := c.Query("sort", "newest"); v != "newest" && v != "due" {
 		return f, hub.Errorf(hub.EInvalid, "sort must be newest or due")

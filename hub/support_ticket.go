@@ -44,6 +44,7 @@ type SupportFilter struct {
 	Query    string // words of the title
 	BeforeID int64
 	Limit    int
+	IDs      []int64 // as TicketFilter.IDs
 }
 
 // SupportTickets lists the actor's workspace's support tickets (001
@@ -52,7 +53,10 @@ func (s *Service) SupportTickets(ctx context.Context, actor Actor, f SupportFilt
 	if err := canContactSupport(actor); err != nil {
 		return nil, err
 	}
-	tf := TicketFilter{RequesterTenantID: actor.TenantID, Query: f.Query, BeforeID: f.BeforeID, Limit: f.Limit}
+	if err := checkIDs(f.IDs); err != nil {
+		return nil, err
+	}
+	tf := TicketFilter{RequesterTenantID: actor.TenantID, Query: f.Query, BeforeID: f.BeforeID, Limit: f.Limit, IDs: f.IDs}
 	switch f.Status {
 	case "":
 	case SupportOnCustomer:

@@ -173,6 +173,26 @@ type TicketFilter struct {
 	// Keyset cursor: rows with ID strictly below BeforeID.
 	BeforeID int64
 	Limit    int
+	// IDs, when set, keeps only these tickets (at most MaxFilterIDs):
+	// a list that saw tickets change live asks which of them it holds,
+	// so that it never disagrees with a reload (docs/api.md "Tickets").
+	IDs []int64
+}
+
+// MaxFilterIDs is how many ids a list's filter may name (TicketFilter.IDs).
+const MaxFilterIDs = 100
+
+// checkIDs validates a filter's ids.
+func checkIDs(ids []int64) error {
+	if len(ids) > MaxFilterIDs {
+		return Errorf(EInvalid, "ids names %d tickets: at most %d", len(ids), MaxFilterIDs)
+	}
+	for _, id := range ids {
+		if id <= 0 {
+			return Errorf(EInvalid, "ids must be positive ticket ids")
+		}
+	}
+	return nil
 }
 
 // Active reports whether work on the ticket is still going on.
@@ -302,6 +322,9 @@ func (s *Service) Tickets(ctx context.Context, actor Actor, f TicketFilter) ([]*
 	}
 	if f.ByDue && f.BeforeID != 0 {
 		return nil, Errorf(EInvalid, "tickets sorted by due time come in one page: no before cursor")
+	}
+	if err := checkIDs(f.IDs); err != nil {
+		return nil, err
 	}
 	f.TenantID, f.RequesterTenantID = actor.TenantID, 0
 	ts, err := s.Store.FindTickets(ctx, f)

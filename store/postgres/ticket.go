@@ -233,6 +233,9 @@ func ticketQuery(f hub.TicketFilter, mode int, floor int64) (sql string, args []
 	if search != "" {
 		w.add(t+"subject_search @@ to_tsquery('simple', ?)", search)
 	}
+	if len(f.IDs) > 0 {
+		w.add(t+"id = ANY(?)", f.IDs)
+	}
 	if f.BeforeID != 0 {
 		w.add(t+"id < ?", f.BeforeID)
 	}

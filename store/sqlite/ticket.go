@@ -94,6 +94,13 @@ func (q *queries) FindTickets(ctx context.Context, f hub.TicketFilter) ([]*hub.T
 		}
 		w.add("t.id IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)", ftsQuery(terms))
 	}
+	if len(f.IDs) > 0 {
+		args := make([]any, len(f.IDs))
+		for i, id := range f.IDs {
+			args[i] = id
+		}
+		w.add("t.id IN ("+placeholders(len(args))+")", args...)
+	}
 	if f.BeforeID != 0 {
 		w.add("t.id < ?", f.BeforeID)
 	}

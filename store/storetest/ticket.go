@@ -93,7 +93,15 @@ func testTicketPages(t *testing.T, s hub.Store) {
 		must(t, s.UpdateTicket(ctx, tk))
 		all = append(all, tk)
 	}
-	mustTicket(t, s, mustTenant(t, s).ID, "Ticket") // another tenant
+	other := mustTicket(t, s, mustTenant(t, s).ID, "Ticket") // another tenant
+	picked := map[int64]bool{}
+	for i := 3; i < len(all); i += 7 {
+		picked[all[i].ID] = true
+	}
+	pickedIDs := []int64{other.ID}
+	for id := range picked {
+		pickedIDs = append(pickedIDs, id)
+	}
 
 	tests := []struct {
 		name   string
@@ -108,6 +116,9 @@ func testTicketPages(t *testing.T, s hub.Store) {
 		{"assignee", hub.TicketFilter{AssigneeID: agent.ID}, func(tk *hub.Ticket) bool { return tk.AssigneeID == agent.ID }},
 		{"assignee and status", hub.TicketFilter{AssigneeID: agent.ID, Statuses: []hub.TicketStatus{hub.TicketOpen}},
 			func(tk *hub.Ticket) bool { return tk.AssigneeID == agent.ID && tk.Status == hub.TicketOpen }},
+		{"ids (one of another tenant)", hub.TicketFilter{IDs: pickedIDs}, func(tk *hub.Ticket) bool { return picked[tk.ID] }},
+		{"ids and status", hub.TicketFilter{IDs: pickedIDs, Statuses: []hub.TicketStatus{hub.TicketOpen}},
+			func(tk *hub.Ticket) bool { return picked[tk.ID] && tk.Status == hub.TicketOpen }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,6 +206,24 @@ func testTicketSearch(t *testing.T, s hub.Store) {
 			wantEqual(t, "ticket ids", ids(list, func(tk *hub.Ticket) int64 { return tk.ID }),
 				ids(tt.want, func(tk *hub.Ticket) int64 { return tk.ID }))
 		})
+	}
+
+	// With ids: which of these tickets the search finds (a list checking
+	// the tickets that changed live). "fund" is inside "Refund" but no
+	// word starts with it.
+	for _, tt := range []struct {
+		query string
+		ids   []int64
+		want  []*hub.Ticket
+	}{
+		{"refund", []int64{refund.ID, safari.ID}, []*hub.Ticket{refund}},
+		{"fund", []int64{refund.ID, late.ID}, nil},
+		{"", []int64{safari.ID, late.ID}, []*hub.Ticket{late, safari}},
+	} {
+		list, err := s.FindTickets(ctx, hub.TicketFilter{TenantID: tn.ID, Query: tt.query, IDs: tt.ids})
+		must(t, err)
+		wantEqual(t, "ticket ids of "+tt.query+" among ids", ids(list, func(tk *hub.Ticket) int64 { return tk.ID }),
+			ids(tt.want, func(tk *hub.Ticket) int64 { return tk.ID }))
 	}
 
 	// The index follows subject changes.
