@@ -20,6 +20,51 @@ export function useLatestLoad(): () => () => boolean {
   };
 }
 
+/** MAX_FILTER_IDS is how many ids a list's ids= filter takes (hub.MaxFilterIDs, docs/api.md "Tickets"). */
+const MAX_FILTER_IDS = 100;
+
+/** LiveCheck asks the server about ids that changed live (liveCheck). */
+export interface LiveCheck {
+  add: (id: number) => void;
+  stop: () => void;
+}
+
+/**
+ * liveCheck asks the server which ids that changed live belong in a list:
+ * ask fetches the list's own query with ids= (at most 100 at a time, what
+ * changes within a moment together), and found gets the ids asked and the
+ * items the server returned. The list then shows what a reload would: what
+ * its filter and search mean stays the server's (docs/api.md "Tickets").
+ * A failed ask is dropped; the next change or a resync catches up.
+ */
+export function liveCheck<T extends { id: number }>(ask: (ids: number[]) => Promise<Page<T>>, found: (asked: number[], items: T[]) => void): LiveCheck {
+  const pending = new Set<number>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const run = async () => {
+    timer = undefined;
+    const ids = [...pending].slice(0, MAX_FILTER_IDS);
+    ids.forEach((id) => pending.delete(id));
+    if (pending.size) timer = setTimeout(run, 0);
+    try {
+      const p = await ask(ids);
+      if (!stopped) found(ids, p.items || []);
+    } catch {
+      // dropped: see above
+    }
+  };
+  return {
+    add: (id) => {
+      pending.add(id);
+      if (!timer && !stopped) timer = setTimeout(run, 100);
+    },
+    stop: () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
 /** Paged is a list read a page at a time (usePaged). */
 export interface Paged<K> {
   /** list is what the list holds, in the API's order. */

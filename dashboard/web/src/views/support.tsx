@@ -3,7 +3,7 @@
 // activity log, and "+ New ticket"; on the left the tickets with search,
 // the status filter and unread counts; on the right the chosen ticket's
 // chat, followed live over /ws/support (REST polling while it is down).
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, get, post, put, qs } from "../api";
 import { applySupport, applySupportUnread, contactsSupport, me, memberName, supportTickets } from "../data";
 import { t } from "../i18n";
@@ -11,7 +11,7 @@ import { live, supportLive } from "../live";
 import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
 import type { AuditEntry, Message, Page, RequestType, SupportAccess, SupportTicket, SupportViewKind } from "../types";
-import { ErrorBox, errorText, Field, fmtAgo, fmtDateTime, Modal, Switch, usePaged, val } from "../ui";
+import { ErrorBox, errorText, Field, fmtAgo, fmtDateTime, type LiveCheck, liveCheck, Modal, Switch, usePaged, val } from "../ui";
 import { Composer } from "./composer";
 import { Timeline } from "./timeline";
 import { Channel, useThread } from "./thread";
@@ -25,16 +25,6 @@ const POLL = 5000;
 
 function listURL(filter: SupportFilter, q: string, id = 0) {
   return "/support" + (id ? "/" + id : "") + qs({ status: filter === "all" ? "" : filter, q });
-}
-
-/** matches approximates the server's search (every word of q in the title) for tickets that arrive live. */
-function matches(tk: SupportTicket, filter: SupportFilter, q: string): boolean {
-  if (filter !== "all" && tk.status !== filter) return false;
-  const subject = tk.subject.toLowerCase();
-  return q
-    .toLowerCase()
-    .split(/\s+/)
-    .every((w) => !w || subject.includes(w));
 }
 
 export function SupportStatus({ status }: { status: string }) {
@@ -239,7 +229,7 @@ function ActivityLog({ onClose }: { onClose: () => void }) {
 function SupportList({ filter, q, selected }: { filter: SupportFilter; q: string; selected: number }) {
   const all = useStore(supportTickets);
   const [search, setSearch] = useState(q);
-  const path = (before?: string) => "/support/tickets" + qs({ status: filter, q, before });
+  const path = (before?: string, ids?: number[]) => "/support/tickets" + qs({ status: filter, q, before, ids: ids?.join(",") });
   const { list: ids, setList: setIds, ref: idsRef, next, loading, error, load } = usePaged(
     (before) => get<Page<SupportTicket>>(path(before)),
     (items) => {
@@ -264,14 +254,32 @@ function SupportList({ filter, q, selected }: { filter: SupportFilter; q: string
     };
   }, [filter, q]);
 
-  // Tickets newer than the list (created here, or live) join it when they match.
+  // Tickets newer than the list (created here, or live) join it when the
+  // server's answer to the list's own query has them (liveCheck).
+  const check = useRef<LiveCheck>();
+  const asked = useRef(new Map<number, SupportTicket>()); // each version asked about once
+  useEffect(() => {
+    asked.current.clear();
+    const c = liveCheck(
+      (asked) => get<Page<SupportTicket>>(path(undefined, asked)),
+      (_, items) => {
+        for (const tk of items) applySupport(tk);
+        const fresh = items.map((tk) => tk.id).filter((i) => !idsRef.current.includes(i));
+        if (fresh.length) setIds([...fresh, ...idsRef.current].sort((a, b) => b - a));
+      },
+    );
+    check.current = c;
+    return () => c.stop();
+  }, [filter, q]);
   useEffect(() => {
     if (loading) return;
     const top = idsRef.current[0] || 0;
-    const fresh = Object.values(all)
-      .filter((tk) => tk.id > top && !idsRef.current.includes(tk.id) && matches(tk, filter, q))
-      .map((tk) => tk.id);
-    if (fresh.length) setIds([...fresh, ...idsRef.current].sort((a, b) => b - a));
+    for (const tk of Object.values(all)) {
+      if (tk.id > top && !idsRef.current.includes(tk.id) && asked.current.get(tk.id) !== tk) {
+        asked.current.set(tk.id, tk);
+        check.current?.add(tk.id);
+      }
+    }
   }, [all, loading]);
 
   return (

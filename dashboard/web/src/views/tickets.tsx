@@ -4,7 +4,7 @@
 // also choose a queue (the workspaces' support tickets or their AI
 // response reviews) and may order by due time. A staff member viewing a
 // workspace sees its tickets read-only.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, get, patch, qs } from "../api";
 import { applyConv, applyTicket, convs, me, memberName, members, online, readOnly, ticketUnread, tickets, unread } from "../data";
 import { t } from "../i18n";
@@ -14,7 +14,7 @@ import { Link, loc, navigate } from "../router";
 import { useStore } from "../store";
 import { ExtLink } from "../text";
 import type { Conversation, Page, Ticket, TicketPriority, TicketStatus, Visitor } from "../types";
-import { CopyButton, ErrorBox, errorText, fmtAgo, fmtDateTime, fmtDuration, usePaged } from "../ui";
+import { CopyButton, ErrorBox, errorText, fmtAgo, fmtDateTime, fmtDuration, liveCheck, usePaged } from "../ui";
 import { Composer, useCanned } from "./composer";
 import { Timeline, Viewers } from "./timeline";
 import { useReadMarker, useThread, useViewing } from "./thread";
@@ -61,14 +61,6 @@ export function Due({ tk }: { tk: Ticket }) {
       {over ? t("due.over", { t: fmtDuration(-left) }) : t("due.in", { t: fmtDuration(left) })}
     </span>
   );
-}
-
-function matches(tk: Ticket, { filter, q, queue }: ListOpts, myId: number): boolean {
-  if (queue !== "all" && tk.queue !== queue) return false;
-  if (filter === "mine" && tk.assignee_id !== myId) return false;
-  if (filter !== "all" && filter !== "mine" && tk.status !== filter) return false;
-  if (q && !tk.subject.toLowerCase().includes(q.toLowerCase())) return false;
-  return true;
 }
 
 export function StatusBadge({ status }: { status: string }) {
@@ -121,21 +113,23 @@ function TicketList({ o, staff, selected }: { o: ListOpts; staff: boolean; selec
   const mine = useStore(me);
   const u = useStore(unread);
   const [search, setSearch] = useState(q);
+  const selectedRef = useRef(selected);
+  selectedRef.current = selected;
+  // Due order comes in one page (no cursor) of the most pressing, as many
+  // as a page holds (limit at most 200, docs/api.md); the newest order in
+  // pages of the API's size.
+  const path = (before?: string, ids?: number[]) =>
+    "/tickets" + qs({ filter, q, before, ids: ids?.join(","), limit: ids ? ids.length : sort === "due" ? 200 : undefined, queue: queue === "all" ? "" : queue, sort: sort === "due" ? "due" : "" });
+  const order = (a: number, b: number) => (sort === "due" ? dueOrder(tickets.value)(a, b) : b - a);
   const { list: ids, setList: setIds, ref: idsRef, next, loading, error, load } = usePaged(
-    // Due order comes in one page (no cursor) of the most pressing, as
-    // many as a page holds (limit at most 200, docs/api.md); the newest
-    // order in pages of the API's size.
-    (before) =>
-      get<Page<Ticket>>("/tickets" + qs({ filter, q, before, limit: sort === "due" ? 200 : undefined, queue: queue === "all" ? "" : queue, sort: sort === "due" ? "due" : "" })).then(
-        (p) => (sort === "due" ? { ...p, next: undefined } : p),
-      ),
+    (before) => get<Page<Ticket>>(path(before)).then((p) => (sort === "due" ? { ...p, next: undefined } : p)),
     (items) => {
       for (const tk of items) applyTicket(tk);
       return items.map((tk) => tk.id);
     },
     (got, shown) => {
-      // Keep tickets that arrived live meanwhile and still match.
-      const arrived = shown.filter((i) => !got.includes(i) && i > (got[0] || 0) && tickets.value[i] && matches(tickets.value[i], o, me.value?.id || 0));
+      // Keep tickets that joined live meanwhile (the server said they match).
+      const arrived = shown.filter((i) => !got.includes(i) && i > (got[0] || 0) && tickets.value[i]);
       return sort === "due" ? [...arrived, ...got].sort(dueOrder(tickets.value)) : [...arrived, ...got];
     },
   );
@@ -144,14 +138,22 @@ function TicketList({ o, staff, selected }: { o: ListOpts; staff: boolean; selec
     setIds([]);
     setSearch(q);
     load();
-    // New tickets appear at once, when they match the filter.
-    const off = live.on("ticket.updated", (tk: Ticket) => {
-      if (!idsRef.current.includes(tk.id) && matches(tk, o, me.value?.id || 0)) {
-        setIds([tk.id, ...idsRef.current].sort(sort === "due" ? dueOrder(tickets.value) : (a, b) => b - a));
-      }
-    });
+    // A ticket that changed joins the list or leaves it as the server's
+    // answer to the list's own query says (liveCheck); the open one stays.
+    const check = liveCheck(
+      (asked) => get<Page<Ticket>>(path(undefined, asked)),
+      (asked, items) => {
+        for (const tk of items) applyTicket(tk);
+        const keep = new Set(items.map((tk) => tk.id));
+        const list = idsRef.current.filter((i) => !asked.includes(i) || keep.has(i) || i === selectedRef.current);
+        for (const i of keep) if (!list.includes(i)) list.push(i);
+        setIds(list.sort(order));
+      },
+    );
+    const off = live.on("ticket.updated", (tk: Ticket) => check.add(tk.id));
     const offResync = live.onResync(() => load());
     return () => {
+      check.stop();
       off();
       offResync();
     };
