@@ -1,9 +1,7 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
-	"slices"
 
 	"github.com/parley-chat/parley/hub"
 )
@@ -32,7 +30,7 @@ func (q *queries) DropUnread(ctx context.Context, conversationID int64) ([]hub.M
 			tickets = t.tickets - CASE WHEN u.in_tickets THEN u.unread ELSE 0 END,
 			my_tickets = t.my_tickets - CASE WHEN u.mine THEN u.unread ELSE 0 END, version = t.version + 1
 			FROM member_unread AS u WHERE u.conversation_id = ? AND u.member_id = t.member_id
-			RETURNING t.member_id, 0, t.conversations, t.tickets, t.my_tickets, t.version`, conversationID)
+			RETURNING member_id, conversations, tickets, my_tickets, version`, conversationID)
 		if out, err = collect(rows, err, scanMemberUnread(conversationID)); err != nil {
 			return err
 		}
@@ -42,7 +40,7 @@ func (q *queries) DropUnread(ctx context.Context, conversationID int64) ([]hub.M
 	if err != nil {
 		return nil, storeErr(err, "unread", "drop unread of conversation %d", conversationID)
 	}
-	slices.SortFunc(out, func(a, b hub.MemberUnread) int { return cmp.Compare(a.MemberID, b.MemberID) })
+	sortMemberUnread(out)
 	return out, nil
 }
 
