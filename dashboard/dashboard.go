@@ -103,6 +103,10 @@ func Mount(app *fiber.App, cfg Config) {
 	api.Patch("/canned-responses/:id", h.updateCanned)
 	api.Delete("/canned-responses/:id", h.deleteCanned)
 
+	// A person's data (visitor.go).
+	api.Get("/visitors/:id/export", h.exportVisitor)
+	api.Delete("/visitors/:id", h.deleteVisitor)
+
 	// Reports (report.go).
 	api.Get("/reports", h.getReport)
 	api.Get("/reports.csv", h.getReportCSV)

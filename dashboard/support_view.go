@@ -35,6 +35,7 @@ var supportViewRoutes = []struct {
 	{"/knowledge/:id", hub.ViewKnowledgeEntry},
 	{"/canned-responses", hub.ViewCannedResponses},
 	{"/canned-responses/:id", hub.ViewCannedResponse},
+	{"/visitors/:id/export", hub.ViewVisitor}, // refused to viewers (hub/visitor_privacy.go)
 	{"/reports", hub.ViewReports},
 	{"/reports.csv", hub.ViewReports},
 	{"/support/access", hub.ViewSupport},

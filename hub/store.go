@@ -188,6 +188,28 @@ type Queries interface {
 	// about, never messages.
 	FindUnread(ctx context.Context, memberID int64, conversationIDs []int64) (UnreadCounts, error)
 
+	// A person's data (hub/visitor_privacy.go). Guarded by storetest
+	// VisitorDeletion.
+	//
+	// FindTicketsByConversation returns every ticket opened from the
+	// conversation, its current one and older ones, by ascending id;
+	// never nil.
+	FindTicketsByConversation(ctx context.Context, conversationID int64) ([]*Ticket, error)
+	// DropUnread takes the conversation's unread off every member's
+	// badges and deletes their rows of it, and returns the new numbers of
+	// the members whose badges changed (Count 0), by member id. It locks
+	// like the unread writes above. Call it inside Tx.
+	DropUnread(ctx context.Context, conversationID int64) ([]MemberUnread, error)
+	// DeleteVisitor deletes the visitor and their conversations with
+	// everything in them: messages, attachments with their bytes, read
+	// markers, members' unread rows (DropUnread them first, or the badges
+	// keep them), and every email of those conversations in the outbox,
+	// whatever its status. Tickets opened from the conversations stay,
+	// without their conversation. It returns how many conversations,
+	// messages, attachments and emails it deleted (Tickets 0). ENotFound
+	// when there is no such visitor. Call it inside Tx.
+	DeleteVisitor(ctx context.Context, id int64) (VisitorDeletion, error)
+
 	// CreateAttachment stores a file with its bytes and sets a.ID.
 	CreateAttachment(ctx context.Context, a *Attachment) error
 	// FindAttachment returns a file with its bytes.

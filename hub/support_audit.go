@@ -46,6 +46,7 @@ const (
 	ViewCannedResponses SupportViewKind = "canned_responses" // the canned responses
 	ViewCannedResponse  SupportViewKind = "canned_response"  // one canned response
 	ViewReports         SupportViewKind = "reports"          // the reports
+	ViewVisitor         SupportViewKind = "visitor"          // a visitor's data export (always refused to viewers)
 	ViewTeam            SupportViewKind = "team"             // the members and invites
 	ViewSupport         SupportViewKind = "support"          // the workspace's support section
 	ViewOther           SupportViewKind = "other"            // anything else
@@ -96,7 +97,7 @@ func (k SupportViewKind) valid() bool {
 	switch k {
 	case ViewLive, ViewAccount, ViewConversations, ViewConversation, ViewTickets, ViewTicket, ViewSites, ViewSite,
 		ViewKnowledge, ViewKnowledgeEntry, ViewCannedResponses, ViewCannedResponse, ViewReports, ViewTeam, ViewSupport,
-		ViewOther:
+		ViewVisitor, ViewOther:
 		return true
 	}
 	return false

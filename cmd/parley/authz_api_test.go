@@ -149,6 +149,11 @@ var authzRoutes = map[string]authzCase{
 	"PATCH /api/v1/canned-responses/:id":  {access: routeMember, path: "/api/v1/canned-responses/{canned}", body: `{"body":"hijack"}`, stranger: 404, agent: 403},
 	"DELETE /api/v1/canned-responses/:id": {access: routeMember, path: "/api/v1/canned-responses/{canned}", stranger: 404, agent: 403},
 
+	// A person's data (docs/integrations.md): owners only, so admins are
+	// refused too (authzWorld.roles).
+	"GET /api/v1/visitors/:id/export": {access: routeMember, path: "/api/v1/visitors/{visitor}/export", stranger: 404, agent: 403},
+	"DELETE /api/v1/visitors/:id":     {access: routeMember, path: "/api/v1/visitors/{visitor}", stranger: 404, agent: 403},
+
 	"GET /api/v1/reports":     {access: routeMember, path: "/api/v1/reports?site={site}", stranger: 404},
 	"GET /api/v1/reports.csv": {access: routeMember, path: "/api/v1/reports.csv?site={site}", stranger: 404},
 

@@ -289,6 +289,8 @@ func (w *authzWorld) roles(t *testing.T) {
 		{"an admin makes itself owner", w.admin, "PATCH", "/api/v1/members/{admin}", `{"role":"owner"}`, 403},
 		{"an admin invites an owner", w.admin, "POST", "/api/v1/invites", `{"email":"boss2@alpha.test","role":"owner"}`, 403},
 		{"an admin revokes an owner's invitation", w.admin, "DELETE", "/api/v1/invites/{ownerInvite}", "", 403},
+		{"an admin exports a visitor's data", w.admin, "GET", "/api/v1/visitors/{visitor}/export", "", 403},
+		{"an admin deletes a visitor", w.admin, "DELETE", "/api/v1/visitors/{visitor}", "", 403},
 		{"the last owner steps down", w.owner, "PATCH", "/api/v1/members/{owner}", `{"role":"admin"}`, 409},
 		{"the last owner leaves", w.owner, "DELETE", "/api/v1/members/{owner}", "", 409},
 	} {

@@ -381,11 +381,15 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	var sup struct{ ID int64 }
 	w.must(t, w.owner, "POST", "/api/v1/support/tickets", map[string]string{"subject": "Alpha widget question", "body": "Alpha asks"}, 201, &sup)
 
-	var c inboxConversation
+	var c struct {
+		inboxConversation
+		VisitorID int64 `json:"visitor_id"`
+	}
 	w.must(t, w.owner, "GET", fmt.Sprintf("/api/v1/conversations/%d", conv), nil, 200, &c)
 	w.ids = map[string]int64{"supportTicket": sup.ID, "conv": conv, "lastSeq": c.LastSeq, "site": site, "ticket": tk.ID, "knowledge": kn.ID,
 		"canned": cr.ID, "invite": inv.ID, "ownerInvite": ownerInv.ID, "owner": w.owner.ID, "admin": w.admin.ID,
-		"agent": w.agent.ID, "tenant": w.owner.TenantID, "assistantAnswer": w.assistantAnswer, "strangerSite": bSite.ID, "token": tok.ID}
+		"agent": w.agent.ID, "tenant": w.owner.TenantID, "assistantAnswer": w.assistantAnswer, "strangerSite": bSite.ID, "token": tok.ID,
+		"visitor": c.VisitorID}
 	w.rows = map[string][]int64{"members": {w.owner.ID, w.admin.ID, w.agent.ID}, "invites": {inv.ID, ownerInv.ID},
 		"conversations": {conv}, "tickets": {tk.ID}, "sites": {site}, "canned": {cr.ID}, "supportTickets": {sup.ID}, "tokens": {tok.ID}}
 	return w

@@ -62,6 +62,9 @@ func (n *Node) handleEvent(topic string, ev hub.Event) {
 	case hub.EventKnowledgeChanged:
 		n.knowledgeReceived(ev.Data) // never sent to clients
 		return
+	case hub.EventVisitorDeleted:
+		n.visitorDeleted(topic) // visitor_deleted.go; never sent to clients
+		return
 	case hub.EventSupportAccess:
 		// The workspace's support viewers check the access now; its
 		// dashboards get the event as well.

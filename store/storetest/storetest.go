@@ -86,6 +86,8 @@ func Run(t *testing.T, open func(t *testing.T) hub.Store) {
 		// Plans and the gates' versions (plan.go).
 		{"SiteVersions", testSiteVersions},
 		{"TenantPlans", testTenantPlans},
+		// A person's data (visitor_privacy.go).
+		{"VisitorDeletion", testVisitorDeletion},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

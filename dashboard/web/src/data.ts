@@ -111,6 +111,8 @@ export const members = new Store<Member[]>([]);
 export const online = new Store<Record<number, boolean>>({});
 export const convs = new Store<Record<number, Conversation>>({});
 export const tickets = new Store<Record<number, Ticket>>({});
+/** deletedConvs are the conversations conversation.deleted removed: a late update must not bring one back. */
+const deletedConvs = new Set<number>();
 /** viewing: conversation id -> member id -> name, of the other agents looking at it. */
 export const viewing = new Store<Record<number, Record<number, string>>>({});
 /** viewingSeen: "conversation:member" -> when last heard (ms), to forget the silent. */
@@ -142,6 +144,7 @@ export function clearData(): void {
 
 /** applyConv keeps the newest version of a conversation (and the member's unread a REST item carries); it reports whether it changed. */
 export function applyConv(c: Conversation): boolean {
+  if (deletedConvs.has(c.id)) return false;
   if (c.unread !== undefined) applyUnreadCount(c.id, c.unread, c.unread_version || 0);
   const cur = convs.value[c.id];
   if (cur && cur.version > c.version) return false;
@@ -283,6 +286,13 @@ let noticeSeq = 0;
 /** wireLive feeds the stores from the socket's events. */
 export function wireLive(): void {
   live.on("conversation.updated", (c: Conversation) => applyConv(c));
+  // An owner deleted the visitor's data: the conversation leaves every list
+  // (its unread comes as unread events of the same deletion).
+  live.on("conversation.deleted", (d: { id: number }) => {
+    deletedConvs.add(d.id);
+    const { [d.id]: _gone, ...rest } = convs.value;
+    convs.set(rest);
+  });
   // The member's own unread, as the server counted it (a staff viewer gets none).
   live.on("unread", (d: MemberUnread) => {
     if (d.member_id !== me.value?.id) return;

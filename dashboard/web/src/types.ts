@@ -181,6 +181,7 @@ export type SupportViewKind =
   | "canned_responses"
   | "canned_response"
   | "reports"
+  | "visitor"
   | "team"
   | "support"
   | "other";

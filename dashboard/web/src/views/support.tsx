@@ -157,7 +157,7 @@ function AccessCard() {
 }
 
 /** VIEWS are the kinds of support.view entries (hub.SupportViewKind); the API reads old entries as these too. */
-const VIEWS: SupportViewKind[] = ["live", "account", "conversations", "conversation", "tickets", "ticket", "sites", "site", "knowledge", "knowledge_entry", "canned_responses", "canned_response", "reports", "team", "support", "other"];
+const VIEWS: SupportViewKind[] = ["live", "account", "conversations", "conversation", "tickets", "ticket", "sites", "site", "knowledge", "knowledge_entry", "canned_responses", "canned_response", "reports", "visitor", "team", "support", "other"];
 
 /** describe says what an audit entry of support access records, in words: never a request line or JSON. */
 function describe(e: AuditEntry): string {
