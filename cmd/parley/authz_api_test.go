@@ -71,6 +71,10 @@ type authzCase struct {
 	// person marks what only a person signed in may do (hub.Actor.Person):
 	// an API token of any scope gets 403 (TestAuthzSweep/api_tokens).
 	person bool
+	// owner marks what only owners may do: admins get 403 (authzWorld.roles),
+	// and so does every API token, whose role is never owner
+	// (hub.Scope.Role; TestAuthzSweep/api_tokens).
+	owner bool
 }
 
 // authzRoutes is every route of the dashboard and widget under /api/v1,
@@ -151,8 +155,8 @@ var authzRoutes = map[string]authzCase{
 
 	// A person's data (docs/integrations.md): owners only, so admins are
 	// refused too (authzWorld.roles).
-	"GET /api/v1/visitors/:id/export": {access: routeMember, path: "/api/v1/visitors/{visitor}/export", stranger: 404, agent: 403},
-	"DELETE /api/v1/visitors/:id":     {access: routeMember, path: "/api/v1/visitors/{visitor}", stranger: 404, agent: 403},
+	"GET /api/v1/visitors/:id/export": {access: routeMember, path: "/api/v1/visitors/{visitor}/export", stranger: 404, agent: 403, owner: true},
+	"DELETE /api/v1/visitors/:id":     {access: routeMember, path: "/api/v1/visitors/{visitor}", stranger: 404, agent: 403, owner: true},
 
 	"GET /api/v1/reports":     {access: routeMember, path: "/api/v1/reports?site={site}", stranger: 404},
 	"GET /api/v1/reports.csv": {access: routeMember, path: "/api/v1/reports.csv?site={site}", stranger: 404},

@@ -48,7 +48,7 @@ func tokenRefusal(scope hub.Scope, method string, c authzCase) int {
 		return 403
 	case method != "GET" && !scope.Writes():
 		return 403
-	case c.agent == 403 && scope.Role() == hub.RoleAgent:
+	case c.agent == 403 && scope.Role() == hub.RoleAgent, c.owner && scope.Role() != hub.RoleOwner:
 		return 403
 	}
 	return 0
