@@ -40,6 +40,7 @@ Commands:
   user add     create a workspace and its owner, or add a member to one
   plan         show or set a workspace's plan (-tenant-id ID [-plan ` + strings.Join(hub.Plans, "|") + `])
   healthcheck  ask the node on PARLEY_ADDR whether it is ready (exit 0 when it is)
+  backup       copy the embedded SQLite database to a new file (-o FILE), while the node runs
   version      print the version
 
 Configuration comes from PARLEY_* environment variables; see README.md.
@@ -66,6 +67,8 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) erro
 		return planCmd(ctx, args, env, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(ctx, args, env, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args, env, stdout, stderr)
 	case "version":
 		_, err := fmt.Fprintf(stdout, "parley %s\n", version)
 		return err
