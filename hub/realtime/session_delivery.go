@@ -99,7 +99,9 @@ func (s *session) process(it *item) error {
 	case itemFrame:
 		return s.write(it.frame)
 	case itemAck:
-		s.acked(it.conv, it.after)
+		if err := s.acked(it.conv, it.after); err != nil {
+			return err
+		}
 		return s.write(it.frame)
 	case itemEvent:
 		return s.deliver(it.ev)
@@ -128,15 +130,27 @@ func (s *session) process(it *item) error {
 	return nil
 }
 
-// acked counts the session's own message at seq in conv as delivered
-// when its ack goes out next in order: the ack carries the message, so its
-// message.created event is dropped as a duplicate when it comes
-// (docs/protocol.md "send"; TestSenderGetsNoEcho). An echo that came first,
-// or a message after a gap, changes nothing.
-func (s *session) acked(conv, seq int64) {
-	if st := s.convs[conv]; st != nil && !st.pending && seq == st.lastSeq+1 {
-		st.lastSeq = seq
+// acked counts the session's own message at seq in conv as delivered:
+// its ack, next in order, carries the message, so its message.created
+// event is dropped as a duplicate when it comes (docs/protocol.md "send";
+// TestSenderGetsNoEcho). Messages before it that the session has not
+// delivered yet (their events still on their way from another node) are
+// read from the store and sent first, so that the client gets the
+// conversation in seq order, acks included (docs/protocol.md "Ordering,
+// duplicates and resume"; TestTwoNodes, TestAckAfterTheMessagesBeforeIt).
+// An echo that came first changes nothing.
+func (s *session) acked(conv, seq int64) error {
+	st := s.convs[conv]
+	if st == nil || st.pending || seq <= st.lastSeq {
+		return nil
 	}
+	if seq > st.lastSeq+1 {
+		if err := s.fillGap(conv, st, seq); err != nil {
+			return err
+		}
+	}
+	st.lastSeq = seq
+	return nil
 }
 
 // deliver writes a broker event. Message events of a subscribed

@@ -393,3 +393,41 @@ func TestAgentGetsEachUpdateOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestAckAfterTheMessagesBeforeIt: an agent's ack overtakes no message
+// before it. The visitor's message (seq 2) is committed, but its event is
+// held on its way; the agent's next message (seq 3) is acked after seq 2
+// is read from the store and sent, and the event of seq 2, let go, is
+// dropped as a copy.
+func TestAckAfterTheMessagesBeforeIt(t *testing.T) {
+	t.Parallel()
+	var hb *heldBroker
+	e := newEnv(t, withBroker(func(h hub.BrokerHandler) hub.Broker {
+		hb = &heldBroker{Broker: newMemoryBroker(h)}
+		return hb
+	}))
+	a := e.newAccount()
+	conv := startConversation(t, e, a)
+	id := conv.conv.ID
+	agent := e.agent(a)
+	subscribe(t, agent, id, 1)
+	visitor := e.visitor(a.site, conv.visitorToken)
+	subscribe(t, visitor, id, 1)
+
+	hb.hold()
+	visitor.request(realtime.TypeSend, "v2", map[string]any{"conversation_id": id, "client_msg_id": "v-2", "body": "still there?"}, realtime.TypeAck)
+	agent.send(realtime.TypeSend, "a3", map[string]any{"conversation_id": id, "client_msg_id": "a-3", "body": "yes"})
+	_, before := agent.until(realtime.TypeAck, "a3")
+	var seqs []int64
+	for _, f := range before {
+		if f.Type == hub.EventMessageCreated && !f.ack {
+			seqs = append(seqs, decode[message](t, f.Data).Seq)
+		}
+	}
+	if fmt.Sprint(seqs) != "[2]" {
+		t.Fatalf("messages before the ack of seq 3: %v, want [2]", seqs)
+	}
+	hb.let()
+	agent.send(realtime.TypeHistory, "end", map[string]any{"conversation_id": id})
+	agent.noMessageBefore("end")
+}
