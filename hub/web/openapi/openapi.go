@@ -179,11 +179,13 @@ func Handler(doc []byte) fiber.Handler {
 // Build returns the contract of routes as JSON.
 func Build(version string, routes ...[]Route) ([]byte, error) {
 	r := openapi31.NewReflector()
-	r.DefaultOptions = append(r.DefaultOptions, jsonschema.InterceptProp(requireAlwaysEncoded),
+	r.DefaultOptions = append(r.DefaultOptions,
+		jsonschema.InterceptProp(requireAlwaysEncoded),
 		// A nil pointer to a struct encodes as null: anyOf null or the ref.
 		func(rc *jsonschema.ReflectContext) { rc.EnvelopNullability = true },
-		jsonschema.InterceptDefName(defNames()))
-	r.DefaultOptions = append(r.DefaultOptions, jsonschema.InterceptSchema(refuseMarshalers))
+		jsonschema.InterceptDefName(defNames()),
+		jsonschema.InterceptSchema(refuseMarshalers),
+		jsonschema.InterceptSchema(inlineRequests))
 	for _, m := range wireTypes {
 		r.AddTypeMapping(m.src, m.dst)
 	}
@@ -244,13 +246,6 @@ func finish(raw []byte) ([]byte, error) {
 		}
 	}
 	dropRefTypes(doc)
-	// The upload's file part is a file, not the Go type that reads it.
-	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
-	delete(schemas, "FileHeader")
-	form, _ := schemas["FormDataUpload"].(map[string]any)
-	if props, ok := form["properties"].(map[string]any); ok {
-		props["file"] = map[string]any{"type": "string", "format": "binary", "description": "The file."}
-	}
 	return json.MarshalIndent(doc, "", "  ")
 }
 
@@ -346,6 +341,19 @@ func operationID(rt Route) string {
 		}
 	}
 	return b.String()
+}
+
+// inlineRequests writes request bodies inline: the named definitions are
+// the answers', whose always-written fields are required, and a type
+// that is in both (hub.Appearance in a site and in a site update) must
+// not take its required fields into the request, nor lose them in the
+// answer to whichever came first (the reflector keeps a definition's
+// first form). Request types must not be recursive.
+func inlineRequests(p jsonschema.InterceptSchemaParams) (bool, error) {
+	if !responding(p.Context) {
+		p.Context.InlineRefs = true
+	}
+	return false, nil
 }
 
 // responding reports whether rc reflects an answer's body.
