@@ -21,6 +21,7 @@ import (
 	"github.com/swaggest/openapi-go"
 	"github.com/swaggest/openapi-go/openapi31"
 
+	"github.com/parley-chat/parley/hub"
 	"github.com/parley-chat/parley/hub/web"
 )
 
@@ -146,21 +147,11 @@ func shortName(t reflect.Type) string {
 	return strings.ToUpper(n[:1]) + n[1:]
 }
 
-// errorStatuses are the problem answers every route may give, each with
-// the hub.Error code it carries (hub.ErrorStatus). Which of them a given
-// route gives is in docs/api.md; the contract states the shape, and the
-// default answer covers any other status.
-var errorStatuses = []struct {
-	status int
-	code   string
-}{
-	{http.StatusBadRequest, "invalid"},
-	{http.StatusUnauthorized, "unauthorized"},
-	{http.StatusForbidden, "forbidden"},
-	{http.StatusNotFound, "not_found"},
-	{http.StatusConflict, "conflict"},
-	{http.StatusTooManyRequests, "rate_limited"},
-}
+// errorCodes are the problem answers every route lists, each at its
+// status in hub.ErrorStatus. Which of them a given route gives is in
+// docs/api.md; the contract states the shape, and the default answer
+// covers any other status (500 internal, 503 unavailable).
+var errorCodes = []string{hub.EInvalid, hub.EUnauthorized, hub.EForbidden, hub.ENotFound, hub.EConflict, hub.ERateLimited}
 
 // Self is the contract's entry for the document itself.
 var Self = Route{Method: http.MethodGet, Path: Prefix + "/openapi.json", Summary: "This document",
@@ -223,8 +214,8 @@ func finish(raw []byte) ([]byte, error) {
 		return nil, err
 	}
 	codes := map[string]string{}
-	for _, e := range errorStatuses {
-		codes[fmt.Sprint(e.status)] = e.code
+	for _, code := range errorCodes {
+		codes[fmt.Sprint(hub.ErrorStatus(code))] = code
 	}
 	paths, _ := doc["paths"].(map[string]any)
 	for _, item := range paths {
@@ -308,11 +299,12 @@ func add(r *openapi31.Reflector, rt Route) error {
 	for st, body := range rt.Answers {
 		oc.AddRespStructure(body, openapi.WithHTTPStatus(st))
 	}
-	for _, e := range errorStatuses {
-		if _, ok := rt.Answers[e.status]; ok {
+	for _, code := range errorCodes {
+		st := hub.ErrorStatus(code)
+		if _, ok := rt.Answers[st]; ok {
 			continue
 		}
-		oc.AddRespStructure(web.Problem{}, openapi.WithHTTPStatus(e.status), openapi.WithContentType(problemType))
+		oc.AddRespStructure(web.Problem{}, openapi.WithHTTPStatus(st), openapi.WithContentType(problemType))
 	}
 	switch rt.Auth {
 	case AuthMember:
