@@ -265,16 +265,19 @@ func (h *handler) me(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(struct {
-		*hub.Member
-		Viewing   int64         `json:"viewing_workspace,omitempty"`
-		Workspace workspaceView `json:"workspace"`
-		Plans     []planView    `json:"plans"`
-		// MaxAttachment is the largest file a conversation takes, which
-		// the composer refuses before uploading.
-		MaxAttachment int `json:"max_attachment_bytes"`
-		// Token is the API token the request came with: the member above
-		// is the one it acts for, with the token's role.
-		Token *tokenView `json:"api_token,omitempty"`
-	}{m, viewing, viewWorkspace(t), viewPlans(), hub.MaxAttachmentBytes, viewToken(a)})
+	return c.JSON(meView{m, viewing, viewWorkspace(t), viewPlans(), hub.MaxAttachmentBytes, viewToken(a)})
+}
+
+// meView is GET /me's answer.
+type meView struct {
+	*hub.Member
+	Viewing   int64         `json:"viewing_workspace,omitempty"`
+	Workspace workspaceView `json:"workspace"`
+	Plans     []planView    `json:"plans"`
+	// MaxAttachment is the largest file a conversation takes, which the
+	// composer refuses before uploading.
+	MaxAttachment int `json:"max_attachment_bytes"`
+	// Token is the API token the request came with: the member above is
+	// the one it acts for, with the token's role.
+	Token *tokenView `json:"api_token,omitempty"`
 }

@@ -206,7 +206,7 @@ func (h *handler) markSupportRead(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"unread": st.Unread, "seq": st.Seq})
+	return c.JSON(supportReadView{Unread: st.Unread, Seq: st.Seq})
 }
 
 func (h *handler) getReviewContext(c *fiber.Ctx) error {
@@ -230,7 +230,7 @@ func (h *handler) previewReview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"report": report})
+	return c.JSON(reviewReportView{Report: report})
 }
 
 func (h *handler) submitReview(c *fiber.Ctx) error {
@@ -251,4 +251,16 @@ func (h *handler) listWorkspaces(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(page[hub.Workspace]{Items: ws})
+}
+
+// supportReadView is a requester's read position and unread count after
+// POST /support/tickets/:id/read.
+type supportReadView struct {
+	Unread int   `json:"unread"`
+	Seq    int64 `json:"seq"`
+}
+
+// reviewReportView is the report POST /support/reviews/preview would file.
+type reviewReportView struct {
+	Report string `json:"report"`
 }

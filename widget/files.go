@@ -27,7 +27,13 @@ func (h *handler) uploadAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"message": m.View(actor)})
+	return c.Status(fiber.StatusCreated).JSON(uploadResponse{Message: m.ForVisitor()})
+}
+
+// uploadResponse is POST /sdk/attachments' answer: the message as the
+// visitor sees it.
+type uploadResponse struct {
+	Message hub.VisitorMessage `json:"message"`
 }
 
 // serveFile serves /files/:id/:sig/:name. Images are shown inline; every

@@ -21,6 +21,7 @@ import (
 	"github.com/parley-chat/parley/hub/ratelimit"
 	"github.com/parley-chat/parley/hub/realtime"
 	"github.com/parley-chat/parley/hub/web"
+	"github.com/parley-chat/parley/hub/web/openapi"
 	"github.com/parley-chat/parley/widget"
 )
 
@@ -44,6 +45,8 @@ type node struct {
 	builtin *assistant.Builtin
 	// demo is the demo workspace's login when this node created it.
 	demo *demoAccount
+	// contract is the REST API's OpenAPI document, built once at start.
+	contract []byte
 	// closeLimits closes the Redis connections of the limits, if any.
 	closeLimits func() error
 }
@@ -172,6 +175,10 @@ func start(ctx context.Context, cfg Config, log zerolog.Logger) (*node, error) {
 		n.close()
 		return nil, fmt.Errorf("seed demo workspace: %w", err)
 	}
+	if n.contract, err = openapi.Build(version, widget.Routes(), dashboard.Routes()); err != nil {
+		n.close()
+		return nil, fmt.Errorf("build the API contract: %w", err)
+	}
 	n.app = n.newApp()
 	if err := n.startWorkers(); err != nil {
 		n.close()
@@ -198,6 +205,8 @@ func (n *node) newApp() *fiber.App {
 		// Without an admin listener the metrics are public (admin.go).
 		app.Get("/metrics", adaptor.HTTPHandler(n.metricsHandler()))
 	}
+	// The contract, public, before the member API's authentication.
+	app.Get(openapi.Self.Path, openapi.Handler(n.contract))
 	widget.Mount(app, widget.Config{Service: n.svc, Realtime: n.rt, BaseURL: n.cfg.BaseURL, DemoSiteKey: func(ctx context.Context) (string, error) {
 		return n.store.FindSetting(ctx, demoSiteKeySetting)
 	}})

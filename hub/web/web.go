@@ -26,7 +26,9 @@ type Problem struct {
 	Title  string `json:"title"`
 	Status int    `json:"status"`
 	Detail string `json:"detail"`
-	Code   string `json:"code"`
+	// Code is one of hub's error codes; the enum tag is for the API
+	// contract (hub/web/openapi).
+	Code string `json:"code" enum:"invalid,unauthorized,forbidden,not_found,conflict,rate_limited,unavailable,internal"`
 	// Reason tells some cases of a code apart (hub.Reason*).
 	Reason    string `json:"reason,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
