@@ -51,6 +51,10 @@ func Routes() []openapi.Route {
 		{Method: post, Path: "/api/v1/conversations/:id/take-over", Summary: "Take the conversation over from the assistant", Auth: member, Response: hub.Conversation{}},
 		{Method: get, Path: "/api/v1/conversations/:id/export", Summary: "The conversation as a JSON download", Auth: member, Response: hub.ConversationExport{}},
 
+		// A person's data (visitor.go): owners only.
+		{Method: get, Path: "/api/v1/visitors/:id/export", Summary: "Everything kept about a visitor, as a JSON download", Auth: member, Response: hub.VisitorExport{}},
+		{Method: del, Path: "/api/v1/visitors/:id", Summary: "Delete a visitor and their data", Auth: member, Status: noContent},
+
 		// Tickets (ticket.go).
 		{Method: get, Path: "/api/v1/tickets", Summary: "Tickets, newest first, filtered and searched", Auth: member, Response: page[hub.Ticket]{}},
 		{Method: post, Path: "/api/v1/tickets", Summary: "Open a ticket", Auth: member, Request: createTicketRequest{}, Status: created, Response: hub.Ticket{}},
