@@ -317,24 +317,31 @@ func TestAbusiveClientIsDisconnected(t *testing.T) {
 	}
 }
 
-// TestSenderGetsNoEcho: on a subscribed conversation the ack is the
-// sender's copy of its message; its message.created event, which reaches
-// the node after the ack (the broker holds it until then), is not sent
-// again. The other side gets the event, and the sender the next message.
-func TestSenderGetsNoEcho(t *testing.T) {
-	t.Parallel()
-	var hb *heldBroker
+// heldChat is a conversation, its visitor's and an agent's sockets
+// subscribed to it, on a node whose publishes hb holds when told to.
+func heldChat(t *testing.T) (hb *heldBroker, id int64, agent, visitor *client) {
+	t.Helper()
 	e := newEnv(t, withBroker(func(h hub.BrokerHandler) hub.Broker {
 		hb = &heldBroker{Broker: newMemoryBroker(h)}
 		return hb
 	}))
 	a := e.newAccount()
 	conv := startConversation(t, e, a)
-	id := conv.conv.ID
-	agent := e.agent(a)
+	id = conv.conv.ID
+	agent = e.agent(a)
 	subscribe(t, agent, id, 1)
-	visitor := e.visitor(a.site, conv.visitorToken)
+	visitor = e.visitor(a.site, conv.visitorToken)
 	subscribe(t, visitor, id, 1)
+	return hb, id, agent, visitor
+}
+
+// TestSenderGetsNoEcho: on a subscribed conversation the ack is the
+// sender's copy of its message; its message.created event, which reaches
+// the node after the ack (the broker holds it until then), is not sent
+// again. The other side gets the event, and the sender the next message.
+func TestSenderGetsNoEcho(t *testing.T) {
+	t.Parallel()
+	hb, id, agent, visitor := heldChat(t)
 
 	hb.hold()
 	ack := visitor.request(realtime.TypeSend, "v2", map[string]any{"conversation_id": id, "client_msg_id": "v-2", "body": "where is my parcel"}, realtime.TypeAck)
@@ -401,18 +408,7 @@ func TestAgentGetsEachUpdateOnce(t *testing.T) {
 // dropped as a copy.
 func TestAckAfterTheMessagesBeforeIt(t *testing.T) {
 	t.Parallel()
-	var hb *heldBroker
-	e := newEnv(t, withBroker(func(h hub.BrokerHandler) hub.Broker {
-		hb = &heldBroker{Broker: newMemoryBroker(h)}
-		return hb
-	}))
-	a := e.newAccount()
-	conv := startConversation(t, e, a)
-	id := conv.conv.ID
-	agent := e.agent(a)
-	subscribe(t, agent, id, 1)
-	visitor := e.visitor(a.site, conv.visitorToken)
-	subscribe(t, visitor, id, 1)
+	hb, id, agent, visitor := heldChat(t)
 
 	hb.hold()
 	visitor.request(realtime.TypeSend, "v2", map[string]any{"conversation_id": id, "client_msg_id": "v-2", "body": "still there?"}, realtime.TypeAck)
