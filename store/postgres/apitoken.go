@@ -53,19 +53,8 @@ func (q *queries) FindAPITokenByHash(ctx context.Context, hash string) (*hub.API
 // FindAPITokens returns the tenant's tokens, newest first.
 func (q *queries) FindAPITokens(ctx context.Context, tenantID int64) ([]*hub.APIToken, error) {
 	rows, err := q.q.Query(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens WHERE tenant_id = $1 ORDER BY id DESC`, tenantID)
+	out, err := collect(rows, err, scanAPIToken)
 	if err != nil {
-		return nil, storeErr(err, "API token", "find API tokens of tenant %d", tenantID)
-	}
-	defer rows.Close()
-	out := []*hub.APIToken{}
-	for rows.Next() {
-		t, err := scanAPIToken(rows)
-		if err != nil {
-			return nil, storeErr(err, "API token", "scan API token")
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, storeErr(err, "API token", "find API tokens of tenant %d", tenantID)
 	}
 	return out, nil
