@@ -43,16 +43,14 @@ func queryInt(c *fiber.Ctx, name string) (int64, error) {
 }
 
 // queryIDs parses an optional comma-separated list of ids; nil when
-// absent. How many a filter takes is hub's rule (hub.MaxFilterIDs).
+// absent. How many a filter takes is hub's rule (hub.MaxFilterIDs), which
+// the service checks.
 func queryIDs(c *fiber.Ctx, name string) ([]int64, error) {
 	v := c.Query(name)
 	if v == "" {
 		return nil, nil
 	}
 	parts := strings.Split(v, ",")
-	if len(parts) > hub.MaxFilterIDs {
-		return nil, hub.Errorf(hub.EInvalid, "%s names more than %d ids", name, hub.MaxFilterIDs)
-	}
 	ids := make([]int64, len(parts))
 	for i, p := range parts {
 		n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)

@@ -482,3 +482,31 @@ func TestRotateIdentitySecret(t *testing.T) {
 	_, err = f.svc.CreateSite(ctx, agent, hub.NewSite{TenantID: f.tenant.ID, Name: "Blog"})
 	wantCode(t, err, hub.EForbidden)
 }
+
+// TestTicketFilterIDs: a list's ids filter keeps those tickets, of the
+// caller's workspace only, and takes at most hub.MaxFilterIDs positive ids
+// (docs/api.md "Tickets"), for site and support lists alike.
+func TestTicketFilterIDs(t *testing.T) {
+	f := mustFixture(t)
+	ctx := t.Context()
+	tk, _ := mustTicket(t, f)
+	list, err := f.svc.Tickets(ctx, f.ownerA, hub.TicketFilter{IDs: []int64{tk.ID, tk.ID + 1000}})
+	if err != nil || len(list) != 1 || list[0].ID != tk.ID {
+		t.Fatalf("tickets by ids: %+v, %v", list, err)
+	}
+	tooMany := make([]int64, hub.MaxFilterIDs+1)
+	for i := range tooMany {
+		tooMany[i] = int64(i + 1)
+	}
+	for _, ids := range [][]int64{tooMany, {tk.ID, 0}} {
+		if _, err := f.svc.Tickets(ctx, f.ownerA, hub.TicketFilter{IDs: ids}); !hub.IsCode(err, hub.EInvalid) {
+			t.Errorf("tickets by %d ids: %v, want invalid", len(ids), err)
+		}
+		if _, err := f.svc.SupportTickets(ctx, f.ownerA, hub.SupportFilter{IDs: ids}); !hub.IsCode(err, hub.EInvalid) {
+			t.Errorf("support tickets by %d ids: %v, want invalid", len(ids), err)
+		}
+	}
+	if list, err := f.svc.Tickets(ctx, f.ownerA, hub.TicketFilter{IDs: tooMany[:hub.MaxFilterIDs]}); err != nil || len(list) > 1 {
+		t.Fatalf("tickets by %d ids: %d, %v", hub.MaxFilterIDs, len(list), err)
+	}
+}
