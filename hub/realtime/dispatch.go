@@ -83,16 +83,12 @@ func (n *Node) handleEvent(topic string, ev hub.Event) {
 		n.metrics.Delivered(time.Unix(0, ev.At))
 	}
 	it := &item{kind: itemEvent, ev: b}
-	n.mu.RLock()
-	defer n.mu.RUnlock()
-	if t := n.topics[topic]; t != nil {
-		for s := range t.subs {
-			// See session.authenticate; quiet is set before the actor.
-			if s.actor.Load() != nil && s.quiet != topic {
-				n.offerLater(s, it)
-			}
+	n.eachSubscriber(topic, func(s *session) {
+		// See session.authenticate; quiet is set before the actor.
+		if s.actor.Load() != nil && s.quiet != topic {
+			n.offerLater(s, it)
 		}
-	}
+	})
 }
 
 // offerLater offers it to s from the broker's handler: s's writer starts

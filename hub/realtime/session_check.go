@@ -90,19 +90,13 @@ func (s *session) checkSession(was hub.Actor) bool {
 // viewersOnly, the support viewers on a workspace's inbox) to check their
 // session now. It never blocks: a check already asked for covers this one.
 func (n *Node) recheckSessions(topic string, viewersOnly bool) {
-	n.mu.RLock()
-	defer n.mu.RUnlock()
-	t := n.topics[topic]
-	if t == nil {
-		return
-	}
-	for s := range t.subs {
+	n.eachSubscriber(topic, func(s *session) {
 		if a := s.actor.Load(); viewersOnly && (a == nil || !a.ReadOnly) {
-			continue
+			return
 		}
 		select {
 		case s.recheck <- struct{}{}:
 		default:
 		}
-	}
+	})
 }

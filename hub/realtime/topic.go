@@ -110,6 +110,18 @@ func (n *Node) leave(s *session, name string) {
 	n.mu.Unlock()
 }
 
+// eachSubscriber calls f for every local session subscribed to topic,
+// under the node's read lock: f must not block.
+func (n *Node) eachSubscriber(topic string, f func(s *session)) {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	if t := n.topics[topic]; t != nil {
+		for s := range t.subs {
+			f(s)
+		}
+	}
+}
+
 // gcTopic forgets an unused topic. Node.mu must be held.
 func (n *Node) gcTopic(name string, t *topic) {
 	if len(t.subs) == 0 && t.pending == 0 && !t.subscribed && n.topics[name] == t {

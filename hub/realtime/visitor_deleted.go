@@ -16,17 +16,11 @@ const CloseVisitorDeleted websocket.StatusCode = 4004
 
 // visitorDeleted closes the local sockets of the visitor whose topic it is.
 func (n *Node) visitorDeleted(topic string) {
-	n.mu.RLock()
-	defer n.mu.RUnlock()
-	t := n.topics[topic]
-	if t == nil {
-		return
-	}
-	for s := range t.subs {
+	n.eachSubscriber(topic, func(s *session) {
 		if a := s.actor.Load(); a != nil && a.Kind == hub.ActorVisitor && hub.TopicVisitor(a.ID) == topic {
 			if s.close(CloseVisitorDeleted, "visitor deleted") {
 				s.logger().Info().Msg("closing visitor socket: the visitor was deleted")
 			}
 		}
-	}
+	})
 }
